@@ -1,0 +1,1 @@
+"""Adapters: what the services ask for, done with real infrastructure."""

@@ -1,0 +1,372 @@
+"""Tables, and the mapping of the domain's plain classes onto them.
+
+Every seller-owned table carries ``seller_id``, and children reference their parent through
+``(seller_id, parent_id)``, so the schema can be distributed by seller and no join can cross
+sellers. ``start_mappers()`` maps the domain classes once; nothing happens at import time.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    Enum,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import registry, relationship
+
+from rma.domain.access import ApiKey, CustomerSession, Role
+from rma.domain.orders import Order, OrderLine, Product, Shipment, ShipmentItem
+from rma.domain.returns import (
+    Condition,
+    DenyReason,
+    Disposition,
+    HistoryEntry,
+    Resolution,
+    Return,
+    ReturnItem,
+)
+from rma.domain.sellers import (
+    AuthorizationMode,
+    CategoryPolicy,
+    Fault,
+    LabelDefault,
+    OutOfPolicyHandling,
+    ReasonCode,
+    Seller,
+    SellerKind,
+)
+from rma.domain.statuses import ReturnStatus
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in and out, on SQLite (which keeps no zone) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _enum(kind: type[StrEnum]) -> Enum:
+    return Enum(
+        kind,
+        native_enum=False,
+        create_constraint=False,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ID = String(40)
+
+sellers = Table(
+    "sellers",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", _enum(SellerKind), nullable=False),
+    Column("authorization_mode", _enum(AuthorizationMode), nullable=False),
+    Column("out_of_policy", _enum(OutOfPolicyHandling), nullable=False),
+    Column("window_days", Integer, nullable=False),
+    Column("transit_days", Integer, nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("label_default", _enum(LabelDefault), nullable=False),
+    Column("default_return_address_id", ID),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("seller_id", ID, index=True),
+    Column("role", _enum(Role), nullable=False),
+    Column("prefix", String(16), nullable=False),
+    Column("secret_hash", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False, default=""),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+)
+
+customer_sessions = Table(
+    "customer_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("seller_id", ID, nullable=False),
+    Column("order_id", ID, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+)
+
+category_policies = Table(
+    "category_policies",
+    metadata,
+    Column("seller_id", ID, primary_key=True),
+    Column("category", String(100), primary_key=True),
+    Column("window_days", Integer, nullable=False),
+    Column("returnable", Boolean, nullable=False),
+    Column("restocking_fee_percent", Integer, nullable=False),
+)
+
+reason_codes = Table(
+    "reason_codes",
+    metadata,
+    Column("seller_id", ID, primary_key=True),
+    Column("code", String(64), primary_key=True),
+    Column("description", String(200), nullable=False),
+    Column("fault", _enum(Fault), nullable=False),
+    Column("categories", JSON),
+)
+
+products = Table(
+    "products",
+    metadata,
+    Column("seller_id", ID, primary_key=True),
+    Column("sku", String(100), primary_key=True),
+    Column("name", String(300), nullable=False),
+    Column("category", String(100)),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("seller_id", ID, nullable=False),
+    Column("number", String(100), nullable=False, index=True),
+    Column("customer_email", String(320), nullable=False),
+    Column("customer_name", String(200), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("ordered_at", UtcDateTime, nullable=False),
+    UniqueConstraint("seller_id", "number"),
+    UniqueConstraint("seller_id", "id"),
+)
+
+order_lines = Table(
+    "order_lines",
+    metadata,
+    Column("pk", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("seller_id", ID, nullable=False),
+    Column("order_id", ID, nullable=False),
+    Column("line_id", String(100), nullable=False),
+    Column("sku", String(100), nullable=False),
+    Column("name", String(300), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("unit_price", BigInteger, nullable=False),
+    Column("tax_per_unit", BigInteger, nullable=False),
+    ForeignKeyConstraint(["seller_id", "order_id"], ["orders.seller_id", "orders.id"]),
+    UniqueConstraint("seller_id", "order_id", "line_id"),
+)
+
+shipments = Table(
+    "shipments",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("seller_id", ID, nullable=False),
+    Column("order_id", ID, nullable=False),
+    Column("shipped_at", UtcDateTime, nullable=False),
+    Column("delivered_at", UtcDateTime),
+    Column("carrier", String(64)),
+    Column("tracking_number", String(100)),
+    ForeignKeyConstraint(["seller_id", "order_id"], ["orders.seller_id", "orders.id"]),
+    UniqueConstraint("seller_id", "id"),
+    Index("ix_shipments_seller_id_order_id", "seller_id", "order_id"),
+)
+
+shipment_items = Table(
+    "shipment_items",
+    metadata,
+    Column("pk", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("seller_id", ID, nullable=False),
+    Column("shipment_id", ID, nullable=False),
+    Column("line_id", String(100), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    ForeignKeyConstraint(["seller_id", "shipment_id"], ["shipments.seller_id", "shipments.id"]),
+    Index("ix_shipment_items_seller_id_shipment_id", "seller_id", "shipment_id"),
+)
+
+returns = Table(
+    "returns",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("seller_id", ID, nullable=False),
+    Column("order_id", ID, nullable=False),
+    Column("order_number", String(100), nullable=False),
+    Column("customer_email", String(320), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", _enum(ReturnStatus), nullable=False),
+    Column("resolution", _enum(Resolution), nullable=False),
+    Column("rma_number", String(32)),
+    Column("in_policy", Boolean, nullable=False),
+    Column("violations", JSON, nullable=False),
+    Column("window_closes_at", UtcDateTime),
+    Column("deadline", UtcDateTime),
+    Column("return_address_id", ID),
+    Column("deny_reason", _enum(DenyReason)),
+    Column("customer_note", Text, nullable=False),
+    Column("carrier", String(64)),
+    Column("tracking_number", String(100)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+    ForeignKeyConstraint(["seller_id", "order_id"], ["orders.seller_id", "orders.id"]),
+    UniqueConstraint("seller_id", "id"),
+    UniqueConstraint("seller_id", "rma_number"),
+    Index("ix_returns_seller_id_status_id", "seller_id", "status", "id"),
+    Index("ix_returns_seller_id_order_id", "seller_id", "order_id"),
+    Index("ix_returns_seller_id_tracking_number", "seller_id", "tracking_number"),
+    Index("ix_returns_status_deadline", "status", "deadline"),
+)
+
+return_items = Table(
+    "return_items",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("seller_id", ID, nullable=False),
+    Column("return_id", ID, nullable=False),
+    Column("line_id", String(100), nullable=False),
+    Column("sku", String(100), nullable=False),
+    Column("unit_price", BigInteger, nullable=False),
+    Column("requested_quantity", Integer, nullable=False),
+    Column("authorized_quantity", Integer, nullable=False),
+    Column("received_quantity", Integer, nullable=False),
+    Column("accepted_quantity", Integer, nullable=False),
+    Column("rejected_quantity", Integer, nullable=False),
+    Column("reason_code", String(64), nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("condition", _enum(Condition)),
+    Column("disposition", _enum(Disposition)),
+    Column("inspection_note", Text, nullable=False),
+    Column("resolution", _enum(Resolution)),
+    ForeignKeyConstraint(["seller_id", "return_id"], ["returns.seller_id", "returns.id"]),
+    Index("ix_return_items_seller_id_return_id", "seller_id", "return_id"),
+)
+
+return_history = Table(
+    "return_history",
+    metadata,
+    Column("pk", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("seller_id", ID, nullable=False),
+    Column("return_id", ID, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(120), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("from_status", _enum(ReturnStatus)),
+    Column("to_status", _enum(ReturnStatus), nullable=False),
+    Column("note", Text, nullable=False),
+    ForeignKeyConstraint(["seller_id", "return_id"], ["returns.seller_id", "returns.id"]),
+    Index("ix_return_history_seller_id_return_id", "seller_id", "return_id"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("scope", String(80), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("status_code", Integer),
+    Column("body", JSON),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("seller_id", ID, nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("aggregate_id", ID, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("processed_at", UtcDateTime),
+    Index("ix_outbox_processed_at_id", "processed_at", "id"),
+)
+
+mapper_registry = registry(metadata=metadata)
+_mapped = False
+
+
+def start_mappers() -> None:
+    """Map the domain classes onto the tables (once per process)."""
+    global _mapped
+    if _mapped:
+        return
+    _mapped = True
+    mapper_registry.map_imperatively(Seller, sellers)
+    mapper_registry.map_imperatively(ApiKey, api_keys)
+    mapper_registry.map_imperatively(CustomerSession, customer_sessions)
+    mapper_registry.map_imperatively(CategoryPolicy, category_policies)
+    mapper_registry.map_imperatively(ReasonCode, reason_codes)
+    mapper_registry.map_imperatively(Product, products)
+    mapper_registry.map_imperatively(OrderLine, order_lines)
+    mapper_registry.map_imperatively(ShipmentItem, shipment_items)
+    mapper_registry.map_imperatively(
+        Shipment,
+        shipments,
+        properties={"items": _children(ShipmentItem, shipment_items.c.pk)},
+    )
+    mapper_registry.map_imperatively(
+        Order,
+        orders,
+        properties={
+            "lines": _children(OrderLine, order_lines.c.pk),
+            "shipments": _children(Shipment, shipments.c.shipped_at),
+        },
+    )
+    mapper_registry.map_imperatively(ReturnItem, return_items)
+    mapper_registry.map_imperatively(HistoryEntry, return_history)
+    mapper_registry.map_imperatively(
+        Return,
+        returns,
+        properties={
+            "items": _children(ReturnItem, return_items.c.id),
+            "history": _children(HistoryEntry, return_history.c.pk),
+        },
+        version_id_col=returns.c.version,
+    )
+    event.listen(Return, "load", _fresh_event_list)
+
+
+def _children(kind: type, order_by: Any) -> Any:
+    return relationship(kind, cascade="all, delete-orphan", order_by=order_by, lazy="selectin")
+
+
+def _fresh_event_list(ret: Return, _context: object) -> None:
+    # Loaded rows skip __init__, so the transient event list has to be made here.
+    ret.events = []

@@ -1,0 +1,37 @@
+"""Wiring: settings to engine to units of work, done once by each entrypoint."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from rma.adapters.database import make_engine, make_session_factory
+from rma.adapters.orm import start_mappers
+from rma.adapters.unit_of_work import SqlUnitOfWork
+from rma.config import Settings, get_settings
+
+
+@dataclass
+class Container:
+    """What an entrypoint needs: settings, the engine, and a way to start a unit of work."""
+
+    settings: Settings
+    engine: Engine
+
+    def __post_init__(self) -> None:
+        self._session_factory = make_session_factory(self.engine)
+
+    def uow(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self._session_factory)
+
+
+def bootstrap(settings: Settings | None = None) -> Container:
+    """Map the domain, open the engine, and hand back the container."""
+    settings = settings or get_settings()
+    db_path = settings.database_url.removeprefix("sqlite:///")
+    if db_path != settings.database_url and db_path not in {"", ":memory:"}:
+        Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+    start_mappers()
+    return Container(settings, make_engine(settings.database_url))

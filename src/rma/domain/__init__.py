@@ -1,0 +1,1 @@
+"""The returns domain in plain Python: no I/O, no framework."""

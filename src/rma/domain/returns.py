@@ -1,0 +1,361 @@
+"""The Return aggregate: one customer return, one RMA, its items and its history.
+
+Every move goes through ``_move``, which checks the transition table, writes a history entry
+with actor and time, and records the event the move causes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from rma.domain import events
+from rma.domain.errors import InvalidInput, NotFound
+from rma.domain.policy import PolicyDecision
+from rma.domain.statuses import ReturnStatus, check_transition
+
+
+class Resolution(StrEnum):
+    REFUND = "refund"  # money back to the original payment
+    STORE_CREDIT = "store_credit"  # credit with the seller
+    EXCHANGE = "exchange"  # another variant of the same product
+    REPLACEMENT = "replacement"  # the same SKU again
+    REPAIR = "repair"  # fixed and shipped back
+    KEEP_ITEM = "keep_item"  # refund without shipping back
+
+
+class Condition(StrEnum):
+    SELLABLE = "sellable"  # as new; back to stock
+    DAMAGED = "damaged"  # damaged, cause unknown
+    CUSTOMER_DAMAGED = "customer_damaged"  # damaged by the customer
+    CARRIER_DAMAGED = "carrier_damaged"  # damaged in transit
+    DEFECTIVE = "defective"  # does not work
+    WRONG_ITEM = "wrong_item"  # not what was authorized
+    MISSING = "missing"  # not in the box
+
+
+class Disposition(StrEnum):
+    RESTOCK = "restock"  # back to available stock
+    REFURBISH = "refurbish"  # repaired, then sold as refurbished
+    RETURN_TO_VENDOR = "return_to_vendor"  # sent back to the supplier
+    LIQUIDATE = "liquidate"  # sold off in bulk
+    DISPOSE = "dispose"  # destroyed or recycled
+
+
+class DenyReason(StrEnum):
+    RETURN_PERIOD_ENDED = "return_period_ended"  # asked too late
+    NON_RETURNABLE = "non_returnable"  # the item may not be returned
+    ITEM_NOT_ELIGIBLE = "item_not_eligible"  # used, customised, hygiene, ...
+    OTHER = "other"  # said in the note
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did something: a seller's key, the warehouse, a customer, or the system."""
+
+    kind: str
+    id: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.id}"
+
+    @classmethod
+    def parse(cls, text: str) -> Actor:
+        kind, _, ident = text.partition(":")
+        return cls(kind, ident)
+
+
+SYSTEM = Actor("system", "rma")
+
+
+@dataclass(eq=False)
+class ReturnItem:
+    """Units of one order line in a return, and what became of them."""
+
+    id: str
+    line_id: str
+    sku: str
+    unit_price: int
+    requested_quantity: int
+    reason_code: str
+    comment: str = ""
+    authorized_quantity: int = 0
+    received_quantity: int = 0
+    accepted_quantity: int = 0
+    rejected_quantity: int = 0
+    condition: Condition | None = None
+    disposition: Disposition | None = None
+    inspection_note: str = ""
+    resolution: Resolution | None = None
+
+    @property
+    def inspected(self) -> bool:
+        """Whether every received unit has been judged."""
+        return self.condition is not None and (
+            self.accepted_quantity + self.rejected_quantity == self.received_quantity
+        )
+
+
+@dataclass(eq=False)
+class HistoryEntry:
+    """One move of a return, as it happened."""
+
+    at: datetime
+    actor: str
+    action: str
+    from_status: ReturnStatus | None
+    to_status: ReturnStatus
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """Units of one item that arrived at the facility."""
+
+    item_id: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """The warehouse's judgement of one item."""
+
+    item_id: str
+    accepted: int
+    rejected: int
+    condition: Condition
+    disposition: Disposition
+    note: str = ""
+
+
+@dataclass(eq=False)
+class Return:
+    """A customer's return of items of one order, identified by its RMA number once issued."""
+
+    id: str
+    seller_id: str
+    order_id: str
+    order_number: str
+    customer_email: str
+    currency: str
+    status: ReturnStatus
+    created_at: datetime
+    updated_at: datetime
+    resolution: Resolution = Resolution.REFUND
+    items: list[ReturnItem] = field(default_factory=list)
+    history: list[HistoryEntry] = field(default_factory=list)
+    rma_number: str | None = None
+    in_policy: bool = True
+    violations: list[dict[str, str]] = field(default_factory=list)
+    window_closes_at: datetime | None = None
+    deadline: datetime | None = None
+    return_address_id: str | None = None
+    deny_reason: DenyReason | None = None
+    customer_note: str = ""
+    carrier: str | None = None
+    tracking_number: str | None = None
+    version: int = 1
+    events: list[events.Event] = field(default_factory=list)
+
+    # -- creation ---------------------------------------------------------------------------
+
+    @classmethod
+    def request(
+        cls,
+        *,
+        id: str,
+        seller_id: str,
+        order_id: str,
+        order_number: str,
+        customer_email: str,
+        currency: str,
+        items: list[ReturnItem],
+        decision: PolicyDecision,
+        resolution: Resolution,
+        actor: Actor,
+        now: datetime,
+    ) -> Return:
+        """A new return for the valid items of ``decision``, in status ``requested``."""
+        ret = cls(
+            id=id,
+            seller_id=seller_id,
+            order_id=order_id,
+            order_number=order_number,
+            customer_email=customer_email,
+            currency=currency,
+            status=ReturnStatus.REQUESTED,
+            created_at=now,
+            updated_at=now,
+            resolution=resolution,
+            items=items,
+            in_policy=decision.in_policy,
+            violations=[v.as_dict() for v in decision.violations],
+            window_closes_at=decision.window_closes_at,
+        )
+        ret.history.append(HistoryEntry(now, str(actor), "request", None, ReturnStatus.REQUESTED))
+        ret._record(events.ReturnRequested, now, in_policy=ret.in_policy)
+        return ret
+
+    # -- decisions --------------------------------------------------------------------------
+
+    def send_to_review(self, now: datetime, actor: Actor = SYSTEM) -> None:
+        """Wait for a person: out of policy, or the seller authorizes by hand."""
+        note = "out of policy" if not self.in_policy else "manual authorization"
+        self._move(ReturnStatus.PENDING_REVIEW, "send_to_review", actor, now, note)
+        self._record(events.ReturnPendingReview, now, violations=self.violations)
+
+    def authorize(
+        self,
+        *,
+        rma_number: str,
+        deadline: datetime,
+        actor: Actor,
+        now: datetime,
+        return_address_id: str | None = None,
+        quantities: Mapping[str, int] | None = None,
+    ) -> None:
+        """Issue the RMA: the customer may now ship the authorized units."""
+        self._move(ReturnStatus.AUTHORIZED, "authorize", actor, now, f"RMA {rma_number}")
+        self.rma_number = rma_number
+        self.deadline = deadline
+        self.return_address_id = return_address_id
+        for item in self.items:
+            wanted = (quantities or {}).get(item.id, item.requested_quantity)
+            if not 0 <= wanted <= item.requested_quantity:
+                raise InvalidInput(
+                    f"item {item.id}: authorize between 0 and {item.requested_quantity} units",
+                    details=[{"field": "quantities", "item_id": item.id}],
+                )
+            item.authorized_quantity = wanted
+        self._record(
+            events.ReturnAuthorized,
+            now,
+            rma_number=rma_number,
+            deadline=deadline.isoformat(),
+        )
+
+    def deny(self, *, reason: DenyReason, note: str, actor: Actor, now: datetime) -> None:
+        """Refuse the return, telling the customer why."""
+        self._move(ReturnStatus.DENIED, "deny", actor, now, note)
+        self.deny_reason = reason
+        self.customer_note = note
+        self._record(events.ReturnDenied, now, reason=str(reason), note=note)
+
+    def cancel(self, *, actor: Actor, now: datetime, note: str = "") -> None:
+        """The customer withdraws the request before shipping."""
+        self._move(ReturnStatus.CANCELLED, "cancel", actor, now, note)
+        self._record(events.ReturnCancelled, now)
+
+    def close(self, *, actor: Actor, now: datetime, note: str = "") -> None:
+        """Finish the return; a seller may close any open one, with a note."""
+        self._move(ReturnStatus.CLOSED, "close", actor, now, note)
+        self._record(events.ReturnClosed, now, note=note)
+
+    def expire(self, now: datetime) -> None:
+        """The deadline passed with nothing shipped."""
+        self._move(ReturnStatus.EXPIRED, "expire", SYSTEM, now, "authorization deadline passed")
+        self._record(events.ReturnExpired, now)
+
+    # -- the physical flow ------------------------------------------------------------------
+
+    def mark_in_transit(self, *, actor: Actor, now: datetime, note: str = "") -> None:
+        """The carrier scanned the package for the first time."""
+        self._move(ReturnStatus.IN_TRANSIT, "ship", actor, now, note)
+        self._record(events.ReturnInTransit, now, tracking_number=self.tracking_number)
+
+    def receive(self, receipts: list[Receipt], *, actor: Actor, now: datetime) -> None:
+        """Units arrived at the facility; more than authorized is recorded as it is."""
+        for receipt in receipts:
+            if receipt.quantity < 0:
+                raise InvalidInput("a received quantity cannot be negative")
+            self.item(receipt.item_id).received_quantity += receipt.quantity
+        complete = all(i.received_quantity >= i.authorized_quantity for i in self.items)
+        target = ReturnStatus.RECEIVED if complete else ReturnStatus.PARTIALLY_RECEIVED
+        self._move(target, "receive", actor, now)
+        self._record(
+            events.ReturnReceived,
+            now,
+            complete=complete,
+            items=[{"item_id": r.item_id, "quantity": r.quantity} for r in receipts],
+        )
+
+    def inspect(self, inspections: list[Inspection], *, actor: Actor, now: datetime) -> None:
+        """Record the warehouse's judgement; inspected once every received unit is judged."""
+        if self.status is not ReturnStatus.RECEIVED:
+            check_transition(self.status, ReturnStatus.INSPECTED)
+        for result in inspections:
+            item = self.item(result.item_id)
+            if result.accepted < 0 or result.rejected < 0:
+                raise InvalidInput("accepted and rejected quantities cannot be negative")
+            if result.accepted + result.rejected != item.received_quantity:
+                raise InvalidInput(
+                    f"item {item.id}: accepted + rejected must equal the "
+                    f"{item.received_quantity} received",
+                    code="inspection_quantity_mismatch",
+                    details=[{"field": "items", "item_id": item.id}],
+                )
+            item.accepted_quantity = result.accepted
+            item.rejected_quantity = result.rejected
+            item.condition = result.condition
+            item.disposition = result.disposition
+            item.inspection_note = result.note
+        if all(item.inspected for item in self.items):
+            self._move(ReturnStatus.INSPECTED, "inspect", actor, now)
+            self._record(
+                events.ReturnInspected,
+                now,
+                items=[
+                    {"item_id": i.id, "accepted": i.accepted_quantity, "condition": i.condition}
+                    for i in self.items
+                ],
+            )
+
+    def resolve(
+        self, resolutions: Mapping[str, Resolution], *, actor: Actor, now: datetime
+    ) -> None:
+        """Record what each item resolves to; items not named keep the requested one."""
+        check_transition(self.status, ReturnStatus.RESOLVED)
+        for item_id in resolutions:
+            self.item(item_id)
+        for item in self.items:
+            item.resolution = resolutions.get(item.id, self.resolution)
+        self._move(ReturnStatus.RESOLVED, "resolve", actor, now)
+        self._record(
+            events.ReturnResolved,
+            now,
+            items=[{"item_id": i.id, "resolution": i.resolution} for i in self.items],
+        )
+
+    # -- helpers ----------------------------------------------------------------------------
+
+    def item(self, item_id: str) -> ReturnItem:
+        """The item with this id, or ``NotFound``."""
+        for item in self.items:
+            if item.id == item_id:
+                return item
+        raise NotFound(f"return {self.id} has no item {item_id!r}", code="item_not_found")
+
+    def held_quantity(self, line_id: str) -> int:
+        """Units of ``line_id`` this return keeps from being returned again."""
+        if self.status in {ReturnStatus.DENIED, ReturnStatus.CANCELLED, ReturnStatus.EXPIRED}:
+            return 0
+        undecided = self.status in {ReturnStatus.REQUESTED, ReturnStatus.PENDING_REVIEW}
+        return sum(
+            i.requested_quantity if undecided else i.authorized_quantity
+            for i in self.items
+            if i.line_id == line_id
+        )
+
+    def _move(
+        self, target: ReturnStatus, action: str, actor: Actor, now: datetime, note: str = ""
+    ) -> None:
+        check_transition(self.status, target)
+        self.history.append(HistoryEntry(now, str(actor), action, self.status, target, note))
+        self.status = target
+        self.updated_at = now
+
+    def _record(self, kind: type[events.Event], now: datetime, **data: Any) -> None:
+        self.events.append(kind(self.seller_id, self.id, now, data))

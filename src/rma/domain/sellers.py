@@ -1,0 +1,111 @@
+"""Sellers, their return settings, category policies and reason codes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class SellerKind(StrEnum):
+    PROFESSIONAL = "professional"  # in-policy requests are always authorized automatically
+    INDIVIDUAL = "individual"  # chooses manual or automatic authorization
+
+
+class AuthorizationMode(StrEnum):
+    AUTOMATIC = "automatic"  # the policy decides; in-policy requests are authorized at once
+    MANUAL = "manual"  # every request waits for a person (individual sellers only)
+
+
+class OutOfPolicyHandling(StrEnum):
+    REVIEW = "review"  # out-of-policy requests wait in the review queue
+    AUTHORIZE = "authorize"  # they are authorized anyway; the violations are still recorded
+
+
+class LabelDefault(StrEnum):
+    UNPAID = "unpaid"  # rma generates a label; the customer pays postage
+    PREPAID = "prepaid"  # the seller uploads a prepaid label
+
+
+class Fault(StrEnum):
+    BUYER = "buyer"  # the customer changed their mind or ordered wrong
+    SELLER = "seller"  # wrong, defective or not as described
+    CARRIER = "carrier"  # damaged or lost in transit
+
+
+DEFAULT_WINDOW_DAYS = 30
+DEFAULT_TRANSIT_DAYS = 15
+
+
+@dataclass(eq=False)
+class Seller:
+    """A tenant: one shop, or one seller of a marketplace."""
+
+    id: str
+    name: str
+    kind: SellerKind
+    created_at: datetime
+    authorization_mode: AuthorizationMode = AuthorizationMode.AUTOMATIC
+    out_of_policy: OutOfPolicyHandling = OutOfPolicyHandling.REVIEW
+    window_days: int = DEFAULT_WINDOW_DAYS
+    transit_days: int = DEFAULT_TRANSIT_DAYS
+    timezone: str = "UTC"
+    label_default: LabelDefault = LabelDefault.UNPAID
+    default_return_address_id: str | None = None
+
+    def authorizes_automatically(self, in_policy: bool) -> bool:
+        """Whether a request with this verdict is authorized without a person."""
+        automatic = (
+            self.kind is SellerKind.PROFESSIONAL
+            or self.authorization_mode is AuthorizationMode.AUTOMATIC
+        )
+        if not automatic:
+            return False
+        return in_policy or self.out_of_policy is OutOfPolicyHandling.AUTHORIZE
+
+
+@dataclass(eq=False)
+class CategoryPolicy:
+    """How returns of one product category are treated by one seller."""
+
+    seller_id: str
+    category: str
+    window_days: int = DEFAULT_WINDOW_DAYS
+    returnable: bool = True
+    restocking_fee_percent: int = 0
+
+
+@dataclass(eq=False)
+class ReasonCode:
+    """Why a customer returns something, and whose fault that is."""
+
+    seller_id: str
+    code: str
+    description: str
+    fault: Fault
+    categories: list[str] | None = None  # None: valid for every category
+
+    def applies_to(self, category: str | None) -> bool:
+        """Whether this reason may be given for an item of ``category``."""
+        return self.categories is None or (category is not None and category in self.categories)
+
+
+DEFAULT_REASON_CODES: tuple[tuple[str, str, Fault], ...] = (
+    ("CR-UNWANTED_ITEM", "No longer needed/wanted", Fault.BUYER),
+    ("CR-ORDERED_WRONG_ITEM", "Accidental order", Fault.BUYER),
+    ("CR-FOUND_BETTER_PRICE", "Better price available", Fault.BUYER),
+    ("CR-UNAUTHORIZED_PURCHASE", "Unauthorized purchase", Fault.BUYER),
+    ("CR-DEFECTIVE", "Defective/Does not work properly", Fault.SELLER),
+    ("AMZ-PG-BAD-DESC", "Different from website description", Fault.SELLER),
+    ("CR-MISSING_PARTS", "Missing parts or accessories", Fault.SELLER),
+    ("CR-SWITCHEROO", "Different from what was ordered", Fault.SELLER),
+    ("CR-EXTRA_ITEM", "Arrived in addition to what was ordered", Fault.SELLER),
+    ("CR-DAMAGED_BY_FC", "Damaged due to inappropriate packaging", Fault.SELLER),
+    ("CR-DAMAGED_BY_CARRIER", "Damaged during shipping", Fault.CARRIER),
+    ("CR-MISSED_ESTIMATED_DELIVERY", "Missed estimated delivery date", Fault.CARRIER),
+)
+
+
+def default_reason_codes(seller_id: str) -> list[ReasonCode]:
+    """The catalogue every new seller starts with."""
+    return [ReasonCode(seller_id, code, text, fault) for code, text, fault in DEFAULT_REASON_CODES]

@@ -1,0 +1,1 @@
+"""Use cases: one function each, working through a unit of work."""

@@ -1,0 +1,327 @@
+"""Use cases of a return's life: request, decide, receive, inspect, resolve, finish."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from rma.domain import rma_numbers
+from rma.domain.errors import DuplicateRmaNumber, InvalidInput, NoReturnableItems, NotFound
+from rma.domain.ids import new_id
+from rma.domain.orders import Order
+from rma.domain.policy import PolicyDecision, RequestedItem, authorization_deadline, evaluate_request
+from rma.domain.returns import (
+    SYSTEM,
+    Actor,
+    DenyReason,
+    Inspection,
+    Receipt,
+    Resolution,
+    Return,
+    ReturnItem,
+)
+from rma.domain.sellers import Seller
+from rma.domain.statuses import ReturnStatus
+from rma.services.clock import utcnow
+from rma.services.unit_of_work import ReturnFilter, UnitOfWork
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose returns a caller may see: one seller's, or one order's for a customer."""
+
+    seller_id: str
+    order_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RequestReturn:
+    scope: Scope
+    order_number: str
+    items: Sequence[RequestedItem]
+    actor: Actor
+    resolution: Resolution = Resolution.REFUND
+
+
+@dataclass(frozen=True)
+class RequestOutcome:
+    """The return created and the policy decision that shaped it."""
+
+    ret: Return
+    decision: PolicyDecision
+
+
+@dataclass(frozen=True)
+class AuthorizeReturn:
+    scope: Scope
+    ref: str
+    actor: Actor
+    rma_number: str | None = None
+    quantities: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DenyReturn:
+    scope: Scope
+    ref: str
+    actor: Actor
+    reason: DenyReason
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class FinishReturn:
+    """Cancel (the customer withdraws) or close (the seller finishes) a return."""
+
+    scope: Scope
+    ref: str
+    actor: Actor
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ReceiveReturn:
+    scope: Scope
+    ref: str
+    actor: Actor
+    receipts: Sequence[Receipt]
+
+
+@dataclass(frozen=True)
+class InspectReturn:
+    scope: Scope
+    ref: str
+    actor: Actor
+    inspections: Sequence[Inspection]
+
+
+@dataclass(frozen=True)
+class ResolveReturn:
+    scope: Scope
+    ref: str
+    actor: Actor
+    resolutions: Mapping[str, Resolution] = field(default_factory=dict)
+
+
+def request_return(cmd: RequestReturn, uow: UnitOfWork) -> RequestOutcome:
+    """Ask to return items of an order; the policy authorizes it or sends it to review."""
+    now = utcnow()
+    with uow:
+        seller = _seller(uow, cmd.scope.seller_id)
+        order = uow.orders.by_number(seller.id, cmd.order_number, lock=True)
+        if order is None or (cmd.scope.order_id is not None and order.id != cmd.scope.order_id):
+            raise NotFound(
+                f"no order {cmd.order_number}",
+                code="order_not_found",
+                details=[{"field": "order_number", "value": cmd.order_number}],
+            )
+        categories = _check_reasons(uow, seller.id, order, cmd.items)
+        held: dict[str, int] = {}
+        for other in uow.returns.for_order(seller.id, order.id):
+            for line in order.lines:
+                held[line.line_id] = held.get(line.line_id, 0) + other.held_quantity(line.line_id)
+        decision = evaluate_request(
+            order,
+            cmd.items,
+            seller=seller,
+            categories=categories,
+            policies={p.category: p for p in uow.policies.list(seller.id)},
+            held=held,
+            now=now,
+        )
+        if not decision.valid_items:
+            raise NoReturnableItems(
+                "none of the requested items can be returned",
+                details=[v.as_dict() for v in decision.violations],
+            )
+        ret = Return.request(
+            id=new_id("ret"),
+            seller_id=seller.id,
+            order_id=order.id,
+            order_number=order.number,
+            customer_email=order.customer_email,
+            currency=order.currency,
+            items=[_item(order, verdict.item) for verdict in decision.valid_items],
+            decision=decision,
+            resolution=cmd.resolution,
+            actor=cmd.actor,
+            now=now,
+        )
+        if seller.authorizes_automatically(decision.in_policy):
+            _authorize(uow, seller, ret, None, SYSTEM, now, {})
+        else:
+            ret.send_to_review(now)
+        uow.returns.add(ret)
+        uow.commit()
+        return RequestOutcome(ret, decision)
+
+
+def authorize_return(cmd: AuthorizeReturn, uow: UnitOfWork) -> Return:
+    """Issue the RMA, with a generated number or the seller's own."""
+    with uow:
+        ret = _find(uow, cmd.scope, cmd.ref)
+        seller = _seller(uow, ret.seller_id)
+        _authorize(uow, seller, ret, cmd.rma_number, cmd.actor, utcnow(), cmd.quantities)
+        uow.commit()
+        return ret
+
+
+def deny_return(cmd: DenyReturn, uow: UnitOfWork) -> Return:
+    """Refuse a return with a reason and a note for the customer."""
+    with uow:
+        ret = _find(uow, cmd.scope, cmd.ref)
+        ret.deny(reason=cmd.reason, note=cmd.note, actor=cmd.actor, now=utcnow())
+        uow.commit()
+        return ret
+
+
+def cancel_return(cmd: FinishReturn, uow: UnitOfWork) -> Return:
+    """The customer (or the seller for them) withdraws a return before it ships."""
+    with uow:
+        ret = _find(uow, cmd.scope, cmd.ref)
+        ret.cancel(actor=cmd.actor, now=utcnow(), note=cmd.note)
+        uow.commit()
+        return ret
+
+
+def close_return(cmd: FinishReturn, uow: UnitOfWork) -> Return:
+    """The seller finishes a return, whatever open status it is in."""
+    with uow:
+        ret = _find(uow, cmd.scope, cmd.ref)
+        ret.close(actor=cmd.actor, now=utcnow(), note=cmd.note)
+        uow.commit()
+        return ret
+
+
+def receive_return(cmd: ReceiveReturn, uow: UnitOfWork) -> Return:
+    """Units of the return arrived at the facility."""
+    with uow:
+        ret = _find(uow, cmd.scope, cmd.ref)
+        ret.receive(list(cmd.receipts), actor=cmd.actor, now=utcnow())
+        uow.commit()
+        return ret
+
+
+def inspect_return(cmd: InspectReturn, uow: UnitOfWork) -> Return:
+    """The warehouse judged received units: accepted, rejected, condition, disposition."""
+    with uow:
+        ret = _find(uow, cmd.scope, cmd.ref)
+        ret.inspect(list(cmd.inspections), actor=cmd.actor, now=utcnow())
+        uow.commit()
+        return ret
+
+
+def resolve_return(cmd: ResolveReturn, uow: UnitOfWork) -> Return:
+    """Record the resolution of each item (refund, exchange, ...)."""
+    with uow:
+        ret = _find(uow, cmd.scope, cmd.ref)
+        ret.resolve(cmd.resolutions, actor=cmd.actor, now=utcnow())
+        uow.commit()
+        return ret
+
+
+def get_return(scope: Scope, ref: str, uow: UnitOfWork) -> Return:
+    """One return by id or RMA number, if the caller may see it."""
+    with uow:
+        return _find(uow, scope, ref)
+
+
+def list_returns(
+    scope: Scope, where: ReturnFilter, uow: UnitOfWork, *, after: str | None, limit: int
+) -> list[Return]:
+    """A page of the caller's returns, newest first."""
+    if scope.order_id is not None:
+        where = ReturnFilter(**{**where.__dict__, "order_id": scope.order_id})
+    with uow:
+        return uow.returns.list(scope.seller_id, where, after=after, limit=limit)
+
+
+def expire_due_returns(uow: UnitOfWork, now: datetime | None = None) -> int:
+    """Expire every authorized return whose deadline passed with nothing shipped."""
+    now = now or utcnow()
+    with uow:
+        due = uow.returns.due_for_expiry(now)
+        for ret in due:
+            ret.expire(now)
+        uow.commit()
+        return len(due)
+
+
+def _authorize(
+    uow: UnitOfWork,
+    seller: Seller,
+    ret: Return,
+    custom_number: str | None,
+    actor: Actor,
+    now: datetime,
+    quantities: Mapping[str, int],
+) -> None:
+    if custom_number is not None:
+        number = rma_numbers.validate_custom(custom_number)
+        clash = uow.returns.by_rma_number(seller.id, number)
+        if clash is not None and clash is not ret:
+            raise DuplicateRmaNumber(
+                f"RMA number {number} is already used by return {clash.id}",
+                details=[{"field": "rma_number", "value": number, "return_id": clash.id}],
+            )
+    else:
+        number = rma_numbers.generate_rma_number()
+        while uow.returns.rma_number_taken(seller.id, number):
+            number = rma_numbers.generate_rma_number()
+    assert ret.window_closes_at is not None  # set when the return was requested
+    deadline = authorization_deadline(ret.window_closes_at, now, seller.transit_days)
+    ret.authorize(
+        rma_number=number, deadline=deadline, actor=actor, now=now, quantities=quantities
+    )
+
+
+def _find(uow: UnitOfWork, scope: Scope, ref: str) -> Return:
+    ret = uow.returns.get(scope.seller_id, ref) or uow.returns.by_rma_number(
+        scope.seller_id, rma_numbers.normalize(ref)
+    )
+    if ret is None or (scope.order_id is not None and ret.order_id != scope.order_id):
+        raise NotFound(f"no return {ref}", code="return_not_found")
+    return ret
+
+
+def _seller(uow: UnitOfWork, seller_id: str) -> Seller:
+    seller = uow.sellers.get(seller_id)
+    if seller is None:
+        raise NotFound(f"no seller {seller_id}", code="seller_not_found")
+    return seller
+
+
+def _check_reasons(
+    uow: UnitOfWork, seller_id: str, order: Order, items: Sequence[RequestedItem]
+) -> dict[str, str | None]:
+    """Categories by SKU, once every item's reason code is one valid for its SKU."""
+    codes = {code.code: code for code in uow.reason_codes.list(seller_id)}
+    categories = uow.products.categories(seller_id, [line.sku for line in order.lines])
+    for index, item in enumerate(items):
+        line = order.line(item.line_id)
+        if line is None:
+            continue  # the policy names the unknown line
+        reason = codes.get(item.reason_code)
+        category = categories.get(line.sku)
+        if reason is None or not reason.applies_to(category):
+            raise InvalidInput(
+                f"{item.reason_code!r} is not a reason code for this item",
+                code="unknown_reason_code",
+                details=[{"field": f"items[{index}].reason_code", "value": item.reason_code}],
+            )
+    return categories
+
+
+def _item(order: Order, item: RequestedItem) -> ReturnItem:
+    line = order.line(item.line_id)
+    assert line is not None  # the policy checked every line exists
+    return ReturnItem(
+        id=new_id("itm"),
+        line_id=line.line_id,
+        sku=line.sku,
+        unit_price=line.unit_price,
+        requested_quantity=item.quantity,
+        reason_code=item.reason_code,
+        comment=item.comment,
+    )
