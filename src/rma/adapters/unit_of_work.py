@@ -50,7 +50,8 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.session.rollback()
+        # Closing rolls back what was not committed; unlike rollback() it leaves loaded
+        # objects readable, so entrypoints can render what a use case returned.
         self.session.close()
 
     def claim_idempotency_key(self, scope: str, key: str, request_hash: str) -> None:

@@ -192,7 +192,7 @@ class Return:
             resolution=resolution,
             items=items,
             in_policy=decision.in_policy,
-            violations=[v.as_dict() for v in decision.violations],
+            violations=[v.as_dict() for item in decision.valid_items for v in item.violations],
             window_closes_at=decision.window_closes_at,
         )
         ret.history.append(HistoryEntry(now, str(actor), "request", None, ReturnStatus.REQUESTED))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from rma.domain.errors import Conflict, InvalidInput, NotFound
 from rma.domain.ids import new_id
 from rma.domain.orders import Order, Product, Shipment
+from rma.domain.sellers import ReasonCode
 from rma.services.unit_of_work import UnitOfWork
 
 
@@ -91,3 +92,14 @@ def _check_order(order: Order) -> None:
                 code="over_shipped",
                 details=[{"field": "shipments", "line_id": line.line_id}],
             )
+
+
+def reason_codes_for(seller_id: str, sku: str | None, uow: UnitOfWork) -> list[ReasonCode]:
+    """The seller's reason codes, narrowed to those valid for ``sku`` when one is given."""
+    with uow:
+        codes = uow.reason_codes.list(seller_id)
+        if sku is None:
+            return codes
+        product = uow.products.get(seller_id, sku)
+        category = product.category if product else None
+        return [code for code in codes if code.applies_to(category)]

@@ -33,6 +33,7 @@ class IssueApiKey:
     role: Role
     seller_id: str | None
     name: str = ""
+    secret: str | None = None  # a chosen secret (the demo's well-known keys); random if None
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ def issue_api_key(cmd: IssueApiKey, uow: UnitOfWork) -> IssuedKey:
         raise InvalidInput("only an admin key may be issued without a seller", code="seller_required")
     if cmd.role is Role.CUSTOMER:
         raise InvalidInput("customers sign in with their order, not a key", code="invalid_role")
-    secret = new_secret("sk")
+    secret = cmd.secret or new_secret("sk")
     key = ApiKey(
         id=new_id("key"),
         role=cmd.role,

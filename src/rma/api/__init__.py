@@ -1,0 +1,1 @@
+"""The HTTP API: native /v1 routes and the Amazon-compatible ones."""

@@ -1,0 +1,93 @@
+"""``Idempotency-Key``: a replay answers the first response; another body is a 409.
+
+The key is recorded by the unit of work in the same transaction as the change it guards, so
+a retry can never apply the change twice, even when two copies race.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from rma.adapters.unit_of_work import IdempotencyKeyTaken, SqlUnitOfWork
+from rma.bootstrap import Container
+from rma.domain.access import Principal
+from rma.domain.errors import Conflict, IdempotencyKeyReused, InvalidInput
+
+MAX_KEY_LENGTH = 255
+
+
+def run_idempotent(
+    request: Request,
+    container: Container,
+    principal: Principal,
+    body: BaseModel | None,
+    action: Callable[[SqlUnitOfWork], BaseModel],
+    *,
+    status_code: int = 200,
+) -> JSONResponse:
+    """Run ``action`` once per ``Idempotency-Key`` (or every time, without one)."""
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        return _respond(status_code, action(container.uow()))
+    if not 0 < len(key) <= MAX_KEY_LENGTH:
+        raise InvalidInput(
+            f"Idempotency-Key is 1-{MAX_KEY_LENGTH} characters",
+            details=[{"field": "Idempotency-Key"}],
+        )
+    scope = f"{principal.role}:{principal.subject}"
+    request_hash = _fingerprint(request, body)
+    replay = _replay(container, scope, key, request_hash)
+    if replay is not None:
+        return replay
+    uow = container.uow()
+    uow.claim_idempotency_key(scope, key, request_hash)
+    try:
+        result = action(uow)
+    except Conflict:
+        # Another copy of this request may have won the race: answer as it did.
+        replay = _replay(container, scope, key, request_hash)
+        if replay is not None:
+            return replay
+        raise
+    payload = result.model_dump(mode="json")
+    with container.uow() as store:
+        store.idempotency.save_response(scope, key, status_code, payload)
+        store.commit()
+    return JSONResponse(payload, status_code=status_code)
+
+
+def _replay(container: Container, scope: str, key: str, request_hash: str) -> JSONResponse | None:
+    with container.uow() as uow:
+        record = uow.idempotency.get(scope, key)
+    if record is None:
+        return None
+    if record.request_hash != request_hash:
+        raise IdempotencyKeyReused(
+            "this Idempotency-Key was used with another request",
+            details=[{"field": "Idempotency-Key"}],
+        )
+    if record.status_code is None:
+        raise IdempotencyKeyTaken("the first request with this Idempotency-Key is still running")
+    return JSONResponse(
+        record.body, status_code=record.status_code, headers={"Idempotent-Replayed": "true"}
+    )
+
+
+def _fingerprint(request: Request, body: BaseModel | None) -> str:
+    document: dict[str, Any] = {
+        "method": request.method,
+        "path": request.url.path,
+        "body": body.model_dump(mode="json") if body is not None else None,
+    }
+    return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+
+
+def _respond(status_code: int, result: BaseModel) -> JSONResponse:
+    return JSONResponse(result.model_dump(mode="json"), status_code=status_code)

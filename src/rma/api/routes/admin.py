@@ -1,0 +1,73 @@
+"""The platform operator: sellers and API keys."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from rma.api import schemas
+from rma.api.deps import ContainerDep, PrincipalDep
+from rma.api.idempotency import run_idempotent
+from rma.domain.access import Role
+from rma.domain.errors import Forbidden
+from rma.services import sellers as service
+from rma.services.unit_of_work import UnitOfWork
+
+router = APIRouter(prefix="/v1", tags=["admin"])
+
+
+@router.post(
+    "/sellers",
+    operation_id="sellers-create",
+    status_code=201,
+    response_model=schemas.SellerPublic,
+    summary="Create a seller (platform admin)",
+)
+def create_seller(
+    body: schemas.SellerCreate, request: Request, container: ContainerDep, principal: PrincipalDep
+) -> JSONResponse:
+    if not principal.is_platform_admin:
+        raise Forbidden("only the platform admin creates sellers")
+    cmd = service.CreateSeller(body.name, body.kind, body.timezone)
+    return run_idempotent(
+        request,
+        container,
+        principal,
+        body,
+        lambda uow: schemas.SellerPublic.of(service.create_seller(cmd, uow)),
+        status_code=201,
+    )
+
+
+@router.post(
+    "/api-keys",
+    operation_id="api-keys-create",
+    status_code=201,
+    response_model=schemas.ApiKeyPublic,
+    summary="Issue an API key (platform admin, or a seller's admin for its own seller)",
+)
+def create_api_key(
+    body: schemas.ApiKeyCreate, request: Request, container: ContainerDep, principal: PrincipalDep
+) -> JSONResponse:
+    seller_id = body.seller_id
+    if not principal.is_platform_admin:
+        own = principal.require(Role.ADMIN)
+        if seller_id not in (None, own):
+            raise Forbidden("a seller's admin issues keys for its own seller only")
+        seller_id = own
+    cmd = service.IssueApiKey(body.role, seller_id, body.name)
+
+    def issue(uow: UnitOfWork) -> schemas.ApiKeyPublic:
+        issued = service.issue_api_key(cmd, uow)
+        key = issued.key
+        return schemas.ApiKeyPublic(
+            id=key.id,
+            role=key.role,
+            seller_id=key.seller_id,
+            name=key.name,
+            prefix=key.prefix,
+            created_at=key.created_at,
+            key=issued.secret,
+        )
+
+    return run_idempotent(request, container, principal, body, issue, status_code=201)

@@ -1,0 +1,211 @@
+"""Returns: request, list, read, and every decision and step of their life."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from rma.api import schemas
+from rma.api.deps import ANYONE, STAFF, WAREHOUSE, ContainerDep, PrincipalDep, scope_of
+from rma.api.idempotency import run_idempotent
+from rma.domain.access import Principal, Role
+from rma.domain.policy import RequestedItem
+from rma.domain.returns import Inspection, Receipt, Return
+from rma.domain.statuses import ReturnStatus
+from rma.services import returns as service
+from rma.services.unit_of_work import ReturnFilter, UnitOfWork
+
+router = APIRouter(prefix="/v1/returns", tags=["returns"])
+
+ReturnRef = Annotated[str, Path(min_length=1, max_length=64, description="Return id or RMA number")]
+Cursor = Annotated[str | None, Query(max_length=64, description="`next_cursor` of the last page")]
+
+
+@router.post(
+    "",
+    operation_id="returns-create",
+    status_code=201,
+    response_model=schemas.ReturnCreated,
+    summary="Request a return of items of an order",
+)
+def create_return(
+    body: schemas.ReturnCreate, request: Request, container: ContainerDep, principal: PrincipalDep
+) -> JSONResponse:
+    cmd = service.RequestReturn(
+        scope=scope_of(principal, Role.SELLER, Role.ADMIN, Role.CUSTOMER),
+        order_number=body.order_number,
+        items=[RequestedItem(i.line_id, i.quantity, i.reason_code, i.comment) for i in body.items],
+        actor=principal.actor,
+        resolution=body.resolution,
+    )
+
+    def request_it(uow: UnitOfWork) -> schemas.ReturnCreated:
+        outcome = service.request_return(cmd, uow)
+        public = schemas.ReturnPublic.of(outcome.ret)
+        invalid = [
+            schemas.InvalidItemPublic(
+                line_id=v.item.line_id,
+                quantity=v.item.quantity,
+                returnable_quantity=v.returnable_quantity,
+                violations=[schemas.ViolationPublic(**x.as_dict()) for x in v.violations],
+            )
+            for v in outcome.decision.invalid_items
+        ]
+        return schemas.ReturnCreated(**public.model_dump(), invalid_items=invalid)
+
+    return run_idempotent(request, container, principal, body, request_it, status_code=201)
+
+
+@router.get("", operation_id="returns-list", response_model=schemas.ReturnsPublic)
+def list_returns(
+    container: ContainerDep,
+    principal: PrincipalDep,
+    status: Annotated[list[ReturnStatus] | None, Query()] = None,
+    order_number: Annotated[str | None, Query(max_length=100)] = None,
+    customer_email: Annotated[str | None, Query(max_length=320)] = None,
+    in_policy: bool | None = None,
+    created_from: schemas.AwareDatetime | None = None,
+    created_to: schemas.AwareDatetime | None = None,
+    q: Annotated[
+        str | None, Query(max_length=100, description="RMA, order or tracking number")
+    ] = None,
+    cursor: Cursor = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> schemas.ReturnsPublic:
+    where = ReturnFilter(
+        status=tuple(status or ()),
+        order_number=order_number,
+        customer_email=customer_email,
+        in_policy=in_policy,
+        created_from=created_from,
+        created_to=created_to,
+        search=q,
+    )
+    page = service.list_returns(
+        scope_of(principal, *ANYONE), where, container.uow(), after=cursor, limit=limit + 1
+    )
+    more = len(page) > limit
+    page = page[:limit]
+    return schemas.ReturnsPublic(
+        data=[schemas.ReturnPublic.of(r) for r in page],
+        next_cursor=page[-1].id if more else None,
+    )
+
+
+@router.get("/{ref}", operation_id="returns-get", response_model=schemas.ReturnPublic)
+def get_return(ref: ReturnRef, container: ContainerDep, principal: PrincipalDep) -> schemas.ReturnPublic:
+    ret = service.get_return(scope_of(principal, *ANYONE), ref, container.uow())
+    return schemas.ReturnPublic.of(ret)
+
+
+def _step(
+    request: Request,
+    container: ContainerDep,
+    principal: Principal,
+    body: BaseModel | None,
+    run: Callable[[UnitOfWork], Return],
+) -> JSONResponse:
+    return run_idempotent(
+        request, container, principal, body, lambda uow: schemas.ReturnPublic.of(run(uow))
+    )
+
+
+@router.post("/{ref}/authorize", operation_id="returns-authorize", response_model=schemas.ReturnPublic)
+def authorize_return(
+    ref: ReturnRef,
+    request: Request,
+    container: ContainerDep,
+    principal: PrincipalDep,
+    body: schemas.AuthorizeIn | None = None,
+) -> JSONResponse:
+    body = body or schemas.AuthorizeIn()
+    cmd = service.AuthorizeReturn(
+        scope_of(principal, *STAFF), ref, principal.actor, body.rma_number, body.quantities
+    )
+    return _step(request, container, principal, body, lambda uow: service.authorize_return(cmd, uow))
+
+
+@router.post("/{ref}/deny", operation_id="returns-deny", response_model=schemas.ReturnPublic)
+def deny_return(
+    ref: ReturnRef,
+    body: schemas.DenyIn,
+    request: Request,
+    container: ContainerDep,
+    principal: PrincipalDep,
+) -> JSONResponse:
+    cmd = service.DenyReturn(scope_of(principal, *STAFF), ref, principal.actor, body.reason, body.note)
+    return _step(request, container, principal, body, lambda uow: service.deny_return(cmd, uow))
+
+
+@router.post("/{ref}/cancel", operation_id="returns-cancel", response_model=schemas.ReturnPublic)
+def cancel_return(
+    ref: ReturnRef,
+    request: Request,
+    container: ContainerDep,
+    principal: PrincipalDep,
+    body: schemas.NoteIn | None = None,
+) -> JSONResponse:
+    body = body or schemas.NoteIn()
+    scope = scope_of(principal, Role.SELLER, Role.ADMIN, Role.CUSTOMER)
+    cmd = service.FinishReturn(scope, ref, principal.actor, body.note)
+    return _step(request, container, principal, body, lambda uow: service.cancel_return(cmd, uow))
+
+
+@router.post("/{ref}/close", operation_id="returns-close", response_model=schemas.ReturnPublic)
+def close_return(
+    ref: ReturnRef,
+    request: Request,
+    container: ContainerDep,
+    principal: PrincipalDep,
+    body: schemas.NoteIn | None = None,
+) -> JSONResponse:
+    body = body or schemas.NoteIn()
+    cmd = service.FinishReturn(scope_of(principal, *STAFF), ref, principal.actor, body.note)
+    return _step(request, container, principal, body, lambda uow: service.close_return(cmd, uow))
+
+
+@router.post("/{ref}/receive", operation_id="returns-receive", response_model=schemas.ReturnPublic)
+def receive_return(
+    ref: ReturnRef,
+    body: schemas.ReceiveIn,
+    request: Request,
+    container: ContainerDep,
+    principal: PrincipalDep,
+) -> JSONResponse:
+    receipts = [Receipt(i.item_id, i.quantity) for i in body.items]
+    cmd = service.ReceiveReturn(scope_of(principal, *WAREHOUSE), ref, principal.actor, receipts)
+    return _step(request, container, principal, body, lambda uow: service.receive_return(cmd, uow))
+
+
+@router.post("/{ref}/inspect", operation_id="returns-inspect", response_model=schemas.ReturnPublic)
+def inspect_return(
+    ref: ReturnRef,
+    body: schemas.InspectIn,
+    request: Request,
+    container: ContainerDep,
+    principal: PrincipalDep,
+) -> JSONResponse:
+    inspections = [
+        Inspection(i.item_id, i.accepted, i.rejected, i.condition, i.disposition, i.note)
+        for i in body.items
+    ]
+    cmd = service.InspectReturn(scope_of(principal, *WAREHOUSE), ref, principal.actor, inspections)
+    return _step(request, container, principal, body, lambda uow: service.inspect_return(cmd, uow))
+
+
+@router.post("/{ref}/resolve", operation_id="returns-resolve", response_model=schemas.ReturnPublic)
+def resolve_return(
+    ref: ReturnRef,
+    request: Request,
+    container: ContainerDep,
+    principal: PrincipalDep,
+    body: schemas.ResolveIn | None = None,
+) -> JSONResponse:
+    body = body or schemas.ResolveIn()
+    resolutions = {i.item_id: i.resolution for i in body.items}
+    cmd = service.ResolveReturn(scope_of(principal, *STAFF), ref, principal.actor, resolutions)
+    return _step(request, container, principal, body, lambda uow: service.resolve_return(cmd, uow))

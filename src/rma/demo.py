@@ -1,0 +1,132 @@
+"""Demo data: a seller, its catalog and orders, and returns in many statuses.
+
+Everything goes through the same use cases as the API, so the demo is also a smoke test.
+The keys are well known on purpose: they are for trying rma out, never for production.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from rma.bootstrap import Container
+from rma.domain.access import Role
+from rma.domain.errors import Unauthenticated
+from rma.domain.ids import new_id
+from rma.domain.orders import Order, OrderLine, Product, Shipment, ShipmentItem
+from rma.domain.policy import RequestedItem
+from rma.domain.returns import Actor, Condition, DenyReason, Disposition, Inspection, Receipt
+from rma.services import catalog, returns, sellers
+from rma.services.access import authenticate
+from rma.services.clock import utcnow
+
+DEMO_KEYS = {
+    "platform": "rma_sk_demo_platform",
+    "admin": "rma_sk_demo_admin",
+    "seller": "rma_sk_demo_seller",
+    "warehouse": "rma_sk_demo_warehouse",
+}
+
+_PRODUCTS = (
+    ("TEE-BLUE-M", "Organic tee, blue, M", "apparel", 2500),
+    ("HOODIE-GREY-L", "Hoodie, grey, L", "apparel", 6500),
+    ("HEADPHONES-X1", "X1 wireless headphones", "electronics", 12900),
+    ("GIFTCARD-50", "Gift card 50", "final-sale", 5000),
+)
+_CUSTOMERS = (
+    ("ada@example.com", "Ada Lovelace"),
+    ("grace@example.com", "Grace Hopper"),
+    ("alan@example.com", "Alan Turing"),
+    ("edsger@example.com", "Edsger Dijkstra"),
+)
+
+
+def load_demo(container: Container) -> bool:
+    """Load the demo unless it is there already; answer whether it was loaded now."""
+    try:
+        authenticate(DEMO_KEYS["seller"], container.uow())
+        return False
+    except Unauthenticated:
+        pass
+    uow = container.uow
+    seller = sellers.create_seller(sellers.CreateSeller("Demo Outfitters"), uow())
+    sellers.issue_api_key(sellers.IssueApiKey(Role.ADMIN, None, "demo platform", DEMO_KEYS["platform"]), uow())
+    for role in (Role.ADMIN, Role.SELLER, Role.WAREHOUSE):
+        sellers.issue_api_key(
+            sellers.IssueApiKey(role, seller.id, f"demo {role}", DEMO_KEYS[str(role)]), uow()
+        )
+    sellers.put_policy(sellers.PutPolicy(seller.id, "apparel", 30), uow())
+    sellers.put_policy(sellers.PutPolicy(seller.id, "electronics", 15, restocking_fee_percent=15), uow())
+    sellers.put_policy(sellers.PutPolicy(seller.id, "final-sale", 0, returnable=False), uow())
+    for sku, name, category, _price in _PRODUCTS:
+        catalog.add_product(Product(seller.id, sku, name, category), uow())
+
+    now = utcnow()
+    numbers = [_order(container, seller.id, n, now - timedelta(days=age)) for n, age in _ORDERS]
+    staff = Actor("seller", "demo")
+    warehouse = Actor("warehouse", "demo")
+    scope = returns.Scope(seller.id)
+
+    def request(number: str, *lines: str) -> str:
+        items = [RequestedItem(line, 1, "CR-UNWANTED_ITEM") for line in lines]
+        cmd = returns.RequestReturn(scope, number, items, Actor("customer", number))
+        return returns.request_return(cmd, uow()).ret.id
+
+    # DEMO-1001 stays untouched: the README's walk-through starts a return on it.
+    request(numbers[1], "1")  # delivered 6 days ago: authorized at once
+    request(numbers[2], "1")  # delivered 45 days ago: out of policy, waits for review
+    denied = request(numbers[3], "1")
+    returns.deny_return(
+        returns.DenyReturn(scope, denied, staff, DenyReason.RETURN_PERIOD_ENDED, "Past 30 days."),
+        uow(),
+    )
+    for number, last_step in ((numbers[4], "received"), (numbers[5], "resolved"), (numbers[6], "closed")):
+        ret_id = request(number, "1", "2")
+        ret = returns.get_return(scope, ret_id, uow())
+        receipts = [Receipt(item.id, item.authorized_quantity) for item in ret.items]
+        returns.receive_return(returns.ReceiveReturn(scope, ret_id, warehouse, receipts), uow())
+        if last_step == "received":
+            continue
+        inspections = [
+            Inspection(i.id, 1, 0, Condition.SELLABLE, Disposition.RESTOCK) for i in ret.items
+        ]
+        returns.inspect_return(returns.InspectReturn(scope, ret_id, warehouse, inspections), uow())
+        returns.resolve_return(returns.ResolveReturn(scope, ret_id, staff), uow())
+        if last_step == "closed":
+            returns.close_return(returns.FinishReturn(scope, ret_id, staff, "Refunded."), uow())
+    cancelled = request(numbers[7], "2")
+    returns.cancel_return(returns.FinishReturn(scope, cancelled, Actor("customer", "demo")), uow())
+    return True
+
+
+# Order number suffix and days since delivery.
+_ORDERS = ((1001, 3), (1002, 6), (1003, 45), (1004, 40), (1005, 12), (1006, 20), (1007, 25), (1008, 2))
+
+
+def _order(container: Container, seller_id: str, suffix: int, delivered_at: datetime) -> str:
+    email, name = _CUSTOMERS[(suffix - 1) % len(_CUSTOMERS)]
+    number = f"DEMO-{suffix}"
+    lines = [
+        OrderLine(str(i), sku, 1 if category != "apparel" else 2, price, title)
+        for i, (sku, title, category, price) in enumerate(_PRODUCTS, start=1)
+    ]
+    shipment = Shipment(
+        id=new_id("shp"),
+        shipped_at=delivered_at - timedelta(days=2),
+        delivered_at=delivered_at,
+        carrier="UPS",
+        tracking_number=f"1Z999AA1{suffix:010d}",
+        items=[ShipmentItem(line.line_id, line.quantity) for line in lines],
+    )
+    order = Order(
+        id=new_id("ord"),
+        seller_id=seller_id,
+        number=number,
+        customer_email=email,
+        customer_name=name,
+        currency="USD",
+        ordered_at=delivered_at - timedelta(days=4),
+        lines=lines,
+        shipments=[shipment],
+    )
+    catalog.add_order(order, container.uow())
+    return number
