@@ -27,12 +27,12 @@ from rma.adapters.orm import metadata
 from rma.api.app import create_app
 from rma.bootstrap import Container, bootstrap
 from rma.config import Settings
-
 from tests.support import ADMIN_KEY
+
 POSTGRES_URL = os.environ.get(
     "RMA_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-TEST_DATABASE = "rma_test"
+TEST_DATABASE = os.environ.get("RMA_TEST_DATABASE", "rma_test")  # one per parallel run
 
 
 def _postgres_test_url() -> str:
@@ -55,13 +55,12 @@ def _postgres_test_url() -> str:
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Container]:
+def backend(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Container]:
     """A migrated database of each kind, for the whole run."""
     data_dir = tmp_path_factory.mktemp(f"rma-{request.param}")
-    if request.param == "sqlite":
-        url = f"sqlite:///{data_dir / 'rma.db'}"
-    else:
-        url = _postgres_test_url()
+    url = f"sqlite:///{data_dir / 'rma.db'}" if request.param == "sqlite" else _postgres_test_url()
     settings = Settings(
         database_url=url, admin_key=ADMIN_KEY, data_dir=Path(data_dir), jobs_interval_seconds=0
     )

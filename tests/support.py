@@ -55,7 +55,9 @@ class Shop:
             {"line_id": "1", "sku": "TEE", "quantity": 2, "unit_price": 2500},
             {"line_id": "2", "sku": "MUG", "quantity": 1, "unit_price": 1200},
         ]
-        delivered = now - timedelta(days=delivered_days_ago) if delivered_days_ago is not None else None
+        delivered = (
+            now - timedelta(days=delivered_days_ago) if delivered_days_ago is not None else None
+        )
         shipped_at = (delivered or now) - timedelta(days=2)
         body: dict[str, Any] = {
             "number": number,
@@ -70,7 +72,9 @@ class Shop:
                 {
                     "shipped_at": shipped_at.isoformat(),
                     "delivered_at": delivered.isoformat() if delivered else None,
-                    "items": [{"line_id": l["line_id"], "quantity": l["quantity"]} for l in lines],
+                    "items": [
+                        {"line_id": line["line_id"], "quantity": line["quantity"]} for line in lines
+                    ],
                 }
             )
         return ok(self.call("POST", "/v1/orders", json=body), 201)

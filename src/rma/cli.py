@@ -25,7 +25,9 @@ def migrate() -> None:
 
     container = bootstrap()
     upgrade(container.engine)
-    console.print(f"[green]database is up to date[/green] ({container.engine.url.render_as_string()})")
+    console.print(
+        f"[green]database is up to date[/green] ({container.engine.url.render_as_string()})"
+    )
 
 
 @app.command()
@@ -62,13 +64,15 @@ def demo() -> None:
     console.print("[green]demo data loaded[/green]" if created else "demo data already there")
     for role, secret in DEMO_KEYS.items():
         console.print(f"  {role:<10} key: [bold]{secret}[/bold]")
-    console.print(f"  customer:  order [bold]DEMO-1001[/bold], email [bold]ada@example.com[/bold]")
+    console.print("  customer:  order [bold]DEMO-1001[/bold], email [bold]ada@example.com[/bold]")
 
 
 @keys.command("create")
 def create_key(
     role: Annotated[Role, typer.Option(help="admin, seller or warehouse.")] = Role.ADMIN,
-    seller: Annotated[str | None, typer.Option(help="Seller id; none for a platform admin.")] = None,
+    seller: Annotated[
+        str | None, typer.Option(help="Seller id; none for a platform admin.")
+    ] = None,
     name: Annotated[str, typer.Option(help="A label to recognise the key by.")] = "",
 ) -> None:
     """Issue an API key and print its secret (shown once)."""

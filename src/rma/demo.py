@@ -49,13 +49,17 @@ def load_demo(container: Container) -> bool:
         pass
     uow = container.uow
     seller = sellers.create_seller(sellers.CreateSeller("Demo Outfitters"), uow())
-    sellers.issue_api_key(sellers.IssueApiKey(Role.ADMIN, None, "demo platform", DEMO_KEYS["platform"]), uow())
+    sellers.issue_api_key(
+        sellers.IssueApiKey(Role.ADMIN, None, "demo platform", DEMO_KEYS["platform"]), uow()
+    )
     for role in (Role.ADMIN, Role.SELLER, Role.WAREHOUSE):
         sellers.issue_api_key(
             sellers.IssueApiKey(role, seller.id, f"demo {role}", DEMO_KEYS[str(role)]), uow()
         )
     sellers.put_policy(sellers.PutPolicy(seller.id, "apparel", 30), uow())
-    sellers.put_policy(sellers.PutPolicy(seller.id, "electronics", 15, restocking_fee_percent=15), uow())
+    sellers.put_policy(
+        sellers.PutPolicy(seller.id, "electronics", 15, restocking_fee_percent=15), uow()
+    )
     sellers.put_policy(sellers.PutPolicy(seller.id, "final-sale", 0, returnable=False), uow())
     for sku, name, category, _price in _PRODUCTS:
         catalog.add_product(Product(seller.id, sku, name, category), uow())
@@ -79,7 +83,11 @@ def load_demo(container: Container) -> bool:
         returns.DenyReturn(scope, denied, staff, DenyReason.RETURN_PERIOD_ENDED, "Past 30 days."),
         uow(),
     )
-    for number, last_step in ((numbers[4], "received"), (numbers[5], "resolved"), (numbers[6], "closed")):
+    for number, last_step in (
+        (numbers[4], "received"),
+        (numbers[5], "resolved"),
+        (numbers[6], "closed"),
+    ):
         ret_id = request(number, "1", "2")
         ret = returns.get_return(scope, ret_id, uow())
         receipts = [Receipt(item.id, item.authorized_quantity) for item in ret.items]
@@ -99,7 +107,16 @@ def load_demo(container: Container) -> bool:
 
 
 # Order number suffix and days since delivery.
-_ORDERS = ((1001, 3), (1002, 6), (1003, 45), (1004, 40), (1005, 12), (1006, 20), (1007, 25), (1008, 2))
+_ORDERS = (
+    (1001, 3),
+    (1002, 6),
+    (1003, 45),
+    (1004, 40),
+    (1005, 12),
+    (1006, 20),
+    (1007, 25),
+    (1008, 2),
+)
 
 
 def _order(container: Container, seller_id: str, suffix: int, delivered_at: datetime) -> str:

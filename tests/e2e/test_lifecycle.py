@@ -125,7 +125,9 @@ def test_seller_authorizes_a_pending_return_with_a_custom_number(http: httpx.Cli
     assert authorized["rma_number"] == "RMA-77"
     assert authorized["deadline"] > authorized["window_closes_at"]
 
-    clash = shop.call("POST", f"/v1/returns/{second['id']}/authorize", json={"rma_number": "Rma-77"})
+    clash = shop.call(
+        "POST", f"/v1/returns/{second['id']}/authorize", json={"rma_number": "Rma-77"}
+    )
     assert error_code(clash, 409) == "duplicate_rma_number"
     assert first["id"] in clash.text
     bad = shop.call("POST", f"/v1/returns/{second['id']}/authorize", json={"rma_number": "RMA 77!"})
@@ -136,7 +138,14 @@ def test_seller_authorizes_a_pending_return_with_a_custom_number(http: httpx.Cli
 def test_invalid_items_come_back_with_reasons_while_the_rest_proceeds(http: httpx.Client) -> None:
     shop = open_shop(http)
     ok(shop.call("PUT", "/v1/policies/final-sale", json={"window_days": 30, "returnable": False}))
-    ok(shop.call("POST", "/v1/products", json={"sku": "GIFT", "name": "Gift card", "category": "final-sale"}), 201)
+    ok(
+        shop.call(
+            "POST",
+            "/v1/products",
+            json={"sku": "GIFT", "name": "Gift card", "category": "final-sale"},
+        ),
+        201,
+    )
     shop.order(
         "4001",
         lines=[
@@ -153,9 +162,9 @@ def test_invalid_items_come_back_with_reasons_while_the_rest_proceeds(http: http
 
     partial = ok(shop.request_return("4001", [("1", 2), ("2", 1)]), 201)
     assert [i["line_id"] for i in partial["items"]] == ["1"]
-    assert [(i["line_id"], [v["code"] for v in i["violations"]]) for i in partial["invalid_items"]] == [
-        ("2", ["non_returnable"])
-    ]
+    assert [
+        (i["line_id"], [v["code"] for v in i["violations"]]) for i in partial["invalid_items"]
+    ] == [("2", ["non_returnable"])]
     # Both units of line 1 are now held by that return: none is left to return again.
     again = ok(shop.request_return("4001", [("1", 1)]), 422)
     assert again["error"]["details"][0]["code"] == "quantity_exceeds_returnable"
@@ -168,7 +177,9 @@ def test_unshipped_line_cannot_be_returned(http: httpx.Client) -> None:
     assert refused["error"]["details"][0]["code"] == "not_shipped"
 
 
-def test_customer_cancels_before_shipping_and_units_become_returnable_again(http: httpx.Client) -> None:
+def test_customer_cancels_before_shipping_and_units_become_returnable_again(
+    http: httpx.Client,
+) -> None:
     shop = open_shop(http)
     shop.order("6001")
     token = customer_token(http, "6001")
@@ -184,8 +195,12 @@ def test_partial_receipt_then_the_rest(http: httpx.Client) -> None:
     created = ok(shop.request_return("7001", [("1", 2)]), 201)
     item = created["items"][0]["id"]
     path = f"/v1/returns/{created['id']}/receive"
-    first = ok(shop.call("POST", path, "warehouse", json={"items": [{"item_id": item, "quantity": 1}]}))
+    first = ok(
+        shop.call("POST", path, "warehouse", json={"items": [{"item_id": item, "quantity": 1}]})
+    )
     assert first["status"] == "partially_received"
-    second = ok(shop.call("POST", path, "warehouse", json={"items": [{"item_id": item, "quantity": 1}]}))
+    second = ok(
+        shop.call("POST", path, "warehouse", json={"items": [{"item_id": item, "quantity": 1}]})
+    )
     assert second["status"] == "received"
     assert second["items"][0]["received_quantity"] == 2

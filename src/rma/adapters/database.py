@@ -13,7 +13,9 @@ def make_engine(url: str, **options: Any) -> Engine:
     """An engine for ``url``; SQLite gets WAL, a busy timeout and write-serializing transactions."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **options)
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, **options
+        )
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine

@@ -57,7 +57,7 @@ class SqlPolicies:
     def __init__(self, session: Session):
         self.session = session
 
-    def list(self, seller_id: str) -> list[CategoryPolicy]:
+    def all(self, seller_id: str) -> list[CategoryPolicy]:
         c = orm.category_policies.c
         query = select(CategoryPolicy).where(c.seller_id == seller_id).order_by(c.category)
         return list(self.session.scalars(query))
@@ -73,7 +73,7 @@ class SqlReasonCodes:
     def __init__(self, session: Session):
         self.session = session
 
-    def list(self, seller_id: str) -> list[ReasonCode]:
+    def all(self, seller_id: str) -> list[ReasonCode]:
         c = orm.reason_codes.c
         query = select(ReasonCode).where(c.seller_id == seller_id).order_by(c.code)
         return list(self.session.scalars(query))
@@ -97,7 +97,7 @@ class SqlProducts:
         rows = self.session.execute(
             select(c.sku, c.category).where(c.seller_id == seller_id, c.sku.in_(list(skus)))
         )
-        return {sku: category for sku, category in rows}
+        return dict(rows.tuples().all())
 
 
 class SqlOrders:
@@ -154,7 +154,7 @@ class SqlReturns:
         query = select(Return).where(c.seller_id == seller_id, c.order_id == order_id)
         return list(self.session.scalars(query))
 
-    def list(
+    def page(
         self, seller_id: str, where: ReturnFilter, *, after: str | None, limit: int
     ) -> list[Return]:
         c = orm.returns.c

@@ -16,6 +16,17 @@ from rma.domain.errors import ConcurrentUpdate, Conflict
 from rma.domain.ids import new_id
 from rma.domain.returns import Return
 from rma.services.clock import utcnow
+from rma.services.unit_of_work import (
+    ApiKeyRepository,
+    CustomerSessionRepository,
+    IdempotencyRepository,
+    OrderRepository,
+    PolicyRepository,
+    ProductRepository,
+    ReasonCodeRepository,
+    ReturnRepository,
+    SellerRepository,
+)
 
 
 class IdempotencyKeyTaken(Conflict):
@@ -30,6 +41,16 @@ class SqlUnitOfWork:
     def __init__(self, session_factory: Callable[[], Session]):
         self._session_factory = session_factory
         self._claim: tuple[str, str, str] | None = None
+
+    sellers: SellerRepository
+    api_keys: ApiKeyRepository
+    customer_sessions: CustomerSessionRepository
+    policies: PolicyRepository
+    reason_codes: ReasonCodeRepository
+    products: ProductRepository
+    orders: OrderRepository
+    returns: ReturnRepository
+    idempotency: IdempotencyRepository
 
     def __enter__(self) -> Self:
         self.session = self._session_factory()
@@ -111,4 +132,6 @@ class SqlUnitOfWork:
             )
         except IntegrityError as error:
             self.session.rollback()
-            raise IdempotencyKeyTaken("a request with this Idempotency-Key was just made") from error
+            raise IdempotencyKeyTaken(
+                "a request with this Idempotency-Key was just made"
+            ) from error

@@ -279,7 +279,9 @@ class OrderPublic(BaseModel):
                     delivered_at=s.delivered_at,
                     carrier=s.carrier,
                     tracking_number=s.tracking_number,
-                    items=[ShipmentItemPublic(line_id=i.line_id, quantity=i.quantity) for i in s.items],
+                    items=[
+                        ShipmentItemPublic(line_id=i.line_id, quantity=i.quantity) for i in s.items
+                    ],
                 )
                 for s in order.shipments
             ],
@@ -293,7 +295,9 @@ class PortalSessionCreate(In):
 
 
 class PortalSessionPublic(BaseModel):
-    token: str = Field(description="Send as `Authorization: Bearer <token>`; it opens this order only.")
+    token: str = Field(
+        description="Send as `Authorization: Bearer <token>`; it opens this order only."
+    )
     expires_at: datetime
     order: OrderPublic
 
@@ -410,7 +414,8 @@ class ReturnsPublic(BaseModel):
 
 class AuthorizeIn(In):
     rma_number: Annotated[str, StringConstraints(max_length=64)] | None = Field(
-        default=None, description="A custom RMA number (1-32 of A-Z, 0-9, '-'); generated if absent."
+        default=None,
+        description="A custom RMA number (1-32 of A-Z, 0-9, '-'); generated if absent.",
     )
     quantities: Annotated[dict[str, Count], Field(max_length=500)] = Field(
         default_factory=dict, description="Units to authorize per item id; all requested if absent."

@@ -115,7 +115,9 @@ def window_closes_at(start: datetime, window_days: int, timezone: str) -> dateti
     )
 
 
-def authorization_deadline(window_close: datetime, authorized_at: datetime, transit_days: int) -> datetime:
+def authorization_deadline(
+    window_close: datetime, authorized_at: datetime, transit_days: int
+) -> datetime:
     """When an authorized return with nothing shipped expires.
 
     Window close plus transit days, counted from the authorization instead when a person

@@ -14,6 +14,7 @@ from typing import Any
 
 from rma.domain import events
 from rma.domain.errors import InvalidInput, NotFound
+from rma.domain.events import Event
 from rma.domain.policy import PolicyDecision
 from rma.domain.statuses import ReturnStatus, check_transition
 
@@ -158,7 +159,7 @@ class Return:
     carrier: str | None = None
     tracking_number: str | None = None
     version: int = 1
-    events: list[events.Event] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
 
     # -- creation ---------------------------------------------------------------------------
 
@@ -357,5 +358,5 @@ class Return:
         self.status = target
         self.updated_at = now
 
-    def _record(self, kind: type[events.Event], now: datetime, **data: Any) -> None:
+    def _record(self, kind: type[Event], now: datetime, **data: Any) -> None:
         self.events.append(kind(self.seller_id, self.id, now, data))

@@ -39,7 +39,9 @@ def authenticate(secret: str, uow: UnitOfWork, *, admin_key: str | None = None) 
         if secret.startswith("rma_cs_"):
             session = uow.customer_sessions.by_hash(digest)
             if session is not None and session.expires_at > utcnow():
-                return Principal(Role.CUSTOMER, session.seller_id, session.order_id, session.order_id)
+                return Principal(
+                    Role.CUSTOMER, session.seller_id, session.order_id, session.order_id
+                )
         else:
             key = uow.api_keys.by_hash(digest)
             if key is not None and key.revoked_at is None:

@@ -97,7 +97,7 @@ def _check_order(order: Order) -> None:
 def reason_codes_for(seller_id: str, sku: str | None, uow: UnitOfWork) -> list[ReasonCode]:
     """The seller's reason codes, narrowed to those valid for ``sku`` when one is given."""
     with uow:
-        codes = uow.reason_codes.list(seller_id)
+        codes = uow.reason_codes.all(seller_id)
         if sku is None:
             return codes
         product = uow.products.get(seller_id, sku)

@@ -10,7 +10,12 @@ from rma.domain import rma_numbers
 from rma.domain.errors import DuplicateRmaNumber, InvalidInput, NoReturnableItems, NotFound
 from rma.domain.ids import new_id
 from rma.domain.orders import Order
-from rma.domain.policy import PolicyDecision, RequestedItem, authorization_deadline, evaluate_request
+from rma.domain.policy import (
+    PolicyDecision,
+    RequestedItem,
+    authorization_deadline,
+    evaluate_request,
+)
 from rma.domain.returns import (
     SYSTEM,
     Actor,
@@ -22,7 +27,6 @@ from rma.domain.returns import (
     ReturnItem,
 )
 from rma.domain.sellers import Seller
-from rma.domain.statuses import ReturnStatus
 from rma.services.clock import utcnow
 from rma.services.unit_of_work import ReturnFilter, UnitOfWork
 
@@ -126,7 +130,7 @@ def request_return(cmd: RequestReturn, uow: UnitOfWork) -> RequestOutcome:
             cmd.items,
             seller=seller,
             categories=categories,
-            policies={p.category: p for p in uow.policies.list(seller.id)},
+            policies={p.category: p for p in uow.policies.all(seller.id)},
             held=held,
             now=now,
         )
@@ -234,7 +238,7 @@ def list_returns(
     if scope.order_id is not None:
         where = ReturnFilter(**{**where.__dict__, "order_id": scope.order_id})
     with uow:
-        return uow.returns.list(scope.seller_id, where, after=after, limit=limit)
+        return uow.returns.page(scope.seller_id, where, after=after, limit=limit)
 
 
 def expire_due_returns(uow: UnitOfWork, now: datetime | None = None) -> int:
@@ -271,9 +275,7 @@ def _authorize(
             number = rma_numbers.generate_rma_number()
     assert ret.window_closes_at is not None  # set when the return was requested
     deadline = authorization_deadline(ret.window_closes_at, now, seller.transit_days)
-    ret.authorize(
-        rma_number=number, deadline=deadline, actor=actor, now=now, quantities=quantities
-    )
+    ret.authorize(rma_number=number, deadline=deadline, actor=actor, now=now, quantities=quantities)
 
 
 def _find(uow: UnitOfWork, scope: Scope, ref: str) -> Return:
@@ -296,7 +298,7 @@ def _check_reasons(
     uow: UnitOfWork, seller_id: str, order: Order, items: Sequence[RequestedItem]
 ) -> dict[str, str | None]:
     """Categories by SKU, once every item's reason code is one valid for its SKU."""
-    codes = {code.code: code for code in uow.reason_codes.list(seller_id)}
+    codes = {code.code: code for code in uow.reason_codes.all(seller_id)}
     categories = uow.products.categories(seller_id, [line.sku for line in order.lines])
     for index, item in enumerate(items):
         line = order.line(item.line_id)

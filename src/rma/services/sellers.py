@@ -81,7 +81,9 @@ def create_seller(cmd: CreateSeller, uow: UnitOfWork) -> Seller:
 def issue_api_key(cmd: IssueApiKey, uow: UnitOfWork) -> IssuedKey:
     """A new key for a seller (or, without a seller, a platform admin key)."""
     if cmd.seller_id is None and cmd.role is not Role.ADMIN:
-        raise InvalidInput("only an admin key may be issued without a seller", code="seller_required")
+        raise InvalidInput(
+            "only an admin key may be issued without a seller", code="seller_required"
+        )
     if cmd.role is Role.CUSTOMER:
         raise InvalidInput("customers sign in with their order, not a key", code="invalid_role")
     secret = cmd.secret or new_secret("sk")
@@ -149,7 +151,7 @@ def put_policy(cmd: PutPolicy, uow: UnitOfWork) -> CategoryPolicy:
 
 def list_policies(seller_id: str, uow: UnitOfWork) -> list[CategoryPolicy]:
     with uow:
-        return uow.policies.list(seller_id)
+        return uow.policies.all(seller_id)
 
 
 def _seller(uow: UnitOfWork, seller_id: str) -> Seller:
@@ -166,4 +168,3 @@ def _check_timezone(name: str) -> None:
         raise InvalidInput(
             f"{name!r} is not an IANA time zone", details=[{"field": "timezone"}]
         ) from error
-

@@ -20,7 +20,10 @@ OrderRef = Annotated[str, Path(min_length=1, max_length=100, description="Order 
 
 
 @router.post(
-    "/products", operation_id="products-create", status_code=201, response_model=schemas.ProductPublic
+    "/products",
+    operation_id="products-create",
+    status_code=201,
+    response_model=schemas.ProductPublic,
 )
 def create_product(
     body: schemas.ProductCreate, container: ContainerDep, principal: PrincipalDep
@@ -58,7 +61,9 @@ def create_order(
 
 
 @router.get("/orders/{order_ref}", operation_id="orders-get", response_model=schemas.OrderPublic)
-def get_order(order_ref: OrderRef, container: ContainerDep, principal: PrincipalDep) -> schemas.OrderPublic:
+def get_order(
+    order_ref: OrderRef, container: ContainerDep, principal: PrincipalDep
+) -> schemas.OrderPublic:
     order = catalog.get_order(principal.require(*STAFF), order_ref, container.uow())
     return schemas.OrderPublic.of(order)
 

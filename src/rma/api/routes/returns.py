@@ -97,7 +97,9 @@ def list_returns(
 
 
 @router.get("/{ref}", operation_id="returns-get", response_model=schemas.ReturnPublic)
-def get_return(ref: ReturnRef, container: ContainerDep, principal: PrincipalDep) -> schemas.ReturnPublic:
+def get_return(
+    ref: ReturnRef, container: ContainerDep, principal: PrincipalDep
+) -> schemas.ReturnPublic:
     ret = service.get_return(scope_of(principal, *ANYONE), ref, container.uow())
     return schemas.ReturnPublic.of(ret)
 
@@ -114,7 +116,9 @@ def _step(
     )
 
 
-@router.post("/{ref}/authorize", operation_id="returns-authorize", response_model=schemas.ReturnPublic)
+@router.post(
+    "/{ref}/authorize", operation_id="returns-authorize", response_model=schemas.ReturnPublic
+)
 def authorize_return(
     ref: ReturnRef,
     request: Request,
@@ -126,7 +130,9 @@ def authorize_return(
     cmd = service.AuthorizeReturn(
         scope_of(principal, *STAFF), ref, principal.actor, body.rma_number, body.quantities
     )
-    return _step(request, container, principal, body, lambda uow: service.authorize_return(cmd, uow))
+    return _step(
+        request, container, principal, body, lambda uow: service.authorize_return(cmd, uow)
+    )
 
 
 @router.post("/{ref}/deny", operation_id="returns-deny", response_model=schemas.ReturnPublic)
@@ -137,7 +143,9 @@ def deny_return(
     container: ContainerDep,
     principal: PrincipalDep,
 ) -> JSONResponse:
-    cmd = service.DenyReturn(scope_of(principal, *STAFF), ref, principal.actor, body.reason, body.note)
+    cmd = service.DenyReturn(
+        scope_of(principal, *STAFF), ref, principal.actor, body.reason, body.note
+    )
     return _step(request, container, principal, body, lambda uow: service.deny_return(cmd, uow))
 
 

@@ -1,272 +1,492 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
-
-revision = '0001'
+revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table('api_keys',
-    sa.Column('id', sa.String(length=40), nullable=False),
-    sa.Column('seller_id', sa.String(length=40), nullable=True),
-    sa.Column('role', sa.Enum('admin', 'seller', 'warehouse', 'customer', name='role', native_enum=False, length=32), nullable=False),
-    sa.Column('prefix', sa.String(length=16), nullable=False),
-    sa.Column('secret_hash', sa.String(length=64), nullable=False),
-    sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_keys')),
-    sa.UniqueConstraint('secret_hash', name=op.f('uq_api_keys_secret_hash'))
+    op.create_table(
+        "api_keys",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("seller_id", sa.String(length=40), nullable=True),
+        sa.Column(
+            "role",
+            sa.Enum(
+                "admin",
+                "seller",
+                "warehouse",
+                "customer",
+                name="role",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column("prefix", sa.String(length=16), nullable=False),
+        sa.Column("secret_hash", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_api_keys")),
+        sa.UniqueConstraint("secret_hash", name=op.f("uq_api_keys_secret_hash")),
     )
-    with op.batch_alter_table('api_keys', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_api_keys_seller_id'), ['seller_id'], unique=False)
+    with op.batch_alter_table("api_keys", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_api_keys_seller_id"), ["seller_id"], unique=False)
 
-    op.create_table('category_policies',
-    sa.Column('seller_id', sa.String(length=40), nullable=False),
-    sa.Column('category', sa.String(length=100), nullable=False),
-    sa.Column('window_days', sa.Integer(), nullable=False),
-    sa.Column('returnable', sa.Boolean(), nullable=False),
-    sa.Column('restocking_fee_percent', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('seller_id', 'category', name=op.f('pk_category_policies'))
+    op.create_table(
+        "category_policies",
+        sa.Column("seller_id", sa.String(length=40), nullable=False),
+        sa.Column("category", sa.String(length=100), nullable=False),
+        sa.Column("window_days", sa.Integer(), nullable=False),
+        sa.Column("returnable", sa.Boolean(), nullable=False),
+        sa.Column("restocking_fee_percent", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("seller_id", "category", name=op.f("pk_category_policies")),
     )
-    op.create_table('customer_sessions',
-    sa.Column('token_hash', sa.String(length=64), nullable=False),
-    sa.Column('seller_id', sa.String(length=40), nullable=False),
-    sa.Column('order_id', sa.String(length=40), nullable=False),
-    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('token_hash', name=op.f('pk_customer_sessions'))
+    op.create_table(
+        "customer_sessions",
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("seller_id", sa.String(length=40), nullable=False),
+        sa.Column("order_id", sa.String(length=40), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("token_hash", name=op.f("pk_customer_sessions")),
     )
-    op.create_table('idempotency_keys',
-    sa.Column('scope', sa.String(length=80), nullable=False),
-    sa.Column('key', sa.String(length=255), nullable=False),
-    sa.Column('request_hash', sa.String(length=64), nullable=False),
-    sa.Column('status_code', sa.Integer(), nullable=True),
-    sa.Column('body', sa.JSON(), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('scope', 'key', name=op.f('pk_idempotency_keys'))
+    op.create_table(
+        "idempotency_keys",
+        sa.Column("scope", sa.String(length=80), nullable=False),
+        sa.Column("key", sa.String(length=255), nullable=False),
+        sa.Column("request_hash", sa.String(length=64), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=True),
+        sa.Column("body", sa.JSON(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("scope", "key", name=op.f("pk_idempotency_keys")),
     )
-    op.create_table('orders',
-    sa.Column('id', sa.String(length=40), nullable=False),
-    sa.Column('seller_id', sa.String(length=40), nullable=False),
-    sa.Column('number', sa.String(length=100), nullable=False),
-    sa.Column('customer_email', sa.String(length=320), nullable=False),
-    sa.Column('customer_name', sa.String(length=200), nullable=False),
-    sa.Column('currency', sa.String(length=3), nullable=False),
-    sa.Column('ordered_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_orders')),
-    sa.UniqueConstraint('seller_id', 'id', name=op.f('uq_orders_seller_id_id')),
-    sa.UniqueConstraint('seller_id', 'number', name=op.f('uq_orders_seller_id_number'))
+    op.create_table(
+        "orders",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("seller_id", sa.String(length=40), nullable=False),
+        sa.Column("number", sa.String(length=100), nullable=False),
+        sa.Column("customer_email", sa.String(length=320), nullable=False),
+        sa.Column("customer_name", sa.String(length=200), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("ordered_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_orders")),
+        sa.UniqueConstraint("seller_id", "id", name=op.f("uq_orders_seller_id_id")),
+        sa.UniqueConstraint("seller_id", "number", name=op.f("uq_orders_seller_id_number")),
     )
-    with op.batch_alter_table('orders', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_orders_number'), ['number'], unique=False)
+    with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_orders_number"), ["number"], unique=False)
 
-    op.create_table('outbox',
-    sa.Column('id', sa.String(length=40), nullable=False),
-    sa.Column('seller_id', sa.String(length=40), nullable=False),
-    sa.Column('event_type', sa.String(length=64), nullable=False),
-    sa.Column('aggregate_id', sa.String(length=40), nullable=False),
-    sa.Column('payload', sa.JSON(), nullable=False),
-    sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('processed_at', sa.DateTime(timezone=True), nullable=True),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox'))
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("seller_id", sa.String(length=40), nullable=False),
+        sa.Column("event_type", sa.String(length=64), nullable=False),
+        sa.Column("aggregate_id", sa.String(length=40), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
     )
-    with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.create_index('ix_outbox_processed_at_id', ['processed_at', 'id'], unique=False)
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.create_index("ix_outbox_processed_at_id", ["processed_at", "id"], unique=False)
 
-    op.create_table('products',
-    sa.Column('seller_id', sa.String(length=40), nullable=False),
-    sa.Column('sku', sa.String(length=100), nullable=False),
-    sa.Column('name', sa.String(length=300), nullable=False),
-    sa.Column('category', sa.String(length=100), nullable=True),
-    sa.PrimaryKeyConstraint('seller_id', 'sku', name=op.f('pk_products'))
+    op.create_table(
+        "products",
+        sa.Column("seller_id", sa.String(length=40), nullable=False),
+        sa.Column("sku", sa.String(length=100), nullable=False),
+        sa.Column("name", sa.String(length=300), nullable=False),
+        sa.Column("category", sa.String(length=100), nullable=True),
+        sa.PrimaryKeyConstraint("seller_id", "sku", name=op.f("pk_products")),
     )
-    op.create_table('reason_codes',
-    sa.Column('seller_id', sa.String(length=40), nullable=False),
-    sa.Column('code', sa.String(length=64), nullable=False),
-    sa.Column('description', sa.String(length=200), nullable=False),
-    sa.Column('fault', sa.Enum('buyer', 'seller', 'carrier', name='fault', native_enum=False, length=32), nullable=False),
-    sa.Column('categories', sa.JSON(), nullable=True),
-    sa.PrimaryKeyConstraint('seller_id', 'code', name=op.f('pk_reason_codes'))
+    op.create_table(
+        "reason_codes",
+        sa.Column("seller_id", sa.String(length=40), nullable=False),
+        sa.Column("code", sa.String(length=64), nullable=False),
+        sa.Column("description", sa.String(length=200), nullable=False),
+        sa.Column(
+            "fault",
+            sa.Enum("buyer", "seller", "carrier", name="fault", native_enum=False, length=32),
+            nullable=False,
+        ),
+        sa.Column("categories", sa.JSON(), nullable=True),
+        sa.PrimaryKeyConstraint("seller_id", "code", name=op.f("pk_reason_codes")),
     )
-    op.create_table('sellers',
-    sa.Column('id', sa.String(length=40), nullable=False),
-    sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('kind', sa.Enum('professional', 'individual', name='sellerkind', native_enum=False, length=32), nullable=False),
-    sa.Column('authorization_mode', sa.Enum('automatic', 'manual', name='authorizationmode', native_enum=False, length=32), nullable=False),
-    sa.Column('out_of_policy', sa.Enum('review', 'authorize', name='outofpolicyhandling', native_enum=False, length=32), nullable=False),
-    sa.Column('window_days', sa.Integer(), nullable=False),
-    sa.Column('transit_days', sa.Integer(), nullable=False),
-    sa.Column('timezone', sa.String(length=64), nullable=False),
-    sa.Column('label_default', sa.Enum('unpaid', 'prepaid', name='labeldefault', native_enum=False, length=32), nullable=False),
-    sa.Column('default_return_address_id', sa.String(length=40), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_sellers'))
+    op.create_table(
+        "sellers",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum("professional", "individual", name="sellerkind", native_enum=False, length=32),
+            nullable=False,
+        ),
+        sa.Column(
+            "authorization_mode",
+            sa.Enum("automatic", "manual", name="authorizationmode", native_enum=False, length=32),
+            nullable=False,
+        ),
+        sa.Column(
+            "out_of_policy",
+            sa.Enum(
+                "review", "authorize", name="outofpolicyhandling", native_enum=False, length=32
+            ),
+            nullable=False,
+        ),
+        sa.Column("window_days", sa.Integer(), nullable=False),
+        sa.Column("transit_days", sa.Integer(), nullable=False),
+        sa.Column("timezone", sa.String(length=64), nullable=False),
+        sa.Column(
+            "label_default",
+            sa.Enum("unpaid", "prepaid", name="labeldefault", native_enum=False, length=32),
+            nullable=False,
+        ),
+        sa.Column("default_return_address_id", sa.String(length=40), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sellers")),
     )
-    op.create_table('order_lines',
-    sa.Column('pk', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('seller_id', sa.String(length=40), nullable=False),
-    sa.Column('order_id', sa.String(length=40), nullable=False),
-    sa.Column('line_id', sa.String(length=100), nullable=False),
-    sa.Column('sku', sa.String(length=100), nullable=False),
-    sa.Column('name', sa.String(length=300), nullable=False),
-    sa.Column('quantity', sa.Integer(), nullable=False),
-    sa.Column('unit_price', sa.BigInteger(), nullable=False),
-    sa.Column('tax_per_unit', sa.BigInteger(), nullable=False),
-    sa.ForeignKeyConstraint(['seller_id', 'order_id'], ['orders.seller_id', 'orders.id'], name=op.f('fk_order_lines_seller_id_order_id_orders')),
-    sa.PrimaryKeyConstraint('pk', name=op.f('pk_order_lines')),
-    sa.UniqueConstraint('seller_id', 'order_id', 'line_id', name=op.f('uq_order_lines_seller_id_order_id_line_id'))
+    op.create_table(
+        "order_lines",
+        sa.Column("pk", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("seller_id", sa.String(length=40), nullable=False),
+        sa.Column("order_id", sa.String(length=40), nullable=False),
+        sa.Column("line_id", sa.String(length=100), nullable=False),
+        sa.Column("sku", sa.String(length=100), nullable=False),
+        sa.Column("name", sa.String(length=300), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("unit_price", sa.BigInteger(), nullable=False),
+        sa.Column("tax_per_unit", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["seller_id", "order_id"],
+            ["orders.seller_id", "orders.id"],
+            name=op.f("fk_order_lines_seller_id_order_id_orders"),
+        ),
+        sa.PrimaryKeyConstraint("pk", name=op.f("pk_order_lines")),
+        sa.UniqueConstraint(
+            "seller_id",
+            "order_id",
+            "line_id",
+            name=op.f("uq_order_lines_seller_id_order_id_line_id"),
+        ),
     )
-    op.create_table('returns',
-    sa.Column('id', sa.String(length=40), nullable=False),
-    sa.Column('seller_id', sa.String(length=40), nullable=False),
-    sa.Column('order_id', sa.String(length=40), nullable=False),
-    sa.Column('order_number', sa.String(length=100), nullable=False),
-    sa.Column('customer_email', sa.String(length=320), nullable=False),
-    sa.Column('currency', sa.String(length=3), nullable=False),
-    sa.Column('status', sa.Enum('requested', 'pending_review', 'authorized', 'denied', 'in_transit', 'partially_received', 'received', 'inspected', 'resolved', 'closed', 'expired', 'cancelled', name='returnstatus', native_enum=False, length=32), nullable=False),
-    sa.Column('resolution', sa.Enum('refund', 'store_credit', 'exchange', 'replacement', 'repair', 'keep_item', name='resolution', native_enum=False, length=32), nullable=False),
-    sa.Column('rma_number', sa.String(length=32), nullable=True),
-    sa.Column('in_policy', sa.Boolean(), nullable=False),
-    sa.Column('violations', sa.JSON(), nullable=False),
-    sa.Column('window_closes_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('deadline', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('return_address_id', sa.String(length=40), nullable=True),
-    sa.Column('deny_reason', sa.Enum('return_period_ended', 'non_returnable', 'item_not_eligible', 'other', name='denyreason', native_enum=False, length=32), nullable=True),
-    sa.Column('customer_note', sa.Text(), nullable=False),
-    sa.Column('carrier', sa.String(length=64), nullable=True),
-    sa.Column('tracking_number', sa.String(length=100), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('version', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['seller_id', 'order_id'], ['orders.seller_id', 'orders.id'], name=op.f('fk_returns_seller_id_order_id_orders')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_returns')),
-    sa.UniqueConstraint('seller_id', 'id', name=op.f('uq_returns_seller_id_id')),
-    sa.UniqueConstraint('seller_id', 'rma_number', name=op.f('uq_returns_seller_id_rma_number'))
+    op.create_table(
+        "returns",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("seller_id", sa.String(length=40), nullable=False),
+        sa.Column("order_id", sa.String(length=40), nullable=False),
+        sa.Column("order_number", sa.String(length=100), nullable=False),
+        sa.Column("customer_email", sa.String(length=320), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "requested",
+                "pending_review",
+                "authorized",
+                "denied",
+                "in_transit",
+                "partially_received",
+                "received",
+                "inspected",
+                "resolved",
+                "closed",
+                "expired",
+                "cancelled",
+                name="returnstatus",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column(
+            "resolution",
+            sa.Enum(
+                "refund",
+                "store_credit",
+                "exchange",
+                "replacement",
+                "repair",
+                "keep_item",
+                name="resolution",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column("rma_number", sa.String(length=32), nullable=True),
+        sa.Column("in_policy", sa.Boolean(), nullable=False),
+        sa.Column("violations", sa.JSON(), nullable=False),
+        sa.Column("window_closes_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("deadline", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("return_address_id", sa.String(length=40), nullable=True),
+        sa.Column(
+            "deny_reason",
+            sa.Enum(
+                "return_period_ended",
+                "non_returnable",
+                "item_not_eligible",
+                "other",
+                name="denyreason",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=True,
+        ),
+        sa.Column("customer_note", sa.Text(), nullable=False),
+        sa.Column("carrier", sa.String(length=64), nullable=True),
+        sa.Column("tracking_number", sa.String(length=100), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["seller_id", "order_id"],
+            ["orders.seller_id", "orders.id"],
+            name=op.f("fk_returns_seller_id_order_id_orders"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_returns")),
+        sa.UniqueConstraint("seller_id", "id", name=op.f("uq_returns_seller_id_id")),
+        sa.UniqueConstraint(
+            "seller_id", "rma_number", name=op.f("uq_returns_seller_id_rma_number")
+        ),
     )
-    with op.batch_alter_table('returns', schema=None) as batch_op:
-        batch_op.create_index('ix_returns_seller_id_order_id', ['seller_id', 'order_id'], unique=False)
-        batch_op.create_index('ix_returns_seller_id_status_id', ['seller_id', 'status', 'id'], unique=False)
-        batch_op.create_index('ix_returns_seller_id_tracking_number', ['seller_id', 'tracking_number'], unique=False)
-        batch_op.create_index('ix_returns_status_deadline', ['status', 'deadline'], unique=False)
+    with op.batch_alter_table("returns", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_returns_seller_id_order_id", ["seller_id", "order_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_returns_seller_id_status_id", ["seller_id", "status", "id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_returns_seller_id_tracking_number", ["seller_id", "tracking_number"], unique=False
+        )
+        batch_op.create_index("ix_returns_status_deadline", ["status", "deadline"], unique=False)
 
-    op.create_table('shipments',
-    sa.Column('id', sa.String(length=40), nullable=False),
-    sa.Column('seller_id', sa.String(length=40), nullable=False),
-    sa.Column('order_id', sa.String(length=40), nullable=False),
-    sa.Column('shipped_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('delivered_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('carrier', sa.String(length=64), nullable=True),
-    sa.Column('tracking_number', sa.String(length=100), nullable=True),
-    sa.ForeignKeyConstraint(['seller_id', 'order_id'], ['orders.seller_id', 'orders.id'], name=op.f('fk_shipments_seller_id_order_id_orders')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_shipments')),
-    sa.UniqueConstraint('seller_id', 'id', name=op.f('uq_shipments_seller_id_id'))
+    op.create_table(
+        "shipments",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("seller_id", sa.String(length=40), nullable=False),
+        sa.Column("order_id", sa.String(length=40), nullable=False),
+        sa.Column("shipped_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("carrier", sa.String(length=64), nullable=True),
+        sa.Column("tracking_number", sa.String(length=100), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["seller_id", "order_id"],
+            ["orders.seller_id", "orders.id"],
+            name=op.f("fk_shipments_seller_id_order_id_orders"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_shipments")),
+        sa.UniqueConstraint("seller_id", "id", name=op.f("uq_shipments_seller_id_id")),
     )
-    with op.batch_alter_table('shipments', schema=None) as batch_op:
-        batch_op.create_index('ix_shipments_seller_id_order_id', ['seller_id', 'order_id'], unique=False)
+    with op.batch_alter_table("shipments", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_shipments_seller_id_order_id", ["seller_id", "order_id"], unique=False
+        )
 
-    op.create_table('return_history',
-    sa.Column('pk', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('seller_id', sa.String(length=40), nullable=False),
-    sa.Column('return_id', sa.String(length=40), nullable=False),
-    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('actor', sa.String(length=120), nullable=False),
-    sa.Column('action', sa.String(length=40), nullable=False),
-    sa.Column('from_status', sa.Enum('requested', 'pending_review', 'authorized', 'denied', 'in_transit', 'partially_received', 'received', 'inspected', 'resolved', 'closed', 'expired', 'cancelled', name='returnstatus', native_enum=False, length=32), nullable=True),
-    sa.Column('to_status', sa.Enum('requested', 'pending_review', 'authorized', 'denied', 'in_transit', 'partially_received', 'received', 'inspected', 'resolved', 'closed', 'expired', 'cancelled', name='returnstatus', native_enum=False, length=32), nullable=False),
-    sa.Column('note', sa.Text(), nullable=False),
-    sa.ForeignKeyConstraint(['seller_id', 'return_id'], ['returns.seller_id', 'returns.id'], name=op.f('fk_return_history_seller_id_return_id_returns')),
-    sa.PrimaryKeyConstraint('pk', name=op.f('pk_return_history'))
+    op.create_table(
+        "return_history",
+        sa.Column("pk", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("seller_id", sa.String(length=40), nullable=False),
+        sa.Column("return_id", sa.String(length=40), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.String(length=120), nullable=False),
+        sa.Column("action", sa.String(length=40), nullable=False),
+        sa.Column(
+            "from_status",
+            sa.Enum(
+                "requested",
+                "pending_review",
+                "authorized",
+                "denied",
+                "in_transit",
+                "partially_received",
+                "received",
+                "inspected",
+                "resolved",
+                "closed",
+                "expired",
+                "cancelled",
+                name="returnstatus",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=True,
+        ),
+        sa.Column(
+            "to_status",
+            sa.Enum(
+                "requested",
+                "pending_review",
+                "authorized",
+                "denied",
+                "in_transit",
+                "partially_received",
+                "received",
+                "inspected",
+                "resolved",
+                "closed",
+                "expired",
+                "cancelled",
+                name="returnstatus",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["seller_id", "return_id"],
+            ["returns.seller_id", "returns.id"],
+            name=op.f("fk_return_history_seller_id_return_id_returns"),
+        ),
+        sa.PrimaryKeyConstraint("pk", name=op.f("pk_return_history")),
     )
-    with op.batch_alter_table('return_history', schema=None) as batch_op:
-        batch_op.create_index('ix_return_history_seller_id_return_id', ['seller_id', 'return_id'], unique=False)
+    with op.batch_alter_table("return_history", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_return_history_seller_id_return_id", ["seller_id", "return_id"], unique=False
+        )
 
-    op.create_table('return_items',
-    sa.Column('id', sa.String(length=40), nullable=False),
-    sa.Column('seller_id', sa.String(length=40), nullable=False),
-    sa.Column('return_id', sa.String(length=40), nullable=False),
-    sa.Column('line_id', sa.String(length=100), nullable=False),
-    sa.Column('sku', sa.String(length=100), nullable=False),
-    sa.Column('unit_price', sa.BigInteger(), nullable=False),
-    sa.Column('requested_quantity', sa.Integer(), nullable=False),
-    sa.Column('authorized_quantity', sa.Integer(), nullable=False),
-    sa.Column('received_quantity', sa.Integer(), nullable=False),
-    sa.Column('accepted_quantity', sa.Integer(), nullable=False),
-    sa.Column('rejected_quantity', sa.Integer(), nullable=False),
-    sa.Column('reason_code', sa.String(length=64), nullable=False),
-    sa.Column('comment', sa.Text(), nullable=False),
-    sa.Column('condition', sa.Enum('sellable', 'damaged', 'customer_damaged', 'carrier_damaged', 'defective', 'wrong_item', 'missing', name='condition', native_enum=False, length=32), nullable=True),
-    sa.Column('disposition', sa.Enum('restock', 'refurbish', 'return_to_vendor', 'liquidate', 'dispose', name='disposition', native_enum=False, length=32), nullable=True),
-    sa.Column('inspection_note', sa.Text(), nullable=False),
-    sa.Column('resolution', sa.Enum('refund', 'store_credit', 'exchange', 'replacement', 'repair', 'keep_item', name='resolution', native_enum=False, length=32), nullable=True),
-    sa.ForeignKeyConstraint(['seller_id', 'return_id'], ['returns.seller_id', 'returns.id'], name=op.f('fk_return_items_seller_id_return_id_returns')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_return_items'))
+    op.create_table(
+        "return_items",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("seller_id", sa.String(length=40), nullable=False),
+        sa.Column("return_id", sa.String(length=40), nullable=False),
+        sa.Column("line_id", sa.String(length=100), nullable=False),
+        sa.Column("sku", sa.String(length=100), nullable=False),
+        sa.Column("unit_price", sa.BigInteger(), nullable=False),
+        sa.Column("requested_quantity", sa.Integer(), nullable=False),
+        sa.Column("authorized_quantity", sa.Integer(), nullable=False),
+        sa.Column("received_quantity", sa.Integer(), nullable=False),
+        sa.Column("accepted_quantity", sa.Integer(), nullable=False),
+        sa.Column("rejected_quantity", sa.Integer(), nullable=False),
+        sa.Column("reason_code", sa.String(length=64), nullable=False),
+        sa.Column("comment", sa.Text(), nullable=False),
+        sa.Column(
+            "condition",
+            sa.Enum(
+                "sellable",
+                "damaged",
+                "customer_damaged",
+                "carrier_damaged",
+                "defective",
+                "wrong_item",
+                "missing",
+                name="condition",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=True,
+        ),
+        sa.Column(
+            "disposition",
+            sa.Enum(
+                "restock",
+                "refurbish",
+                "return_to_vendor",
+                "liquidate",
+                "dispose",
+                name="disposition",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=True,
+        ),
+        sa.Column("inspection_note", sa.Text(), nullable=False),
+        sa.Column(
+            "resolution",
+            sa.Enum(
+                "refund",
+                "store_credit",
+                "exchange",
+                "replacement",
+                "repair",
+                "keep_item",
+                name="resolution",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=True,
+        ),
+        sa.ForeignKeyConstraint(
+            ["seller_id", "return_id"],
+            ["returns.seller_id", "returns.id"],
+            name=op.f("fk_return_items_seller_id_return_id_returns"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_return_items")),
     )
-    with op.batch_alter_table('return_items', schema=None) as batch_op:
-        batch_op.create_index('ix_return_items_seller_id_return_id', ['seller_id', 'return_id'], unique=False)
+    with op.batch_alter_table("return_items", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_return_items_seller_id_return_id", ["seller_id", "return_id"], unique=False
+        )
 
-    op.create_table('shipment_items',
-    sa.Column('pk', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('seller_id', sa.String(length=40), nullable=False),
-    sa.Column('shipment_id', sa.String(length=40), nullable=False),
-    sa.Column('line_id', sa.String(length=100), nullable=False),
-    sa.Column('quantity', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['seller_id', 'shipment_id'], ['shipments.seller_id', 'shipments.id'], name=op.f('fk_shipment_items_seller_id_shipment_id_shipments')),
-    sa.PrimaryKeyConstraint('pk', name=op.f('pk_shipment_items'))
+    op.create_table(
+        "shipment_items",
+        sa.Column("pk", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("seller_id", sa.String(length=40), nullable=False),
+        sa.Column("shipment_id", sa.String(length=40), nullable=False),
+        sa.Column("line_id", sa.String(length=100), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["seller_id", "shipment_id"],
+            ["shipments.seller_id", "shipments.id"],
+            name=op.f("fk_shipment_items_seller_id_shipment_id_shipments"),
+        ),
+        sa.PrimaryKeyConstraint("pk", name=op.f("pk_shipment_items")),
     )
-    with op.batch_alter_table('shipment_items', schema=None) as batch_op:
-        batch_op.create_index('ix_shipment_items_seller_id_shipment_id', ['seller_id', 'shipment_id'], unique=False)
-
+    with op.batch_alter_table("shipment_items", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_shipment_items_seller_id_shipment_id", ["seller_id", "shipment_id"], unique=False
+        )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('shipment_items', schema=None) as batch_op:
-        batch_op.drop_index('ix_shipment_items_seller_id_shipment_id')
+    with op.batch_alter_table("shipment_items", schema=None) as batch_op:
+        batch_op.drop_index("ix_shipment_items_seller_id_shipment_id")
 
-    op.drop_table('shipment_items')
-    with op.batch_alter_table('return_items', schema=None) as batch_op:
-        batch_op.drop_index('ix_return_items_seller_id_return_id')
+    op.drop_table("shipment_items")
+    with op.batch_alter_table("return_items", schema=None) as batch_op:
+        batch_op.drop_index("ix_return_items_seller_id_return_id")
 
-    op.drop_table('return_items')
-    with op.batch_alter_table('return_history', schema=None) as batch_op:
-        batch_op.drop_index('ix_return_history_seller_id_return_id')
+    op.drop_table("return_items")
+    with op.batch_alter_table("return_history", schema=None) as batch_op:
+        batch_op.drop_index("ix_return_history_seller_id_return_id")
 
-    op.drop_table('return_history')
-    with op.batch_alter_table('shipments', schema=None) as batch_op:
-        batch_op.drop_index('ix_shipments_seller_id_order_id')
+    op.drop_table("return_history")
+    with op.batch_alter_table("shipments", schema=None) as batch_op:
+        batch_op.drop_index("ix_shipments_seller_id_order_id")
 
-    op.drop_table('shipments')
-    with op.batch_alter_table('returns', schema=None) as batch_op:
-        batch_op.drop_index('ix_returns_status_deadline')
-        batch_op.drop_index('ix_returns_seller_id_tracking_number')
-        batch_op.drop_index('ix_returns_seller_id_status_id')
-        batch_op.drop_index('ix_returns_seller_id_order_id')
+    op.drop_table("shipments")
+    with op.batch_alter_table("returns", schema=None) as batch_op:
+        batch_op.drop_index("ix_returns_status_deadline")
+        batch_op.drop_index("ix_returns_seller_id_tracking_number")
+        batch_op.drop_index("ix_returns_seller_id_status_id")
+        batch_op.drop_index("ix_returns_seller_id_order_id")
 
-    op.drop_table('returns')
-    op.drop_table('order_lines')
-    op.drop_table('sellers')
-    op.drop_table('reason_codes')
-    op.drop_table('products')
-    with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.drop_index('ix_outbox_processed_at_id')
+    op.drop_table("returns")
+    op.drop_table("order_lines")
+    op.drop_table("sellers")
+    op.drop_table("reason_codes")
+    op.drop_table("products")
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_processed_at_id")
 
-    op.drop_table('outbox')
-    with op.batch_alter_table('orders', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_orders_number'))
+    op.drop_table("outbox")
+    with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_orders_number"))
 
-    op.drop_table('orders')
-    op.drop_table('idempotency_keys')
-    op.drop_table('customer_sessions')
-    op.drop_table('category_policies')
-    with op.batch_alter_table('api_keys', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_api_keys_seller_id'))
+    op.drop_table("orders")
+    op.drop_table("idempotency_keys")
+    op.drop_table("customer_sessions")
+    op.drop_table("category_policies")
+    with op.batch_alter_table("api_keys", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_api_keys_seller_id"))
 
-    op.drop_table('api_keys')
+    op.drop_table("api_keys")
