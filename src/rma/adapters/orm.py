@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import registry, relationship
 
 from rma.domain.access import ApiKey, CustomerSession, Role
+from rma.domain.addresses import Address, Facility, ReturnAddress
 from rma.domain.orders import Order, OrderLine, Product, Shipment, ShipmentItem
 from rma.domain.returns import (
     Condition,
@@ -76,6 +77,19 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class AddressType(TypeDecorator[Address]):
+    """An ``Address`` kept as a JSON object."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: Address | None, dialect: Dialect) -> Any:
+        return value.as_dict() if value is not None else None
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Address | None:
+        return Address(**value) if value is not None else None
+
+
 def _enum(kind: type[StrEnum]) -> Enum:
     return Enum(
         kind,
@@ -111,6 +125,24 @@ sellers = Table(
     Column("label_default", _enum(LabelDefault), nullable=False),
     Column("default_return_address_id", ID),
     Column("created_at", UtcDateTime, nullable=False),
+)
+
+return_addresses = Table(
+    "return_addresses",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("seller_id", ID, nullable=False, index=True),
+    Column("label", String(100), nullable=False),
+    Column("address", AddressType, nullable=False),
+)
+
+facilities = Table(
+    "facilities",
+    metadata,
+    Column("seller_id", ID, primary_key=True),
+    Column("code", String(40), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("address", AddressType, nullable=False),
 )
 
 api_keys = Table(
@@ -204,6 +236,7 @@ shipments = Table(
     Column("delivered_at", UtcDateTime),
     Column("carrier", String(64)),
     Column("tracking_number", String(100)),
+    Column("facility_code", String(40)),
     ForeignKeyConstraint(["seller_id", "order_id"], ["orders.seller_id", "orders.id"]),
     UniqueConstraint("seller_id", "id"),
     Index("ix_shipments_seller_id_order_id", "seller_id", "order_id"),
@@ -238,6 +271,7 @@ returns = Table(
     Column("window_closes_at", UtcDateTime),
     Column("deadline", UtcDateTime),
     Column("return_address_id", ID),
+    Column("return_address", AddressType),
     Column("deny_reason", _enum(DenyReason)),
     Column("customer_note", Text, nullable=False),
     Column("carrier", String(64)),
@@ -329,6 +363,8 @@ def start_mappers() -> None:
         return
     _mapped = True
     mapper_registry.map_imperatively(Seller, sellers)
+    mapper_registry.map_imperatively(ReturnAddress, return_addresses)
+    mapper_registry.map_imperatively(Facility, facilities)
     mapper_registry.map_imperatively(ApiKey, api_keys)
     mapper_registry.map_imperatively(CustomerSession, customer_sessions)
     mapper_registry.map_imperatively(CategoryPolicy, category_policies)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from rma.adapters import orm
 from rma.domain.access import ApiKey, CustomerSession
+from rma.domain.addresses import Facility, ReturnAddress
 from rma.domain.orders import Order, Product
 from rma.domain.returns import Return
 from rma.domain.sellers import CategoryPolicy, ReasonCode, Seller
@@ -27,6 +28,40 @@ class SqlSellers:
 
     def get(self, seller_id: str) -> Seller | None:
         return self.session.get(Seller, seller_id)
+
+
+class SqlReturnAddresses:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, address: ReturnAddress) -> None:
+        self.session.add(address)
+
+    def get(self, seller_id: str, address_id: str) -> ReturnAddress | None:
+        c = orm.return_addresses.c
+        query = select(ReturnAddress).where(c.seller_id == seller_id, c.id == address_id)
+        return self.session.scalars(query).first()
+
+    def all(self, seller_id: str) -> list[ReturnAddress]:
+        c = orm.return_addresses.c
+        query = select(ReturnAddress).where(c.seller_id == seller_id).order_by(c.id)
+        return list(self.session.scalars(query))
+
+
+class SqlFacilities:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, facility: Facility) -> None:
+        self.session.add(facility)
+
+    def get(self, seller_id: str, code: str) -> Facility | None:
+        return self.session.get(Facility, (seller_id, code))
+
+    def all(self, seller_id: str) -> list[Facility]:
+        c = orm.facilities.c
+        query = select(Facility).where(c.seller_id == seller_id).order_by(c.code)
+        return list(self.session.scalars(query))
 
 
 class SqlApiKeys:

@@ -19,11 +19,13 @@ from rma.services.clock import utcnow
 from rma.services.unit_of_work import (
     ApiKeyRepository,
     CustomerSessionRepository,
+    FacilityRepository,
     IdempotencyRepository,
     OrderRepository,
     PolicyRepository,
     ProductRepository,
     ReasonCodeRepository,
+    ReturnAddressRepository,
     ReturnRepository,
     SellerRepository,
 )
@@ -43,6 +45,8 @@ class SqlUnitOfWork:
         self._claim: tuple[str, str, str] | None = None
 
     sellers: SellerRepository
+    return_addresses: ReturnAddressRepository
+    facilities: FacilityRepository
     api_keys: ApiKeyRepository
     customer_sessions: CustomerSessionRepository
     policies: PolicyRepository
@@ -55,6 +59,8 @@ class SqlUnitOfWork:
     def __enter__(self) -> Self:
         self.session = self._session_factory()
         self.sellers = repositories.SqlSellers(self.session)
+        self.return_addresses = repositories.SqlReturnAddresses(self.session)
+        self.facilities = repositories.SqlFacilities(self.session)
         self.api_keys = repositories.SqlApiKeys(self.session)
         self.customer_sessions = repositories.SqlCustomerSessions(self.session)
         self.policies = repositories.SqlPolicies(self.session)

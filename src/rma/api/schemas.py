@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from rma.domain.access import Role
+from rma.domain.addresses import Address, Facility, ReturnAddress
 from rma.domain.orders import Order
 from rma.domain.returns import Condition, DenyReason, Disposition, Resolution, Return
 from rma.domain.sellers import (
@@ -169,6 +170,89 @@ class ReasonCodesPublic(BaseModel):
     data: list[ReasonCodePublic]
 
 
+# -- addresses and facilities ----------------------------------------------------------------
+
+Line = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+
+class AddressIn(In):
+    name: Name
+    line1: Name
+    line2: Line = ""
+    city: Name
+    region: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
+    postal_code: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)
+    ]
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] = ""
+
+    def to_domain(self) -> Address:
+        return Address(**self.model_dump())
+
+
+class AddressPublic(BaseModel):
+    name: str
+    line1: str
+    line2: str
+    city: str
+    region: str
+    postal_code: str
+    country: str
+    phone: str
+
+    @classmethod
+    def of(cls, address: Address) -> AddressPublic:
+        return cls(**address.as_dict())
+
+
+class ReturnAddressCreate(In):
+    label: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
+    address: AddressIn
+    make_default: bool = False
+
+
+class ReturnAddressPublic(BaseModel):
+    id: str
+    label: str
+    address: AddressPublic
+    is_default: bool
+
+    @classmethod
+    def of(cls, saved: ReturnAddress, default_id: str | None) -> ReturnAddressPublic:
+        return cls(
+            id=saved.id,
+            label=saved.label,
+            address=AddressPublic.of(saved.address),
+            is_default=saved.id == default_id,
+        )
+
+
+class ReturnAddressesPublic(BaseModel):
+    data: list[ReturnAddressPublic]
+
+
+class FacilityPut(In):
+    name: Name
+    address: AddressIn
+
+
+class FacilityPublic(BaseModel):
+    code: str
+    name: str
+    address: AddressPublic
+
+    @classmethod
+    def of(cls, facility: Facility) -> FacilityPublic:
+        return cls(
+            code=facility.code, name=facility.name, address=AddressPublic.of(facility.address)
+        )
+
+
+class FacilitiesPublic(BaseModel):
+    data: list[FacilityPublic]
+
+
 # -- catalog and orders ---------------------------------------------------------------------
 
 
@@ -204,6 +288,7 @@ class ShipmentCreate(In):
     delivered_at: AwareDatetime | None = None
     carrier: Annotated[str, StringConstraints(max_length=64)] | None = None
     tracking_number: Annotated[str, StringConstraints(max_length=100)] | None = None
+    facility_code: Annotated[str, StringConstraints(max_length=40)] | None = None
     items: Annotated[list[ShipmentItemIn], Field(min_length=1, max_length=500)]
 
 
@@ -238,6 +323,7 @@ class ShipmentPublic(BaseModel):
     delivered_at: datetime | None
     carrier: str | None
     tracking_number: str | None
+    facility_code: str | None
     items: list[ShipmentItemPublic]
 
 
@@ -279,6 +365,7 @@ class OrderPublic(BaseModel):
                     delivered_at=s.delivered_at,
                     carrier=s.carrier,
                     tracking_number=s.tracking_number,
+                    facility_code=s.facility_code,
                     items=[
                         ShipmentItemPublic(line_id=i.line_id, quantity=i.quantity) for i in s.items
                     ],
@@ -364,6 +451,8 @@ class ReturnPublic(BaseModel):
     violations: list[ViolationPublic]
     window_closes_at: datetime | None
     deadline: datetime | None
+    return_address_id: str | None
+    return_address: AddressPublic | None
     deny_reason: DenyReason | None
     customer_note: str
     carrier: str | None
@@ -380,6 +469,7 @@ class ReturnPublic(BaseModel):
         return cls(
             **fields,
             violations=[ViolationPublic(**v) for v in ret.violations],
+            return_address=AddressPublic.of(ret.return_address) if ret.return_address else None,
             items=[
                 ReturnItemPublic(**{n: getattr(i, n) for n in ReturnItemPublic.model_fields})
                 for i in ret.items
@@ -391,7 +481,7 @@ class ReturnPublic(BaseModel):
         )
 
 
-_NESTED = {"violations", "items", "history"}
+_NESTED = {"violations", "items", "history", "return_address"}
 
 
 class InvalidItemPublic(BaseModel):
@@ -419,6 +509,12 @@ class AuthorizeIn(In):
     )
     quantities: Annotated[dict[str, Count], Field(max_length=500)] = Field(
         default_factory=dict, description="Units to authorize per item id; all requested if absent."
+    )
+    return_address_id: Annotated[str, StringConstraints(max_length=40)] | None = Field(
+        default=None, description="A saved return address; the default one if absent."
+    )
+    return_address: ReturnAddressCreate | None = Field(
+        default=None, description="A new return address, saved and used for this return."
     )
 
 

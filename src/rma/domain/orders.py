@@ -45,6 +45,7 @@ class Shipment:
     delivered_at: datetime | None = None
     carrier: str | None = None
     tracking_number: str | None = None
+    facility_code: str | None = None  # the seller's facility it left from
     items: list[ShipmentItem] = field(default_factory=list)
 
 

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from rma.domain import events
+from rma.domain.addresses import Address
 from rma.domain.errors import InvalidInput, NotFound
 from rma.domain.events import Event
 from rma.domain.policy import PolicyDecision
@@ -154,6 +155,7 @@ class Return:
     window_closes_at: datetime | None = None
     deadline: datetime | None = None
     return_address_id: str | None = None
+    return_address: Address | None = None  # as printed at authorization
     deny_reason: DenyReason | None = None
     customer_note: str = ""
     carrier: str | None = None
@@ -216,6 +218,7 @@ class Return:
         actor: Actor,
         now: datetime,
         return_address_id: str | None = None,
+        return_address: Address | None = None,
         quantities: Mapping[str, int] | None = None,
     ) -> None:
         """Issue the RMA: the customer may now ship the authorized units."""
@@ -223,6 +226,7 @@ class Return:
         self.rma_number = rma_number
         self.deadline = deadline
         self.return_address_id = return_address_id
+        self.return_address = return_address
         for item in self.items:
             wanted = (quantities or {}).get(item.id, item.requested_quantity)
             if not 0 <= wanted <= item.requested_quantity:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from rma.domain import rma_numbers
+from rma.domain.addresses import Address, ReturnAddress
 from rma.domain.errors import DuplicateRmaNumber, InvalidInput, NoReturnableItems, NotFound
 from rma.domain.ids import new_id
 from rma.domain.orders import Order
@@ -27,6 +28,7 @@ from rma.domain.returns import (
     ReturnItem,
 )
 from rma.domain.sellers import Seller
+from rma.services.addresses import AddReturnAddress, find_return_address, save_return_address
 from rma.services.clock import utcnow
 from rma.services.unit_of_work import ReturnFilter, UnitOfWork
 
@@ -57,12 +59,21 @@ class RequestOutcome:
 
 
 @dataclass(frozen=True)
+class NewReturnAddress:
+    label: str
+    address: Address
+    make_default: bool = False
+
+
+@dataclass(frozen=True)
 class AuthorizeReturn:
     scope: Scope
     ref: str
     actor: Actor
     rma_number: str | None = None
     quantities: Mapping[str, int] = field(default_factory=dict)
+    return_address_id: str | None = None
+    new_return_address: NewReturnAddress | None = None  # saved, then used
 
 
 @dataclass(frozen=True)
@@ -153,7 +164,7 @@ def request_return(cmd: RequestReturn, uow: UnitOfWork) -> RequestOutcome:
             now=now,
         )
         if seller.authorizes_automatically(decision.in_policy):
-            _authorize(uow, seller, ret, None, SYSTEM, now, {})
+            _authorize(uow, seller, ret, AuthorizeReturn(cmd.scope, ret.id, SYSTEM), now)
         else:
             ret.send_to_review(now)
         uow.returns.add(ret)
@@ -166,7 +177,7 @@ def authorize_return(cmd: AuthorizeReturn, uow: UnitOfWork) -> Return:
     with uow:
         ret = _find(uow, cmd.scope, cmd.ref)
         seller = _seller(uow, ret.seller_id)
-        _authorize(uow, seller, ret, cmd.rma_number, cmd.actor, utcnow(), cmd.quantities)
+        _authorize(uow, seller, ret, cmd, utcnow())
         uow.commit()
         return ret
 
@@ -253,16 +264,10 @@ def expire_due_returns(uow: UnitOfWork, now: datetime | None = None) -> int:
 
 
 def _authorize(
-    uow: UnitOfWork,
-    seller: Seller,
-    ret: Return,
-    custom_number: str | None,
-    actor: Actor,
-    now: datetime,
-    quantities: Mapping[str, int],
+    uow: UnitOfWork, seller: Seller, ret: Return, cmd: AuthorizeReturn, now: datetime
 ) -> None:
-    if custom_number is not None:
-        number = rma_numbers.validate_custom(custom_number)
+    if cmd.rma_number is not None:
+        number = rma_numbers.validate_custom(cmd.rma_number)
         clash = uow.returns.by_rma_number(seller.id, number)
         if clash is not None and clash is not ret:
             raise DuplicateRmaNumber(
@@ -275,7 +280,30 @@ def _authorize(
             number = rma_numbers.generate_rma_number()
     assert ret.window_closes_at is not None  # set when the return was requested
     deadline = authorization_deadline(ret.window_closes_at, now, seller.transit_days)
-    ret.authorize(rma_number=number, deadline=deadline, actor=actor, now=now, quantities=quantities)
+    address = _return_address(uow, seller, cmd)
+    ret.authorize(
+        rma_number=number,
+        deadline=deadline,
+        actor=cmd.actor,
+        now=now,
+        return_address_id=address.id if address else None,
+        return_address=address.address if address else None,
+        quantities=cmd.quantities,
+    )
+
+
+def _return_address(uow: UnitOfWork, seller: Seller, cmd: AuthorizeReturn) -> ReturnAddress | None:
+    """The address chosen, added right there, or else the seller's default one."""
+    if cmd.new_return_address is not None:
+        new = cmd.new_return_address
+        return save_return_address(
+            uow, AddReturnAddress(seller.id, new.label, new.address, new.make_default)
+        )
+    if cmd.return_address_id is not None:
+        return find_return_address(uow, seller.id, cmd.return_address_id)
+    if seller.default_return_address_id is not None:
+        return uow.return_addresses.get(seller.id, seller.default_return_address_id)
+    return None
 
 
 def _find(uow: UnitOfWork, scope: Scope, ref: str) -> Return:

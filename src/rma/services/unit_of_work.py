@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from rma.domain.access import ApiKey, CustomerSession
+from rma.domain.addresses import Facility, ReturnAddress
 from rma.domain.orders import Order, Product
 from rma.domain.returns import Return
 from rma.domain.sellers import CategoryPolicy, ReasonCode, Seller
@@ -48,6 +49,18 @@ class IdempotencyRecord:
 class SellerRepository(Protocol):
     def add(self, seller: Seller) -> None: ...
     def get(self, seller_id: str) -> Seller | None: ...
+
+
+class ReturnAddressRepository(Protocol):
+    def add(self, address: ReturnAddress) -> None: ...
+    def get(self, seller_id: str, address_id: str) -> ReturnAddress | None: ...
+    def all(self, seller_id: str) -> list[ReturnAddress]: ...
+
+
+class FacilityRepository(Protocol):
+    def add(self, facility: Facility) -> None: ...
+    def get(self, seller_id: str, code: str) -> Facility | None: ...
+    def all(self, seller_id: str) -> list[Facility]: ...
 
 
 class ApiKeyRepository(Protocol):
@@ -106,6 +119,8 @@ class UnitOfWork(Protocol):
     """One transaction's worth of repositories."""
 
     sellers: SellerRepository
+    return_addresses: ReturnAddressRepository
+    facilities: FacilityRepository
     api_keys: ApiKeyRepository
     customer_sessions: CustomerSessionRepository
     policies: PolicyRepository

@@ -119,5 +119,6 @@ def _shipment(body: schemas.ShipmentCreate) -> Shipment:
         delivered_at=body.delivered_at,
         carrier=body.carrier,
         tracking_number=body.tracking_number,
+        facility_code=body.facility_code,
         items=[ShipmentItem(i.line_id, i.quantity) for i in body.items],
     )

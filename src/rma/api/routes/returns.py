@@ -127,8 +127,19 @@ def authorize_return(
     body: schemas.AuthorizeIn | None = None,
 ) -> JSONResponse:
     body = body or schemas.AuthorizeIn()
+    new_address = body.return_address
     cmd = service.AuthorizeReturn(
-        scope_of(principal, *STAFF), ref, principal.actor, body.rma_number, body.quantities
+        scope_of(principal, *STAFF),
+        ref,
+        principal.actor,
+        body.rma_number,
+        body.quantities,
+        body.return_address_id,
+        service.NewReturnAddress(
+            new_address.label, new_address.address.to_domain(), new_address.make_default
+        )
+        if new_address
+        else None,
     )
     return _step(
         request, container, principal, body, lambda uow: service.authorize_return(cmd, uow)

@@ -60,6 +60,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("token_hash", name=op.f("pk_customer_sessions")),
     )
     op.create_table(
+        "facilities",
+        sa.Column("seller_id", sa.String(length=40), nullable=False),
+        sa.Column("code", sa.String(length=40), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("address", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("seller_id", "code", name=op.f("pk_facilities")),
+    )
+    op.create_table(
         "idempotency_keys",
         sa.Column("scope", sa.String(length=80), nullable=False),
         sa.Column("key", sa.String(length=255), nullable=False),
@@ -120,6 +128,19 @@ def upgrade() -> None:
         sa.Column("categories", sa.JSON(), nullable=True),
         sa.PrimaryKeyConstraint("seller_id", "code", name=op.f("pk_reason_codes")),
     )
+    op.create_table(
+        "return_addresses",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("seller_id", sa.String(length=40), nullable=False),
+        sa.Column("label", sa.String(length=100), nullable=False),
+        sa.Column("address", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_return_addresses")),
+    )
+    with op.batch_alter_table("return_addresses", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_return_addresses_seller_id"), ["seller_id"], unique=False
+        )
+
     op.create_table(
         "sellers",
         sa.Column("id", sa.String(length=40), nullable=False),
@@ -227,6 +248,7 @@ def upgrade() -> None:
         sa.Column("window_closes_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("deadline", sa.DateTime(timezone=True), nullable=True),
         sa.Column("return_address_id", sa.String(length=40), nullable=True),
+        sa.Column("return_address", sa.JSON(), nullable=True),
         sa.Column(
             "deny_reason",
             sa.Enum(
@@ -278,6 +300,7 @@ def upgrade() -> None:
         sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("carrier", sa.String(length=64), nullable=True),
         sa.Column("tracking_number", sa.String(length=100), nullable=True),
+        sa.Column("facility_code", sa.String(length=40), nullable=True),
         sa.ForeignKeyConstraint(
             ["seller_id", "order_id"],
             ["orders.seller_id", "orders.id"],
@@ -473,6 +496,10 @@ def downgrade() -> None:
     op.drop_table("returns")
     op.drop_table("order_lines")
     op.drop_table("sellers")
+    with op.batch_alter_table("return_addresses", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_return_addresses_seller_id"))
+
+    op.drop_table("return_addresses")
     op.drop_table("reason_codes")
     op.drop_table("products")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
@@ -484,6 +511,7 @@ def downgrade() -> None:
 
     op.drop_table("orders")
     op.drop_table("idempotency_keys")
+    op.drop_table("facilities")
     op.drop_table("customer_sessions")
     op.drop_table("category_policies")
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
