@@ -1,0 +1,187 @@
+"""Returns: the request, the return as read, and the bodies of each step."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from rma.api.schemas.base import (
+    Code,
+    Count,
+    In,
+    Note,
+    Quantity,
+)
+from rma.api.schemas.setup import AddressPublic, ReturnAddressCreate
+from rma.domain.returns import Condition, DenyReason, Disposition, Resolution, Return
+from rma.domain.statuses import ReturnStatus
+
+# -- returns --------------------------------------------------------------------------------
+
+
+class ReturnItemIn(In):
+    line_id: Code
+    quantity: Quantity
+    reason_code: Code
+    comment: Note = ""
+
+
+class ReturnCreate(In):
+    order_number: Code
+    items: Annotated[list[ReturnItemIn], Field(min_length=1, max_length=500)]
+    resolution: Resolution = Resolution.REFUND
+
+
+class ViolationPublic(BaseModel):
+    code: str
+    line_id: str
+    message: str
+
+
+class ReturnItemPublic(BaseModel):
+    id: str
+    line_id: str
+    sku: str
+    unit_price: int
+    reason_code: str
+    comment: str
+    requested_quantity: int
+    authorized_quantity: int
+    received_quantity: int
+    accepted_quantity: int
+    rejected_quantity: int
+    condition: Condition | None
+    disposition: Disposition | None
+    inspection_note: str
+    resolution: Resolution | None
+
+
+class HistoryEntryPublic(BaseModel):
+    at: datetime
+    actor: str
+    action: str
+    from_status: ReturnStatus | None
+    to_status: ReturnStatus
+    note: str
+
+
+class ReturnPublic(BaseModel):
+    id: str
+    rma_number: str | None
+    status: ReturnStatus
+    order_id: str
+    order_number: str
+    customer_email: str
+    currency: str
+    resolution: Resolution
+    in_policy: bool
+    violations: list[ViolationPublic]
+    window_closes_at: datetime | None
+    deadline: datetime | None
+    return_address_id: str | None
+    return_address: AddressPublic | None
+    deny_reason: DenyReason | None
+    customer_note: str
+    carrier: str | None
+    tracking_number: str | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    items: list[ReturnItemPublic]
+    history: list[HistoryEntryPublic]
+
+    @classmethod
+    def of(cls, ret: Return) -> ReturnPublic:
+        fields = {name: getattr(ret, name) for name in cls.model_fields if name not in _NESTED}
+        return cls(
+            **fields,
+            violations=[ViolationPublic(**v) for v in ret.violations],
+            return_address=AddressPublic.of(ret.return_address) if ret.return_address else None,
+            items=[
+                ReturnItemPublic(**{n: getattr(i, n) for n in ReturnItemPublic.model_fields})
+                for i in ret.items
+            ],
+            history=[
+                HistoryEntryPublic(**{n: getattr(h, n) for n in HistoryEntryPublic.model_fields})
+                for h in ret.history
+            ],
+        )
+
+
+_NESTED = {"violations", "items", "history", "return_address"}
+
+
+class InvalidItemPublic(BaseModel):
+    line_id: str
+    quantity: int
+    returnable_quantity: int
+    violations: list[ViolationPublic]
+
+
+class ReturnCreated(ReturnPublic):
+    invalid_items: list[InvalidItemPublic] = Field(
+        description="Requested items that cannot be returned, each with its reasons."
+    )
+
+
+class ReturnsPublic(BaseModel):
+    data: list[ReturnPublic]
+    next_cursor: str | None
+
+
+class AuthorizeIn(In):
+    rma_number: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        default=None,
+        description="A custom RMA number (1-32 of A-Z, 0-9, '-'); generated if absent.",
+    )
+    quantities: Annotated[dict[str, Count], Field(max_length=500)] = Field(
+        default_factory=dict, description="Units to authorize per item id; all requested if absent."
+    )
+    return_address_id: Annotated[str, StringConstraints(max_length=40)] | None = Field(
+        default=None, description="A saved return address; the default one if absent."
+    )
+    return_address: ReturnAddressCreate | None = Field(
+        default=None, description="A new return address, saved and used for this return."
+    )
+
+
+class DenyIn(In):
+    reason: DenyReason
+    note: Note = ""
+
+
+class NoteIn(In):
+    note: Note = ""
+
+
+class ReceiptIn(In):
+    item_id: Code
+    quantity: Count
+
+
+class ReceiveIn(In):
+    items: Annotated[list[ReceiptIn], Field(min_length=1, max_length=500)]
+
+
+class InspectionIn(In):
+    item_id: Code
+    accepted: Count
+    rejected: Count = 0
+    condition: Condition
+    disposition: Disposition
+    note: Note = ""
+
+
+class InspectIn(In):
+    items: Annotated[list[InspectionIn], Field(min_length=1, max_length=500)]
+
+
+class ResolutionIn(In):
+    item_id: Code
+    resolution: Resolution
+
+
+class ResolveIn(In):
+    items: Annotated[list[ResolutionIn], Field(max_length=500)] = []

@@ -1,0 +1,224 @@
+"""Sellers, keys, settings, policies, reason codes, addresses and facilities."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from rma.api.schemas.base import (
+    In,
+    Name,
+)
+from rma.domain.access import Role
+from rma.domain.addresses import Address, Facility, ReturnAddress
+from rma.domain.sellers import (
+    AuthorizationMode,
+    CategoryPolicy,
+    LabelDefault,
+    OutOfPolicyHandling,
+    ReasonCode,
+    Seller,
+    SellerKind,
+)
+
+# -- sellers, keys, settings, policies ------------------------------------------------------
+
+
+class SellerCreate(In):
+    name: Name
+    kind: SellerKind = SellerKind.PROFESSIONAL
+    timezone: Annotated[str, StringConstraints(max_length=64)] = "UTC"
+
+
+class SettingsPublic(BaseModel):
+    authorization_mode: AuthorizationMode
+    out_of_policy: OutOfPolicyHandling
+    window_days: int
+    transit_days: int
+    timezone: str
+    label_default: LabelDefault
+
+    @classmethod
+    def of(cls, seller: Seller) -> SettingsPublic:
+        return cls(
+            authorization_mode=seller.authorization_mode,
+            out_of_policy=seller.out_of_policy,
+            window_days=seller.window_days,
+            transit_days=seller.transit_days,
+            timezone=seller.timezone,
+            label_default=seller.label_default,
+        )
+
+
+class SettingsUpdate(In):
+    authorization_mode: AuthorizationMode | None = None
+    out_of_policy: OutOfPolicyHandling | None = None
+    window_days: Annotated[int, Field(ge=0, le=3650)] | None = None
+    transit_days: Annotated[int, Field(ge=0, le=365)] | None = None
+    timezone: Annotated[str, StringConstraints(max_length=64)] | None = None
+    label_default: LabelDefault | None = None
+
+
+class SellerPublic(BaseModel):
+    id: str
+    name: str
+    kind: SellerKind
+    created_at: datetime
+    settings: SettingsPublic
+
+    @classmethod
+    def of(cls, seller: Seller) -> SellerPublic:
+        return cls(
+            id=seller.id,
+            name=seller.name,
+            kind=seller.kind,
+            created_at=seller.created_at,
+            settings=SettingsPublic.of(seller),
+        )
+
+
+class ApiKeyCreate(In):
+    role: Role
+    seller_id: Annotated[str, StringConstraints(max_length=40)] | None = None
+    name: Annotated[str, StringConstraints(max_length=200)] = ""
+
+
+class ApiKeyPublic(BaseModel):
+    id: str
+    role: Role
+    seller_id: str | None
+    name: str
+    prefix: str
+    created_at: datetime
+    key: str = Field(description="The secret; shown once, never stored in clear.")
+
+
+class PolicyUpdate(In):
+    window_days: Annotated[int, Field(ge=0, le=3650)] = 30
+    returnable: bool = True
+    restocking_fee_percent: Annotated[int, Field(ge=0, le=100)] = 0
+
+
+class PolicyPublic(BaseModel):
+    category: str
+    window_days: int
+    returnable: bool
+    restocking_fee_percent: int
+
+    @classmethod
+    def of(cls, policy: CategoryPolicy) -> PolicyPublic:
+        return cls(
+            category=policy.category,
+            window_days=policy.window_days,
+            returnable=policy.returnable,
+            restocking_fee_percent=policy.restocking_fee_percent,
+        )
+
+
+class PoliciesPublic(BaseModel):
+    data: list[PolicyPublic]
+
+
+class ReasonCodePublic(BaseModel):
+    code: str
+    description: str
+    fault: str
+    categories: list[str] | None
+
+    @classmethod
+    def of(cls, reason: ReasonCode) -> ReasonCodePublic:
+        return cls(
+            code=reason.code,
+            description=reason.description,
+            fault=str(reason.fault),
+            categories=reason.categories,
+        )
+
+
+class ReasonCodesPublic(BaseModel):
+    data: list[ReasonCodePublic]
+
+
+# -- addresses and facilities ----------------------------------------------------------------
+
+Line = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+
+class AddressIn(In):
+    name: Name
+    line1: Name
+    line2: Line = ""
+    city: Name
+    region: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
+    postal_code: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)
+    ]
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] = ""
+
+    def to_domain(self) -> Address:
+        return Address(**self.model_dump())
+
+
+class AddressPublic(BaseModel):
+    name: str
+    line1: str
+    line2: str
+    city: str
+    region: str
+    postal_code: str
+    country: str
+    phone: str
+
+    @classmethod
+    def of(cls, address: Address) -> AddressPublic:
+        return cls(**address.as_dict())
+
+
+class ReturnAddressCreate(In):
+    label: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
+    address: AddressIn
+    make_default: bool = False
+
+
+class ReturnAddressPublic(BaseModel):
+    id: str
+    label: str
+    address: AddressPublic
+    is_default: bool
+
+    @classmethod
+    def of(cls, saved: ReturnAddress, default_id: str | None) -> ReturnAddressPublic:
+        return cls(
+            id=saved.id,
+            label=saved.label,
+            address=AddressPublic.of(saved.address),
+            is_default=saved.id == default_id,
+        )
+
+
+class ReturnAddressesPublic(BaseModel):
+    data: list[ReturnAddressPublic]
+
+
+class FacilityPut(In):
+    name: Name
+    address: AddressIn
+
+
+class FacilityPublic(BaseModel):
+    code: str
+    name: str
+    address: AddressPublic
+
+    @classmethod
+    def of(cls, facility: Facility) -> FacilityPublic:
+        return cls(
+            code=facility.code, name=facility.name, address=AddressPublic.of(facility.address)
+        )
+
+
+class FacilitiesPublic(BaseModel):
+    data: list[FacilityPublic]
