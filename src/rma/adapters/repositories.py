@@ -132,7 +132,7 @@ class SqlProducts:
         rows = self.session.execute(
             select(c.sku, c.category).where(c.seller_id == seller_id, c.sku.in_(list(skus)))
         )
-        return dict(rows.tuples().all())
+        return {sku: category for sku, category in rows}  # noqa: C416 (rows are Row objects)
 
 
 class SqlOrders:
