@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from rma.adapters.database import make_engine, make_session_factory
 from rma.adapters.orm import start_mappers
+from rma.adapters.signing import Signer, load_or_create_secret
 from rma.adapters.unit_of_work import SqlUnitOfWork
 from rma.config import Settings, get_settings
 
@@ -22,6 +23,8 @@ class Container:
 
     def __post_init__(self) -> None:
         self._session_factory = make_session_factory(self.engine)
+        secret = load_or_create_secret(self.settings.secret_key, self.settings.data_dir)
+        self.signer = Signer(secret)
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self._session_factory)

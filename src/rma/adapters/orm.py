@@ -229,8 +229,8 @@ order_lines = Table(
 shipments = Table(
     "shipments",
     metadata,
-    Column("id", ID, primary_key=True),
-    Column("seller_id", ID, nullable=False),
+    Column("seller_id", ID, primary_key=True),
+    Column("id", ID, primary_key=True),  # the seller's own shipment id, or a generated one
     Column("order_id", ID, nullable=False),
     Column("shipped_at", UtcDateTime, nullable=False),
     Column("delivered_at", UtcDateTime),
@@ -238,7 +238,6 @@ shipments = Table(
     Column("tracking_number", String(100)),
     Column("facility_code", String(40)),
     ForeignKeyConstraint(["seller_id", "order_id"], ["orders.seller_id", "orders.id"]),
-    UniqueConstraint("seller_id", "id"),
     Index("ix_shipments_seller_id_order_id", "seller_id", "order_id"),
 )
 

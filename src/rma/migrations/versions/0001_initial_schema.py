@@ -293,8 +293,8 @@ def upgrade() -> None:
 
     op.create_table(
         "shipments",
-        sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("seller_id", sa.String(length=40), nullable=False),
+        sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("order_id", sa.String(length=40), nullable=False),
         sa.Column("shipped_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
@@ -306,8 +306,7 @@ def upgrade() -> None:
             ["orders.seller_id", "orders.id"],
             name=op.f("fk_shipments_seller_id_order_id_orders"),
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_shipments")),
-        sa.UniqueConstraint("seller_id", "id", name=op.f("uq_shipments_seller_id_id")),
+        sa.PrimaryKeyConstraint("seller_id", "id", name=op.f("pk_shipments")),
     )
     with op.batch_alter_table("shipments", schema=None) as batch_op:
         batch_op.create_index(

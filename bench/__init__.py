@@ -1,0 +1,1 @@
+"""Benchmarks, run by `make bench`: each `bench_<name>.py` module has a `main()`."""
