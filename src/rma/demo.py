@@ -15,7 +15,7 @@ from rma.domain.ids import new_id
 from rma.domain.orders import Order, OrderLine, Product, Shipment, ShipmentItem
 from rma.domain.policy import RequestedItem
 from rma.domain.returns import Actor, Condition, DenyReason, Disposition, Inspection, Receipt
-from rma.services import catalog, returns, sellers
+from rma.services import catalog, policies, returns, sellers
 from rma.services.access import authenticate
 from rma.services.clock import utcnow
 
@@ -56,11 +56,11 @@ def load_demo(container: Container) -> bool:
         sellers.issue_api_key(
             sellers.IssueApiKey(role, seller.id, f"demo {role}", DEMO_KEYS[str(role)]), uow()
         )
-    sellers.put_policy(sellers.PutPolicy(seller.id, "apparel", 30), uow())
-    sellers.put_policy(
-        sellers.PutPolicy(seller.id, "electronics", 15, restocking_fee_percent=15), uow()
+    policies.put_policy(policies.PutPolicy(seller.id, "apparel", 30), uow())
+    policies.put_policy(
+        policies.PutPolicy(seller.id, "electronics", 15, restocking_fee_percent=15), uow()
     )
-    sellers.put_policy(sellers.PutPolicy(seller.id, "final-sale", 0, returnable=False), uow())
+    policies.put_policy(policies.PutPolicy(seller.id, "final-sale", 0, returnable=False), uow())
     for sku, name, category, _price in _PRODUCTS:
         catalog.add_product(Product(seller.id, sku, name, category), uow())
 

@@ -49,10 +49,12 @@ from rma.domain.sellers import (
     CategoryPolicy,
     Fault,
     LabelDefault,
+    LabelPayer,
     OutOfPolicyHandling,
     ReasonCode,
     Seller,
     SellerKind,
+    SkuPolicy,
 )
 from rma.domain.statuses import ReturnStatus
 
@@ -175,6 +177,20 @@ category_policies = Table(
     Column("window_days", Integer, nullable=False),
     Column("returnable", Boolean, nullable=False),
     Column("restocking_fee_percent", Integer, nullable=False),
+    Column("label_paid_by", _enum(LabelPayer), nullable=False),
+)
+
+sku_policies = Table(
+    "sku_policies",
+    metadata,
+    Column("seller_id", ID, primary_key=True),
+    Column("sku", String(100), primary_key=True),
+    Column("window_days", Integer),
+    Column("returnable", Boolean),
+    Column("restocking_fee_percent", Integer),
+    Column("label_paid_by", _enum(LabelPayer)),
+    Column("prepaid_label_exempt", Boolean, nullable=False),
+    Column("exempt_authorization", _enum(AuthorizationMode), nullable=False),
 )
 
 reason_codes = Table(
@@ -185,6 +201,7 @@ reason_codes = Table(
     Column("description", String(200), nullable=False),
     Column("fault", _enum(Fault), nullable=False),
     Column("categories", JSON),
+    Column("active", Boolean, nullable=False),
 )
 
 products = Table(
@@ -267,6 +284,7 @@ returns = Table(
     Column("rma_number", String(32)),
     Column("in_policy", Boolean, nullable=False),
     Column("violations", JSON, nullable=False),
+    Column("violation_codes", String(400), nullable=False),
     Column("window_closes_at", UtcDateTime),
     Column("deadline", UtcDateTime),
     Column("return_address_id", ID),
@@ -367,6 +385,7 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(ApiKey, api_keys)
     mapper_registry.map_imperatively(CustomerSession, customer_sessions)
     mapper_registry.map_imperatively(CategoryPolicy, category_policies)
+    mapper_registry.map_imperatively(SkuPolicy, sku_policies)
     mapper_registry.map_imperatively(ReasonCode, reason_codes)
     mapper_registry.map_imperatively(Product, products)
     mapper_registry.map_imperatively(OrderLine, order_lines)

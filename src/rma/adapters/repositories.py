@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, exists, func, literal, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from rma.adapters import orm
+from rma.adapters.orm import UtcDateTime
 from rma.domain.access import ApiKey, CustomerSession
 from rma.domain.addresses import Facility, ReturnAddress
 from rma.domain.orders import Order, Product
 from rma.domain.returns import Return
-from rma.domain.sellers import CategoryPolicy, ReasonCode, Seller
+from rma.domain.sellers import CategoryPolicy, ReasonCode, Seller, SkuPolicy
 from rma.domain.statuses import ReturnStatus
-from rma.services.unit_of_work import IdempotencyRecord, ReturnFilter
+from rma.services.unit_of_work import Cursor, IdempotencyRecord, ReturnFilter
 
 
 class SqlSellers:
@@ -104,9 +105,39 @@ class SqlPolicies:
         self.session.add(policy)
 
 
+class SqlSkuPolicies:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def all(self, seller_id: str) -> list[SkuPolicy]:
+        c = orm.sku_policies.c
+        query = select(SkuPolicy).where(c.seller_id == seller_id).order_by(c.sku)
+        return list(self.session.scalars(query))
+
+    def for_skus(self, seller_id: str, skus: Iterable[str]) -> list[SkuPolicy]:
+        c = orm.sku_policies.c
+        query = select(SkuPolicy).where(c.seller_id == seller_id, c.sku.in_(list(skus)))
+        return list(self.session.scalars(query))
+
+    def get(self, seller_id: str, sku: str) -> SkuPolicy | None:
+        return self.session.get(SkuPolicy, (seller_id, sku))
+
+    def add(self, policy: SkuPolicy) -> None:
+        self.session.add(policy)
+
+    def remove(self, policy: SkuPolicy) -> None:
+        self.session.delete(policy)
+
+
 class SqlReasonCodes:
     def __init__(self, session: Session):
         self.session = session
+
+    def get(self, seller_id: str, code: str) -> ReasonCode | None:
+        return self.session.get(ReasonCode, (seller_id, code))
+
+    def add(self, code: ReasonCode) -> None:
+        self.session.add(code)
 
     def all(self, seller_id: str) -> list[ReasonCode]:
         c = orm.reason_codes.c
@@ -190,13 +221,31 @@ class SqlReturns:
         return list(self.session.scalars(query))
 
     def page(
-        self, seller_id: str, where: ReturnFilter, *, after: str | None, limit: int
+        self, seller_id: str, where: ReturnFilter, *, after: Cursor | None, limit: int
     ) -> list[Return]:
         c = orm.returns.c
-        query = select(Return).where(c.seller_id == seller_id, *_conditions(where))
+        key = c[where.sort.field]
+        query = select(Return).where(c.seller_id == seller_id, *_conditions(seller_id, where))
         if after is not None:
-            query = query.where(c.id < after)
-        return list(self.session.scalars(query.order_by(c.id.desc()).limit(limit)))
+            position = tuple_(key, c.id)
+            boundary = tuple_(literal(after.value, UtcDateTime()), literal(after.id))
+            query = query.where(
+                position < boundary if where.sort.descending else position > boundary
+            )
+        order = (key.desc(), c.id.desc()) if where.sort.descending else (key.asc(), c.id.asc())
+        return list(self.session.scalars(query.order_by(*order).limit(limit)))
+
+    def get_many(self, seller_id: str, return_ids: Sequence[str]) -> list[Return]:
+        c = orm.returns.c
+        query = select(Return).where(c.seller_id == seller_id, c.id.in_(list(return_ids)))
+        return list(self.session.scalars(query))
+
+    def rma_numbers_taken(self, seller_id: str, numbers: Sequence[str]) -> set[str]:
+        c = orm.returns.c
+        query = select(c.rma_number).where(
+            c.seller_id == seller_id, c.rma_number.in_(list(numbers))
+        )
+        return {number for number in self.session.scalars(query) if number is not None}
 
     def count_by_status(self, seller_id: str) -> dict[str, int]:
         c = orm.returns.c
@@ -211,9 +260,19 @@ class SqlReturns:
         return list(self.session.scalars(query.order_by(c.deadline).limit(1000)))
 
 
-def _conditions(where: ReturnFilter) -> list[Any]:
+def _conditions(seller_id: str, where: ReturnFilter) -> list[Any]:
     c = orm.returns.c
+    items = orm.return_items.c
     conditions: list[Any] = []
+    if where.violation is not None:
+        conditions.append(c.violation_codes.contains(f" {where.violation} ", autoescape=True))
+    for column, value in ((items.reason_code, where.reason_code), (items.sku, where.sku)):
+        if value is not None:
+            conditions.append(
+                exists().where(
+                    items.seller_id == seller_id, items.return_id == c.id, column == value
+                )
+            )
     if where.status:
         conditions.append(c.status.in_(list(where.status)))
     if where.order_id is not None:

@@ -28,6 +28,7 @@ from rma.services.unit_of_work import (
     ReturnAddressRepository,
     ReturnRepository,
     SellerRepository,
+    SkuPolicyRepository,
 )
 
 
@@ -50,6 +51,7 @@ class SqlUnitOfWork:
     api_keys: ApiKeyRepository
     customer_sessions: CustomerSessionRepository
     policies: PolicyRepository
+    sku_policies: SkuPolicyRepository
     reason_codes: ReasonCodeRepository
     products: ProductRepository
     orders: OrderRepository
@@ -64,6 +66,7 @@ class SqlUnitOfWork:
         self.api_keys = repositories.SqlApiKeys(self.session)
         self.customer_sessions = repositories.SqlCustomerSessions(self.session)
         self.policies = repositories.SqlPolicies(self.session)
+        self.sku_policies = repositories.SqlSkuPolicies(self.session)
         self.reason_codes = repositories.SqlReasonCodes(self.session)
         self.products = repositories.SqlProducts(self.session)
         self.orders = repositories.SqlOrders(self.session)

@@ -71,6 +71,10 @@ class ReturnClosed(Event):
     type = "return.closed"
 
 
+class ReturnReopened(Event):
+    type = "return.reopened"
+
+
 class ReturnCancelled(Event):
     type = "return.cancelled"
 

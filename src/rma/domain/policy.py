@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from rma.domain.errors import InvalidInput
 from rma.domain.orders import Order
-from rma.domain.sellers import DEFAULT_WINDOW_DAYS, CategoryPolicy, Seller
+from rma.domain.sellers import AuthorizationMode, EffectivePolicy, OutOfPolicyHandling, Seller
 
 
 class ViolationCode(StrEnum):
@@ -62,6 +62,8 @@ class ItemVerdict:
     """The policy's answer for one requested item."""
 
     item: RequestedItem
+    sku: str
+    policy: EffectivePolicy
     returnable_quantity: int
     window_closes_at: datetime
     violations: tuple[Violation, ...]
@@ -101,6 +103,21 @@ class PolicyDecision:
         """When the last valid item's window closes (the return's own window)."""
         return max(v.window_closes_at for v in self.valid_items)
 
+    def authorizes_automatically(self, seller: Seller) -> bool:
+        """Whether the valid items may be authorized without a person.
+
+        Each item follows the seller's mode, except prepaid-label-exempt SKUs, which follow
+        the mode the seller chose for them; one item needing a person sends the whole return
+        to review. Out-of-policy requests also need the seller's opt-in.
+        """
+        if not self.in_policy and seller.out_of_policy is not OutOfPolicyHandling.AUTHORIZE:
+            return False
+        for verdict in self.valid_items:
+            mode = verdict.policy.authorization_override or seller.authorization_mode_in_force
+            if mode is AuthorizationMode.MANUAL:
+                return False
+        return True
+
 
 def window_closes_at(start: datetime, window_days: int, timezone: str) -> datetime:
     """The instant a window of ``window_days`` calendar days from ``start`` closes.
@@ -131,21 +148,20 @@ def evaluate_request(
     items: Sequence[RequestedItem],
     *,
     seller: Seller,
-    categories: Mapping[str, str | None],
-    policies: Mapping[str, CategoryPolicy],
+    policies: Mapping[str, EffectivePolicy],
     held: Mapping[str, int],
     now: datetime,
 ) -> PolicyDecision:
     """Judge a request for ``items`` of ``order``.
 
-    ``categories`` maps SKU to product category, ``policies`` category to its policy, and
-    ``held`` line id to the units other live returns already hold. Input that names no line
-    of the order, or a line twice, raises ``InvalidInput`` naming the field.
+    ``policies`` maps each SKU of the order to the policy that applies to it, and ``held``
+    line id to the units other live returns already hold. Input that names no line of the
+    order, or a line twice, raises ``InvalidInput`` naming the field.
     """
     _check_items(order, items)
     return PolicyDecision(
         tuple(
-            _judge_item(order, item, seller, categories, policies, held.get(item.line_id, 0), now)
+            _judge_item(order, item, seller, policies, held.get(item.line_id, 0), now)
             for item in items
         )
     )
@@ -182,16 +198,14 @@ def _judge_item(
     order: Order,
     item: RequestedItem,
     seller: Seller,
-    categories: Mapping[str, str | None],
-    policies: Mapping[str, CategoryPolicy],
+    policies: Mapping[str, EffectivePolicy],
     held: int,
     now: datetime,
 ) -> ItemVerdict:
     line = order.line(item.line_id)
     assert line is not None  # _check_items saw to it
-    category = categories.get(line.sku)
-    policy = policies.get(category) if category is not None else None
-    window_days = policy.window_days if policy else seller.window_days or DEFAULT_WINDOW_DAYS
+    policy = policies.get(line.sku) or EffectivePolicy.of(seller, None, None)
+    window_days = policy.window_days
     start = order.delivered_at(line.line_id) or order.ordered_at
     closes_at = window_closes_at(start, window_days, seller.timezone)
     shipped = order.shipped_quantity(line.line_id)
@@ -202,8 +216,8 @@ def _judge_item(
     def add(code: ViolationCode, message: str) -> None:
         violations.append(Violation(code, line.line_id, message))
 
-    if policy is not None and not policy.returnable:
-        add(ViolationCode.NON_RETURNABLE, f"{category} items cannot be returned")
+    if not policy.returnable:
+        add(ViolationCode.NON_RETURNABLE, f"{line.sku} cannot be returned")
     if shipped == 0:
         add(ViolationCode.NOT_SHIPPED, "nothing of this line has shipped yet")
     elif item.quantity > returnable:
@@ -216,4 +230,4 @@ def _judge_item(
             ViolationCode.RETURN_WINDOW_ENDED,
             f"the {window_days}-day return window closed on {closes_at.date().isoformat()}",
         )
-    return ItemVerdict(item, returnable, closes_at, tuple(violations))
+    return ItemVerdict(item, line.sku, policy, returnable, closes_at, tuple(violations))

@@ -14,7 +14,7 @@ from typing import Any
 
 from rma.domain import events
 from rma.domain.addresses import Address
-from rma.domain.errors import InvalidInput, NotFound
+from rma.domain.errors import IllegalTransition, InvalidInput, NotFound
 from rma.domain.events import Event
 from rma.domain.policy import PolicyDecision
 from rma.domain.statuses import ReturnStatus, check_transition
@@ -152,6 +152,7 @@ class Return:
     rma_number: str | None = None
     in_policy: bool = True
     violations: list[dict[str, str]] = field(default_factory=list)
+    violation_codes: str = ""  # " code1 code2 ": the codes alone, for filtering the queue
     window_closes_at: datetime | None = None
     deadline: datetime | None = None
     return_address_id: str | None = None
@@ -196,6 +197,9 @@ class Return:
             items=items,
             in_policy=decision.in_policy,
             violations=[v.as_dict() for item in decision.valid_items for v in item.violations],
+            violation_codes=" ".join(
+                ["", *sorted({str(v.code) for i in decision.valid_items for v in i.violations}), ""]
+            ),
             window_closes_at=decision.window_closes_at,
         )
         ret.history.append(HistoryEntry(now, str(actor), "request", None, ReturnStatus.REQUESTED))
@@ -258,6 +262,17 @@ class Return:
         """Finish the return; a seller may close any open one, with a note."""
         self._move(ReturnStatus.CLOSED, "close", actor, now, note)
         self._record(events.ReturnClosed, now, note=note)
+
+    def reopen(self, *, actor: Actor, now: datetime, note: str = "") -> None:
+        """Undo a close: the return goes back to the status it was closed from."""
+        closing = next((h for h in reversed(self.history) if h.action == "close"), None)
+        if self.status is not ReturnStatus.CLOSED or closing is None or closing.from_status is None:
+            raise IllegalTransition(
+                f"a return that is {self.status} cannot be reopened",
+                details=[{"status": str(self.status), "requested": "reopen"}],
+            )
+        self._move(closing.from_status, "reopen", actor, now, note)
+        self._record(events.ReturnReopened, now, status=str(self.status), note=note)
 
     def expire(self, now: datetime) -> None:
         """The deadline passed with nothing shipped."""

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 class SellerKind(StrEnum):
@@ -25,6 +28,12 @@ class OutOfPolicyHandling(StrEnum):
 class LabelDefault(StrEnum):
     UNPAID = "unpaid"  # rma generates a label; the customer pays postage
     PREPAID = "prepaid"  # the seller uploads a prepaid label
+
+
+class LabelPayer(StrEnum):
+    BY_FAULT = "by_fault"  # the buyer for buyer-fault reasons, the seller otherwise
+    BUYER = "buyer"  # the customer always pays the return postage
+    SELLER = "seller"  # the seller always pays
 
 
 class Fault(StrEnum):
@@ -53,15 +62,12 @@ class Seller:
     label_default: LabelDefault = LabelDefault.UNPAID
     default_return_address_id: str | None = None
 
-    def authorizes_automatically(self, in_policy: bool) -> bool:
-        """Whether a request with this verdict is authorized without a person."""
-        automatic = (
-            self.kind is SellerKind.PROFESSIONAL
-            or self.authorization_mode is AuthorizationMode.AUTOMATIC
-        )
-        if not automatic:
-            return False
-        return in_policy or self.out_of_policy is OutOfPolicyHandling.AUTHORIZE
+    @property
+    def authorization_mode_in_force(self) -> AuthorizationMode:
+        """Professional sellers are always automatic; individual sellers choose."""
+        if self.kind is SellerKind.PROFESSIONAL:
+            return AuthorizationMode.AUTOMATIC
+        return self.authorization_mode
 
 
 @dataclass(eq=False)
@@ -73,6 +79,59 @@ class CategoryPolicy:
     window_days: int = DEFAULT_WINDOW_DAYS
     returnable: bool = True
     restocking_fee_percent: int = 0
+    label_paid_by: LabelPayer = LabelPayer.BY_FAULT
+
+
+@dataclass(eq=False)
+class SkuPolicy:
+    """Overrides for one SKU; ``None`` keeps what the SKU's category says."""
+
+    seller_id: str
+    sku: str
+    window_days: int | None = None
+    returnable: bool | None = None
+    restocking_fee_percent: int | None = None
+    label_paid_by: LabelPayer | None = None
+    # Outside the prepaid-label programme: such requests are authorized the way the seller
+    # chose for these SKUs, whatever the seller's general mode.
+    prepaid_label_exempt: bool = False
+    exempt_authorization: AuthorizationMode = AuthorizationMode.MANUAL
+
+
+@dataclass(frozen=True)
+class EffectivePolicy:
+    """What applies to one SKU once its category and its own overrides are combined."""
+
+    window_days: int
+    returnable: bool
+    restocking_fee_percent: int
+    label_paid_by: LabelPayer
+    authorization_override: AuthorizationMode | None  # set for prepaid-label-exempt SKUs
+
+    @classmethod
+    def of(
+        cls, seller: Seller, category: CategoryPolicy | None, sku: SkuPolicy | None
+    ) -> EffectivePolicy:
+        base = cls(
+            window_days=category.window_days if category else seller.window_days,
+            returnable=category.returnable if category else True,
+            restocking_fee_percent=category.restocking_fee_percent if category else 0,
+            label_paid_by=category.label_paid_by if category else LabelPayer.BY_FAULT,
+            authorization_override=None,
+        )
+        if sku is None:
+            return base
+        return cls(
+            window_days=_first(sku.window_days, base.window_days),
+            returnable=_first(sku.returnable, base.returnable),
+            restocking_fee_percent=_first(sku.restocking_fee_percent, base.restocking_fee_percent),
+            label_paid_by=_first(sku.label_paid_by, base.label_paid_by),
+            authorization_override=sku.exempt_authorization if sku.prepaid_label_exempt else None,
+        )
+
+
+def _first(override: T | None, default: T) -> T:
+    return default if override is None else override
 
 
 @dataclass(eq=False)
@@ -84,9 +143,12 @@ class ReasonCode:
     description: str
     fault: Fault
     categories: list[str] | None = None  # None: valid for every category
+    active: bool = True  # retired codes stay on old returns but cannot be chosen
 
     def applies_to(self, category: str | None) -> bool:
         """Whether this reason may be given for an item of ``category``."""
+        if not self.active:
+            return False
         return self.categories is None or (category is not None and category in self.categories)
 
 

@@ -27,10 +27,10 @@ from rma.domain.returns import (
     Return,
     ReturnItem,
 )
-from rma.domain.sellers import Seller
+from rma.domain.sellers import EffectivePolicy, Seller
 from rma.services.addresses import AddReturnAddress, find_return_address, save_return_address
 from rma.services.clock import utcnow
-from rma.services.unit_of_work import ReturnFilter, UnitOfWork
+from rma.services.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -140,8 +140,7 @@ def request_return(cmd: RequestReturn, uow: UnitOfWork) -> RequestOutcome:
             order,
             cmd.items,
             seller=seller,
-            categories=categories,
-            policies={p.category: p for p in uow.policies.all(seller.id)},
+            policies=_policies_by_sku(uow, seller, order, categories),
             held=held,
             now=now,
         )
@@ -163,7 +162,7 @@ def request_return(cmd: RequestReturn, uow: UnitOfWork) -> RequestOutcome:
             actor=cmd.actor,
             now=now,
         )
-        if seller.authorizes_automatically(decision.in_policy):
+        if decision.authorizes_automatically(seller):
             _authorize(uow, seller, ret, AuthorizeReturn(cmd.scope, ret.id, SYSTEM), now)
         else:
             ret.send_to_review(now)
@@ -236,20 +235,19 @@ def resolve_return(cmd: ResolveReturn, uow: UnitOfWork) -> Return:
         return ret
 
 
+def reopen_return(cmd: FinishReturn, uow: UnitOfWork) -> Return:
+    """Undo a seller's close: back to the status the return was closed from."""
+    with uow:
+        ret = _find(uow, cmd.scope, cmd.ref)
+        ret.reopen(actor=cmd.actor, now=utcnow(), note=cmd.note)
+        uow.commit()
+        return ret
+
+
 def get_return(scope: Scope, ref: str, uow: UnitOfWork) -> Return:
     """One return by id or RMA number, if the caller may see it."""
     with uow:
         return _find(uow, scope, ref)
-
-
-def list_returns(
-    scope: Scope, where: ReturnFilter, uow: UnitOfWork, *, after: str | None, limit: int
-) -> list[Return]:
-    """A page of the caller's returns, newest first."""
-    if scope.order_id is not None:
-        where = ReturnFilter(**{**where.__dict__, "order_id": scope.order_id})
-    with uow:
-        return uow.returns.page(scope.seller_id, where, after=after, limit=limit)
 
 
 def expire_due_returns(uow: UnitOfWork, now: datetime | None = None) -> int:
@@ -261,6 +259,12 @@ def expire_due_returns(uow: UnitOfWork, now: datetime | None = None) -> int:
             ret.expire(now)
         uow.commit()
         return len(due)
+
+
+def authorization_deadline_for(seller: Seller, ret: Return, now: datetime) -> datetime:
+    """The deadline an authorization given now sets."""
+    assert ret.window_closes_at is not None  # set when the return was requested
+    return authorization_deadline(ret.window_closes_at, now, seller.transit_days)
 
 
 def _authorize(
@@ -278,8 +282,7 @@ def _authorize(
         number = rma_numbers.generate_rma_number()
         while uow.returns.rma_number_taken(seller.id, number):
             number = rma_numbers.generate_rma_number()
-    assert ret.window_closes_at is not None  # set when the return was requested
-    deadline = authorization_deadline(ret.window_closes_at, now, seller.transit_days)
+    deadline = authorization_deadline_for(seller, ret, now)
     address = _return_address(uow, seller, cmd)
     ret.authorize(
         rma_number=number,
@@ -341,6 +344,19 @@ def _check_reasons(
                 details=[{"field": f"items[{index}].reason_code", "value": item.reason_code}],
             )
     return categories
+
+
+def _policies_by_sku(
+    uow: UnitOfWork, seller: Seller, order: Order, categories: Mapping[str, str | None]
+) -> dict[str, EffectivePolicy]:
+    """The policy in force for each SKU of the order: category, then SKU overrides."""
+    by_category = {p.category: p for p in uow.policies.all(seller.id)}
+    skus = {line.sku for line in order.lines}
+    by_sku = {p.sku: p for p in uow.sku_policies.for_skus(seller.id, skus)}
+    return {
+        sku: EffectivePolicy.of(seller, by_category.get(categories.get(sku) or ""), by_sku.get(sku))
+        for sku in skus
+    }
 
 
 def _item(order: Order, item: RequestedItem) -> ReturnItem:

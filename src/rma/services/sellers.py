@@ -10,7 +10,6 @@ from rma.domain.errors import InvalidInput, NotFound
 from rma.domain.ids import new_id
 from rma.domain.sellers import (
     AuthorizationMode,
-    CategoryPolicy,
     LabelDefault,
     OutOfPolicyHandling,
     Seller,
@@ -54,15 +53,6 @@ class ReturnSettings:
     transit_days: int | None = None
     timezone: str | None = None
     label_default: LabelDefault | None = None
-
-
-@dataclass(frozen=True)
-class PutPolicy:
-    seller_id: str
-    category: str
-    window_days: int
-    returnable: bool = True
-    restocking_fee_percent: int = 0
 
 
 def create_seller(cmd: CreateSeller, uow: UnitOfWork) -> Seller:
@@ -130,28 +120,6 @@ def update_settings(seller_id: str, changes: ReturnSettings, uow: UnitOfWork) ->
             )
         uow.commit()
         return seller
-
-
-def put_policy(cmd: PutPolicy, uow: UnitOfWork) -> CategoryPolicy:
-    """Create or replace the policy of one category."""
-    if not 0 <= cmd.restocking_fee_percent <= 100:
-        raise InvalidInput("restocking fee is a percentage from 0 to 100")
-    with uow:
-        _seller(uow, cmd.seller_id)
-        policy = uow.policies.get(cmd.seller_id, cmd.category)
-        if policy is None:
-            policy = CategoryPolicy(cmd.seller_id, cmd.category)
-            uow.policies.add(policy)
-        policy.window_days = cmd.window_days
-        policy.returnable = cmd.returnable
-        policy.restocking_fee_percent = cmd.restocking_fee_percent
-        uow.commit()
-        return policy
-
-
-def list_policies(seller_id: str, uow: UnitOfWork) -> list[CategoryPolicy]:
-    with uow:
-        return uow.policies.all(seller_id)
 
 
 def _seller(uow: UnitOfWork, seller_id: str) -> Seller:

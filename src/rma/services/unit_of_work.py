@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from types import TracebackType
 from typing import Any, Protocol, Self
 
@@ -16,8 +17,23 @@ from rma.domain.access import ApiKey, CustomerSession
 from rma.domain.addresses import Facility, ReturnAddress
 from rma.domain.orders import Order, Product
 from rma.domain.returns import Return
-from rma.domain.sellers import CategoryPolicy, ReasonCode, Seller
+from rma.domain.sellers import CategoryPolicy, ReasonCode, Seller, SkuPolicy
 from rma.domain.statuses import ReturnStatus
+
+
+class ReturnSort(StrEnum):
+    NEWEST = "-created_at"  # newest requests first (the default)
+    OLDEST = "created_at"  # oldest first: the review queue in arrival order
+    RECENTLY_UPDATED = "-updated_at"  # most recently moved first
+    LEAST_RECENTLY_UPDATED = "updated_at"  # stalest first
+
+    @property
+    def field(self) -> str:
+        return self.value.lstrip("-")
+
+    @property
+    def descending(self) -> bool:
+        return self.value.startswith("-")
 
 
 @dataclass(frozen=True)
@@ -32,6 +48,18 @@ class ReturnFilter:
     created_from: datetime | None = None
     created_to: datetime | None = None
     search: str | None = None  # RMA number, order number or tracking number
+    violation: str | None = None  # a violation code the return's items broke
+    reason_code: str | None = None
+    sku: str | None = None
+    sort: ReturnSort = ReturnSort.NEWEST
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page ended: the sort value and the id of its last return."""
+
+    value: datetime
+    id: str
 
 
 @dataclass(frozen=True)
@@ -79,8 +107,18 @@ class PolicyRepository(Protocol):
     def add(self, policy: CategoryPolicy) -> None: ...
 
 
+class SkuPolicyRepository(Protocol):
+    def all(self, seller_id: str) -> list[SkuPolicy]: ...
+    def for_skus(self, seller_id: str, skus: Iterable[str]) -> list[SkuPolicy]: ...
+    def get(self, seller_id: str, sku: str) -> SkuPolicy | None: ...
+    def add(self, policy: SkuPolicy) -> None: ...
+    def remove(self, policy: SkuPolicy) -> None: ...
+
+
 class ReasonCodeRepository(Protocol):
     def all(self, seller_id: str) -> list[ReasonCode]: ...
+    def get(self, seller_id: str, code: str) -> ReasonCode | None: ...
+    def add(self, code: ReasonCode) -> None: ...
     def add_all(self, codes: Iterable[ReasonCode]) -> None: ...
 
 
@@ -104,8 +142,10 @@ class ReturnRepository(Protocol):
     def for_order(self, seller_id: str, order_id: str) -> list[Return]: ...
     def rma_number_taken(self, seller_id: str, rma_number: str) -> bool: ...
     def page(
-        self, seller_id: str, where: ReturnFilter, *, after: str | None, limit: int
+        self, seller_id: str, where: ReturnFilter, *, after: Cursor | None, limit: int
     ) -> list[Return]: ...
+    def get_many(self, seller_id: str, return_ids: Sequence[str]) -> list[Return]: ...
+    def rma_numbers_taken(self, seller_id: str, numbers: Sequence[str]) -> set[str]: ...
     def count_by_status(self, seller_id: str) -> dict[str, int]: ...
     def due_for_expiry(self, now: datetime) -> list[Return]: ...
 
@@ -124,6 +164,7 @@ class UnitOfWork(Protocol):
     api_keys: ApiKeyRepository
     customer_sessions: CustomerSessionRepository
     policies: PolicyRepository
+    sku_policies: SkuPolicyRepository
     reason_codes: ReasonCodeRepository
     products: ProductRepository
     orders: OrderRepository

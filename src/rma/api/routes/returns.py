@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from rma.api import schemas
+from rma.api.cursors import decode_cursor, encode_cursor
 from rma.api.deps import ANYONE, STAFF, WAREHOUSE, ContainerDep, PrincipalDep, scope_of
 from rma.api.idempotency import run_idempotent
 from rma.domain.access import Principal, Role
@@ -17,12 +18,15 @@ from rma.domain.policy import RequestedItem
 from rma.domain.returns import Inspection, Receipt, Return
 from rma.domain.statuses import ReturnStatus
 from rma.services import returns as service
-from rma.services.unit_of_work import ReturnFilter, UnitOfWork
+from rma.services import review
+from rma.services.unit_of_work import ReturnFilter, ReturnSort, UnitOfWork
 
 router = APIRouter(prefix="/v1/returns", tags=["returns"])
 
 ReturnRef = Annotated[str, Path(min_length=1, max_length=64, description="Return id or RMA number")]
-Cursor = Annotated[str | None, Query(max_length=64, description="`next_cursor` of the last page")]
+CursorParam = Annotated[
+    str | None, Query(max_length=200, description="`next_cursor` of the previous page")
+]
 
 
 @router.post(
@@ -68,12 +72,18 @@ def list_returns(
     order_number: Annotated[str | None, Query(max_length=100)] = None,
     customer_email: Annotated[str | None, Query(max_length=320)] = None,
     in_policy: bool | None = None,
+    violation: Annotated[
+        str | None, Query(max_length=64, description="A violation code, e.g. return_window_ended")
+    ] = None,
+    reason_code: Annotated[str | None, Query(max_length=64)] = None,
+    sku: Annotated[str | None, Query(max_length=100)] = None,
     created_from: schemas.AwareDatetime | None = None,
     created_to: schemas.AwareDatetime | None = None,
     q: Annotated[
         str | None, Query(max_length=100, description="RMA, order or tracking number")
     ] = None,
-    cursor: Cursor = None,
+    sort: ReturnSort = ReturnSort.NEWEST,
+    cursor: CursorParam = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> schemas.ReturnsPublic:
     where = ReturnFilter(
@@ -81,18 +91,51 @@ def list_returns(
         order_number=order_number,
         customer_email=customer_email,
         in_policy=in_policy,
+        violation=violation,
+        reason_code=reason_code,
+        sku=sku,
         created_from=created_from,
         created_to=created_to,
         search=q,
+        sort=sort,
     )
-    page = service.list_returns(
-        scope_of(principal, *ANYONE), where, container.uow(), after=cursor, limit=limit + 1
+    after = decode_cursor(cursor) if cursor else None
+    page = review.list_returns(
+        scope_of(principal, *ANYONE), where, container.uow(), after=after, limit=limit + 1
     )
     more = len(page) > limit
     page = page[:limit]
     return schemas.ReturnsPublic(
         data=[schemas.ReturnPublic.of(r) for r in page],
-        next_cursor=page[-1].id if more else None,
+        next_cursor=encode_cursor(page[-1], sort) if more else None,
+    )
+
+
+@router.get("/counts", operation_id="returns-counts", response_model=schemas.ReturnCountsPublic)
+def count_returns(container: ContainerDep, principal: PrincipalDep) -> schemas.ReturnCountsPublic:
+    counts = review.count_returns(principal.require(*WAREHOUSE), container.uow())
+    return schemas.ReturnCountsPublic.of(counts)
+
+
+@router.post(
+    "/authorize",
+    operation_id="returns-authorize-bulk",
+    response_model=schemas.BulkAuthorizePublic,
+    summary="Authorize many returns at once; each id gets its own result",
+)
+def authorize_returns(
+    body: schemas.BulkAuthorizeIn,
+    request: Request,
+    container: ContainerDep,
+    principal: PrincipalDep,
+) -> JSONResponse:
+    cmd = review.AuthorizeReturns(scope_of(principal, *STAFF), body.ids, principal.actor)
+    return run_idempotent(
+        request,
+        container,
+        principal,
+        body,
+        lambda uow: schemas.BulkAuthorizePublic.of(review.authorize_returns(cmd, uow)),
     )
 
 
@@ -185,6 +228,19 @@ def close_return(
     body = body or schemas.NoteIn()
     cmd = service.FinishReturn(scope_of(principal, *STAFF), ref, principal.actor, body.note)
     return _step(request, container, principal, body, lambda uow: service.close_return(cmd, uow))
+
+
+@router.post("/{ref}/reopen", operation_id="returns-reopen", response_model=schemas.ReturnPublic)
+def reopen_return(
+    ref: ReturnRef,
+    request: Request,
+    container: ContainerDep,
+    principal: PrincipalDep,
+    body: schemas.NoteIn | None = None,
+) -> JSONResponse:
+    body = body or schemas.NoteIn()
+    cmd = service.FinishReturn(scope_of(principal, *STAFF), ref, principal.actor, body.note)
+    return _step(request, container, principal, body, lambda uow: service.reopen_return(cmd, uow))
 
 
 @router.post("/{ref}/receive", operation_id="returns-receive", response_model=schemas.ReturnPublic)

@@ -17,6 +17,7 @@ from rma.api.schemas.base import (
 from rma.api.schemas.setup import AddressPublic, ReturnAddressCreate
 from rma.domain.returns import Condition, DenyReason, Disposition, Resolution, Return
 from rma.domain.statuses import ReturnStatus
+from rma.services.review import BulkOutcome
 
 # -- returns --------------------------------------------------------------------------------
 
@@ -129,6 +130,59 @@ class ReturnCreated(ReturnPublic):
 class ReturnsPublic(BaseModel):
     data: list[ReturnPublic]
     next_cursor: str | None
+
+
+class ReturnCountsPublic(BaseModel):
+    counts: dict[str, int] = Field(description="Returns per status; every status is listed.")
+    total: int
+
+    @classmethod
+    def of(cls, counts: dict[str, int]) -> ReturnCountsPublic:
+        every = {str(status): counts.get(str(status), 0) for status in ReturnStatus}
+        return cls(counts=every, total=sum(every.values()))
+
+
+class BulkAuthorizeIn(In):
+    ids: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=64)]],
+        Field(min_length=1, max_length=20_000),
+    ]
+
+
+class BulkErrorPublic(BaseModel):
+    code: str
+    message: str
+
+
+class BulkResultPublic(BaseModel):
+    id: str
+    ok: bool
+    status: ReturnStatus | None = None
+    rma_number: str | None = None
+    error: BulkErrorPublic | None = None
+
+
+class BulkAuthorizePublic(BaseModel):
+    authorized: int
+    failed: int
+    results: list[BulkResultPublic]
+
+    @classmethod
+    def of(cls, outcomes: list[BulkOutcome]) -> BulkAuthorizePublic:
+        results = [
+            BulkResultPublic(id=o.id, ok=True, status=o.ret.status, rma_number=o.ret.rma_number)
+            if o.ret is not None
+            else BulkResultPublic(
+                id=o.id,
+                ok=False,
+                error=BulkErrorPublic(code=o.error.code, message=o.error.message)
+                if o.error
+                else None,
+            )
+            for o in outcomes
+        ]
+        authorized = sum(r.ok for r in results)
+        return cls(authorized=authorized, failed=len(results) - authorized, results=results)
 
 
 class AuthorizeIn(In):

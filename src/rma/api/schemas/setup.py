@@ -7,20 +7,20 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from rma.api.schemas.base import (
-    In,
-    Name,
-)
+from rma.api.schemas.base import Code, In, Name
 from rma.domain.access import Role
 from rma.domain.addresses import Address, Facility, ReturnAddress
 from rma.domain.sellers import (
     AuthorizationMode,
     CategoryPolicy,
+    Fault,
     LabelDefault,
+    LabelPayer,
     OutOfPolicyHandling,
     ReasonCode,
     Seller,
     SellerKind,
+    SkuPolicy,
 )
 
 # -- sellers, keys, settings, policies ------------------------------------------------------
@@ -99,6 +99,7 @@ class PolicyUpdate(In):
     window_days: Annotated[int, Field(ge=0, le=3650)] = 30
     returnable: bool = True
     restocking_fee_percent: Annotated[int, Field(ge=0, le=100)] = 0
+    label_paid_by: LabelPayer = LabelPayer.BY_FAULT
 
 
 class PolicyPublic(BaseModel):
@@ -106,6 +107,7 @@ class PolicyPublic(BaseModel):
     window_days: int
     returnable: bool
     restocking_fee_percent: int
+    label_paid_by: LabelPayer
 
     @classmethod
     def of(cls, policy: CategoryPolicy) -> PolicyPublic:
@@ -114,6 +116,7 @@ class PolicyPublic(BaseModel):
             window_days=policy.window_days,
             returnable=policy.returnable,
             restocking_fee_percent=policy.restocking_fee_percent,
+            label_paid_by=policy.label_paid_by,
         )
 
 
@@ -121,19 +124,62 @@ class PoliciesPublic(BaseModel):
     data: list[PolicyPublic]
 
 
+class SkuPolicyUpdate(In):
+    window_days: Annotated[int, Field(ge=0, le=3650)] | None = None
+    returnable: bool | None = None
+    restocking_fee_percent: Annotated[int, Field(ge=0, le=100)] | None = None
+    label_paid_by: LabelPayer | None = None
+    prepaid_label_exempt: bool = Field(
+        default=False, description="Outside the prepaid-label programme."
+    )
+    exempt_authorization: AuthorizationMode = Field(
+        default=AuthorizationMode.MANUAL,
+        description="How requests with this SKU are authorized when it is exempt.",
+    )
+
+
+class SkuPolicyPublic(BaseModel):
+    sku: str
+    window_days: int | None
+    returnable: bool | None
+    restocking_fee_percent: int | None
+    label_paid_by: LabelPayer | None
+    prepaid_label_exempt: bool
+    exempt_authorization: AuthorizationMode
+
+    @classmethod
+    def of(cls, policy: SkuPolicy) -> SkuPolicyPublic:
+        return cls(**{name: getattr(policy, name) for name in cls.model_fields})
+
+
+class SkuPoliciesPublic(BaseModel):
+    data: list[SkuPolicyPublic]
+
+
+class ReasonCodeUpdate(In):
+    description: Name
+    fault: Fault
+    categories: Annotated[list[Code], Field(max_length=100)] | None = Field(
+        default=None, description="Categories it applies to; every category if absent."
+    )
+    active: bool = True
+
+
 class ReasonCodePublic(BaseModel):
     code: str
     description: str
-    fault: str
+    fault: Fault
     categories: list[str] | None
+    active: bool
 
     @classmethod
     def of(cls, reason: ReasonCode) -> ReasonCodePublic:
         return cls(
             code=reason.code,
             description=reason.description,
-            fault=str(reason.fault),
+            fault=reason.fault,
             categories=reason.categories,
+            active=reason.active,
         )
 
 

@@ -49,6 +49,11 @@ def upgrade() -> None:
         sa.Column("window_days", sa.Integer(), nullable=False),
         sa.Column("returnable", sa.Boolean(), nullable=False),
         sa.Column("restocking_fee_percent", sa.Integer(), nullable=False),
+        sa.Column(
+            "label_paid_by",
+            sa.Enum("by_fault", "buyer", "seller", name="labelpayer", native_enum=False, length=32),
+            nullable=False,
+        ),
         sa.PrimaryKeyConstraint("seller_id", "category", name=op.f("pk_category_policies")),
     )
     op.create_table(
@@ -126,6 +131,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("categories", sa.JSON(), nullable=True),
+        sa.Column("active", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("seller_id", "code", name=op.f("pk_reason_codes")),
     )
     op.create_table(
@@ -173,6 +179,26 @@ def upgrade() -> None:
         sa.Column("default_return_address_id", sa.String(length=40), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sellers")),
+    )
+    op.create_table(
+        "sku_policies",
+        sa.Column("seller_id", sa.String(length=40), nullable=False),
+        sa.Column("sku", sa.String(length=100), nullable=False),
+        sa.Column("window_days", sa.Integer(), nullable=True),
+        sa.Column("returnable", sa.Boolean(), nullable=True),
+        sa.Column("restocking_fee_percent", sa.Integer(), nullable=True),
+        sa.Column(
+            "label_paid_by",
+            sa.Enum("by_fault", "buyer", "seller", name="labelpayer", native_enum=False, length=32),
+            nullable=True,
+        ),
+        sa.Column("prepaid_label_exempt", sa.Boolean(), nullable=False),
+        sa.Column(
+            "exempt_authorization",
+            sa.Enum("automatic", "manual", name="authorizationmode", native_enum=False, length=32),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("seller_id", "sku", name=op.f("pk_sku_policies")),
     )
     op.create_table(
         "order_lines",
@@ -245,6 +271,7 @@ def upgrade() -> None:
         sa.Column("rma_number", sa.String(length=32), nullable=True),
         sa.Column("in_policy", sa.Boolean(), nullable=False),
         sa.Column("violations", sa.JSON(), nullable=False),
+        sa.Column("violation_codes", sa.String(length=400), nullable=False),
         sa.Column("window_closes_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("deadline", sa.DateTime(timezone=True), nullable=True),
         sa.Column("return_address_id", sa.String(length=40), nullable=True),
@@ -494,6 +521,7 @@ def downgrade() -> None:
 
     op.drop_table("returns")
     op.drop_table("order_lines")
+    op.drop_table("sku_policies")
     op.drop_table("sellers")
     with op.batch_alter_table("return_addresses", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_return_addresses_seller_id"))
