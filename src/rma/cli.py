@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from rma import cli_returns
 from rma.domain.access import Role
 
 app = typer.Typer(help="rma: returns management.", no_args_is_help=True)
@@ -14,6 +15,7 @@ keys = typer.Typer(help="API keys.", no_args_is_help=True)
 jobs = typer.Typer(help="Scheduled jobs.", no_args_is_help=True)
 app.add_typer(keys, name="keys")
 app.add_typer(jobs, name="jobs")
+app.add_typer(cli_returns.app, name="returns")
 console = Console()
 
 
@@ -60,8 +62,9 @@ def demo() -> None:
     from rma.demo import DEMO_KEYS, load_demo
 
     container = bootstrap()
-    created = load_demo(container)
+    seller_id, created = load_demo(container)
     console.print("[green]demo data loaded[/green]" if created else "demo data already there")
+    console.print(f"  seller id: [bold]{seller_id}[/bold] (for `rma returns ... --seller`)")
     for role, secret in DEMO_KEYS.items():
         console.print(f"  {role:<10} key: [bold]{secret}[/bold]")
     console.print("  customer:  order [bold]DEMO-1001[/bold], email [bold]ada@example.com[/bold]")

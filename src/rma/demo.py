@@ -40,13 +40,15 @@ _CUSTOMERS = (
 )
 
 
-def load_demo(container: Container) -> bool:
-    """Load the demo unless it is there already; answer whether it was loaded now."""
+def load_demo(container: Container) -> tuple[str, bool]:
+    """Load the demo unless it is there; answer the demo seller's id and whether it is new."""
     try:
-        authenticate(DEMO_KEYS["seller"], container.uow())
-        return False
+        seller_id = authenticate(DEMO_KEYS["seller"], container.uow()).seller_id
     except Unauthenticated:
         pass
+    else:
+        assert seller_id is not None
+        return seller_id, False
     uow = container.uow
     seller = sellers.create_seller(sellers.CreateSeller("Demo Outfitters"), uow())
     sellers.issue_api_key(
@@ -103,7 +105,7 @@ def load_demo(container: Container) -> bool:
             returns.close_return(returns.FinishReturn(scope, ret_id, staff, "Refunded."), uow())
     cancelled = request(numbers[7], "2")
     returns.cancel_return(returns.FinishReturn(scope, cancelled, Actor("customer", "demo")), uow())
-    return True
+    return seller.id, True
 
 
 # Order number suffix and days since delivery.

@@ -271,7 +271,11 @@ class Return:
                 f"a return that is {self.status} cannot be reopened",
                 details=[{"status": str(self.status), "requested": "reopen"}],
             )
-        self._move(closing.from_status, "reopen", actor, now, note)
+        self.history.append(
+            HistoryEntry(now, str(actor), "reopen", self.status, closing.from_status, note)
+        )
+        self.status = closing.from_status
+        self.updated_at = now
         self._record(events.ReturnReopened, now, status=str(self.status), note=note)
 
     def expire(self, now: datetime) -> None:

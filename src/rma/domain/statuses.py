@@ -51,18 +51,9 @@ TRANSITIONS: dict[ReturnStatus, frozenset[ReturnStatus]] = {
     _S.RECEIVED: frozenset({_S.INSPECTED, _S.CLOSED}),
     _S.INSPECTED: frozenset({_S.RESOLVED, _S.CLOSED}),
     _S.RESOLVED: frozenset({_S.CLOSED}),
-    # A closed return may be reopened into the status it was closed from.
-    _S.CLOSED: frozenset(
-        {
-            _S.PENDING_REVIEW,
-            _S.AUTHORIZED,
-            _S.IN_TRANSIT,
-            _S.PARTIALLY_RECEIVED,
-            _S.RECEIVED,
-            _S.INSPECTED,
-            _S.RESOLVED,
-        }
-    ),
+    # Closed is left only by reopening, which restores the status the return was closed
+    # from (Return.reopen); no ordinary move starts from it.
+    _S.CLOSED: frozenset(),
     _S.DENIED: frozenset(),
     _S.EXPIRED: frozenset(),
     _S.CANCELLED: frozenset(),
