@@ -17,6 +17,8 @@ class SqlAmazon:
         self.session = session
 
     def add_details(self, details: FulfillmentOrderDetails) -> None:
+        # No relationship tells the session to write the order first, so write it now.
+        self.session.flush()
         self.session.add(details)
 
     def details(self, seller_id: str, order_id: str) -> FulfillmentOrderDetails | None:

@@ -133,11 +133,13 @@ def create_fulfillment_return(
                 returns.append(ret)
                 answered.extend((item, ret) for item in ret.items)
         uow.commit()
-        order_of_request = {item.seller_return_item_id: i for i, item in enumerate(cmd.items)}
-        answered.sort(key=lambda pair: order_of_request.get(pair[0].seller_return_item_id or "", 0))
-        invalid.sort(
-            key=lambda refused: order_of_request.get(refused.item.seller_return_item_id, 0)
-        )
+        # Answer in the order asked: by the first mention of each id, refusals by position.
+        first_mention: dict[str, int] = {}
+        for index, asked in enumerate(cmd.items):
+            first_mention.setdefault(asked.seller_return_item_id, index)
+        position = {id(asked): index for index, asked in enumerate(cmd.items)}
+        answered.sort(key=lambda pair: first_mention.get(pair[0].seller_return_item_id or "", 0))
+        invalid.sort(key=lambda refused: position.get(id(refused.item), 0))
         return FulfillmentReturnOutcome(_view(uow, order, returns), answered, invalid)
 
 
