@@ -12,6 +12,8 @@ from __future__ import annotations
 import copy
 import json
 import os
+import subprocess
+import sys
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -23,7 +25,8 @@ from jsonschema import Draft4Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-from tests.support import Shop, bearer, ok
+from rma.bootstrap import Container
+from tests.support import Shop, ok
 
 MODEL_FILE = "fulfillmentOutbound_2020-07-01.json"
 EXAMPLES_FILE = "sandbox-examples.json"
@@ -217,5 +220,20 @@ def native_returns(shop: Shop) -> list[dict[str, Any]]:
     return data
 
 
-def admin_headers(key: str) -> dict[str, str]:
-    return bearer(key)
+def run_rma(args: list[str], container: Container, data_dir: Path) -> str:
+    """Run the ``rma`` command against the test database, as an operator would."""
+    env = {
+        **os.environ,
+        "RMA_DATABASE_URL": container.settings.database_url,
+        "RMA_DATA_DIR": str(data_dir),
+    }
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "rma"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout

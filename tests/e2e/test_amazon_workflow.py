@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 
 from rma.bootstrap import Container
-from tests.amazon_support import SellingPartner, conforming, native_returns, unit
+from tests.amazon_support import SellingPartner, conforming, native_returns, run_rma, unit
 from tests.support import ok, open_shop
 
 TUS1 = {
@@ -29,25 +26,6 @@ RNO1 = {
     "postal_code": "89506",
     "country": "US",
 }
-
-
-def _rma(args: list[str], container: Container, tmp_path: Path) -> str:
-    """Run the ``rma`` command against the test database, as an operator would."""
-    env = {
-        **os.environ,
-        "RMA_DATABASE_URL": container.settings.database_url,
-        "RMA_DATA_DIR": str(tmp_path),
-    }
-    done = subprocess.run(
-        [str(Path(sys.executable).parent / "rma"), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
 
 
 def test_fulfillment_return_workflow_across_two_facilities(
@@ -85,7 +63,7 @@ def test_fulfillment_return_workflow_across_two_facilities(
 
     # 2. It ships from two facilities: once through the native API, once with the CLI.
     app.ship("FO-1", "SHIP-TUS", "TUS1", {"item-tee": 2})
-    out = _rma(
+    out = run_rma(
         [
             "orders",
             "ship",

@@ -281,8 +281,4 @@ def _order(uow: UnitOfWork, seller_id: str, number: str) -> Order:
 
 
 def _order_not_found(number: str) -> NotFound:
-    return NotFound(
-        f"Requested order '{number}' not found",
-        code="order_not_found",
-        details=[{"field": "sellerFulfillmentOrderId", "value": number}],
-    )
+    return NotFound(f"Requested order '{number}' not found", code="order_not_found")
