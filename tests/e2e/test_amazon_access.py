@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import httpx
@@ -176,3 +178,31 @@ def test_native_routes_keep_their_own_error_shape(http: httpx.Client) -> None:
     assert answer.status_code == 422
     assert answer.json()["error"]["code"] == "invalid_input"
     assert "x-amzn-RequestId" not in answer.headers
+
+
+def test_racing_requests_for_the_same_units_create_one_return(http: httpx.Client) -> None:
+    # The order row is locked (PostgreSQL) or the write lock taken first (SQLite): they queue.
+    app = SellingPartner(open_shop(http))
+    app.facility(
+        "FC1", {"name": "FC", "line1": "1 Dock", "city": "X", "postal_code": "1", "country": "US"}
+    )
+    app.create_order(
+        "FO-R", [{"sellerSku": "TEE", "sellerFulfillmentOrderItemId": "a", "quantity": 1}]
+    )
+    app.ship("FO-R", "S1", "FC1", {"a": 1})
+    start = threading.Barrier(4)
+
+    def ask(item_id: str) -> int:
+        start.wait()
+        with httpx.Client(base_url=str(http.base_url), timeout=30) as client:
+            response = client.put(
+                f"{PREFIX}/fulfillmentOrders/FO-R/return",
+                json={"items": [unit(item_id, "a", "S1")]},
+                headers={"x-amz-access-token": app.access_token},
+            )
+        return len(conforming(response, "createFulfillmentReturn")["payload"]["returnItems"])
+
+    with ThreadPoolExecutor(4) as pool:
+        accepted = list(pool.map(ask, ["r1", "r1", "r2", "r3"]))
+    assert len(native_returns(app.shop)) == 1
+    assert sum(accepted) >= 1

@@ -250,3 +250,30 @@ def test_a_cancelled_return_frees_its_units_and_item_ids(http: httpx.Client) -> 
     second = app.return_items("FO-3", [unit("r1", "a", "S1")])
     assert second["invalidReturnItems"] == []
     assert second["returnItems"][0]["returnAuthorizationId"] != ret_id
+
+
+def test_a_return_waiting_for_review_shows_no_authorization_until_the_seller_gives_one(
+    http: httpx.Client,
+) -> None:
+    shop = open_shop(http, kind="individual")
+    ok(shop.call("PUT", "/v1/settings", json={"authorization_mode": "manual"}))
+    app = SellingPartner(shop)
+    app.facility("TUS1", TUS1)
+    app.create_order(
+        "FO-4", [{"sellerSku": "TEE", "sellerFulfillmentOrderItemId": "a", "quantity": 1}]
+    )
+    app.ship("FO-4", "S1", "TUS1", {"a": 1})
+
+    waiting = app.return_items("FO-4", [unit("r1", "a", "S1")])
+    (item,) = waiting["returnItems"]
+    assert item["status"] == "New"
+    assert "returnAuthorizationId" not in item
+    assert waiting["returnAuthorizations"] == []
+    (ours,) = native_returns(shop)
+    assert ours["status"] == "pending_review"
+
+    ok(shop.call("POST", f"/v1/returns/{ours['id']}/authorize", json={}))
+    later = app.return_items("FO-4", [unit("r1", "a", "S1")])
+    (authorization,) = later["returnAuthorizations"]
+    assert later["returnItems"][0]["returnAuthorizationId"] == ours["id"]
+    assert authorization["returnToAddress"]["addressLine1"] == TUS1["line1"]
