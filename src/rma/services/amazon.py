@@ -20,7 +20,7 @@ from rma.domain.ids import new_id
 from rma.domain.orders import Order
 from rma.domain.policy import RequestedItem, authorization_deadline, evaluate_request
 from rma.domain.returns import SYSTEM, Actor, Resolution, Return, ReturnItem
-from rma.domain.sellers import Seller
+from rma.domain.sellers import CategoryPolicy, Seller
 from rma.domain.statuses import ReturnStatus
 from rma.services.clock import utcnow
 from rma.services.unit_of_work import UnitOfWork
@@ -125,9 +125,18 @@ def create_fulfillment_return(
         screening = screen_items(order, cmd.items, returns, reason_allowed)
         answered = [(item, _holder(returns, item)) for _, item in screening.known]
         invalid = list(screening.invalid)
-        held = _held_by_line(order, returns)
+        batch = _Batch(
+            uow=uow,
+            seller=seller,
+            order=order,
+            categories=categories,
+            policies={p.category: p for p in uow.policies.all(seller.id)},
+            held=_held_by_line(order, returns),
+            actor=cmd.actor,
+            now=now,
+        )
         for facility_code, units in screening.new_by_facility.items():
-            ret, refused = _request(uow, seller, order, facility_code, units, held, cmd.actor, now)
+            ret, refused = _request(batch, facility_code, units)
             invalid.extend(refused)
             if ret is not None:
                 returns.append(ret)
@@ -143,17 +152,25 @@ def create_fulfillment_return(
         return FulfillmentReturnOutcome(_view(uow, order, returns), answered, invalid)
 
 
+@dataclass
+class _Batch:
+    """What every facility's return of one request shares; ``held`` grows as returns are made."""
+
+    uow: UnitOfWork
+    seller: Seller
+    order: Order
+    categories: dict[str, str | None]
+    policies: dict[str, CategoryPolicy]
+    held: dict[str, int]
+    actor: Actor
+    now: datetime
+
+
 def _request(
-    uow: UnitOfWork,
-    seller: Seller,
-    order: Order,
-    facility_code: str | None,
-    units: list[RequestedReturnItem],
-    held: dict[str, int],
-    actor: Actor,
-    now: datetime,
+    batch: _Batch, facility_code: str | None, units: list[RequestedReturnItem]
 ) -> tuple[Return | None, list[InvalidItem]]:
     """One return for the units that left from one facility, as the policy decides it."""
+    uow, seller, order, held, now = batch.uow, batch.seller, batch.order, batch.held, batch.now
     per_line: dict[str, list[RequestedReturnItem]] = {}
     for unit in units:
         per_line.setdefault(unit.line_id, []).append(unit)
@@ -164,8 +181,8 @@ def _request(
             for line_id, group in per_line.items()
         ],
         seller=seller,
-        categories=uow.products.categories(seller.id, [line.sku for line in order.lines]),
-        policies={p.category: p for p in uow.policies.all(seller.id)},
+        categories=batch.categories,
+        policies=batch.policies,
         held=held,
         now=now,
     )
@@ -202,7 +219,7 @@ def _request(
         items=items,
         decision=decision,
         resolution=Resolution.REFUND,
-        actor=actor,
+        actor=batch.actor,
         now=now,
     )
     if seller.authorizes_automatically(decision.in_policy):

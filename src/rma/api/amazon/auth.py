@@ -81,6 +81,21 @@ def create_amazon_credential(
     operation_id="amazon-token",
     response_model=AccessTokenPublic,
     summary="Exchange a refresh token for an access token (Login with Amazon compatible)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                kind: {
+                    "schema": {
+                        "type": "object",
+                        "required": list(_FIELDS),
+                        "properties": {name: {"type": "string"} for name in _FIELDS},
+                    }
+                }
+                for kind in ("application/x-www-form-urlencoded", "application/json")
+            },
+        }
+    },
 )
 async def exchange_token(request: Request, container: ContainerDep) -> JSONResponse:
     try:
