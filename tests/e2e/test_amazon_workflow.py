@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -152,6 +153,7 @@ def test_fulfillment_return_workflow_across_two_facilities(
         ours = ok(shop.call("GET", f"/v1/returns/{authorization['returnAuthorizationId']}"))
         assert ours["status"] == "authorized"
         assert authorization["amazonRmaId"] == ours["rma_number"]
+        assert {i["seller_return_item_id"] for i in ours["items"]} <= set(by_item)
         base = container.settings.base_url.rstrip("/")
         assert authorization["rmaPageURL"].startswith(f"{base}/rma/{ours['rma_number']}?t=")
     assert len(native_returns(shop)) == 2
@@ -194,7 +196,8 @@ def test_fulfillment_return_workflow_across_two_facilities(
     assert processed["r-tee-1"]["fulfillmentCenterId"] == "TUS1"
     assert processed["r-mug-1"]["returnReceivedCondition"] == "Defective"
     assert processed["r-mug-1"]["fulfillmentCenterId"] == "RNO1"
-    assert processed["r-mug-1"]["statusChangedDate"] > first["returnItems"][1]["statusChangedDate"]
+    changed = datetime.fromisoformat(processed["r-mug-1"]["statusChangedDate"])
+    assert changed > datetime.fromisoformat(first["returnItems"][1]["statusChangedDate"])
 
     order = conforming(app.call("GET", "/fulfillmentOrders/FO-1"), "getFulfillmentOrder")
     assert {i["sellerReturnItemId"]: i["status"] for i in order["payload"]["returnItems"]} == {
