@@ -16,6 +16,12 @@ jobs = typer.Typer(help="Scheduled jobs.", no_args_is_help=True)
 app.add_typer(keys, name="keys")
 app.add_typer(jobs, name="jobs")
 app.add_typer(cli_returns.app, name="returns")
+orders = typer.Typer(help="Orders.", no_args_is_help=True)
+amazon = typer.Typer(help="The Amazon-compatible API.", no_args_is_help=True)
+amazon_credentials = typer.Typer(help="Login-with-Amazon credentials.", no_args_is_help=True)
+app.add_typer(orders, name="orders")
+app.add_typer(amazon, name="amazon")
+amazon.add_typer(amazon_credentials, name="credentials")
 console = Console()
 
 
@@ -102,3 +108,71 @@ def run_due() -> None:
     report = run_due_jobs(bootstrap())
     for job, count in report.items():
         console.print(f"{job}: {count}")
+
+
+@orders.command("ship")
+def ship_order(
+    order: Annotated[str, typer.Argument(help="Order id or number.")],
+    seller: Annotated[str, typer.Option(help="Seller id.")],
+    line: Annotated[
+        list[str], typer.Option(help="LINE_ID:QUANTITY that left; repeat for each line.")
+    ],
+    shipment_id: Annotated[
+        str, typer.Option("--id", help="The shipment id (amazonShipmentId); generated if empty.")
+    ] = "",
+    facility: Annotated[
+        str | None, typer.Option(help="Facility code it left from (fulfillmentCenterId).")
+    ] = None,
+    carrier: Annotated[str | None, typer.Option(help="Carrier code.")] = None,
+    tracking: Annotated[str | None, typer.Option(help="Tracking number.")] = None,
+) -> None:
+    """Record that units of an order shipped (now), from a facility."""
+    from rma.bootstrap import bootstrap
+    from rma.domain.errors import RmaError
+    from rma.domain.ids import new_id
+    from rma.domain.orders import Shipment, ShipmentItem
+    from rma.services.catalog import AddShipment, add_shipment
+    from rma.services.clock import utcnow
+
+    container = bootstrap()  # maps the domain classes before any is made
+    items = []
+    for spec in line:
+        line_id, _, quantity = spec.rpartition(":")
+        if not line_id or not quantity.isdigit() or int(quantity) < 1:
+            console.print(f"[red]invalid_input[/red]: --line {spec!r} is not LINE_ID:QUANTITY")
+            raise typer.Exit(2)
+        items.append(ShipmentItem(line_id, int(quantity)))
+    shipment = Shipment(
+        id=shipment_id or new_id("shp"),
+        shipped_at=utcnow(),
+        carrier=carrier,
+        tracking_number=tracking,
+        facility_code=facility,
+        items=items,
+    )
+    try:
+        saved = add_shipment(AddShipment(seller, order, shipment), container.uow())
+    except RmaError as error:
+        console.print(f"[red]{error.code}[/red]: {error.message}")
+        raise typer.Exit(2) from error
+    console.print(f"order {saved.number}: shipment {shipment.id} from {facility or '-'}")
+
+
+@amazon_credentials.command("create")
+def create_amazon_credentials(
+    seller: Annotated[str, typer.Option(help="Seller id.")],
+    name: Annotated[str, typer.Option(help="A label to recognise them by.")] = "",
+) -> None:
+    """Issue a client id, client secret and refresh token for one seller (shown once)."""
+    from rma.bootstrap import bootstrap
+    from rma.domain.errors import RmaError
+    from rma.services.amazon_access import IssueAmazonCredential, issue_amazon_credential
+
+    try:
+        issued = issue_amazon_credential(IssueAmazonCredential(seller, name), bootstrap().uow())
+    except RmaError as error:
+        console.print(f"[red]{error.code}[/red]: {error.message}")
+        raise typer.Exit(2) from error
+    print(f"client_id={issued.credential.client_id}")
+    print(f"client_secret={issued.client_secret}")
+    print(f"refresh_token={issued.refresh_token}")

@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     port: int = 8000
     jobs_interval_seconds: float = 60.0  # how often `rma serve` runs due jobs; 0 turns it off
     page_size_max: int = 200
+    amazon_rate_limit: float = 2.0  # requests per second announced by the SP-API routes
 
 
 @lru_cache

@@ -102,7 +102,7 @@ def _enum(kind: type[StrEnum]) -> Enum:
     )
 
 
-metadata = MetaData(
+metadata: MetaData = MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",
         "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -111,7 +111,7 @@ metadata = MetaData(
     }
 )
 
-ID = String(40)
+ID: String = String(40)
 
 sellers = Table(
     "sellers",
@@ -325,6 +325,9 @@ return_items = Table(
     Column("disposition", _enum(Disposition)),
     Column("inspection_note", Text, nullable=False),
     Column("resolution", _enum(Resolution)),
+    Column("inspected_at", UtcDateTime),
+    Column("shipment_id", ID),
+    Column("seller_return_item_id", String(80)),
     ForeignKeyConstraint(["seller_id", "return_id"], ["returns.seller_id", "returns.id"]),
     Index("ix_return_items_seller_id_return_id", "seller_id", "return_id"),
 )
@@ -415,6 +418,7 @@ def start_mappers() -> None:
         version_id_col=returns.c.version,
     )
     event.listen(Return, "load", _fresh_event_list)
+    map_amazon(mapper_registry)
 
 
 def _children(kind: type, order_by: Any) -> Any:
@@ -424,3 +428,7 @@ def _children(kind: type, order_by: Any) -> Any:
 def _fresh_event_list(ret: Return, _context: object) -> None:
     # Loaded rows skip __init__, so the transient event list has to be made here.
     ret.events = []
+
+
+# Last, so that module finds this one's names; importing it registers its tables on metadata.
+from rma.adapters.orm_amazon import map_amazon  # noqa: E402

@@ -12,11 +12,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from rma.adapters import orm, repositories
+from rma.adapters.repositories_amazon import SqlAmazon
 from rma.domain.errors import ConcurrentUpdate, Conflict
 from rma.domain.ids import new_id
 from rma.domain.returns import Return
 from rma.services.clock import utcnow
 from rma.services.unit_of_work import (
+    AmazonRepository,
     ApiKeyRepository,
     CustomerSessionRepository,
     FacilityRepository,
@@ -57,6 +59,7 @@ class SqlUnitOfWork:
     orders: OrderRepository
     returns: ReturnRepository
     idempotency: IdempotencyRepository
+    amazon: AmazonRepository
 
     def __enter__(self) -> Self:
         self.session = self._session_factory()
@@ -72,6 +75,7 @@ class SqlUnitOfWork:
         self.orders = repositories.SqlOrders(self.session)
         self.returns = repositories.SqlReturns(self.session)
         self.idempotency = repositories.SqlIdempotency(self.session)
+        self.amazon = SqlAmazon(self.session)
         return self
 
     def __exit__(

@@ -6,6 +6,8 @@ from fastapi import FastAPI
 
 from rma import __version__
 from rma.api import errors
+from rma.api.amazon import auth as amazon_auth
+from rma.api.amazon import routes as amazon_routes
 from rma.api.routes import admin, health, orders, places, returns, setup
 from rma.bootstrap import Container
 
@@ -24,4 +26,6 @@ def create_app(container: Container) -> FastAPI:
     errors.install(app)
     for module in (health, admin, setup, places, orders, returns):
         app.include_router(module.router)
+    app.include_router(amazon_auth.router)
+    app.include_router(amazon_routes.router)
     return app

@@ -92,6 +92,9 @@ class ReturnItem:
     disposition: Disposition | None = None
     inspection_note: str = ""
     resolution: Resolution | None = None
+    inspected_at: datetime | None = None
+    shipment_id: str | None = None  # the shipment the units came in, when the caller named it
+    seller_return_item_id: str | None = None  # the caller's own id (Amazon-compatible API)
 
     @property
     def inspected(self) -> bool:
@@ -326,6 +329,7 @@ class Return:
             item.condition = result.condition
             item.disposition = result.disposition
             item.inspection_note = result.note
+            item.inspected_at = now
         if all(item.inspected for item in self.items):
             self._move(ReturnStatus.INSPECTED, "inspect", actor, now)
             self._record(

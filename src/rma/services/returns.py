@@ -140,7 +140,7 @@ def request_return(cmd: RequestReturn, uow: UnitOfWork) -> RequestOutcome:
             order,
             cmd.items,
             seller=seller,
-            policies=_policies_by_sku(uow, seller, order, categories),
+            policies=policies_by_sku(uow, seller, order, categories),
             held=held,
             now=now,
         )
@@ -346,7 +346,7 @@ def _check_reasons(
     return categories
 
 
-def _policies_by_sku(
+def policies_by_sku(
     uow: UnitOfWork, seller: Seller, order: Order, categories: Mapping[str, str | None]
 ) -> dict[str, EffectivePolicy]:
     """The policy in force for each SKU of the order: category, then SKU overrides."""

@@ -15,6 +15,7 @@ from typing import Any, Protocol, Self
 
 from rma.domain.access import ApiKey, CustomerSession
 from rma.domain.addresses import Facility, ReturnAddress
+from rma.domain.amazon import AmazonAccessToken, AmazonCredential, FulfillmentOrderDetails
 from rma.domain.orders import Order, Product
 from rma.domain.returns import Return
 from rma.domain.sellers import CategoryPolicy, ReasonCode, Seller, SkuPolicy
@@ -155,6 +156,21 @@ class IdempotencyRepository(Protocol):
     def save_response(self, scope: str, key: str, status_code: int, body: Any) -> None: ...
 
 
+class AmazonRepository(Protocol):
+    """Fulfillment order details, LWA credentials and access tokens."""
+
+    def add_details(self, details: FulfillmentOrderDetails) -> None: ...
+    def details(self, seller_id: str, order_id: str) -> FulfillmentOrderDetails | None: ...
+    def orders_page(
+        self, seller_id: str, updated_from: datetime | None, *, after: str | None, limit: int
+    ) -> list[Order]: ...
+    def add_credential(self, credential: AmazonCredential) -> None: ...
+    def credential(self, client_id: str) -> AmazonCredential | None: ...
+    def add_access_token(self, token: AmazonAccessToken) -> None: ...
+    def access_token(self, token_hash: str) -> AmazonAccessToken | None: ...
+    def prune_access_tokens(self, client_id: str, now: datetime) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction's worth of repositories."""
 
@@ -170,6 +186,7 @@ class UnitOfWork(Protocol):
     orders: OrderRepository
     returns: ReturnRepository
     idempotency: IdempotencyRepository
+    amazon: AmazonRepository
 
     def __enter__(self) -> Self: ...
 

@@ -57,6 +57,10 @@ class ReturnItemPublic(BaseModel):
     disposition: Disposition | None
     inspection_note: str
     resolution: Resolution | None
+    shipment_id: str | None = Field(default=None, description="The shipment the units came in.")
+    seller_return_item_id: str | None = Field(
+        default=None, description="The caller's id for the unit (Amazon-compatible API)."
+    )
 
 
 class HistoryEntryPublic(BaseModel):

@@ -15,6 +15,39 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table(
+        "amazon_access_tokens",
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("seller_id", sa.String(length=40), nullable=False),
+        sa.Column("client_id", sa.String(length=80), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("token_hash", name=op.f("pk_amazon_access_tokens")),
+    )
+    with op.batch_alter_table("amazon_access_tokens", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_amazon_access_tokens_client_id_expires_at",
+            ["client_id", "expires_at"],
+            unique=False,
+        )
+
+    op.create_table(
+        "amazon_credentials",
+        sa.Column("client_id", sa.String(length=80), nullable=False),
+        sa.Column("seller_id", sa.String(length=40), nullable=False),
+        sa.Column("client_secret_hash", sa.String(length=64), nullable=False),
+        sa.Column("refresh_token_hash", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("client_id", name=op.f("pk_amazon_credentials")),
+        sa.UniqueConstraint(
+            "refresh_token_hash", name=op.f("uq_amazon_credentials_refresh_token_hash")
+        ),
+    )
+    with op.batch_alter_table("amazon_credentials", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_amazon_credentials_seller_id"), ["seller_id"], unique=False
+        )
+
+    op.create_table(
         "api_keys",
         sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("seller_id", sa.String(length=40), nullable=True),
@@ -199,6 +232,27 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.PrimaryKeyConstraint("seller_id", "sku", name=op.f("pk_sku_policies")),
+    )
+    op.create_table(
+        "fulfillment_order_details",
+        sa.Column("seller_id", sa.String(length=40), nullable=False),
+        sa.Column("order_id", sa.String(length=40), nullable=False),
+        sa.Column("marketplace_id", sa.String(length=40), nullable=False),
+        sa.Column("displayable_order_id", sa.String(length=40), nullable=False),
+        sa.Column("displayable_order_date", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("displayable_order_comment", sa.String(length=750), nullable=False),
+        sa.Column("shipping_speed_category", sa.String(length=32), nullable=False),
+        sa.Column("destination_address", sa.JSON(), nullable=False),
+        sa.Column("fulfillment_action", sa.String(length=16), nullable=True),
+        sa.Column("fulfillment_policy", sa.String(length=32), nullable=True),
+        sa.Column("notification_emails", sa.JSON(), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["seller_id", "order_id"],
+            ["orders.seller_id", "orders.id"],
+            name=op.f("fk_fulfillment_order_details_seller_id_order_id_orders"),
+        ),
+        sa.PrimaryKeyConstraint("seller_id", "order_id", name=op.f("pk_fulfillment_order_details")),
     )
     op.create_table(
         "order_lines",
@@ -464,6 +518,9 @@ def upgrade() -> None:
             ),
             nullable=True,
         ),
+        sa.Column("inspected_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("shipment_id", sa.String(length=40), nullable=True),
+        sa.Column("seller_return_item_id", sa.String(length=80), nullable=True),
         sa.ForeignKeyConstraint(
             ["seller_id", "return_id"],
             ["returns.seller_id", "returns.id"],
@@ -521,6 +578,7 @@ def downgrade() -> None:
 
     op.drop_table("returns")
     op.drop_table("order_lines")
+    op.drop_table("fulfillment_order_details")
     op.drop_table("sku_policies")
     op.drop_table("sellers")
     with op.batch_alter_table("return_addresses", schema=None) as batch_op:
@@ -545,3 +603,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_api_keys_seller_id"))
 
     op.drop_table("api_keys")
+    with op.batch_alter_table("amazon_credentials", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_amazon_credentials_seller_id"))
+
+    op.drop_table("amazon_credentials")
+    with op.batch_alter_table("amazon_access_tokens", schema=None) as batch_op:
+        batch_op.drop_index("ix_amazon_access_tokens_client_id_expires_at")
+
+    op.drop_table("amazon_access_tokens")
