@@ -6,15 +6,30 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, literal, or_, select, tuple_, update
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    Table,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from rma.adapters import orm
 from rma.adapters.orm import UtcDateTime
 from rma.domain.access import ApiKey, CustomerSession
 from rma.domain.addresses import Facility, ReturnAddress
+from rma.domain.errors import ConcurrentUpdate
 from rma.domain.orders import Order, Product
-from rma.domain.returns import Return
+from rma.domain.returns import Return, ReturnItem
 from rma.domain.sellers import CategoryPolicy, ReasonCode, Seller, SkuPolicy
 from rma.domain.statuses import ReturnStatus
 from rma.services.unit_of_work import Cursor, IdempotencyRecord, ReturnFilter
@@ -194,6 +209,9 @@ class SqlOrders:
 class SqlReturns:
     def __init__(self, session: Session):
         self.session = session
+        self.bulk_saved: list[
+            Return
+        ] = []  # written by save_bulk; the unit of work reads their events
 
     def add(self, ret: Return) -> None:
         self.session.add(ret)
@@ -235,10 +253,57 @@ class SqlReturns:
         order = (key.desc(), c.id.desc()) if where.sort.descending else (key.asc(), c.id.asc())
         return list(self.session.scalars(query.order_by(*order).limit(limit)))
 
-    def get_many(self, seller_id: str, return_ids: Sequence[str]) -> list[Return]:
+    def load_for_bulk(self, seller_id: str, return_ids: Sequence[str]) -> list[Return]:
         c = orm.returns.c
-        query = select(Return).where(c.seller_id == seller_id, c.id.in_(list(return_ids)))
-        return list(self.session.scalars(query))
+        query = (
+            select(Return)
+            .where(c.seller_id == seller_id, c.id.in_(list(return_ids)))
+            .options(lazyload(Return.history))  # type: ignore[arg-type]
+            .with_for_update()
+        )
+        found = list(self.session.scalars(query))
+        for ret in found:
+            self.session.expunge(ret)
+            set_committed_value(ret, "history", [])
+        return found
+
+    def save_bulk(self, rets: Sequence[Return]) -> None:
+        # The ORM writes versioned rows one UPDATE at a time; here each table takes one
+        # executemany, and the version check is the total row count.
+        if not rets:
+            return
+        by_key = ("seller_id", "id")
+        changed: CursorResult[Any] = self.session.execute(  # type: ignore[assignment]
+            _update_by_key(orm.returns, by_key, versioned=True),
+            [
+                {**_update_params(orm.returns, ret, by_key, ret), "old_version": ret.version}
+                for ret in rets
+            ],
+        )
+        if changed.rowcount != len(rets):
+            raise ConcurrentUpdate("a return changed while it was being moved; try again")
+        self.session.execute(
+            _update_by_key(orm.return_items, by_key),
+            [
+                _update_params(orm.return_items, item, by_key, ret)
+                for ret in rets
+                for item in ret.items
+            ],
+        )
+        history = [
+            {
+                **{c: getattr(entry, c) for c in _HISTORY_FIELDS},
+                "seller_id": ret.seller_id,
+                "return_id": ret.id,
+            }
+            for ret in rets
+            for entry in ret.history
+        ]
+        if history:
+            self.session.execute(insert(orm.return_history), history)
+        for ret in rets:
+            ret.version += 1
+        self.bulk_saved.extend(rets)
 
     def rma_numbers_taken(self, seller_id: str, numbers: Sequence[str]) -> set[str]:
         c = orm.returns.c
@@ -258,6 +323,36 @@ class SqlReturns:
         c = orm.returns.c
         query = select(Return).where(c.status == ReturnStatus.AUTHORIZED, c.deadline < now)
         return list(self.session.scalars(query.order_by(c.deadline).limit(1000)))
+
+
+_HISTORY_FIELDS = ("at", "actor", "action", "from_status", "to_status", "note")
+_NEVER_UPDATED = {"seller_id", "id", "return_id", "order_id", "version"}
+
+
+def _updated_columns(table: Table) -> list[str]:
+    return [c.name for c in table.c if c.name not in _NEVER_UPDATED]
+
+
+def _update_by_key(table: Table, key: tuple[str, ...], *, versioned: bool = False) -> Any:
+    """An UPDATE of every changeable column, matched by ``key`` (and ``old_version``)."""
+    where = [table.c[name] == bindparam(f"key_{name}") for name in key]
+    values: dict[str, Any] = {
+        name: bindparam(f"set_{name}", type_=table.c[name].type) for name in _updated_columns(table)
+    }
+    if versioned:
+        where.append(table.c.version == bindparam("old_version"))
+        values["version"] = bindparam("old_version") + 1
+    return update(table).where(*where).values(values)
+
+
+def _update_params(
+    table: Table, obj: Return | ReturnItem, key: tuple[str, ...], owner: Return
+) -> dict[str, Any]:
+    """Parameters of ``_update_by_key`` for ``obj`` (a return, or an item of ``owner``)."""
+    params = {f"set_{name}": getattr(obj, name) for name in _updated_columns(table)}
+    params["key_seller_id"] = owner.seller_id
+    params["key_id"] = obj.id
+    return params
 
 
 def _conditions(seller_id: str, where: ReturnFilter) -> list[Any]:

@@ -73,7 +73,7 @@ class SqlUnitOfWork:
         self.reason_codes = repositories.SqlReasonCodes(self.session)
         self.products = repositories.SqlProducts(self.session)
         self.orders = repositories.SqlOrders(self.session)
-        self.returns = repositories.SqlReturns(self.session)
+        self.returns = self._returns = repositories.SqlReturns(self.session)
         self.idempotency = repositories.SqlIdempotency(self.session)
         self.amazon = SqlAmazon(self.session)
         return self
@@ -94,7 +94,11 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         touched = [
             obj
-            for obj in (*self.session.new, *self.session.identity_map.values())
+            for obj in (
+                *self.session.new,
+                *self.session.identity_map.values(),
+                *self._returns.bulk_saved,
+            )
             if isinstance(obj, Return) and obj.events
         ]
         try:

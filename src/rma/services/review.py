@@ -83,7 +83,7 @@ def _authorize_chunk(
         seller = uow.sellers.get(cmd.scope.seller_id)
         if seller is None:
             raise NotFound(f"no seller {cmd.scope.seller_id}", code="seller_not_found")
-        found = {ret.id: ret for ret in uow.returns.get_many(seller.id, chunk)}
+        found = {ret.id: ret for ret in uow.returns.load_for_bulk(seller.id, chunk)}
         numbers = _fresh_numbers(uow, seller.id, len(found))
         address = (
             uow.return_addresses.get(seller.id, seller.default_return_address_id)
@@ -109,6 +109,7 @@ def _authorize_chunk(
                 outcomes[return_id] = BulkOutcome(return_id, error=error)
                 continue
             outcomes[return_id] = BulkOutcome(return_id, ret=ret)
+        uow.returns.save_bulk([o.ret for o in outcomes.values() if o.ret is not None])
         uow.commit()
     return outcomes
 

@@ -145,7 +145,16 @@ class ReturnRepository(Protocol):
     def page(
         self, seller_id: str, where: ReturnFilter, *, after: Cursor | None, limit: int
     ) -> list[Return]: ...
-    def get_many(self, seller_id: str, return_ids: Sequence[str]) -> list[Return]: ...
+    def load_for_bulk(self, seller_id: str, return_ids: Sequence[str]) -> list[Return]:
+        """Returns to move many at once: locked, untracked, ``history`` holding only new entries.
+
+        Whatever moves they make is written by ``save_bulk`` in a few statements, not row by
+        row; their events reach the outbox on commit like any other.
+        """
+
+    def save_bulk(self, rets: Sequence[Return]) -> None:
+        """Write returns loaded by ``load_for_bulk``; ``ConcurrentUpdate`` if one changed."""
+
     def rma_numbers_taken(self, seller_id: str, numbers: Sequence[str]) -> set[str]: ...
     def count_by_status(self, seller_id: str) -> dict[str, int]: ...
     def due_for_expiry(self, now: datetime) -> list[Return]: ...
