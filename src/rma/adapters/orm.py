@@ -125,6 +125,8 @@ sellers = Table(
     Column("label_default", _enum(LabelDefault), nullable=False),
     Column("default_return_address_id", ID),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("notification_email", String(320)),
+    Column("email_preferences", JSON, nullable=False, default=list),
 )
 
 return_addresses = Table(
@@ -396,6 +398,7 @@ def start_mappers() -> None:
         version_id_col=returns.c.version,
     )
     event.listen(Return, "load", _fresh_event_list)
+    orm_events.map_event_tables(mapper_registry)
 
 
 def _children(kind: type, order_by: Any) -> Any:
@@ -405,3 +408,7 @@ def _children(kind: type, order_by: Any) -> Any:
 def _fresh_event_list(ret: Return, _context: object) -> None:
     # Loaded rows skip __init__, so the transient event list has to be made here.
     ret.events = []
+
+
+# The tables of events, webhooks and email register on the same metadata.
+from rma.adapters import orm_events  # noqa: E402

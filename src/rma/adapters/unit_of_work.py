@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from rma.adapters import orm, repositories
+from rma.adapters import orm, orm_events, repositories, repositories_events
 from rma.domain.errors import ConcurrentUpdate, Conflict
 from rma.domain.ids import new_id
 from rma.domain.returns import Return
@@ -29,6 +29,13 @@ from rma.services.unit_of_work import (
     ReturnRepository,
     SellerRepository,
 )
+from rma.services.event_ports import (
+    ActionTokenRepository,
+    DeliveryRepository,
+    EmailRepository,
+    OutboxRepository,
+    WebhookEndpointRepository,
+)
 
 
 class IdempotencyKeyTaken(Conflict):
@@ -37,12 +44,19 @@ class IdempotencyKeyTaken(Conflict):
     code = "idempotency_key_in_use"
 
 
+class ActionLinkUsed(Conflict):
+    """Another request used the same single-use link first."""
+
+    code = "action_link_used"
+
+
 class SqlUnitOfWork:
     """Repositories over one session; commit also writes the outbox and any idempotency key."""
 
     def __init__(self, session_factory: Callable[[], Session]):
         self._session_factory = session_factory
         self._claim: tuple[str, str, str] | None = None
+        self._spent_token: tuple[str, str] | None = None
 
     sellers: SellerRepository
     return_addresses: ReturnAddressRepository
@@ -55,6 +69,11 @@ class SqlUnitOfWork:
     orders: OrderRepository
     returns: ReturnRepository
     idempotency: IdempotencyRepository
+    outbox: OutboxRepository
+    webhook_endpoints: WebhookEndpointRepository
+    deliveries: DeliveryRepository
+    emails: EmailRepository
+    action_tokens: ActionTokenRepository
 
     def __enter__(self) -> Self:
         self.session = self._session_factory()
@@ -69,6 +88,11 @@ class SqlUnitOfWork:
         self.orders = repositories.SqlOrders(self.session)
         self.returns = repositories.SqlReturns(self.session)
         self.idempotency = repositories.SqlIdempotency(self.session)
+        self.outbox = repositories_events.SqlOutbox(self.session)
+        self.webhook_endpoints = repositories_events.SqlWebhookEndpoints(self.session)
+        self.deliveries = repositories_events.SqlDeliveries(self.session)
+        self.emails = repositories_events.SqlEmails(self.session)
+        self.action_tokens = repositories_events.SqlActionTokens(self.session)
         return self
 
     def __exit__(
@@ -83,6 +107,9 @@ class SqlUnitOfWork:
 
     def claim_idempotency_key(self, scope: str, key: str, request_hash: str) -> None:
         self._claim = (scope, key, request_hash)
+
+    def spend_action_token(self, token_id: str, seller_id: str) -> None:
+        self._spent_token = (token_id, seller_id)
 
     def commit(self) -> None:
         touched = [
@@ -102,6 +129,7 @@ class SqlUnitOfWork:
             raise Conflict("the change clashes with another one; try again") from error
         self._write_outbox(touched)
         self._write_claim()
+        self._write_spent_token()
         self.session.commit()
         for ret in touched:
             ret.events.clear()
@@ -141,3 +169,18 @@ class SqlUnitOfWork:
             raise IdempotencyKeyTaken(
                 "a request with this Idempotency-Key was just made"
             ) from error
+
+    def _write_spent_token(self) -> None:
+        if self._spent_token is None:
+            return
+        token_id, seller_id = self._spent_token
+        self._spent_token = None
+        try:
+            self.session.execute(
+                insert(orm_events.used_action_tokens).values(
+                    token_id=token_id, seller_id=seller_id, used_at=utcnow()
+                )
+            )
+        except IntegrityError as error:
+            self.session.rollback()
+            raise ActionLinkUsed("this link was used already") from error

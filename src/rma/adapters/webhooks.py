@@ -1,0 +1,141 @@
+"""Outgoing webhooks: Standard Webhooks signatures, the SSRF guard, and the httpx sender.
+
+A message is signed as ``HMAC-SHA256(key, f"{webhook-id}.{webhook-timestamp}.{body}")``
+with the base64 key after ``whsec_``; ``webhook-signature`` lists ``v1,<base64>`` once per
+valid secret, space separated, so receivers on either side of a rotation verify it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import ipaddress
+import secrets
+import socket
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
+
+import httpx
+
+from rma import __version__
+from rma.domain.errors import InvalidInput
+from rma.domain.webhooks import Attempt
+from rma.services.clock import utcnow
+from rma.services.event_ports import ClaimedDelivery
+
+SECRET_PREFIX = "whsec_"
+EXCERPT_CHARS = 500
+
+
+def new_webhook_secret() -> str:
+    """A fresh signing secret: ``whsec_`` and 32 random bytes in base64."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def sign(secret: str, message_id: str, timestamp: int, body: str) -> str:
+    """The ``v1,<base64>`` signature of one message with one secret."""
+    key = base64.b64decode(secret.removeprefix(SECRET_PREFIX))
+    content = f"{message_id}.{timestamp}.{body}".encode()
+    return "v1," + base64.b64encode(hmac.new(key, content, hashlib.sha256).digest()).decode()
+
+
+def signed_headers(secrets_: Sequence[str], message_id: str, timestamp: int, body: str) -> dict[str, str]:
+    """The three Standard Webhooks headers, signed by every given secret."""
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": " ".join(sign(s, message_id, timestamp, body) for s in secrets_),
+    }
+
+
+class DestinationGuard:
+    """Refuses URLs that resolve to private, loopback, link-local or other special addresses."""
+
+    def __init__(self, allow_private: bool):
+        self.allow_private = allow_private
+
+    def check(self, url: str) -> None:
+        """Raise ``InvalidInput`` (``webhook_url_refused``) for a forbidden destination."""
+        reason = self.refusal(url)
+        if reason:
+            raise InvalidInput(reason, code="webhook_url_refused", details=[{"field": "url"}])
+
+    def refusal(self, url: str) -> str:
+        """Why ``url`` may not be called, or an empty string."""
+        if self.allow_private:
+            return ""
+        host = urlsplit(url).hostname or ""
+        port = urlsplit(url).port or 443
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError):
+            return f"the host {host!r} of the webhook URL does not resolve"
+        for info in infos:
+            address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+            if _special(address):
+                return (
+                    f"the webhook URL resolves to {address}, a private or reserved address; "
+                    "the operator may allow those with RMA_WEBHOOKS_ALLOW_PRIVATE=true"
+                )
+        return ""
+
+
+def _special(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+        or not address.is_global
+    )
+
+
+class HttpxWebhookSender:
+    """Posts signed webhooks with one pooled client, several requests in flight at once."""
+
+    def __init__(self, guard: DestinationGuard, timeout: float, concurrency: int):
+        self.guard = guard
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        self.client = httpx.Client(
+            timeout=httpx.Timeout(timeout),
+            limits=limits,
+            follow_redirects=False,  # a redirect could lead past the address check
+            headers={"user-agent": f"rma-webhooks/{__version__}"},
+        )
+        self.pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="rma-webhook")
+
+    def send_all(self, deliveries: Sequence[ClaimedDelivery]) -> list[Attempt]:
+        return list(self.pool.map(self.send, deliveries))
+
+    def send(self, delivery: ClaimedDelivery) -> Attempt:
+        at = utcnow()
+        started = time.monotonic()
+        refusal = self.guard.refusal(delivery.url)
+        if refusal:
+            return Attempt(at, None, 0, error=f"refused: {refusal}")
+        headers = signed_headers(delivery.secrets, delivery.id, int(time.time()), delivery.body)
+        headers["content-type"] = "application/json"
+        try:
+            response = self.client.post(delivery.url, content=delivery.body, headers=headers)
+        except httpx.TimeoutException as error:
+            return Attempt(at, None, _ms(started), error=f"timeout: {error!r}")
+        except httpx.HTTPError as error:
+            return Attempt(at, None, _ms(started), error=f"{type(error).__name__}: {error}")
+        return Attempt(
+            at, response.status_code, _ms(started), response_excerpt=response.text[:EXCERPT_CHARS]
+        )
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+        self.client.close()
+
+
+def _ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
