@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -17,9 +17,11 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, TemplateNotFound, select_autoescape
 
-from rma.adapters.signing import Signer
+from rma.adapters.signing import BadSignature, Signer
 from rma.config import Settings
+from rma.domain.errors import NotFound
 from rma.domain.ids import new_id
+from rma.services.actions import ActionLink, ReplyEmail
 from rma.services.clock import utcnow
 from rma.services.event_ports import ClaimedEmail, OutboxEvent, ReturnContact
 
@@ -158,3 +160,28 @@ def make_mailer(settings: Settings) -> SmtpMailer | FolderMailer:
     if settings.smtp_host:
         return SmtpMailer(settings)
     return FolderMailer(mail_folder(settings), settings.mail_from)
+
+
+def read_action_token(signer: Signer, token: str) -> ActionLink:
+    """The claims of an action link's token, or ``NotFound`` if it was forged or altered."""
+    try:
+        claims = signer.unsign(ACTION_PURPOSE, token)
+        return ActionLink(
+            token_id=str(claims["jti"]),
+            action=str(claims["act"]),
+            seller_id=str(claims["sid"]),
+            return_id=str(claims["rid"]),
+            expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
+        )
+    except (BadSignature, KeyError, TypeError, ValueError) as error:
+        raise NotFound("this link is not valid", code="action_link_invalid") from error
+
+
+def compose_reply(rma_number: str, seller_name: str, message: str) -> ReplyEmail:
+    """The email carrying a seller's reply to the customer."""
+    env = template_environment()
+    context = {"rma_number": rma_number, "seller_name": seller_name, "message": message}
+    text = env.get_template("email/customer/reply.txt").render(context)
+    first, _, body = text.partition("\n")
+    html = env.get_template("email/customer/reply.html").render(context)
+    return ReplyEmail(first.removeprefix("Subject:").strip(), body.lstrip("\n"), html)

@@ -65,7 +65,9 @@ class SqlOutbox:
             query = query.where(c.event_type == event_type)
         if after is not None:
             query = query.where(c.id < after)
-        return [_event(row) for row in self.session.execute(query.order_by(c.id.desc()).limit(limit))]
+        return [
+            _event(row) for row in self.session.execute(query.order_by(c.id.desc()).limit(limit))
+        ]
 
     def get(self, seller_id: str, event_id: str) -> OutboxEvent | None:
         c = orm.outbox.c
@@ -360,7 +362,10 @@ class SqlActionTokens:
 
     def used(self, token_id: str) -> bool:
         c = used_action_tokens.c
-        return self.session.execute(select(c.token_id).where(c.token_id == token_id)).first() is not None
+        return (
+            self.session.execute(select(c.token_id).where(c.token_id == token_id)).first()
+            is not None
+        )
 
 
 def _event(row: Any) -> OutboxEvent:

@@ -16,6 +16,13 @@ from rma.domain.errors import ConcurrentUpdate, Conflict
 from rma.domain.ids import new_id
 from rma.domain.returns import Return
 from rma.services.clock import utcnow
+from rma.services.event_ports import (
+    ActionTokenRepository,
+    DeliveryRepository,
+    EmailRepository,
+    OutboxRepository,
+    WebhookEndpointRepository,
+)
 from rma.services.unit_of_work import (
     ApiKeyRepository,
     CustomerSessionRepository,
@@ -28,13 +35,6 @@ from rma.services.unit_of_work import (
     ReturnAddressRepository,
     ReturnRepository,
     SellerRepository,
-)
-from rma.services.event_ports import (
-    ActionTokenRepository,
-    DeliveryRepository,
-    EmailRepository,
-    OutboxRepository,
-    WebhookEndpointRepository,
 )
 
 

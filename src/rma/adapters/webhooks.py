@@ -42,7 +42,9 @@ def sign(secret: str, message_id: str, timestamp: int, body: str) -> str:
     return "v1," + base64.b64encode(hmac.new(key, content, hashlib.sha256).digest()).decode()
 
 
-def signed_headers(secrets_: Sequence[str], message_id: str, timestamp: int, body: str) -> dict[str, str]:
+def signed_headers(
+    secrets_: Sequence[str], message_id: str, timestamp: int, body: str
+) -> dict[str, str]:
     """The three Standard Webhooks headers, signed by every given secret."""
     return {
         "webhook-id": message_id,

@@ -111,7 +111,9 @@ def send_emails(uow: UnitOfWork, mailer: Mailer, options: QueueOptions) -> int:
         except Exception as error:  # any failure of the mail system is retried, then failed
             with uow:
                 status, next_at = _email_retry(email.attempts, options.schedule, utcnow())
-                uow.emails.record_failure(email.id, f"{type(error).__name__}: {error}", status, next_at)
+                uow.emails.record_failure(
+                    email.id, f"{type(error).__name__}: {error}", status, next_at
+                )
                 uow.commit()
             continue
         with uow:
