@@ -138,17 +138,20 @@ class SqlUnitOfWork:
         self.session.rollback()
 
     def _write_outbox(self, touched: list[Return]) -> None:
+        recorded = [event for ret in touched for event in ret.events]
+        # Ids made in one millisecond differ in random bits only: sort them so the ids
+        # follow the order the events happened in (the event log and the worker rely on it).
+        ids = sorted(new_id("evt") for _ in recorded)
         rows = [
             {
-                "id": new_id("evt"),
+                "id": event_id,
                 "seller_id": event.seller_id,
                 "event_type": event.type,
                 "aggregate_id": event.return_id,
                 "payload": event.payload(),
                 "occurred_at": event.occurred_at,
             }
-            for ret in touched
-            for event in ret.events
+            for event_id, event in zip(ids, recorded, strict=True)
         ]
         if rows:
             self.session.execute(insert(orm.outbox), rows)
