@@ -126,6 +126,6 @@ def worker(
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
         console.print("[green]worker started[/green]; SIGTERM stops it after the current round")
-        events.run(stop)
+        events.run(stop, lanes=events.container.settings.worker_lanes)
     finally:
         events.close()

@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     action_link_hours: int = 72  # how long the links in the seller's emails work
     worker_batch_size: int = 200
     worker_concurrency: int = 16  # webhook requests in flight per worker
+    worker_lanes: int = 2  # batches one `rma worker` works on at once (PostgreSQL)
     worker_lease_seconds: float = 60.0  # a claimed row returns to the queue after this
     worker_idle_seconds: float = 1.0  # how long a worker waits when there is nothing to do
     serve_runs_worker: bool | None = None  # None: `rma serve` runs one on SQLite only

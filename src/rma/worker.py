@@ -9,7 +9,13 @@ from datetime import timedelta
 from rma.adapters.email import FolderMailer, JinjaEmailComposer, SmtpMailer, make_mailer
 from rma.adapters.webhooks import DestinationGuard, HttpxWebhookSender
 from rma.bootstrap import Container
-from rma.services.outbox import QueueOptions, deliver_webhooks, fan_out_events, send_emails
+from rma.services.outbox import (
+    QueueOptions,
+    deliver_webhooks,
+    fan_out_events,
+    send_deliveries,
+    send_emails,
+)
 from rma.services.returns import expire_due_returns
 
 log = logging.getLogger(__name__)
@@ -66,9 +72,11 @@ class EventWorker:
     def run_once(self) -> dict[str, int]:
         """One round: a batch of each kind of work; answer how much each handled."""
         uow = self.container.uow
+        fresh = fan_out_events(uow(), self.composer, self.options)
+        sent = send_deliveries(uow(), self.sender, fresh.deliveries, self.options)
         return {
-            "events": fan_out_events(uow(), self.composer, self.options.batch_size),
-            "webhooks": deliver_webhooks(uow(), self.sender, self.options),
+            "events": fresh.events,
+            "webhooks": sent + deliver_webhooks(uow(), self.sender, self.options),
             "emails": send_emails(uow(), self.mailer, self.options),
         }
 
@@ -82,8 +90,23 @@ class EventWorker:
             if not any(done.values()):
                 return totals
 
-    def run(self, stop: threading.Event) -> None:
-        """Work until ``stop`` is set, resting ``worker_idle_seconds`` when idle."""
+    def run(self, stop: threading.Event, lanes: int = 1) -> None:
+        """Work in ``lanes`` threads until ``stop`` is set.
+
+        Lanes overlap one batch's database work with another's requests in flight; they
+        claim with ``SKIP LOCKED`` like separate workers, so they never share a row.
+        """
+        others = [
+            threading.Thread(target=self._lane, args=(stop,), name=f"rma-lane-{n}")
+            for n in range(1, lanes)
+        ]
+        for thread in others:
+            thread.start()
+        self._lane(stop)
+        for thread in others:
+            thread.join()
+
+    def _lane(self, stop: threading.Event) -> None:
         idle = self.container.settings.worker_idle_seconds
         while not stop.is_set():
             try:

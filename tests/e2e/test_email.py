@@ -178,7 +178,9 @@ def test_the_seller_replies_to_the_customer_from_the_email(
     drain(container)
     reply = links(smtp.to("desk@shop.example")[0])["Reply"]
 
-    assert http.post(reply, data={"note": "Could you send a photo? <b>thanks</b>"}).status_code == 200
+    assert (
+        http.post(reply, data={"note": "Could you send a photo? <b>thanks</b>"}).status_code == 200
+    )
     drain(container)
 
     answer = smtp.to("ada@example.com")[-1]

@@ -69,7 +69,9 @@ def test_each_step_reaches_the_endpoint_signed_per_the_standard(
 
     log = ok(shop.call("GET", f"/v1/webhook-endpoints/{endpoint['id']}/deliveries"))["data"]
     assert {d["id"] for d in log} == {r.headers["webhook-id"] for r in receiver.requests}
-    assert all(d["status"] == "succeeded" and d["attempt_log"][0]["status_code"] == 200 for d in log)
+    assert all(
+        d["status"] == "succeeded" and d["attempt_log"][0]["status_code"] == 200 for d in log
+    )
     events = ok(shop.call("GET", "/v1/events"))["data"]
     assert [e["type"] for e in events] == ["return.authorized", "return.requested"]
     assert {e["id"] for e in events} == {b["id"] for b in bodies}
@@ -99,9 +101,7 @@ def test_a_failing_receiver_is_retried_then_failed_and_a_replay_keeps_the_webhoo
 
     drain(allow_loopback)
 
-    (delivery,) = ok(shop.call("GET", f"/v1/webhook-endpoints/{endpoint['id']}/deliveries"))[
-        "data"
-    ]
+    (delivery,) = ok(shop.call("GET", f"/v1/webhook-endpoints/{endpoint['id']}/deliveries"))["data"]
     assert delivery["status"] == "failed"
     assert [a["status_code"] for a in delivery["attempt_log"]] == [500, 500, 500]
     assert delivery["attempt_log"][0]["response_excerpt"] == "answered 500"
@@ -127,9 +127,7 @@ def test_a_receiver_that_times_out_is_recorded_and_retried(
 
     drain(allow_loopback)
 
-    (delivery,) = ok(shop.call("GET", f"/v1/webhook-endpoints/{endpoint['id']}/deliveries"))[
-        "data"
-    ]
+    (delivery,) = ok(shop.call("GET", f"/v1/webhook-endpoints/{endpoint['id']}/deliveries"))["data"]
     assert delivery["status"] == "failed"
     assert len(delivery["attempt_log"]) == 3
     assert all(a["error"].startswith("timeout") for a in delivery["attempt_log"])
@@ -182,9 +180,12 @@ def test_private_addresses_are_refused_unless_the_operator_allows_them(
     for url in (receiver.url, "http://10.0.0.8/hook", "http://169.254.169.254/latest"):
         response = shop.call("POST", "/v1/webhook-endpoints", json={"url": url})
         assert error_code(response, 422) == "webhook_url_refused"
-    assert error_code(
-        shop.call("POST", "/v1/webhook-endpoints", json={"url": "ftp://example.com/x"}), 422
-    ) == "invalid_webhook_url"
+    assert (
+        error_code(
+            shop.call("POST", "/v1/webhook-endpoints", json={"url": "ftp://example.com/x"}), 422
+        )
+        == "invalid_webhook_url"
+    )
 
     # Allowed when it was created, refused when the operator no longer allows it.
     monkeypatch.setattr(container.settings, "webhooks_allow_private", True)
@@ -196,9 +197,7 @@ def test_private_addresses_are_refused_unless_the_operator_allows_them(
     drain(container)
 
     assert receiver.requests == []
-    (delivery,) = ok(shop.call("GET", f"/v1/webhook-endpoints/{endpoint['id']}/deliveries"))[
-        "data"
-    ]
+    (delivery,) = ok(shop.call("GET", f"/v1/webhook-endpoints/{endpoint['id']}/deliveries"))["data"]
     assert delivery["status"] == "failed"
     assert delivery["attempt_log"][0]["error"].startswith("refused")
 

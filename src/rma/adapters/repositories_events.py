@@ -7,12 +7,11 @@ workers share the queues and each row has one owner at a time.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from rma.adapters import orm
@@ -32,6 +31,7 @@ from rma.services.event_ports import (
     NewEmail,
     OutboxEvent,
     ReturnContact,
+    webhook_body,
 )
 
 
@@ -77,14 +77,20 @@ class SqlOutbox:
         return _event(row) if row else None
 
     def contacts(self, return_ids: Sequence[tuple[str, str]]) -> dict[str, ReturnContact]:
-        if not return_ids:
+        wanted = set(return_ids)
+        if not wanted:
             return {}
         c = orm.returns.c
-        wanted = or_(*(and_(c.seller_id == s, c.id == r) for s, r in set(return_ids)))
         rows = self.session.execute(
-            select(c.id, c.customer_email, c.rma_number, c.order_number, c.status).where(wanted)
+            select(
+                c.seller_id, c.id, c.customer_email, c.rma_number, c.order_number, c.status
+            ).where(c.seller_id.in_({s for s, _ in wanted}), c.id.in_({r for _, r in wanted}))
         )
-        return {row.id: ReturnContact(row.id, *row[1:4], str(row.status)) for row in rows}
+        return {
+            row.id: ReturnContact(row.id, *row[2:5], str(row.status))
+            for row in rows
+            if (row.seller_id, row.id) in wanted  # the cross product may hold strangers
+        }
 
 
 class SqlWebhookEndpoints:
@@ -133,7 +139,10 @@ class SqlDeliveries:
     def __init__(self, session: Session):
         self.session = session
 
-    def add_all(self, deliveries: Sequence[NewDelivery], now: datetime) -> None:
+    def add_all(
+        self, deliveries: Sequence[NewDelivery], now: datetime, *, lease_until: datetime
+    ) -> None:
+        # Inserted as leased to the worker fanning out, which makes the first attempt.
         if not deliveries:
             return
         rows = [
@@ -145,8 +154,8 @@ class SqlDeliveries:
                 "event_type": d.event.type,
                 "payload": d.event.envelope(),
                 "status": DeliveryStatus.PENDING,
-                "attempts": 0,
-                "next_attempt_at": now,
+                "attempts": 1,
+                "next_attempt_at": lease_until,
                 "created_at": now,
             }
             for d in deliveries
@@ -203,7 +212,7 @@ class SqlDeliveries:
                     endpoint_id=row.endpoint_id,
                     url=row.url,
                     secrets=secrets,
-                    body=json.dumps(row.payload, separators=(",", ":"), sort_keys=True),
+                    body=webhook_body(row.payload),
                     attempts=row.attempts,
                     endpoint_enabled=row.enabled,
                 )
@@ -229,24 +238,24 @@ class SqlDeliveries:
             ],
         )
         d = webhook_deliveries.c
-        self.session.connection().execute(
-            update(webhook_deliveries)
-            .where(d.id == bindparam("b_id"))
-            .values(
-                status=bindparam("b_status"),
-                next_attempt_at=bindparam("b_next"),
-                delivered_at=bindparam("b_delivered"),
-            ),
-            [
-                {
-                    "b_id": o.delivery_id,
-                    "b_status": o.status,
-                    "b_next": o.next_attempt_at,
-                    "b_delivered": now if o.status is DeliveryStatus.SUCCEEDED else None,
-                }
-                for o in outcomes
-            ],
-        )
+        succeeded = [o.delivery_id for o in outcomes if o.status is DeliveryStatus.SUCCEEDED]
+        if succeeded:  # the common case, in one statement
+            self.session.execute(
+                update(webhook_deliveries)
+                .where(d.id.in_(succeeded))
+                .values(status=DeliveryStatus.SUCCEEDED, next_attempt_at=None, delivered_at=now)
+            )
+        others = [o for o in outcomes if o.status is not DeliveryStatus.SUCCEEDED]
+        if others:
+            self.session.connection().execute(
+                update(webhook_deliveries)
+                .where(d.id == bindparam("b_id"))
+                .values(status=bindparam("b_status"), next_attempt_at=bindparam("b_next")),
+                [
+                    {"b_id": o.delivery_id, "b_status": o.status, "b_next": o.next_attempt_at}
+                    for o in others
+                ],
+            )
 
     def page(
         self, seller_id: str, endpoint_id: str, *, after: str | None, limit: int

@@ -28,6 +28,7 @@ from rma.services.event_ports import ClaimedDelivery
 
 SECRET_PREFIX = "whsec_"
 EXCERPT_CHARS = 500
+USER_AGENT = f"rma-webhooks/{__version__}"
 
 
 def new_webhook_secret() -> str:
@@ -100,17 +101,18 @@ def _special(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
 
 
 class HttpxWebhookSender:
-    """Posts signed webhooks with one pooled client, several requests in flight at once."""
+    """Posts signed webhooks over one pooled httpx transport, several requests in flight.
+
+    It calls the transport rather than ``httpx.Client``: a webhook needs no cookies, auth
+    or redirects (a redirect could even lead past the address check), and skipping the
+    client's machinery makes each request markedly cheaper.
+    """
 
     def __init__(self, guard: DestinationGuard, timeout: float, concurrency: int):
         self.guard = guard
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-        self.client = httpx.Client(
-            timeout=httpx.Timeout(timeout),
-            limits=limits,
-            follow_redirects=False,  # a redirect could lead past the address check
-            headers={"user-agent": f"rma-webhooks/{__version__}"},
-        )
+        self.transport = httpx.HTTPTransport(limits=limits)
+        self.timeout = httpx.Timeout(timeout).as_dict()
         self.pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="rma-webhook")
 
     def send_all(self, deliveries: Sequence[ClaimedDelivery]) -> list[Attempt]:
@@ -124,19 +126,29 @@ class HttpxWebhookSender:
             return Attempt(at, None, 0, error=f"refused: {refusal}")
         headers = signed_headers(delivery.secrets, delivery.id, int(time.time()), delivery.body)
         headers["content-type"] = "application/json"
+        headers["user-agent"] = USER_AGENT
+        request = httpx.Request(
+            "POST",
+            delivery.url,
+            content=delivery.body.encode(),
+            headers=headers,
+            extensions={"timeout": self.timeout},
+        )
         try:
-            response = self.client.post(delivery.url, content=delivery.body, headers=headers)
+            response = self.transport.handle_request(request)
+            try:
+                excerpt = response.read()[:EXCERPT_CHARS].decode(errors="replace")
+            finally:
+                response.close()
         except httpx.TimeoutException as error:
             return Attempt(at, None, _ms(started), error=f"timeout: {error!r}")
         except httpx.HTTPError as error:
             return Attempt(at, None, _ms(started), error=f"{type(error).__name__}: {error}")
-        return Attempt(
-            at, response.status_code, _ms(started), response_excerpt=response.text[:EXCERPT_CHARS]
-        )
+        return Attempt(at, response.status_code, _ms(started), response_excerpt=excerpt)
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
-        self.client.close()
+        self.transport.close()
 
 
 def _ms(started: float) -> int:

@@ -7,12 +7,18 @@ are handed to the use cases by the worker.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from rma.domain.webhooks import Attempt, DeliveryStatus, WebhookDelivery, WebhookEndpoint
+
+
+def webhook_body(envelope: dict[str, Any]) -> str:
+    """The exact JSON text sent and signed: compact, keys sorted, the same on every retry."""
+    return json.dumps(envelope, separators=(",", ":"), sort_keys=True)
 
 
 @dataclass(frozen=True)
@@ -114,7 +120,9 @@ class WebhookEndpointRepository(Protocol):
 
 
 class DeliveryRepository(Protocol):
-    def add_all(self, deliveries: Sequence[NewDelivery], now: datetime) -> None: ...
+    def add_all(
+        self, deliveries: Sequence[NewDelivery], now: datetime, *, lease_until: datetime
+    ) -> None: ...
     def claim_due(
         self, now: datetime, limit: int, lease_until: datetime
     ) -> list[ClaimedDelivery]: ...

@@ -24,6 +24,7 @@ from rma.domain.webhooks import (
 from rma.services.clock import utcnow
 from rma.services.event_ports import (
     AttemptOutcome,
+    ClaimedDelivery,
     EmailComposer,
     Mailer,
     NewDelivery,
@@ -31,6 +32,7 @@ from rma.services.event_ports import (
     OutboxEvent,
     ReturnContact,
     WebhookSender,
+    webhook_body,
 )
 from rma.services.unit_of_work import UnitOfWork
 
@@ -44,35 +46,71 @@ class QueueOptions:
     schedule: tuple[int, ...] = (5, 30, 120)
 
 
-def fan_out_events(uow: UnitOfWork, composer: EmailComposer, limit: int) -> int:
-    """Turn a batch of new events into webhook deliveries and emails; answer how many."""
+@dataclass(frozen=True)
+class FanOut:
+    """What one fan-out did: events handled, and the new deliveries leased to this worker."""
+
+    events: int
+    deliveries: list[ClaimedDelivery]
+
+
+def fan_out_events(uow: UnitOfWork, composer: EmailComposer, options: QueueOptions) -> FanOut:
+    """Turn a batch of new events into webhook deliveries and emails.
+
+    The new deliveries come back already leased to the caller, which sends them at once
+    (``send_deliveries``) instead of claiming them again; if it dies first, the lease runs
+    out and any worker picks them up.
+    """
     now = utcnow()
     with uow:
-        batch = uow.outbox.claim(limit)
+        batch = uow.outbox.claim(options.batch_size)
         if not batch:
-            return 0
+            return FanOut(0, [])
         endpoints: dict[str, list[WebhookEndpoint]] = defaultdict(list)
         for endpoint in uow.webhook_endpoints.enabled_for([e.seller_id for e in batch]):
             endpoints[endpoint.seller_id].append(endpoint)
-        deliveries = [
-            NewDelivery(new_id("msg"), event.seller_id, endpoint.id, event)
+        pairs = [
+            (NewDelivery(new_id("msg"), event.seller_id, endpoint.id, event), endpoint)
             for event in batch
             for endpoint in endpoints[event.seller_id]
             if endpoint.wants(event.type)
         ]
-        uow.deliveries.add_all(deliveries, now)
+        uow.deliveries.add_all([new for new, _ in pairs], now, lease_until=now + options.lease)
         uow.emails.add_all(_emails(uow, composer, batch), now)
         uow.outbox.mark_processed([event.id for event in batch], now)
         uow.commit()
-        return len(batch)
+    leased = [
+        ClaimedDelivery(
+            id=new.id,
+            seller_id=new.seller_id,
+            endpoint_id=endpoint.id,
+            url=endpoint.url,
+            secrets=endpoint.signing_secrets(now),
+            body=webhook_body(new.event.envelope()),
+            attempts=1,
+            endpoint_enabled=True,
+        )
+        for new, endpoint in pairs
+    ]
+    return FanOut(len(batch), leased)
 
 
 def deliver_webhooks(uow: UnitOfWork, sender: WebhookSender, options: QueueOptions) -> int:
-    """Send the due webhook deliveries of one batch; answer how many were attempted."""
+    """Claim the due webhook deliveries of one batch and send them; answer how many."""
     now = utcnow()
     with uow:
         claimed = uow.deliveries.claim_due(now, options.batch_size, now + options.lease)
         uow.commit()
+    return send_deliveries(uow, sender, claimed, options)
+
+
+def send_deliveries(
+    uow: UnitOfWork,
+    sender: WebhookSender,
+    claimed: Sequence[ClaimedDelivery],
+    options: QueueOptions,
+) -> int:
+    """Send deliveries leased to this worker and record every attempt; answer how many."""
     if not claimed:
         return 0
     live = [d for d in claimed if d.endpoint_enabled]
