@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -119,10 +120,11 @@ def main() -> None:
         "RMA_SECRET_KEY": "bench",
         "RMA_WEBHOOKS_ALLOW_PRIVATE": "true",
         "RMA_WORKER_BATCH_SIZE": os.environ.get("RMA_WORKER_BATCH_SIZE", "500"),
-        "RMA_WORKER_CONCURRENCY": os.environ.get("RMA_WORKER_CONCURRENCY", "16"),
+        "RMA_WORKER_CONCURRENCY": os.environ.get("RMA_WORKER_CONCURRENCY", "4"),
         "RMA_WORKER_IDLE_SECONDS": "0.05",
     }
     rma = Path(sys.executable).parent / "rma"
+    load = os.getloadavg()[0]
     workers = [
         subprocess.Popen([str(rma), "worker"], env=env, stdout=subprocess.DEVNULL)
         for _ in range(WORKERS)
@@ -143,13 +145,17 @@ def main() -> None:
         for worker in workers:
             worker.wait(timeout=60)
         receiver.terminate()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the workers, once they exited
+    cpu_ms = (children.ru_utime + children.ru_stime) * 1000 / EVENTS
     with container.engine.connect() as connection:
         first = connection.execute(select(func.min(outbox.c.processed_at))).scalar_one()
         last = connection.execute(select(func.max(d.delivered_at))).scalar_one()
     seconds = (last - first).total_seconds()
     print(
         f"{EVENTS} events delivered by {WORKERS} workers in {seconds:.2f} s: "
-        f"{EVENTS / seconds:,.0f} events/s (first claim to last delivery)"
+        f"{EVENTS / seconds:,.0f} events/s (first claim to last delivery); "
+        f"workers used {cpu_ms:.2f} ms of CPU per event; load average {load:.1f} "
+        f"on {os.cpu_count()} CPUs"
     )
     container.engine.dispose()
 

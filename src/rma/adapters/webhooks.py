@@ -111,7 +111,10 @@ class HttpxWebhookSender:
     def __init__(self, guard: DestinationGuard, timeout: float, concurrency: int):
         self.guard = guard
         limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-        self.transport = httpx.HTTPTransport(limits=limits)
+        # Headers and body leave in two writes: without TCP_NODELAY, Nagle holds the body
+        # back until the headers are acknowledged.
+        nodelay = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
+        self.transport = httpx.HTTPTransport(limits=limits, socket_options=nodelay)
         self.timeout = httpx.Timeout(timeout).as_dict()
         self.pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="rma-webhook")
 
