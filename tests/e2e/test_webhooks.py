@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 
 import httpx
@@ -10,7 +11,7 @@ import pytest
 from standardwebhooks import Webhook
 
 from rma.bootstrap import Container
-from rma.worker import EventWorker
+from rma.worker import EventWorker, serve_runs_worker, start_event_worker
 from tests.receiver import Receiver, run_receiver
 from tests.support import Shop, error_code, ok, open_shop
 
@@ -131,6 +132,42 @@ def test_a_receiver_that_times_out_is_recorded_and_retried(
     assert delivery["status"] == "failed"
     assert len(delivery["attempt_log"]) == 3
     assert all(a["error"].startswith("timeout") for a in delivery["attempt_log"])
+
+
+def test_a_receiver_that_is_down_is_retried_then_failed(
+    http: httpx.Client, allow_loopback: Container
+) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    shop = open_shop(http)
+    endpoint = subscribe(shop, f"http://127.0.0.1:{closed}/down", event_types=["return.authorized"])
+    shop.order("1001")
+    ok(shop.request_return("1001", [("1", 1)]), 201)
+
+    drain(allow_loopback)
+
+    (delivery,) = ok(shop.call("GET", f"/v1/webhook-endpoints/{endpoint['id']}/deliveries"))["data"]
+    assert delivery["status"] == "failed"
+    assert [a["status_code"] for a in delivery["attempt_log"]] == [None, None, None]
+    assert all(a["error"].startswith("ConnectError") for a in delivery["attempt_log"])
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_on_sqlite_the_serve_process_delivers_by_itself(
+    http: httpx.Client, allow_loopback: Container, receiver: Receiver
+) -> None:
+    assert serve_runs_worker(allow_loopback) is True
+    shop = open_shop(http)
+    subscribe(shop, f"{receiver.url}/embedded", event_types=["return.authorized"])
+    stop = start_event_worker(allow_loopback)
+    try:
+        shop.order("1001")
+        ok(shop.request_return("1001", [("1", 1)]), 201)
+        receiver.wait_for(lambda got: len(got) == 1)
+    finally:
+        stop.set()
+    assert json.loads(receiver.requests[0].body)["type"] == "return.authorized"
 
 
 def test_an_endpoint_answering_410_is_disabled(

@@ -1,4 +1,4 @@
-"""A worker killed mid-delivery loses nothing: another delivers the rest, with the same ids."""
+"""Many workers on one PostgreSQL: each row has one owner, and a killed worker loses nothing."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ from rma.adapters.orm import outbox
 from rma.adapters.orm_events import webhook_deliveries
 from rma.bootstrap import Container
 from rma.domain.ids import new_id
+from rma.worker import EventWorker, serve_runs_worker
 from tests.receiver import Receiver, run_receiver
 from tests.support import ok, open_shop
 
@@ -51,6 +53,28 @@ def start_worker(container: Container, data_dir: Path) -> subprocess.Popen[bytes
     )
 
 
+def insert_events(container: Container, seller_id: str, count: int) -> list[str]:
+    """``count`` events in the outbox, as state changes of ``count`` returns would leave."""
+    now = datetime.now(UTC)
+    event_ids = sorted(new_id("evt") for _ in range(count))
+    with container.engine.begin() as connection:
+        connection.execute(
+            insert(outbox),
+            [
+                {
+                    "id": event_id,
+                    "seller_id": seller_id,
+                    "event_type": "return.requested",
+                    "aggregate_id": f"ret_{n}",
+                    "payload": {"type": "return.requested", "version": 1, "data": {"n": n}},
+                    "occurred_at": now,
+                }
+                for n, event_id in enumerate(event_ids)
+            ],
+        )
+    return event_ids
+
+
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_a_worker_killed_mid_run_loses_no_event(
     http: httpx.Client,
@@ -62,23 +86,7 @@ def test_a_worker_killed_mid_run_loses_no_event(
     monkeypatch.setattr(container.settings, "webhooks_allow_private", True)
     shop = open_shop(http)
     ok(shop.call("POST", "/v1/webhook-endpoints", json={"url": f"{receiver.url}/erp"}), 201)
-    now = datetime.now(UTC)
-    event_ids = sorted(new_id("evt") for _ in range(EVENTS))
-    with container.engine.begin() as connection:
-        connection.execute(
-            insert(outbox),
-            [
-                {
-                    "id": event_id,
-                    "seller_id": shop.seller_id,
-                    "event_type": "return.requested",
-                    "aggregate_id": f"ret_{n}",
-                    "payload": {"type": "return.requested", "version": 1, "data": {"n": n}},
-                    "occurred_at": now,
-                }
-                for n, event_id in enumerate(event_ids)
-            ],
-        )
+    event_ids = insert_events(container, shop.seller_id, EVENTS)
 
     first = start_worker(container, tmp_path)
     receiver.wait_for(lambda got: len(got) >= 30)
@@ -108,3 +116,28 @@ def test_a_worker_killed_mid_run_loses_no_event(
         ).all()
     assert len(statuses) == EVENTS
     assert {str(status) for _, status in statuses} == {"succeeded"}
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_two_workers_at_once_deliver_each_event_exactly_once(
+    http: httpx.Client, container: Container, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(container.settings, "webhooks_allow_private", True)
+    monkeypatch.setattr(container.settings, "worker_batch_size", 7)
+    assert serve_runs_worker(container) is False  # on PostgreSQL, `rma worker` does the work
+    receiver.delay_seconds = 0
+    shop = open_shop(http)
+    ok(shop.call("POST", "/v1/webhook-endpoints", json={"url": f"{receiver.url}/erp"}), 201)
+    event_ids = insert_events(container, shop.seller_id, 120)
+
+    workers = [EventWorker(container) for _ in range(2)]
+    threads = [threading.Thread(target=worker.drain) for worker in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for worker in workers:
+        worker.close()
+
+    received = [json.loads(r.body)["id"] for r in receiver.requests]
+    assert sorted(received) == event_ids
