@@ -13,8 +13,10 @@ from typing import Any
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import select
 
 from rma.adapters.email import ACTION_PURPOSE
+from rma.adapters.orm_events import email_messages
 from rma.bootstrap import Container
 from rma.worker import EventWorker
 from tests.support import customer_token, error_code, ok, open_shop
@@ -221,6 +223,38 @@ def test_without_smtp_emails_land_in_the_mail_folder_shown_by_a_page(
     shown = http.get(f"/dev/mail/{first}")
     assert shown.status_code == 200
     assert "ada@example.com" in shown.text
+
+
+def test_the_mail_folder_is_not_shown_on_a_public_install(
+    http: httpx.Client, container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(container.settings, "base_url", "https://returns.shop.example")
+    assert http.get("/dev/mail").status_code == 404
+
+
+def test_an_smtp_server_that_is_down_is_retried_then_marked_failed(
+    http: httpx.Client, container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    monkeypatch.setattr(container.settings, "smtp_host", "127.0.0.1")
+    monkeypatch.setattr(container.settings, "smtp_port", closed)
+    monkeypatch.setattr(container.settings, "smtp_tls", "none")
+    monkeypatch.setattr(container.settings, "webhook_retry_schedule", [0, 0])
+    shop = open_shop(http)
+    shop.order("1001")
+    ok(shop.request_return("1001", [("1", 1)]), 201)
+
+    drain(container)
+
+    m = email_messages.c
+    with container.engine.connect() as connection:
+        rows = connection.execute(select(m.recipient, m.status, m.attempts, m.last_error)).all()
+    assert len(rows) == 2  # requested and authorized, kept though never sent
+    for recipient, status, attempts, last_error in rows:
+        assert (recipient, str(status), attempts) == ("ada@example.com", "failed", 3)
+        assert "ConnectionRefusedError" in last_error
 
 
 def test_email_preferences_refuse_unknown_event_types(http: httpx.Client) -> None:

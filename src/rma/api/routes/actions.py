@@ -9,6 +9,7 @@ from __future__ import annotations
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse
@@ -26,7 +27,11 @@ _env = template_environment()
 
 
 def _page(name: str, status: int = 200, **context: object) -> HTMLResponse:
-    return HTMLResponse(_env.get_template(name).render(context), status_code=status)
+    # The token in the address must not travel on to other sites.
+    headers = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+    return HTMLResponse(
+        _env.get_template(name).render(context), status_code=status, headers=headers
+    )
 
 
 @router.get("/actions/{token}", response_class=HTMLResponse)
@@ -61,7 +66,10 @@ def perform_action(
 
 @router.get("/dev/mail", response_class=HTMLResponse)
 def mail_folder(container: ContainerDep) -> HTMLResponse:
-    mailer = _folder(container)
+    try:
+        mailer = _folder(container)
+    except NotFound as error:
+        return _page("actions/refused.html", 404, error=error)
     messages = [(path.stem, _read(path.read_bytes())) for path in mailer.messages()]
     return _page("dev/mail.html", messages=messages)
 
@@ -70,7 +78,10 @@ def mail_folder(container: ContainerDep) -> HTMLResponse:
 def mail_message(
     message_id: Annotated[str, Path(pattern=r"^[a-z0-9_]{1,60}$")], container: ContainerDep
 ) -> HTMLResponse:
-    path = _folder(container).folder / f"{message_id}.eml"
+    try:
+        path = _folder(container).folder / f"{message_id}.eml"
+    except NotFound as error:
+        return _page("actions/refused.html", 404, error=error)
     if not path.is_file():
         return _page("actions/refused.html", 404, error=NotFound("no such email"))
     message = _read(path.read_bytes())
@@ -85,9 +96,12 @@ def mail_message(
 
 
 def _folder(container: ContainerDep) -> FolderMailer:
+    # The folder holds the sellers' action links: it is shown on a local try-out only
+    # (no SMTP server, and a loopback base URL), never on a public install.
     settings = container.settings
-    if settings.smtp_host:
-        raise NotFound("emails go to an SMTP server here, not to a folder", code="no_mail_folder")
+    local = urlsplit(settings.base_url).hostname in {"127.0.0.1", "localhost", "::1"}
+    if settings.smtp_host or not local:
+        raise NotFound("the mail folder is shown on a local install only", code="no_mail_folder")
     return FolderMailer(settings.data_dir / "mail", settings.mail_from)
 
 
