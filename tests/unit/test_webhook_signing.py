@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from standardwebhooks import Webhook
 
-from rma.adapters.webhooks import new_webhook_secret, sign, signed_headers
+from rma.adapters.webhooks import DestinationGuard, new_webhook_secret, sign, signed_headers
 from rma.domain.webhooks import Attempt, DeliveryStatus, WebhookEndpoint, after_attempt
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -51,3 +51,19 @@ def test_the_previous_secret_signs_until_it_expires() -> None:
     endpoint.rotate("whsec_new", NOW, timedelta(hours=1))
     assert endpoint.signing_secrets(NOW + timedelta(minutes=59)) == ["whsec_new", "whsec_old"]
     assert endpoint.signing_secrets(NOW + timedelta(hours=1)) == ["whsec_new"]
+
+
+def test_the_guard_refuses_special_addresses_and_lets_public_ones_through() -> None:
+    guard = DestinationGuard(allow_private=False)
+    for url in (
+        "http://127.0.0.1:8000/hook",
+        "http://[::1]/hook",
+        "http://[::ffff:10.1.2.3]/hook",
+        "http://0.0.0.0/hook",
+        "http://192.168.1.20/hook",
+        "http://169.254.169.254/latest/meta-data",
+        "http://224.0.0.1/hook",
+    ):
+        assert guard.refusal(url), url
+    assert guard.refusal("https://93.184.215.14/hook") == ""
+    assert DestinationGuard(allow_private=True).refusal("http://127.0.0.1/hook") == ""
