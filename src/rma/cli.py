@@ -1,4 +1,4 @@
-"""The ``rma`` command: serve, migrate, load the demo, issue keys, run due jobs."""
+"""The ``rma`` command: serve, migrate, load the demo, issue keys, run due jobs and the worker."""
 
 from __future__ import annotations
 
@@ -48,11 +48,13 @@ def serve(
 
     from rma.api.app import create_app
     from rma.bootstrap import bootstrap
-    from rma.worker import start_background_jobs
+    from rma.worker import serve_runs_worker, start_background_jobs, start_event_worker
 
     container = bootstrap()
     settings = container.settings
     start_background_jobs(container)
+    if serve_runs_worker(container):
+        start_event_worker(container)
     uvicorn.run(
         create_app(container),
         host=host or settings.host,
@@ -176,3 +178,31 @@ def create_amazon_credentials(
     print(f"client_id={issued.credential.client_id}")
     print(f"client_secret={issued.client_secret}")
     print(f"refresh_token={issued.refresh_token}")
+
+
+@app.command()
+def worker(
+    drain: Annotated[
+        bool, typer.Option("--drain", help="Stop once nothing is due instead of waiting.")
+    ] = False,
+) -> None:
+    """Deliver events: webhooks and emails from the outbox, until SIGTERM (or drained)."""
+    import signal
+    import threading
+
+    from rma.bootstrap import bootstrap
+    from rma.worker import EventWorker
+
+    events = EventWorker(bootstrap())
+    try:
+        if drain:
+            for kind, count in events.drain().items():
+                console.print(f"{kind}: {count}")
+            return
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        console.print("[green]worker started[/green]; SIGTERM stops it after the current round")
+        events.run(stop, lanes=events.container.settings.worker_lanes)
+    finally:
+        events.close()

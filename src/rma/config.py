@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from rma.domain.webhooks import DEFAULT_RETRY_SCHEDULE
 
 
 class Settings(BaseSettings):
@@ -23,6 +26,23 @@ class Settings(BaseSettings):
     jobs_interval_seconds: float = 60.0  # how often `rma serve` runs due jobs; 0 turns it off
     page_size_max: int = 200
     amazon_rate_limit: float = 2.0  # requests per second announced by the SP-API routes
+    # Events, webhooks and email (see the README section of that name).
+    smtp_host: str | None = None  # unset: emails are written to data_dir/mail as .eml files
+    smtp_port: int = 587
+    smtp_tls: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    mail_from: str = "rma <no-reply@localhost>"
+    webhooks_allow_private: bool = False  # allow endpoints on private or loopback addresses
+    webhook_timeout_seconds: float = 10.0
+    webhook_retry_schedule: list[int] = list(DEFAULT_RETRY_SCHEDULE)
+    action_link_hours: int = 72  # how long the links in the seller's emails work
+    worker_batch_size: int = 200
+    worker_concurrency: int = 16  # webhook requests in flight per worker
+    worker_lanes: int = 2  # batches one `rma worker` works on at once (PostgreSQL)
+    worker_lease_seconds: float = 60.0  # a claimed row returns to the queue after this
+    worker_idle_seconds: float = 1.0  # how long a worker waits when there is nothing to do
+    serve_runs_worker: bool | None = None  # None: `rma serve` runs one on SQLite only
 
 
 @lru_cache

@@ -1,11 +1,21 @@
-"""Scheduled jobs: run by `rma jobs run-due`, and in the background by `rma serve`."""
+"""Scheduled jobs and the event worker: run by `rma jobs run-due`, `rma worker`, `rma serve`."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 
+from rma.adapters.email import FolderMailer, JinjaEmailComposer, SmtpMailer, make_mailer
+from rma.adapters.webhooks import DestinationGuard, HttpxWebhookSender
 from rma.bootstrap import Container
+from rma.services.outbox import (
+    QueueOptions,
+    deliver_webhooks,
+    fan_out_events,
+    send_deliveries,
+    send_emails,
+)
 from rma.services.returns import expire_due_returns
 
 log = logging.getLogger(__name__)
@@ -36,3 +46,93 @@ def start_background_jobs(container: Container) -> threading.Thread | None:
     thread = threading.Thread(target=loop, name="rma-jobs", daemon=True)
     thread.start()
     return thread
+
+
+class EventWorker:
+    """Drains the outbox into webhook deliveries and emails, and sends them."""
+
+    def __init__(self, container: Container):
+        settings = container.settings
+        self.container = container
+        self.options = QueueOptions(
+            batch_size=settings.worker_batch_size,
+            lease=timedelta(seconds=settings.worker_lease_seconds),
+            schedule=tuple(settings.webhook_retry_schedule),
+        )
+        self.composer = JinjaEmailComposer(
+            container.signer, settings.base_url, settings.action_link_hours
+        )
+        self.sender = HttpxWebhookSender(
+            DestinationGuard(settings.webhooks_allow_private),
+            settings.webhook_timeout_seconds,
+            settings.worker_concurrency,
+        )
+        self.mailer: SmtpMailer | FolderMailer = make_mailer(settings)
+
+    def run_once(self) -> dict[str, int]:
+        """One round: a batch of each kind of work; answer how much each handled."""
+        uow = self.container.uow
+        fresh = fan_out_events(uow(), self.composer, self.options)
+        sent = send_deliveries(uow(), self.sender, fresh.deliveries, self.options)
+        return {
+            "events": fresh.events,
+            "webhooks": sent + deliver_webhooks(uow(), self.sender, self.options),
+            "emails": send_emails(uow(), self.mailer, self.options),
+        }
+
+    def drain(self) -> dict[str, int]:
+        """Run rounds until nothing is due; answer the totals."""
+        totals = {"events": 0, "webhooks": 0, "emails": 0}
+        while True:
+            done = self.run_once()
+            for kind, count in done.items():
+                totals[kind] += count
+            if not any(done.values()):
+                return totals
+
+    def run(self, stop: threading.Event, lanes: int = 1) -> None:
+        """Work in ``lanes`` threads until ``stop`` is set.
+
+        Lanes overlap one batch's database work with another's requests in flight; they
+        claim with ``SKIP LOCKED`` like separate workers, so they never share a row.
+        """
+        others = [
+            threading.Thread(target=self._lane, args=(stop,), name=f"rma-lane-{n}")
+            for n in range(1, lanes)
+        ]
+        for thread in others:
+            thread.start()
+        self._lane(stop)
+        for thread in others:
+            thread.join()
+
+    def _lane(self, stop: threading.Event) -> None:
+        idle = self.container.settings.worker_idle_seconds
+        while not stop.is_set():
+            try:
+                busy = any(self.run_once().values())
+            except Exception:  # a failed round is logged; its leased rows come back later
+                log.exception("event worker round failed")
+                busy = False
+            if not busy:
+                stop.wait(idle)
+
+    def close(self) -> None:
+        self.sender.close()
+
+
+def serve_runs_worker(container: Container) -> bool:
+    """Whether `rma serve` runs the event worker itself (by default on SQLite only)."""
+    setting = container.settings.serve_runs_worker
+    if setting is not None:
+        return setting
+    return container.engine.dialect.name == "sqlite"
+
+
+def start_event_worker(container: Container) -> threading.Event:
+    """Run an event worker in a daemon thread; set the returned event to stop it."""
+    stop = threading.Event()
+    worker = EventWorker(container)
+    thread = threading.Thread(target=worker.run, args=(stop,), name="rma-events", daemon=True)
+    thread.start()
+    return stop

@@ -127,6 +127,8 @@ sellers = Table(
     Column("label_default", _enum(LabelDefault), nullable=False),
     Column("default_return_address_id", ID),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("notification_email", String(320)),
+    Column("email_preferences", JSON, nullable=False, default=list),
 )
 
 return_addresses = Table(
@@ -419,6 +421,7 @@ def start_mappers() -> None:
     )
     event.listen(Return, "load", _fresh_event_list)
     map_amazon(mapper_registry)
+    orm_events.map_event_tables(mapper_registry)
 
 
 def _children(kind: type, order_by: Any) -> Any:
@@ -431,4 +434,6 @@ def _fresh_event_list(ret: Return, _context: object) -> None:
 
 
 # Last, so that module finds this one's names; importing it registers its tables on metadata.
+# The tables of events, webhooks and email register on the same metadata.
+from rma.adapters import orm_events  # noqa: E402
 from rma.adapters.orm_amazon import map_amazon  # noqa: E402

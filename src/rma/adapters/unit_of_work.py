@@ -11,12 +11,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from rma.adapters import orm, repositories
+from rma.adapters import orm, orm_events, repositories, repositories_events
 from rma.adapters.repositories_amazon import SqlAmazon
 from rma.domain.errors import ConcurrentUpdate, Conflict
 from rma.domain.ids import new_id
 from rma.domain.returns import Return
 from rma.services.clock import utcnow
+from rma.services.event_ports import (
+    ActionTokenRepository,
+    DeliveryRepository,
+    EmailRepository,
+    OutboxRepository,
+    WebhookEndpointRepository,
+)
 from rma.services.unit_of_work import (
     AmazonRepository,
     ApiKeyRepository,
@@ -40,12 +47,19 @@ class IdempotencyKeyTaken(Conflict):
     code = "idempotency_key_in_use"
 
 
+class ActionLinkUsed(Conflict):
+    """Another request used the same single-use link first."""
+
+    code = "action_link_used"
+
+
 class SqlUnitOfWork:
     """Repositories over one session; commit also writes the outbox and any idempotency key."""
 
     def __init__(self, session_factory: Callable[[], Session]):
         self._session_factory = session_factory
         self._claim: tuple[str, str, str] | None = None
+        self._spent_token: tuple[str, str] | None = None
 
     sellers: SellerRepository
     return_addresses: ReturnAddressRepository
@@ -60,6 +74,11 @@ class SqlUnitOfWork:
     returns: ReturnRepository
     idempotency: IdempotencyRepository
     amazon: AmazonRepository
+    outbox: OutboxRepository
+    webhook_endpoints: WebhookEndpointRepository
+    deliveries: DeliveryRepository
+    emails: EmailRepository
+    action_tokens: ActionTokenRepository
 
     def __enter__(self) -> Self:
         self.session = self._session_factory()
@@ -76,6 +95,11 @@ class SqlUnitOfWork:
         self.returns = self._returns = repositories.SqlReturns(self.session)
         self.idempotency = repositories.SqlIdempotency(self.session)
         self.amazon = SqlAmazon(self.session)
+        self.outbox = repositories_events.SqlOutbox(self.session)
+        self.webhook_endpoints = repositories_events.SqlWebhookEndpoints(self.session)
+        self.deliveries = repositories_events.SqlDeliveries(self.session)
+        self.emails = repositories_events.SqlEmails(self.session)
+        self.action_tokens = repositories_events.SqlActionTokens(self.session)
         return self
 
     def __exit__(
@@ -90,6 +114,9 @@ class SqlUnitOfWork:
 
     def claim_idempotency_key(self, scope: str, key: str, request_hash: str) -> None:
         self._claim = (scope, key, request_hash)
+
+    def spend_action_token(self, token_id: str, seller_id: str) -> None:
+        self._spent_token = (token_id, seller_id)
 
     def commit(self) -> None:
         touched = [
@@ -113,6 +140,7 @@ class SqlUnitOfWork:
             raise Conflict("the change clashes with another one; try again") from error
         self._write_outbox(touched)
         self._write_claim()
+        self._write_spent_token()
         self.session.commit()
         for ret in touched:
             ret.events.clear()
@@ -121,17 +149,20 @@ class SqlUnitOfWork:
         self.session.rollback()
 
     def _write_outbox(self, touched: list[Return]) -> None:
+        recorded = [event for ret in touched for event in ret.events]
+        # Ids made in one millisecond differ in random bits only: sort them so the ids
+        # follow the order the events happened in (the event log and the worker rely on it).
+        ids = sorted(new_id("evt") for _ in recorded)
         rows = [
             {
-                "id": new_id("evt"),
+                "id": event_id,
                 "seller_id": event.seller_id,
                 "event_type": event.type,
                 "aggregate_id": event.return_id,
                 "payload": event.payload(),
                 "occurred_at": event.occurred_at,
             }
-            for ret in touched
-            for event in ret.events
+            for event_id, event in zip(ids, recorded, strict=True)
         ]
         if rows:
             self.session.execute(insert(orm.outbox), rows)
@@ -152,3 +183,18 @@ class SqlUnitOfWork:
             raise IdempotencyKeyTaken(
                 "a request with this Idempotency-Key was just made"
             ) from error
+
+    def _write_spent_token(self) -> None:
+        if self._spent_token is None:
+            return
+        token_id, seller_id = self._spent_token
+        self._spent_token = None
+        try:
+            self.session.execute(
+                insert(orm_events.used_action_tokens).values(
+                    token_id=token_id, seller_id=seller_id, used_at=utcnow()
+                )
+            )
+        except IntegrityError as error:
+            self.session.rollback()
+            raise ActionLinkUsed("this link was used already") from error

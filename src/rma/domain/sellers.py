@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import TypeVar
@@ -61,6 +61,10 @@ class Seller:
     timezone: str = "UTC"
     label_default: LabelDefault = LabelDefault.UNPAID
     default_return_address_id: str | None = None
+    notification_email: str | None = None  # where the seller's own emails go; None: none sent
+    email_preferences: list[str] = field(
+        default_factory=lambda: ["return.pending_review", "return.received"]
+    )  # the event types the seller is emailed about
 
     @property
     def authorization_mode_in_force(self) -> AuthorizationMode:

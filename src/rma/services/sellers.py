@@ -16,6 +16,7 @@ from rma.domain.sellers import (
     SellerKind,
     default_reason_codes,
 )
+from rma.domain.webhooks import check_event_types
 from rma.services.clock import utcnow
 from rma.services.unit_of_work import UnitOfWork
 
@@ -53,6 +54,8 @@ class ReturnSettings:
     transit_days: int | None = None
     timezone: str | None = None
     label_default: LabelDefault | None = None
+    notification_email: str | None = None
+    email_preferences: list[str] | None = None
 
 
 def create_seller(cmd: CreateSeller, uow: UnitOfWork) -> Seller:
@@ -103,6 +106,8 @@ def update_settings(seller_id: str, changes: ReturnSettings, uow: UnitOfWork) ->
     """Change the given settings; individual sellers alone may choose manual authorization."""
     if changes.timezone is not None:
         _check_timezone(changes.timezone)
+    if changes.email_preferences is not None:
+        check_event_types(changes.email_preferences, "email_preferences")
     with uow:
         seller = _seller(uow, seller_id)
         for f in fields(changes):

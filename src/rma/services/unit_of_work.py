@@ -20,6 +20,13 @@ from rma.domain.orders import Order, Product
 from rma.domain.returns import Return
 from rma.domain.sellers import CategoryPolicy, ReasonCode, Seller, SkuPolicy
 from rma.domain.statuses import ReturnStatus
+from rma.services.event_ports import (
+    ActionTokenRepository,
+    DeliveryRepository,
+    EmailRepository,
+    OutboxRepository,
+    WebhookEndpointRepository,
+)
 
 
 class ReturnSort(StrEnum):
@@ -196,6 +203,11 @@ class UnitOfWork(Protocol):
     returns: ReturnRepository
     idempotency: IdempotencyRepository
     amazon: AmazonRepository
+    outbox: OutboxRepository
+    webhook_endpoints: WebhookEndpointRepository
+    deliveries: DeliveryRepository
+    emails: EmailRepository
+    action_tokens: ActionTokenRepository
 
     def __enter__(self) -> Self: ...
 
@@ -208,6 +220,9 @@ class UnitOfWork(Protocol):
 
     def claim_idempotency_key(self, scope: str, key: str, request_hash: str) -> None:
         """Make the next commit also record this key, so a second commit of it fails."""
+
+    def spend_action_token(self, token_id: str, seller_id: str) -> None:
+        """Make the next commit also record this single-use link as used (once only)."""
 
     def commit(self) -> None: ...
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from rma.api.schemas.base import Code, In, Name
+from rma.api.schemas.base import Code, Email, In, Name
 from rma.domain.access import Role
 from rma.domain.addresses import Address, Facility, ReturnAddress
 from rma.domain.sellers import (
@@ -39,6 +39,10 @@ class SettingsPublic(BaseModel):
     transit_days: int
     timezone: str
     label_default: LabelDefault
+    notification_email: str | None = None
+    email_preferences: list[str] = Field(
+        default_factory=list, description="Event types the seller is emailed about."
+    )
 
     @classmethod
     def of(cls, seller: Seller) -> SettingsPublic:
@@ -49,6 +53,8 @@ class SettingsPublic(BaseModel):
             transit_days=seller.transit_days,
             timezone=seller.timezone,
             label_default=seller.label_default,
+            notification_email=seller.notification_email,
+            email_preferences=seller.email_preferences,
         )
 
 
@@ -59,6 +65,11 @@ class SettingsUpdate(In):
     transit_days: Annotated[int, Field(ge=0, le=365)] | None = None
     timezone: Annotated[str, StringConstraints(max_length=64)] | None = None
     label_default: LabelDefault | None = None
+    notification_email: Email | None = None
+    email_preferences: (
+        Annotated[list[Annotated[str, StringConstraints(max_length=64)]], Field(max_length=50)]
+        | None
+    ) = None
 
 
 class SellerPublic(BaseModel):

@@ -98,6 +98,46 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("token_hash", name=op.f("pk_customer_sessions")),
     )
     op.create_table(
+        "email_messages",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("seller_id", sa.String(length=40), nullable=False),
+        sa.Column("event_id", sa.String(length=40), nullable=False),
+        sa.Column("audience", sa.String(length=16), nullable=False),
+        sa.Column("recipient", sa.String(length=320), nullable=False),
+        sa.Column("subject", sa.String(length=300), nullable=False),
+        sa.Column("text_body", sa.Text(), nullable=False),
+        sa.Column("html_body", sa.Text(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "pending",
+                "succeeded",
+                "failed",
+                name="deliverystatus",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.String(length=500), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_email_messages")),
+        sa.UniqueConstraint(
+            "event_id",
+            "audience",
+            "recipient",
+            name=op.f("uq_email_messages_event_id_audience_recipient"),
+        ),
+    )
+    with op.batch_alter_table("email_messages", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_email_messages_status_next_attempt_at", ["status", "next_attempt_at"], unique=False
+        )
+
+    op.create_table(
         "facilities",
         sa.Column("seller_id", sa.String(length=40), nullable=False),
         sa.Column("code", sa.String(length=40), nullable=False),
@@ -211,6 +251,8 @@ def upgrade() -> None:
         ),
         sa.Column("default_return_address_id", sa.String(length=40), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("notification_email", sa.String(length=320), nullable=True),
+        sa.Column("email_preferences", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sellers")),
     )
     op.create_table(
@@ -233,6 +275,93 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("seller_id", "sku", name=op.f("pk_sku_policies")),
     )
+    op.create_table(
+        "used_action_tokens",
+        sa.Column("token_id", sa.String(length=40), nullable=False),
+        sa.Column("seller_id", sa.String(length=40), nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("token_id", name=op.f("pk_used_action_tokens")),
+    )
+    op.create_table(
+        "webhook_attempts",
+        sa.Column("pk", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("seller_id", sa.String(length=40), nullable=False),
+        sa.Column("delivery_id", sa.String(length=40), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=True),
+        sa.Column("duration_ms", sa.Integer(), nullable=False),
+        sa.Column("error", sa.String(length=500), nullable=False),
+        sa.Column("response_excerpt", sa.String(length=1000), nullable=False),
+        sa.PrimaryKeyConstraint("pk", name=op.f("pk_webhook_attempts")),
+    )
+    with op.batch_alter_table("webhook_attempts", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_webhook_attempts_seller_id_delivery_id", ["seller_id", "delivery_id"], unique=False
+        )
+
+    op.create_table(
+        "webhook_deliveries",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("seller_id", sa.String(length=40), nullable=False),
+        sa.Column("endpoint_id", sa.String(length=40), nullable=False),
+        sa.Column("event_id", sa.String(length=40), nullable=False),
+        sa.Column("event_type", sa.String(length=64), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "pending",
+                "succeeded",
+                "failed",
+                name="deliverystatus",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_deliveries")),
+        sa.UniqueConstraint(
+            "endpoint_id", "event_id", name=op.f("uq_webhook_deliveries_endpoint_id_event_id")
+        ),
+    )
+    with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_webhook_deliveries_seller_id_endpoint_id_id",
+            ["seller_id", "endpoint_id", "id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_webhook_deliveries_status_next_attempt_at",
+            ["status", "next_attempt_at"],
+            unique=False,
+        )
+
+    op.create_table(
+        "webhook_endpoints",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("seller_id", sa.String(length=40), nullable=False),
+        sa.Column("url", sa.String(length=2000), nullable=False),
+        sa.Column("description", sa.String(length=500), nullable=False),
+        sa.Column("event_types", sa.JSON(), nullable=False),
+        sa.Column("secret", sa.String(length=100), nullable=False),
+        sa.Column("previous_secret", sa.String(length=100), nullable=True),
+        sa.Column("previous_secret_expires_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("disabled_reason", sa.String(length=200), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_endpoints")),
+        sa.UniqueConstraint("seller_id", "id", name=op.f("uq_webhook_endpoints_seller_id_id")),
+    )
+    with op.batch_alter_table("webhook_endpoints", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_webhook_endpoints_seller_id"), ["seller_id"], unique=False
+        )
+
     op.create_table(
         "fulfillment_order_details",
         sa.Column("seller_id", sa.String(length=40), nullable=False),
@@ -579,6 +708,20 @@ def downgrade() -> None:
     op.drop_table("returns")
     op.drop_table("order_lines")
     op.drop_table("fulfillment_order_details")
+    with op.batch_alter_table("webhook_endpoints", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_webhook_endpoints_seller_id"))
+
+    op.drop_table("webhook_endpoints")
+    with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
+        batch_op.drop_index("ix_webhook_deliveries_status_next_attempt_at")
+        batch_op.drop_index("ix_webhook_deliveries_seller_id_endpoint_id_id")
+
+    op.drop_table("webhook_deliveries")
+    with op.batch_alter_table("webhook_attempts", schema=None) as batch_op:
+        batch_op.drop_index("ix_webhook_attempts_seller_id_delivery_id")
+
+    op.drop_table("webhook_attempts")
+    op.drop_table("used_action_tokens")
     op.drop_table("sku_policies")
     op.drop_table("sellers")
     with op.batch_alter_table("return_addresses", schema=None) as batch_op:
@@ -597,6 +740,10 @@ def downgrade() -> None:
     op.drop_table("orders")
     op.drop_table("idempotency_keys")
     op.drop_table("facilities")
+    with op.batch_alter_table("email_messages", schema=None) as batch_op:
+        batch_op.drop_index("ix_email_messages_status_next_attempt_at")
+
+    op.drop_table("email_messages")
     op.drop_table("customer_sessions")
     op.drop_table("category_policies")
     with op.batch_alter_table("api_keys", schema=None) as batch_op:

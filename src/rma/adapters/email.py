@@ -1,0 +1,187 @@
+"""Email: rendering per event and audience (Jinja2), and sending by SMTP or into a folder.
+
+Templates live in ``web/templates/email/<audience>/<event type>.{txt,html}``; the text one
+starts with a ``Subject:`` line. An event without a template for an audience sends nothing
+to it. Emails to the seller carry signed, single-use, expiring action links.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, TemplateNotFound, select_autoescape
+
+from rma.adapters.signing import BadSignature, Signer
+from rma.config import Settings
+from rma.domain.errors import NotFound
+from rma.domain.ids import new_id
+from rma.services.actions import ActionLink, ReplyEmail
+from rma.services.clock import utcnow
+from rma.services.event_ports import ClaimedEmail, OutboxEvent, ReturnContact
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates"
+ACTION_PURPOSE = "email-action"
+
+# The actions a seller's email offers, by event type.
+SELLER_ACTIONS: dict[str, tuple[tuple[str, str], ...]] = {
+    "return.requested": (("authorize", "Authorize"), ("close", "Close"), ("reply", "Reply")),
+    "return.pending_review": (("authorize", "Authorize"), ("close", "Close"), ("reply", "Reply")),
+    "return.received": (("close", "Close"), ("reply", "Reply")),
+    "return.inspected": (("close", "Close"), ("reply", "Reply")),
+    "return.resolved": (("close", "Close"), ("reply", "Reply")),
+}
+
+
+def template_environment() -> Environment:
+    """The Jinja2 environment of pages and emails, escaping HTML (not text) templates."""
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        keep_trailing_newline=True,
+    )
+
+
+class JinjaEmailComposer:
+    """Renders subject, text and HTML of an event's email; signs the seller's action links."""
+
+    def __init__(self, signer: Signer, base_url: str, link_hours: int):
+        self.env = template_environment()
+        self.signer = signer
+        self.base_url = base_url.rstrip("/")
+        self.link_hours = link_hours
+
+    def compose(
+        self, event: OutboxEvent, audience: str, contact: ReturnContact, seller_name: str
+    ) -> tuple[str, str, str] | None:
+        try:
+            text = self.env.get_template(f"email/{audience}/{event.type}.txt")
+            html = self.env.get_template(f"email/{audience}/{event.type}.html")
+        except TemplateNotFound:
+            return None
+        expires = utcnow() + timedelta(hours=self.link_hours)
+        actions = []
+        if audience == "seller":
+            for action, label in SELLER_ACTIONS.get(event.type, ()):
+                token = self.signer.sign(
+                    ACTION_PURPOSE,
+                    {
+                        "jti": new_id("act"),
+                        "act": action,
+                        "sid": event.seller_id,
+                        "rid": event.return_id,
+                        "exp": int(expires.timestamp()),
+                    },
+                )
+                actions.append({"label": label, "url": f"{self.base_url}/actions/{token}"})
+        context: dict[str, Any] = {
+            "event": event,
+            "data": event.payload.get("data", {}),
+            "contact": contact,
+            "seller_name": seller_name,
+            "actions": actions,
+            "links_expire": expires.strftime("%Y-%m-%d %H:%M UTC"),
+        }
+        first, _, body = text.render(context).partition("\n")
+        subject = first.removeprefix("Subject:").strip()
+        return subject, body.lstrip("\n"), html.render(context)
+
+
+def build_message(email: ClaimedEmail, sender: str) -> EmailMessage:
+    """A MIME message with a text part and an HTML alternative."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = email.recipient
+    message["Subject"] = email.subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(idstring=email.id)
+    message.set_content(email.text_body)
+    message.add_alternative(email.html_body, subtype="html")
+    return message
+
+
+class SmtpMailer:
+    """Sends through an SMTP server: STARTTLS, implicit TLS or plain, with optional login."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+
+    def send(self, email: ClaimedEmail) -> None:
+        s = self.settings
+        assert s.smtp_host is not None
+        timeout = 30
+        smtp: smtplib.SMTP
+        if s.smtp_tls == "ssl":
+            smtp = smtplib.SMTP_SSL(
+                s.smtp_host, s.smtp_port, timeout=timeout, context=ssl.create_default_context()
+            )
+        else:
+            smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=timeout)
+        with smtp:
+            if s.smtp_tls == "starttls":
+                smtp.starttls(context=ssl.create_default_context())
+            if s.smtp_username:
+                smtp.login(s.smtp_username, s.smtp_password or "")
+            smtp.send_message(build_message(email, s.mail_from))
+
+
+class FolderMailer:
+    """Writes each email as an ``.eml`` file, so trying rma needs no mail server."""
+
+    def __init__(self, folder: Path, sender: str):
+        self.folder = folder
+        self.sender = sender
+
+    def send(self, email: ClaimedEmail) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"{email.id}.eml"
+        partial = path.with_suffix(".tmp")
+        partial.write_bytes(bytes(build_message(email, self.sender)))
+        partial.replace(path)  # readers never see half a message
+
+    def messages(self) -> list[Path]:
+        """The stored emails, newest first."""
+        if not self.folder.is_dir():
+            return []
+        return sorted(self.folder.glob("*.eml"), reverse=True)
+
+
+def mail_folder(settings: Settings) -> Path:
+    return settings.data_dir / "mail"
+
+
+def make_mailer(settings: Settings) -> SmtpMailer | FolderMailer:
+    """SMTP when ``RMA_SMTP_HOST`` is set, else the mail folder under ``data_dir``."""
+    if settings.smtp_host:
+        return SmtpMailer(settings)
+    return FolderMailer(mail_folder(settings), settings.mail_from)
+
+
+def read_action_token(signer: Signer, token: str) -> ActionLink:
+    """The claims of an action link's token, or ``NotFound`` if it was forged or altered."""
+    try:
+        claims = signer.unsign(ACTION_PURPOSE, token)
+        return ActionLink(
+            token_id=str(claims["jti"]),
+            action=str(claims["act"]),
+            seller_id=str(claims["sid"]),
+            return_id=str(claims["rid"]),
+            expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
+        )
+    except (BadSignature, KeyError, TypeError, ValueError) as error:
+        raise NotFound("this link is not valid", code="action_link_invalid") from error
+
+
+def compose_reply(rma_number: str, seller_name: str, message: str) -> ReplyEmail:
+    """The email carrying a seller's reply to the customer."""
+    env = template_environment()
+    context = {"rma_number": rma_number, "seller_name": seller_name, "message": message}
+    text = env.get_template("email/customer/reply.txt").render(context)
+    first, _, body = text.partition("\n")
+    html = env.get_template("email/customer/reply.html").render(context)
+    return ReplyEmail(first.removeprefix("Subject:").strip(), body.lstrip("\n"), html)

@@ -1,0 +1,173 @@
+"""What the event pipeline asks of storage, of the network and of the mail system.
+
+The repositories here join the unit of work (``uow.outbox``, ``uow.webhook_endpoints``,
+``uow.deliveries``, ``uow.emails``, ``uow.action_tokens``); the sender, mailer and composer
+are handed to the use cases by the worker.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from rma.domain.webhooks import Attempt, DeliveryStatus, WebhookDelivery, WebhookEndpoint
+
+
+def webhook_body(envelope: dict[str, Any]) -> str:
+    """The exact JSON text sent and signed: compact, keys sorted, the same on every retry."""
+    return json.dumps(envelope, separators=(",", ":"), sort_keys=True)
+
+
+@dataclass(frozen=True)
+class OutboxEvent:
+    """An event as the outbox keeps it; ``id`` is its stable event id."""
+
+    id: str
+    seller_id: str
+    type: str
+    return_id: str
+    payload: dict[str, Any]
+    occurred_at: datetime
+
+    def envelope(self) -> dict[str, Any]:
+        """The body sent to webhooks and shown in the event log."""
+        return {"id": self.id, **self.payload}
+
+
+@dataclass(frozen=True)
+class ReturnContact:
+    """What an email needs to know about a return."""
+
+    return_id: str
+    customer_email: str
+    rma_number: str | None
+    order_number: str
+    status: str
+
+
+@dataclass(frozen=True)
+class NewDelivery:
+    id: str
+    seller_id: str
+    endpoint_id: str
+    event: OutboxEvent
+
+
+@dataclass(frozen=True)
+class NewEmail:
+    id: str
+    seller_id: str
+    event_id: str
+    audience: str  # customer or seller
+    recipient: str
+    subject: str
+    text_body: str
+    html_body: str
+
+
+@dataclass(frozen=True)
+class ClaimedDelivery:
+    """A delivery leased by one worker, with what it takes to send and sign it."""
+
+    id: str
+    seller_id: str
+    endpoint_id: str
+    url: str
+    secrets: list[str]
+    body: str
+    attempts: int  # including the one about to be made
+    endpoint_enabled: bool
+
+
+@dataclass(frozen=True)
+class AttemptOutcome:
+    delivery_id: str
+    seller_id: str
+    attempt: Attempt
+    status: DeliveryStatus
+    next_attempt_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ClaimedEmail:
+    id: str
+    recipient: str
+    subject: str
+    text_body: str
+    html_body: str
+    attempts: int
+
+
+class OutboxRepository(Protocol):
+    def claim(self, limit: int) -> list[OutboxEvent]: ...
+    def mark_processed(self, event_ids: Sequence[str], now: datetime) -> None: ...
+    def page(
+        self, seller_id: str, *, event_type: str | None, after: str | None, limit: int
+    ) -> list[OutboxEvent]: ...
+    def get(self, seller_id: str, event_id: str) -> OutboxEvent | None: ...
+    def contacts(self, return_ids: Sequence[tuple[str, str]]) -> dict[str, ReturnContact]: ...
+
+
+class WebhookEndpointRepository(Protocol):
+    def add(self, endpoint: WebhookEndpoint) -> None: ...
+    def get(self, seller_id: str, endpoint_id: str) -> WebhookEndpoint | None: ...
+    def all(self, seller_id: str) -> list[WebhookEndpoint]: ...
+    def enabled_for(self, seller_ids: Sequence[str]) -> list[WebhookEndpoint]: ...
+    def delete(self, endpoint: WebhookEndpoint) -> None: ...
+
+
+class DeliveryRepository(Protocol):
+    def add_all(
+        self, deliveries: Sequence[NewDelivery], now: datetime, *, lease_until: datetime
+    ) -> None: ...
+    def claim_due(
+        self, now: datetime, limit: int, lease_until: datetime
+    ) -> list[ClaimedDelivery]: ...
+    def record(self, outcomes: Sequence[AttemptOutcome], now: datetime) -> None: ...
+    def page(
+        self, seller_id: str, endpoint_id: str, *, after: str | None, limit: int
+    ) -> list[WebhookDelivery]: ...
+    def get(self, seller_id: str, delivery_id: str) -> WebhookDelivery | None: ...
+    def requeue(self, seller_id: str, delivery_id: str, now: datetime) -> None: ...
+
+
+class EmailRepository(Protocol):
+    def add_all(self, emails: Sequence[NewEmail], now: datetime) -> None: ...
+    def claim_due(self, now: datetime, limit: int, lease_until: datetime) -> list[ClaimedEmail]: ...
+    def record_sent(self, email_id: str, now: datetime) -> None: ...
+    def record_failure(
+        self, email_id: str, error: str, status: DeliveryStatus, next_attempt_at: datetime | None
+    ) -> None: ...
+
+
+class ActionTokenRepository(Protocol):
+    def used(self, token_id: str) -> bool: ...
+
+
+class WebhookSender(Protocol):
+    """Sends signed webhook requests; one ``Attempt`` per delivery, in order."""
+
+    def send_all(self, deliveries: Sequence[ClaimedDelivery]) -> list[Attempt]: ...
+
+
+class Mailer(Protocol):
+    """Hands one email to the mail system (SMTP, or a folder)."""
+
+    def send(self, email: ClaimedEmail) -> None: ...
+
+
+class EmailComposer(Protocol):
+    """Renders the email of one event for one audience, or ``None`` if it has none."""
+
+    def compose(
+        self, event: OutboxEvent, audience: str, contact: ReturnContact, seller_name: str
+    ) -> tuple[str, str, str] | None: ...
+
+
+class DestinationGuard(Protocol):
+    """Refuses webhook URLs the operator does not allow rma to call (SSRF)."""
+
+    def check(self, url: str) -> None: ...
