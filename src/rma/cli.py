@@ -12,8 +12,10 @@ from rma.domain.access import Role
 app = typer.Typer(help="rma: returns management.", no_args_is_help=True)
 keys = typer.Typer(help="API keys.", no_args_is_help=True)
 jobs = typer.Typer(help="Scheduled jobs.", no_args_is_help=True)
+refunds = typer.Typer(help="Refunds.", no_args_is_help=True)
 app.add_typer(keys, name="keys")
 app.add_typer(jobs, name="jobs")
+app.add_typer(refunds, name="refunds")
 console = Console()
 
 
@@ -99,3 +101,12 @@ def run_due() -> None:
     report = run_due_jobs(bootstrap())
     for job, count in report.items():
         console.print(f"{job}: {count}")
+
+
+@refunds.command("reconcile")
+def reconcile() -> None:
+    """Ask the payment gateways about every pending refund that is due, once each."""
+    from rma.bootstrap import bootstrap
+    from rma.worker import reconcile_refunds
+
+    console.print(f"refunds asked: {reconcile_refunds(bootstrap())}")

@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     port: int = 8000
     jobs_interval_seconds: float = 60.0  # how often `rma serve` runs due jobs; 0 turns it off
     page_size_max: int = 200
+    payment_timeout_seconds: float = 10.0  # a slower payment webhook stays pending, asked again
 
 
 @lru_cache

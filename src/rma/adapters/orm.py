@@ -50,7 +50,9 @@ from rma.domain.sellers import (
     Fault,
     LabelDefault,
     OutOfPolicyHandling,
+    PaymentGatewayKind,
     ReasonCode,
+    ResolutionTrigger,
     Seller,
     SellerKind,
 )
@@ -124,6 +126,12 @@ sellers = Table(
     Column("timezone", String(64), nullable=False),
     Column("label_default", _enum(LabelDefault), nullable=False),
     Column("default_return_address_id", ID),
+    Column("resolution_trigger", _enum(ResolutionTrigger), nullable=False, default="inspection"),
+    Column("keep_item_max_value", BigInteger, nullable=False, default=0),
+    Column("store_credit_bonus_percent", Integer, nullable=False, default=0),
+    Column("payment_gateway", _enum(PaymentGatewayKind), nullable=False, default="manual"),
+    Column("payment_webhook_url", String(500)),
+    Column("payment_webhook_secret", String(100), nullable=False, default=""),
     Column("created_at", UtcDateTime, nullable=False),
 )
 
@@ -206,6 +214,7 @@ orders = Table(
     Column("customer_name", String(200), nullable=False),
     Column("currency", String(3), nullable=False),
     Column("ordered_at", UtcDateTime, nullable=False),
+    Column("shipping_amount", BigInteger, nullable=False, default=0),
     UniqueConstraint("seller_id", "number"),
     UniqueConstraint("seller_id", "id"),
 )
@@ -275,6 +284,8 @@ returns = Table(
     Column("customer_note", Text, nullable=False),
     Column("carrier", String(64)),
     Column("tracking_number", String(100)),
+    Column("label_cost", BigInteger, nullable=False, default=0),
+    Column("label_paid_by", String(16), nullable=False, default="seller"),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("version", Integer, nullable=False),
@@ -396,6 +407,9 @@ def start_mappers() -> None:
         version_id_col=returns.c.version,
     )
     event.listen(Return, "load", _fresh_event_list)
+    from rma.adapters.orm_money import map_money  # its tables import this module's pieces
+
+    map_money()
 
 
 def _children(kind: type, order_by: Any) -> Any:

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from rma.adapters import orm, repositories
+from rma.adapters import orm, repositories, repositories_money
 from rma.domain.errors import ConcurrentUpdate, Conflict
+from rma.domain.events import Event
 from rma.domain.ids import new_id
-from rma.domain.returns import Return
 from rma.services.clock import utcnow
+from rma.services.money_repositories import (
+    OutboundOrderRepository,
+    RefundRepository,
+    RepairOrderRepository,
+    StoreCreditRepository,
+)
 from rma.services.unit_of_work import (
     ApiKeyRepository,
     CustomerSessionRepository,
@@ -55,6 +61,10 @@ class SqlUnitOfWork:
     orders: OrderRepository
     returns: ReturnRepository
     idempotency: IdempotencyRepository
+    refunds: RefundRepository
+    store_credit: StoreCreditRepository
+    outbound_orders: OutboundOrderRepository
+    repair_orders: RepairOrderRepository
 
     def __enter__(self) -> Self:
         self.session = self._session_factory()
@@ -69,6 +79,10 @@ class SqlUnitOfWork:
         self.orders = repositories.SqlOrders(self.session)
         self.returns = repositories.SqlReturns(self.session)
         self.idempotency = repositories.SqlIdempotency(self.session)
+        self.refunds = repositories_money.SqlRefunds(self.session)
+        self.store_credit = repositories_money.SqlStoreCredit(self.session)
+        self.outbound_orders = repositories_money.SqlOutboundOrders(self.session)
+        self.repair_orders = repositories_money.SqlRepairOrders(self.session)
         return self
 
     def __exit__(
@@ -85,10 +99,11 @@ class SqlUnitOfWork:
         self._claim = (scope, key, request_hash)
 
     def commit(self) -> None:
+        # Any aggregate with an ``events`` list (returns, refunds) has its events written.
         touched = [
             obj
             for obj in (*self.session.new, *self.session.identity_map.values())
-            if isinstance(obj, Return) and obj.events
+            if isinstance(getattr(obj, "events", None), list) and obj.events
         ]
         try:
             self.session.flush()
@@ -103,13 +118,13 @@ class SqlUnitOfWork:
         self._write_outbox(touched)
         self._write_claim()
         self.session.commit()
-        for ret in touched:
-            ret.events.clear()
+        for aggregate in touched:
+            aggregate.events.clear()
 
     def rollback(self) -> None:
         self.session.rollback()
 
-    def _write_outbox(self, touched: list[Return]) -> None:
+    def _write_outbox(self, touched: list[Any]) -> None:
         rows = [
             {
                 "id": new_id("evt"),
@@ -119,8 +134,8 @@ class SqlUnitOfWork:
                 "payload": event.payload(),
                 "occurred_at": event.occurred_at,
             }
-            for ret in touched
-            for event in ret.events
+            for aggregate in touched
+            for event in _events(aggregate)
         ]
         if rows:
             self.session.execute(insert(orm.outbox), rows)
@@ -141,3 +156,8 @@ class SqlUnitOfWork:
             raise IdempotencyKeyTaken(
                 "a request with this Idempotency-Key was just made"
             ) from error
+
+
+def _events(aggregate: Any) -> list[Event]:
+    events: list[Event] = aggregate.events
+    return events

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from rma import __version__
 from rma.api import errors
-from rma.api.routes import admin, health, orders, places, returns, setup
+from rma.api.routes import admin, health, money, orders, places, returns, setup
 from rma.bootstrap import Container
 
 DESCRIPTION = """
@@ -22,6 +22,6 @@ def create_app(container: Container) -> FastAPI:
     app = FastAPI(title="rma", version=__version__, description=DESCRIPTION)
     app.state.container = container
     errors.install(app)
-    for module in (health, admin, setup, places, orders, returns):
+    for module in (health, admin, setup, places, orders, returns, money):
         app.include_router(module.router)
     return app

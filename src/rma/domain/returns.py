@@ -14,9 +14,10 @@ from typing import Any
 
 from rma.domain import events
 from rma.domain.addresses import Address
-from rma.domain.errors import InvalidInput, NotFound
+from rma.domain.errors import Conflict, InvalidInput, NotFound
 from rma.domain.events import Event
 from rma.domain.policy import PolicyDecision
+from rma.domain.sellers import ResolutionTrigger
 from rma.domain.statuses import ReturnStatus, check_transition
 
 
@@ -94,6 +95,15 @@ class ReturnItem:
     resolution: Resolution | None = None
 
     @property
+    def settled_quantity(self) -> int:
+        """Units a resolution covers: accepted once inspected, else received, else authorized."""
+        if self.condition is not None:
+            return self.accepted_quantity
+        if self.received_quantity:
+            return min(self.received_quantity, self.authorized_quantity)
+        return self.authorized_quantity
+
+    @property
     def inspected(self) -> bool:
         """Whether every received unit has been judged."""
         return self.condition is not None and (
@@ -160,6 +170,8 @@ class Return:
     customer_note: str = ""
     carrier: str | None = None
     tracking_number: str | None = None
+    label_cost: int = 0  # minor units the return label cost
+    label_paid_by: str = "seller"  # buyer: the label cost is taken off the refund
     version: int = 1
     events: list[Event] = field(default_factory=list)
 
@@ -319,20 +331,47 @@ class Return:
             )
 
     def resolve(
-        self, resolutions: Mapping[str, Resolution], *, actor: Actor, now: datetime
+        self,
+        resolutions: Mapping[str, Resolution],
+        *,
+        actor: Actor,
+        now: datetime,
+        trigger: ResolutionTrigger = ResolutionTrigger.INSPECTION,
+        note: str = "",
+        **summary: Any,
     ) -> None:
-        """Record what each item resolves to; items not named keep the requested one."""
-        check_transition(self.status, ReturnStatus.RESOLVED)
-        for item_id in resolutions:
-            self.item(item_id)
+        """Record what each item resolves to; items not named keep the requested one.
+
+        Refused with ``resolution_not_due`` before the seller's ``trigger`` is reached, unless
+        every item is kept by the customer (nothing to wait for).
+        """
+        chosen = self.check_resolvable(resolutions, trigger)
         for item in self.items:
-            item.resolution = resolutions.get(item.id, self.resolution)
-        self._move(ReturnStatus.RESOLVED, "resolve", actor, now)
+            item.resolution = chosen[item.id]
+        self._move(ReturnStatus.RESOLVED, "resolve", actor, now, note)
         self._record(
             events.ReturnResolved,
             now,
             items=[{"item_id": i.id, "resolution": i.resolution} for i in self.items],
+            **summary,
         )
+
+    def check_resolvable(
+        self, resolutions: Mapping[str, Resolution], trigger: ResolutionTrigger
+    ) -> dict[str, Resolution]:
+        """Each item's resolution, once the return may be resolved now (else 409)."""
+        check_transition(self.status, ReturnStatus.RESOLVED)
+        for item_id in resolutions:
+            self.item(item_id)
+        chosen = {item.id: resolutions.get(item.id, self.resolution) for item in self.items}
+        keep_only = all(r is Resolution.KEEP_ITEM for r in chosen.values())
+        if not keep_only and not resolution_due(self.status, trigger):
+            raise Conflict(
+                f"this seller resolves returns on {trigger}; the return is {self.status}",
+                code="resolution_not_due",
+                details=[{"status": str(self.status), "trigger": str(trigger)}],
+            )
+        return chosen
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -364,3 +403,20 @@ class Return:
 
     def _record(self, kind: type[Event], now: datetime, **data: Any) -> None:
         self.events.append(kind(self.seller_id, self.id, now, data))
+
+
+_DUE_FROM = {
+    ResolutionTrigger.INSPECTION: {ReturnStatus.INSPECTED},
+    ResolutionTrigger.RECEIPT: {ReturnStatus.RECEIVED, ReturnStatus.INSPECTED},
+    ResolutionTrigger.FIRST_SCAN: {
+        ReturnStatus.IN_TRANSIT,
+        ReturnStatus.PARTIALLY_RECEIVED,
+        ReturnStatus.RECEIVED,
+        ReturnStatus.INSPECTED,
+    },
+}
+
+
+def resolution_due(status: ReturnStatus, trigger: ResolutionTrigger) -> bool:
+    """Whether a return in ``status`` has reached the point where ``trigger`` resolves it."""
+    return status in _DUE_FROM[trigger]

@@ -33,6 +33,11 @@ TERMINAL = frozenset(
 
 _S = ReturnStatus
 
+# RESOLVED is reached from INSPECTED on the default path. A seller who resolves on receipt or
+# on the carrier's first scan reaches it from RECEIVED, PARTIALLY_RECEIVED or IN_TRANSIT, and
+# `keep_item` (nothing is shipped back) from AUTHORIZED; whether a seller's trigger allows it
+# is decided by `rma.domain.returns.resolution_due`, not by this table.
+
 TRANSITIONS: dict[ReturnStatus, frozenset[ReturnStatus]] = {
     _S.REQUESTED: frozenset({_S.AUTHORIZED, _S.PENDING_REVIEW, _S.CLOSED}),
     _S.PENDING_REVIEW: frozenset({_S.AUTHORIZED, _S.DENIED, _S.CANCELLED, _S.CLOSED}),
@@ -41,14 +46,15 @@ TRANSITIONS: dict[ReturnStatus, frozenset[ReturnStatus]] = {
             _S.IN_TRANSIT,
             _S.PARTIALLY_RECEIVED,
             _S.RECEIVED,
+            _S.RESOLVED,
             _S.EXPIRED,
             _S.CANCELLED,
             _S.CLOSED,
         }
     ),
-    _S.IN_TRANSIT: frozenset({_S.PARTIALLY_RECEIVED, _S.RECEIVED, _S.CLOSED}),
-    _S.PARTIALLY_RECEIVED: frozenset({_S.PARTIALLY_RECEIVED, _S.RECEIVED, _S.CLOSED}),
-    _S.RECEIVED: frozenset({_S.INSPECTED, _S.CLOSED}),
+    _S.IN_TRANSIT: frozenset({_S.PARTIALLY_RECEIVED, _S.RECEIVED, _S.RESOLVED, _S.CLOSED}),
+    _S.PARTIALLY_RECEIVED: frozenset({_S.PARTIALLY_RECEIVED, _S.RECEIVED, _S.RESOLVED, _S.CLOSED}),
+    _S.RECEIVED: frozenset({_S.INSPECTED, _S.RESOLVED, _S.CLOSED}),
     _S.INSPECTED: frozenset({_S.RESOLVED, _S.CLOSED}),
     _S.RESOLVED: frozenset({_S.CLOSED}),
     _S.CLOSED: frozenset(),

@@ -18,6 +18,12 @@ from rma.domain.orders import Order, Product
 from rma.domain.returns import Return
 from rma.domain.sellers import CategoryPolicy, ReasonCode, Seller
 from rma.domain.statuses import ReturnStatus
+from rma.services.money_repositories import (
+    OutboundOrderRepository,
+    RefundRepository,
+    RepairOrderRepository,
+    StoreCreditRepository,
+)
 
 
 @dataclass(frozen=True)
@@ -129,6 +135,10 @@ class UnitOfWork(Protocol):
     orders: OrderRepository
     returns: ReturnRepository
     idempotency: IdempotencyRepository
+    refunds: RefundRepository
+    store_credit: StoreCreditRepository
+    outbound_orders: OutboundOrderRepository
+    repair_orders: RepairOrderRepository
 
     def __enter__(self) -> Self: ...
 

@@ -18,7 +18,9 @@ from rma.domain.sellers import (
     CategoryPolicy,
     LabelDefault,
     OutOfPolicyHandling,
+    PaymentGatewayKind,
     ReasonCode,
+    ResolutionTrigger,
     Seller,
     SellerKind,
 )
@@ -39,6 +41,14 @@ class SettingsPublic(BaseModel):
     transit_days: int
     timezone: str
     label_default: LabelDefault
+    resolution_trigger: ResolutionTrigger
+    keep_item_max_value: int
+    store_credit_bonus_percent: int
+    payment_gateway: PaymentGatewayKind
+    payment_webhook_url: str | None
+    payment_webhook_secret: str = Field(
+        description="Signs refund requests to payment_webhook_url (Standard Webhooks)."
+    )
 
     @classmethod
     def of(cls, seller: Seller) -> SettingsPublic:
@@ -49,6 +59,12 @@ class SettingsPublic(BaseModel):
             transit_days=seller.transit_days,
             timezone=seller.timezone,
             label_default=seller.label_default,
+            resolution_trigger=seller.resolution_trigger,
+            keep_item_max_value=seller.keep_item_max_value,
+            store_credit_bonus_percent=seller.store_credit_bonus_percent,
+            payment_gateway=seller.payment_gateway,
+            payment_webhook_url=seller.payment_webhook_url,
+            payment_webhook_secret=seller.payment_webhook_secret,
         )
 
 
@@ -59,6 +75,13 @@ class SettingsUpdate(In):
     transit_days: Annotated[int, Field(ge=0, le=365)] | None = None
     timezone: Annotated[str, StringConstraints(max_length=64)] | None = None
     label_default: LabelDefault | None = None
+    resolution_trigger: ResolutionTrigger | None = None
+    keep_item_max_value: Annotated[int, Field(ge=0, le=10**12)] | None = None
+    store_credit_bonus_percent: Annotated[int, Field(ge=0, le=100)] | None = None
+    payment_gateway: PaymentGatewayKind | None = None
+    payment_webhook_url: (
+        Annotated[str, StringConstraints(max_length=500, pattern=r"^https?://")] | None
+    ) = None
 
 
 class SellerPublic(BaseModel):
