@@ -151,7 +151,8 @@ def test_an_unconfirmed_refund_is_asked_again_later_and_later() -> None:
     first = refund.next_attempt_at
     refund.claim(NOW, timedelta(minutes=2))
     refund.still_pending(NOW, "timeout")
-    assert first is not None and refund.next_attempt_at is not None
+    assert first is not None
+    assert refund.next_attempt_at is not None
     assert NOW < first < refund.next_attempt_at
     assert refund.status is RefundStatus.PENDING
 
