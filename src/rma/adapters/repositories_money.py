@@ -34,11 +34,13 @@ class SqlRefunds:
         query = select(Refund).where(c.seller_id == seller_id, c.return_id == return_id)
         return self.session.scalars(query).first()
 
-    def refunded_for_order(self, seller_id: str, order_id: str) -> int:
+    def refunded_for_order(self, seller_id: str, order_id: str, *, besides: str) -> int:
+        """What other returns of the order (not ``besides``) refund or have refunded."""
         c = t.refunds.c
         query = select(func.coalesce(func.sum(c.amount), 0)).where(
             c.seller_id == seller_id,
             c.order_id == order_id,
+            c.return_id != besides,
             c.status != RefundStatus.FAILED,
         )
         return int(self.session.execute(query).scalar_one())

@@ -194,8 +194,10 @@ def _refund(
     ordered = [
         OrderedLine(x.line_id, x.quantity, x.unit_price, x.tax_per_unit) for x in order.lines
     ]
+    # A concurrent resolve of this same return is not "already refunded": it fails on the
+    # one-refund-per-return constraint (409) instead.
     left = paid_for(ordered, order.shipping_amount) - uow.refunds.refunded_for_order(
-        seller.id, order.id
+        seller.id, order.id, besides=ret.id
     )
     if amount > left:
         raise InvalidInput(
