@@ -12,7 +12,8 @@ from sqlalchemy import text
 from rma.bootstrap import Container
 from rma.services.clock import utcnow
 from rma.services.refunds import send_due_refunds
-from tests.e2e.test_resolutions import inspected_return, resolution
+from rma.worker import run_due_jobs
+from tests.e2e.test_resolutions import inspected_return, receive, resolution, start_return
 from tests.payment_server import PaymentSystem, payment_system
 from tests.support import Shop, ok, open_shop
 
@@ -103,4 +104,19 @@ def test_a_refusal_fails_the_refund_and_a_retry_pays_it(
 
     refund = resolution(shop, ret)["refund"]
     assert (refund["status"], refund["attempt"]) == ("succeeded", 2)
+    assert len(system.payments) == 1
+
+
+def test_due_jobs_pay_refunds_recorded_by_an_automatic_resolution(
+    http: httpx.Client, container: Container, system: PaymentSystem
+) -> None:
+    shop = webhook_shop(http, system)
+    ok(shop.call("PUT", "/v1/settings", json={"resolution_trigger": "receipt"}))
+    ret, item = start_return(shop, "W-4", reason="CR-DEFECTIVE")
+    receive(shop, ret, item)
+    assert resolution(shop, ret)["refund"]["status"] == "pending"
+
+    assert run_due_jobs(container) == {"expired_returns": 0, "refunds_asked": 1}
+
+    assert resolution(shop, ret)["refund"]["status"] == "succeeded"
     assert len(system.payments) == 1

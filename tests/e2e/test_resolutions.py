@@ -312,6 +312,34 @@ def test_on_receipt_trigger_the_return_resolves_when_it_arrives(http: httpx.Clie
     assert resolution(shop, ret)["refund"]["amount"] == 5000 + 400 + 806
 
 
+def test_a_return_resolved_on_receipt_is_still_inspected(http: httpx.Client) -> None:
+    shop = open_shop(http)
+    ok(shop.call("PUT", "/v1/settings", json={"resolution_trigger": "receipt"}))
+    ret, item = start_return(shop, "B-5", reason="CR-DEFECTIVE")
+    receive(shop, ret, item)
+
+    inspect(shop, ret, item, accepted=1, rejected=1)
+
+    found = ok(shop.call("GET", f"/v1/returns/{ret}"))
+    assert found["status"] == "resolved"
+    assert found["items"][0]["condition"] == "sellable"
+    assert (found["history"][-1]["action"], found["history"][-1]["to_status"]) == (
+        "inspect",
+        "resolved",
+    )
+    again = shop.call(
+        "POST",
+        f"/v1/returns/{ret}/inspect",
+        "warehouse",
+        json={
+            "items": [
+                {"item_id": item, "accepted": 2, "condition": "sellable", "disposition": "restock"}
+            ]
+        },
+    )
+    assert error_code(again, 409) == "illegal_transition"
+
+
 def test_keep_item_under_the_sellers_limit_is_refunded_at_authorization(
     http: httpx.Client,
 ) -> None:

@@ -291,7 +291,7 @@ class Return:
             self.item(receipt.item_id).received_quantity += receipt.quantity
         complete = all(i.received_quantity >= i.authorized_quantity for i in self.items)
         target = ReturnStatus.RECEIVED if complete else ReturnStatus.PARTIALLY_RECEIVED
-        self._move(target, "receive", actor, now)
+        self._move_or_note_after_resolution(target, "receive", actor, now)
         self._record(
             events.ReturnReceived,
             now,
@@ -301,7 +301,8 @@ class Return:
 
     def inspect(self, inspections: list[Inspection], *, actor: Actor, now: datetime) -> None:
         """Record the warehouse's judgement; inspected once every received unit is judged."""
-        if self.status is not ReturnStatus.RECEIVED:
+        judged = self.status is ReturnStatus.RESOLVED and all(i.inspected for i in self.items)
+        if judged or self.status not in {ReturnStatus.RECEIVED, ReturnStatus.RESOLVED}:
             check_transition(self.status, ReturnStatus.INSPECTED)
         for result in inspections:
             item = self.item(result.item_id)
@@ -320,7 +321,7 @@ class Return:
             item.disposition = result.disposition
             item.inspection_note = result.note
         if all(item.inspected for item in self.items):
-            self._move(ReturnStatus.INSPECTED, "inspect", actor, now)
+            self._move_or_note_after_resolution(ReturnStatus.INSPECTED, "inspect", actor, now)
             self._record(
                 events.ReturnInspected,
                 now,
@@ -392,6 +393,19 @@ class Return:
             for i in self.items
             if i.line_id == line_id
         )
+
+    def _move_or_note_after_resolution(
+        self, target: ReturnStatus, action: str, actor: Actor, now: datetime
+    ) -> None:
+        # A seller who resolves on first scan or receipt has already paid; the package still
+        # arrives and is judged, which the history records while the return stays resolved.
+        if self.status is ReturnStatus.RESOLVED:
+            self.history.append(
+                HistoryEntry(now, str(actor), action, self.status, self.status, f"after {target}")
+            )
+            self.updated_at = now
+            return
+        self._move(target, action, actor, now)
 
     def _move(
         self, target: ReturnStatus, action: str, actor: Actor, now: datetime, note: str = ""
