@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import pytest
 from rma.bootstrap import Container
 from rma.services.clock import utcnow
 from rma.services.refunds import send_due_refunds
-from tests.e2e.test_refund_gateways import webhook_shop
+from tests.e2e.test_refund_gateways import events, webhook_shop
 from tests.e2e.test_resolutions import inspected_return, receive, resolution, start_return
 from tests.payment_server import payment_system
 from tests.support import bearer, ok, open_shop
@@ -28,31 +29,67 @@ from tests.support import bearer, ok, open_shop
 pytestmark = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 
 
-def test_twenty_concurrent_resolves_make_one_refund(http: httpx.Client, server_url: str) -> None:
-    shop = open_shop(http)
-    ret, _ = inspected_return(shop, "X-1", reason="CR-DEFECTIVE")
-    start = threading.Barrier(20)
-    statuses: list[int] = []
-    codes: set[str] = set()
+def at_once(
+    count: int, call: Callable[[httpx.Client, int], httpx.Response], url: str
+) -> list[httpx.Response]:
+    """Run ``call`` from ``count`` threads released together; their answers."""
+    start = threading.Barrier(count)
+    answers: list[httpx.Response] = []
 
-    def resolve(index: int) -> None:
-        # Half are double clicks of one request (same key), half are independent calls.
-        headers = bearer(shop.keys["seller"])
-        if index % 2:
-            headers["Idempotency-Key"] = "resolve-X-1"
-        with httpx.Client(base_url=server_url, timeout=60) as client:
+    def run(index: int) -> None:
+        with httpx.Client(base_url=url, timeout=60) as client:
             start.wait()
-            answer = client.post(f"/v1/returns/{ret}/resolve", json={}, headers=headers)
-        statuses.append(answer.status_code)
-        if answer.status_code == 409:
-            codes.add(answer.json()["error"]["code"])
+            answers.append(call(client, index))
 
-    threads = [threading.Thread(target=resolve, args=(i,)) for i in range(20)]
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return answers
 
+
+def test_concurrent_redemptions_never_overdraw_the_balance(
+    http: httpx.Client, server_url: str
+) -> None:
+    shop = open_shop(http)
+    ret, item = inspected_return(shop, "X-2", reason="CR-UNWANTED_ITEM")
+    body = {"items": [{"item_id": item, "resolution": "store_credit"}]}
+    ok(shop.call("POST", f"/v1/returns/{ret}/resolve", json=body))  # 5400 of credit
+    redeem = {"customer_email": "ada@example.com", "currency": "USD", "amount": 1000}
+
+    answers = at_once(
+        10,
+        lambda client, _: client.post(
+            "/v1/store-credit/redemptions", json=redeem, headers=bearer(shop.keys["seller"])
+        ),
+        server_url,
+    )
+
+    assert sorted(a.status_code for a in answers) == [201] * 5 + [409] * 5
+    statement = ok(
+        shop.call("GET", "/v1/store-credit", params={"customer_email": "ada@example.com"})
+    )
+    assert statement["balances"][0]["balance"] == 400
+
+
+def test_twenty_concurrent_resolves_make_one_refund(
+    http: httpx.Client, server_url: str, container: Container
+) -> None:
+    shop = open_shop(http)
+    ret, _ = inspected_return(shop, "X-1", reason="CR-DEFECTIVE")
+
+    def resolve(client: httpx.Client, index: int) -> httpx.Response:
+        # Half are double clicks of one request (same key), half are independent calls.
+        headers = bearer(shop.keys["seller"])
+        if index % 2:
+            headers["Idempotency-Key"] = "resolve-X-1"
+        return client.post(f"/v1/returns/{ret}/resolve", json={}, headers=headers)
+
+    answers = at_once(20, resolve, server_url)
+
+    statuses = [a.status_code for a in answers]
+    codes = {a.json()["error"]["code"] for a in answers if a.status_code == 409}
     assert len(statuses) == 20
     assert set(statuses) <= {200, 409}
     assert 200 in statuses
@@ -68,6 +105,7 @@ def test_twenty_concurrent_resolves_make_one_refund(http: httpx.Client, server_u
     assert refunds[0]["amount"] == 5000 + 400 + 806
     history = ok(shop.call("GET", f"/v1/returns/{ret}"))["history"]
     assert [h["action"] for h in history].count("resolve") == 1
+    assert events(container, "return.resolved") == [ret]
 
 
 def test_a_worker_killed_after_paying_is_reconciled_without_paying_twice(

@@ -90,7 +90,8 @@ def execute_resolutions(
         shipping_amount=order.shipping_amount,
         label_cost=0 if refund_lines else label,
     )
-    refund = _refund(uow, seller, ret, order, refund_bd, choices.refund_amount, now)
+    paid = paid_for(ordered, order.shipping_amount)
+    refund = _refund(uow, seller, ret, order, paid, refund_bd, choices.refund_amount, now)
     credit = _credit(uow, seller, ret, credit_bd, now)
     repairs = [
         RepairOrder(new_id("rep"), seller.id, ret.id, item.id, item.sku, qty, now, now)
@@ -178,6 +179,7 @@ def _refund(
     seller: Seller,
     ret: Return,
     order: Order,
+    paid: int,
     breakdown: Breakdown,
     partial: int | None,
     now: datetime,
@@ -191,14 +193,9 @@ def _refund(
                 details=[{"field": "refund_amount", "max": amount}],
             )
         amount = partial
-    ordered = [
-        OrderedLine(x.line_id, x.quantity, x.unit_price, x.tax_per_unit) for x in order.lines
-    ]
     # A concurrent resolve of this same return is not "already refunded": it fails on the
     # one-refund-per-return constraint (409) instead.
-    left = paid_for(ordered, order.shipping_amount) - uow.refunds.refunded_for_order(
-        seller.id, order.id, besides=ret.id
-    )
+    left = paid - uow.refunds.refunded_for_order(seller.id, order.id, besides=ret.id)
     if amount > left:
         raise InvalidInput(
             f"only {left} of what was paid for order {order.number} is left to refund",
