@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 
+from rma.bootstrap import Container
 from tests.support import Shop, bearer, customer_token, error_code, ok, open_shop
 
 LINES = [
@@ -163,12 +164,41 @@ def test_rejected_units_are_not_refunded(http: httpx.Client) -> None:
     assert resolution(shop, ret)["refund"]["amount"] == 2700
 
 
-def test_label_paid_by_the_buyer_is_taken_off_the_refund(http: httpx.Client) -> None:
-    # The label cost is recorded by the physical flow; until then it is zero and seller-paid.
+def label_paid_by_buyer(container: Container, seller_id: str, ret: str, cost: int) -> None:
+    """What the physical flow records when the customer pays for the label."""
+    with container.uow() as uow:
+        found = uow.returns.get(seller_id, ret)
+        assert found is not None
+        found.label_cost, found.label_paid_by = cost, "buyer"
+        uow.commit()
+
+
+def test_label_paid_by_the_buyer_is_taken_off_the_refund(
+    http: httpx.Client, container: Container
+) -> None:
     shop = open_shop(http)
     ret, _ = inspected_return(shop, "A-7", reason="CR-UNWANTED_ITEM")
+    label_paid_by_buyer(container, shop.seller_id, ret, 650)
+
     ok(shop.call("POST", f"/v1/returns/{ret}/resolve", json={}))
-    assert resolution(shop, ret)["refund"]["breakdown"]["label_cost"] == 0
+
+    refund = resolution(shop, ret)["refund"]
+    assert (refund["breakdown"]["label_cost"], refund["amount"]) == (650, 5400 - 650)
+
+
+def test_the_seller_may_let_the_customer_keep_it_and_no_label_is_charged(
+    http: httpx.Client, container: Container
+) -> None:
+    shop = open_shop(http)
+    ok(shop.call("PUT", "/v1/settings", json={"keep_item_max_value": 3000}))
+    ret, item = start_return(shop, "A-13", reason="CR-UNWANTED_ITEM", quantity=1)
+    label_paid_by_buyer(container, shop.seller_id, ret, 650)
+
+    body = {"items": [{"item_id": item, "resolution": "keep_item"}]}
+    resolved = ok(shop.call("POST", f"/v1/returns/{ret}/resolve", json=body))
+
+    assert resolved["history"][-1]["from_status"] == "authorized"
+    assert resolution(shop, ret)["refund"]["amount"] == 2700
 
 
 def test_store_credit_with_a_bonus_fills_the_ledger_and_redemptions_stop_at_the_balance(
