@@ -15,7 +15,7 @@ from rma.services.refunds import send_due_refunds
 from rma.worker import run_due_jobs
 from tests.e2e.test_resolutions import inspected_return, receive, resolution, start_return
 from tests.payment_server import PaymentSystem, payment_system
-from tests.support import Shop, ok, open_shop
+from tests.support import Shop, error_code, ok, open_shop
 
 
 @pytest.fixture
@@ -35,6 +35,17 @@ def webhook_shop(http: httpx.Client, system: PaymentSystem) -> Shop:
     )
     system.secret = settings["payment_webhook_secret"]
     return shop
+
+
+def test_the_webhook_gateway_needs_an_address(http: httpx.Client) -> None:
+    shop = open_shop(http)
+
+    answer = shop.call("PUT", "/v1/settings", json={"payment_gateway": "webhook"})
+
+    assert error_code(answer, 422) == "payment_webhook_url_required"
+    assert ok(shop.call("GET", "/v1/settings"))["payment_gateway"] == "manual"
+    assert ok(shop.call("GET", "/v1/settings"))["payment_webhook_secret"].startswith("whsec_")
+    assert shop.call("GET", "/v1/settings", "warehouse").status_code == 403
 
 
 def events(container: Container, kind: str) -> list[str]:

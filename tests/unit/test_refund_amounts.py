@@ -18,10 +18,11 @@ from rma.domain.refunds import (
     largest_remainder,
     paid_for,
 )
-from rma.domain.sellers import Fault
+from rma.domain.sellers import Fault, PaymentGatewayKind
 from rma.domain.store_credit import CreditAccount, CreditEntry, EntryKind
 
 NOW = datetime(2026, 5, 1, 12, tzinfo=UTC)
+WEBHOOK = PaymentGatewayKind.WEBHOOK
 TEE = OrderedLine("1", quantity=2, unit_price=2500, tax_per_unit=200)
 MUG = OrderedLine("2", quantity=1, unit_price=1200, tax_per_unit=96)
 
@@ -121,7 +122,7 @@ def test_credit_bonus_rounds_half_up() -> None:
 
 
 def _refund() -> Refund:
-    return Refund("rfd_1", "sel_1", "ret_1", "ord_1", "USD", 4650, "webhook", NOW, NOW)
+    return Refund("rfd_1", "sel_1", "ret_1", "ord_1", "USD", 4650, WEBHOOK, NOW, NOW)
 
 
 def test_a_refund_carries_one_key_per_attempt() -> None:
@@ -159,7 +160,7 @@ def test_an_unconfirmed_refund_is_asked_again_later_and_later() -> None:
 
 def test_a_refund_of_nothing_is_refused() -> None:
     with pytest.raises(InvalidInput):
-        Refund("rfd_1", "sel_1", "ret_1", "ord_1", "USD", 0, "manual", NOW, NOW)
+        Refund("rfd_1", "sel_1", "ret_1", "ord_1", "USD", 0, WEBHOOK, NOW, NOW)
 
 
 def test_credit_cannot_be_redeemed_above_the_balance() -> None:

@@ -27,7 +27,7 @@ from typing import Any
 from rma.domain import events
 from rma.domain.errors import Conflict, InvalidInput
 from rma.domain.events import Event
-from rma.domain.sellers import Fault
+from rma.domain.sellers import Fault, PaymentGatewayKind
 
 
 def half_up(numerator: int, denominator: int) -> int:
@@ -218,7 +218,7 @@ class Refund:
     order_id: str
     currency: str
     amount: int
-    gateway: str
+    gateway: PaymentGatewayKind
     created_at: datetime
     updated_at: datetime
     breakdown: dict[str, Any] = field(default_factory=dict)

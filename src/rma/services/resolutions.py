@@ -211,7 +211,7 @@ def _refund(
         order_id=order.id,
         currency=ret.currency,
         amount=amount,
-        gateway=str(seller.payment_gateway),
+        gateway=seller.payment_gateway,
         created_at=now,
         updated_at=now,
         breakdown={**breakdown.as_dict(), "refunded": amount},
