@@ -231,7 +231,12 @@ def test_exchange_creates_an_outbound_order_and_charges_the_difference(
     http: httpx.Client,
 ) -> None:
     shop = open_shop(http)
-    ok(shop.call("POST", "/v1/products", json={"sku": "TEE-L", "name": "Tee L"}), 201)
+    ok(
+        shop.call(
+            "POST", "/v1/products", json={"sku": "TEE-L", "name": "Tee L", "category": "tops"}
+        ),
+        201,
+    )
     ret, item = inspected_return(shop, "A-9", reason="CR-UNWANTED_ITEM")
     exchange = {"item_id": item, "resolution": "exchange", "exchange_sku": "TEE-L"}
 
@@ -241,6 +246,20 @@ def test_exchange_creates_an_outbound_order_and_charges_the_difference(
         json={"items": [{**exchange, "exchange_sku": "NOPE"}]},
     )
     assert error_code(unknown, 422) == "exchange_sku_unknown"
+    ok(
+        shop.call("POST", "/v1/products", json={"sku": "TEE", "name": "Tee", "category": "tops"}),
+        201,
+    )
+    ok(
+        shop.call("POST", "/v1/products", json={"sku": "MUG-2", "name": "Mug", "category": "home"}),
+        201,
+    )
+    other = shop.call(
+        "POST",
+        f"/v1/returns/{ret}/resolve",
+        json={"items": [{**exchange, "exchange_sku": "MUG-2"}]},
+    )
+    assert error_code(other, 422) == "exchange_not_a_variant"
     body = {"items": [{**exchange, "exchange_unit_price": 2800}]}
     ok(shop.call("POST", f"/v1/returns/{ret}/resolve", json=body))
 

@@ -299,6 +299,14 @@ def _exchange(
             code="exchange_sku_unknown",
             details=[{"field": "items", "item_id": item.id, "exchange_sku": choice.sku}],
         )
+    # The catalog knows no product families, so a variant is another SKU of the same category.
+    returned = uow.products.get(seller.id, item.sku)
+    if returned is not None and returned.category not in (None, product.category):
+        raise InvalidInput(
+            f"{choice.sku!r} is not a variant of {item.sku!r} (another category)",
+            code="exchange_not_a_variant",
+            details=[{"field": "items", "item_id": item.id, "exchange_sku": choice.sku}],
+        )
     return choice.sku, item.unit_price if choice.unit_price is None else choice.unit_price
 
 
