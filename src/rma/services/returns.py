@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -39,6 +40,8 @@ from rma.services.resolutions import (
     execute_resolutions,
 )
 from rma.services.unit_of_work import ReturnFilter, UnitOfWork
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -259,7 +262,10 @@ def resolve_return(
         settled = execute_resolutions(uow, seller, ret, choices, cmd.actor, utcnow())
         uow.commit()
     if gateway is not None and settled.refund is not None:
-        send_due_refunds(uow, gateway, only=settled.refund.id)
+        try:
+            send_due_refunds(uow, gateway, only=settled.refund.id)
+        except Exception:  # the refund is recorded; the reconciler asks again
+            log.exception("asking for refund %s failed; it stays pending", settled.refund.id)
     return ret
 
 
