@@ -22,8 +22,8 @@ from rma.bootstrap import Container
 from rma.services.clock import utcnow
 from rma.services.refunds import send_due_refunds
 from tests.e2e.test_refund_gateways import events, webhook_shop
-from tests.e2e.test_resolutions import inspected_return, receive, resolution, start_return
 from tests.payment_server import payment_system
+from tests.returns_flow import inspected_return, receive, resolution, start_return
 from tests.support import bearer, ok, open_shop
 
 pytestmark = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)

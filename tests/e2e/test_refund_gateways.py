@@ -13,8 +13,8 @@ from rma.bootstrap import Container
 from rma.services.clock import utcnow
 from rma.services.refunds import send_due_refunds
 from rma.worker import run_due_jobs
-from tests.e2e.test_resolutions import inspected_return, receive, resolution, start_return
 from tests.payment_server import PaymentSystem, payment_system
+from tests.returns_flow import inspected_return, receive, resolution, start_return
 from tests.support import Shop, error_code, ok, open_shop
 
 
