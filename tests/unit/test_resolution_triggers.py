@@ -13,10 +13,9 @@ from rma.domain.returns import (
     Resolution,
     Return,
     ReturnItem,
-    resolution_due,
 )
 from rma.domain.sellers import ResolutionTrigger
-from rma.domain.statuses import ReturnStatus
+from rma.domain.statuses import ReturnStatus, resolution_due
 
 NOW = datetime(2026, 5, 1, 12, tzinfo=UTC)
 S = ReturnStatus

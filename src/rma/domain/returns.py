@@ -18,7 +18,7 @@ from rma.domain.errors import Conflict, InvalidInput, NotFound
 from rma.domain.events import Event
 from rma.domain.policy import PolicyDecision
 from rma.domain.sellers import ResolutionTrigger
-from rma.domain.statuses import ReturnStatus, check_transition
+from rma.domain.statuses import ReturnStatus, check_transition, resolution_due
 
 
 class Resolution(StrEnum):
@@ -417,20 +417,3 @@ class Return:
 
     def _record(self, kind: type[Event], now: datetime, **data: Any) -> None:
         self.events.append(kind(self.seller_id, self.id, now, data))
-
-
-_DUE_FROM = {
-    ResolutionTrigger.INSPECTION: {ReturnStatus.INSPECTED},
-    ResolutionTrigger.RECEIPT: {ReturnStatus.RECEIVED, ReturnStatus.INSPECTED},
-    ResolutionTrigger.FIRST_SCAN: {
-        ReturnStatus.IN_TRANSIT,
-        ReturnStatus.PARTIALLY_RECEIVED,
-        ReturnStatus.RECEIVED,
-        ReturnStatus.INSPECTED,
-    },
-}
-
-
-def resolution_due(status: ReturnStatus, trigger: ResolutionTrigger) -> bool:
-    """Whether a return in ``status`` has reached the point where ``trigger`` resolves it."""
-    return status in _DUE_FROM[trigger]

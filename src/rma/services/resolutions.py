@@ -24,9 +24,9 @@ from rma.domain.refunds import (
     credit_bonus,
     paid_for,
 )
-from rma.domain.returns import SYSTEM, Actor, Resolution, Return, ReturnItem, resolution_due
+from rma.domain.returns import SYSTEM, Actor, Resolution, Return, ReturnItem
 from rma.domain.sellers import Fault, ResolutionTrigger, Seller
-from rma.domain.statuses import ReturnStatus
+from rma.domain.statuses import ReturnStatus, resolution_due
 from rma.domain.store_credit import CreditAccount, CreditEntry, EntryKind, account_email
 from rma.services.unit_of_work import UnitOfWork
 
