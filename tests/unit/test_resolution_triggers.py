@@ -78,7 +78,7 @@ def test_a_resolved_return_cannot_be_resolved_again() -> None:
         ret.resolve({}, actor=SELLER, now=NOW)
 
 
-def test_units_covered_are_accepted_then_received_then_authorized() -> None:
+def test_units_covered_are_the_authorized_ones_until_inspection_accepts_some() -> None:
     item = a_return(S.AUTHORIZED).items[0]
     assert item.settled_quantity == 1
     item.received_quantity = 1

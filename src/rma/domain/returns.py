@@ -96,11 +96,12 @@ class ReturnItem:
 
     @property
     def settled_quantity(self) -> int:
-        """Units a resolution covers: accepted once inspected, else received, else authorized."""
+        """Units a resolution covers: the accepted ones once inspected, else the authorized ones.
+
+        Resolving before inspection (on first scan or receipt) trusts the customer's package.
+        """
         if self.condition is not None:
             return self.accepted_quantity
-        if self.received_quantity:
-            return min(self.received_quantity, self.authorized_quantity)
         return self.authorized_quantity
 
     @property
