@@ -201,3 +201,29 @@ def test_customers_see_their_returns_resolution_but_no_money_routes(http: httpx.
     assert error_code(
         shop.call("POST", f"/v1/refunds/{refund_id}/confirm", "warehouse", json=confirm), 403
     )
+    as_customer = bearer(token)
+    redeem = {"customer_email": "ada@example.com", "currency": "USD", "amount": 1}
+    assert error_code(
+        http.post("/v1/store-credit/redemptions", json=redeem, headers=as_customer), 403
+    )
+    params = {"customer_email": "ada@example.com"}
+    assert error_code(http.get("/v1/store-credit", params=params, headers=as_customer), 403)
+    assert error_code(http.get("/v1/outbound-orders", headers=as_customer), 403)
+    assert error_code(http.get("/v1/repair-orders", headers=as_customer), 403)
+
+
+def test_another_seller_cannot_see_or_move_outbound_orders(http: httpx.Client) -> None:
+    shop = open_shop(http, "Shop")
+    rival = open_shop(http, "Rival")
+    ret, item = inspected_return(shop, "F-1", reason="CR-DEFECTIVE")
+    body = {"items": [{"item_id": item, "resolution": "replacement"}]}
+    ok(shop.call("POST", f"/v1/returns/{ret}/resolve", json=body))
+    [outbound] = resolution(shop, ret)["outbound_orders"]
+
+    moved = rival.call(
+        "POST", f"/v1/outbound-orders/{outbound['id']}/status", json={"status": "cancelled"}
+    )
+
+    assert error_code(moved, 404) == "outbound_order_not_found"
+    assert ok(rival.call("GET", "/v1/outbound-orders"))["data"] == []
+    assert ok(shop.call("GET", "/v1/outbound-orders"))["data"][0]["status"] == "pending"
