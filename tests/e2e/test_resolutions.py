@@ -175,6 +175,16 @@ def test_on_receipt_trigger_the_return_resolves_when_it_arrives(http: httpx.Clie
     assert resolution(shop, ret)["refund"]["amount"] == 5000 + 400 + 806
 
 
+def test_on_receipt_an_exchange_waits_for_the_seller_to_name_the_variant(
+    http: httpx.Client,
+) -> None:
+    shop = open_shop(http)
+    ok(shop.call("PUT", "/v1/settings", json={"resolution_trigger": "receipt"}))
+    ret, item = start_return(shop, "B-6", reason="CR-DEFECTIVE", resolution="exchange")
+
+    assert receive(shop, ret, item)["status"] == "received"
+
+
 def test_a_return_resolved_on_receipt_is_still_inspected(http: httpx.Client) -> None:
     shop = open_shop(http)
     ok(shop.call("PUT", "/v1/settings", json={"resolution_trigger": "receipt"}))

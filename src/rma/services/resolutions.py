@@ -7,6 +7,7 @@ return, so no path can pay a return twice.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,6 +30,8 @@ from rma.domain.sellers import Fault, ResolutionTrigger, Seller
 from rma.domain.statuses import ReturnStatus, resolution_due
 from rma.domain.store_credit import CreditAccount, CreditEntry, EntryKind, account_email
 from rma.services.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 MONEY_BACK = {Resolution.REFUND, Resolution.KEEP_ITEM}
 
@@ -92,12 +95,17 @@ def execute_resolutions(
     )
     paid = paid_for(ordered, order.shipping_amount)
     refund = _refund(uow, seller, ret, order, paid, refund_bd, choices.refund_amount, now)
-    credit = _credit(uow, seller, ret, credit_bd, now)
+    credit = _credit(seller, ret, credit_bd, now)
     repairs = [
         RepairOrder(new_id("rep"), seller.id, ret.id, item.id, item.sku, qty, now, now)
         for item in ret.items
         if chosen[item.id] is Resolution.REPAIR and (qty := item.settled_quantity) > 0
     ]
+    # Everything was checked above; only now is anything recorded.
+    if refund is not None:
+        uow.refunds.add(refund)
+    if credit is not None:
+        _issue(uow, credit)
     for repair in repairs:
         uow.repair_orders.add(repair)
     for outbound_order in outbound:
@@ -125,7 +133,8 @@ def execute_due_resolutions(uow: UnitOfWork, seller: Seller, ret: Return, now: d
 
     ``keep_item`` returns whose items are all worth at most the seller's limit resolve at
     authorization; sellers who resolve on first scan or receipt get the customer's preferred
-    resolution executed there. On inspection (the default) a person resolves.
+    resolution executed there (but for exchanges, which need the variant). On inspection (the
+    default) a person resolves.
     """
     under_limit = all(i.unit_price <= seller.keep_item_max_value for i in ret.items)
     keep = (
@@ -135,7 +144,8 @@ def execute_due_resolutions(uow: UnitOfWork, seller: Seller, ret: Return, now: d
     )
     trigger = seller.resolution_trigger
     early = trigger is not ResolutionTrigger.INSPECTION and resolution_due(ret.status, trigger)
-    if not (keep or early):
+    # An exchange waits for the seller to name the variant to send.
+    if not (keep or early) or ret.resolution is Resolution.EXCHANGE:
         return False
     # Items too dear to keep came back after all: they are refunded instead.
     resolutions = {
@@ -143,7 +153,13 @@ def execute_due_resolutions(uow: UnitOfWork, seller: Seller, ret: Return, now: d
         for i in ret.items
         if ret.resolution is Resolution.KEEP_ITEM and i.unit_price > seller.keep_item_max_value
     }
-    execute_resolutions(uow, seller, ret, Choices(resolutions), SYSTEM, now)
+    try:
+        execute_resolutions(uow, seller, ret, Choices(resolutions), SYSTEM, now)
+    except InvalidInput:
+        # The warehouse's step stands; the seller resolves by hand and sees why it cannot be
+        # automatic (nothing was changed: InvalidInput is raised before the return moves).
+        log.warning("return %s was not resolved automatically", ret.id, exc_info=True)
+        return False
     return True
 
 
@@ -204,7 +220,7 @@ def _refund(
         )
     if amount <= 0:
         return None
-    refund = Refund(
+    return Refund(
         id=new_id("rfd"),
         seller_id=seller.id,
         return_id=ret.id,
@@ -216,18 +232,14 @@ def _refund(
         updated_at=now,
         breakdown={**breakdown.as_dict(), "refunded": amount},
     )
-    uow.refunds.add(refund)
-    return refund
 
 
-def _credit(
-    uow: UnitOfWork, seller: Seller, ret: Return, breakdown: Breakdown, now: datetime
-) -> CreditEntry | None:
+def _credit(seller: Seller, ret: Return, breakdown: Breakdown, now: datetime) -> CreditEntry | None:
     if breakdown.total <= 0:
         return None
     email = account_email(ret.customer_email)
     bonus = credit_bonus(breakdown.total, seller.store_credit_bonus_percent)
-    entry = CreditEntry(
+    return CreditEntry(
         id=new_id("crd"),
         seller_id=seller.id,
         customer_email=email,
@@ -239,13 +251,15 @@ def _credit(
         return_id=ret.id,
         note=f"return {ret.rma_number or ret.id}",
     )
-    account = uow.store_credit.account(seller.id, email, ret.currency)
+
+
+def _issue(uow: UnitOfWork, entry: CreditEntry) -> None:
+    account = uow.store_credit.account(entry.seller_id, entry.customer_email, entry.currency)
     if account is None:
-        account = CreditAccount(seller.id, email, ret.currency)
+        account = CreditAccount(entry.seller_id, entry.customer_email, entry.currency)
         uow.store_credit.add_account(account)
     account.issue(entry)
     uow.store_credit.add_entry(entry)
-    return entry
 
 
 def _outbound_orders(
