@@ -48,6 +48,7 @@ class Shop:
         delivered_days_ago: int | None = 3,
         lines: list[dict[str, Any]] | None = None,
         shipped: bool = True,
+        shipping_amount: int = 0,
     ) -> dict[str, Any]:
         """An order of two lines, shipped and delivered ``delivered_days_ago`` days ago."""
         now = datetime.now(UTC)
@@ -66,6 +67,7 @@ class Shop:
             "ordered_at": (shipped_at - timedelta(days=1)).isoformat(),
             "lines": lines,
             "shipments": [],
+            "shipping_amount": shipping_amount,
         }
         if shipped:
             body["shipments"].append(

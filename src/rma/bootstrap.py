@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 from sqlalchemy import Engine
 
 from rma.adapters.database import make_engine, make_session_factory
 from rma.adapters.orm import start_mappers
+from rma.adapters.payments import SellerGateways
 from rma.adapters.signing import Signer, load_or_create_secret
 from rma.adapters.unit_of_work import SqlUnitOfWork
 from rma.config import Settings, get_settings
@@ -25,6 +27,8 @@ class Container:
         self._session_factory = make_session_factory(self.engine)
         secret = load_or_create_secret(self.settings.secret_key, self.settings.data_dir)
         self.signer = Signer(secret)
+        timeout = self.settings.payment_timeout_seconds
+        self.payments = SellerGateways(httpx.Client(timeout=timeout, follow_redirects=False))
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self._session_factory)

@@ -13,6 +13,7 @@ from rma.domain.access import Role
 app = typer.Typer(help="rma: returns management.", no_args_is_help=True)
 keys = typer.Typer(help="API keys.", no_args_is_help=True)
 jobs = typer.Typer(help="Scheduled jobs.", no_args_is_help=True)
+refunds = typer.Typer(help="Refunds.", no_args_is_help=True)
 app.add_typer(keys, name="keys")
 app.add_typer(jobs, name="jobs")
 app.add_typer(cli_returns.app, name="returns")
@@ -22,6 +23,7 @@ amazon_credentials = typer.Typer(help="Login-with-Amazon credentials.", no_args_
 app.add_typer(orders, name="orders")
 app.add_typer(amazon, name="amazon")
 amazon.add_typer(amazon_credentials, name="credentials")
+app.add_typer(refunds, name="refunds")
 console = Console()
 
 
@@ -206,3 +208,12 @@ def worker(
         events.run(stop, lanes=events.container.settings.worker_lanes)
     finally:
         events.close()
+
+
+@refunds.command("reconcile")
+def reconcile() -> None:
+    """Ask the payment gateways about every pending refund that is due, once each."""
+    from rma.bootstrap import bootstrap
+    from rma.worker import reconcile_refunds
+
+    console.print(f"refunds asked: {reconcile_refunds(bootstrap())}")

@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     worker_lease_seconds: float = 60.0  # a claimed row returns to the queue after this
     worker_idle_seconds: float = 1.0  # how long a worker waits when there is nothing to do
     serve_runs_worker: bool | None = None  # None: `rma serve` runs one on SQLite only
+    payment_timeout_seconds: float = 10.0  # a slower payment webhook stays pending, asked again
 
 
 @lru_cache

@@ -16,6 +16,7 @@ from rma.services.outbox import (
     send_deliveries,
     send_emails,
 )
+from rma.services.refunds import send_due_refunds
 from rma.services.returns import expire_due_returns
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,15 @@ def run_due_jobs(container: Container) -> dict[str, int]:
     expired = 0
     while batch := expire_due_returns(container.uow()):
         expired += batch
-    return {"expired_returns": expired}
+    return {"expired_returns": expired, "refunds_asked": reconcile_refunds(container)}
+
+
+def reconcile_refunds(container: Container) -> int:
+    """Ask the gateways about every pending refund that is due (first asks and retries)."""
+    asked = 0
+    while batch := send_due_refunds(container.uow(), container.payments):
+        asked += batch
+    return asked
 
 
 def start_background_jobs(container: Container) -> threading.Thread | None:

@@ -51,7 +51,9 @@ from rma.domain.sellers import (
     LabelDefault,
     LabelPayer,
     OutOfPolicyHandling,
+    PaymentGatewayKind,
     ReasonCode,
+    ResolutionTrigger,
     Seller,
     SellerKind,
     SkuPolicy,
@@ -126,6 +128,12 @@ sellers = Table(
     Column("timezone", String(64), nullable=False),
     Column("label_default", _enum(LabelDefault), nullable=False),
     Column("default_return_address_id", ID),
+    Column("resolution_trigger", _enum(ResolutionTrigger), nullable=False, default="inspection"),
+    Column("keep_item_max_value", BigInteger, nullable=False, default=0),
+    Column("store_credit_bonus_percent", Integer, nullable=False, default=0),
+    Column("payment_gateway", _enum(PaymentGatewayKind), nullable=False, default="manual"),
+    Column("payment_webhook_url", String(500)),
+    Column("payment_webhook_secret", String(100), nullable=False, default=""),
     Column("created_at", UtcDateTime, nullable=False),
     Column("notification_email", String(320)),
     Column("email_preferences", JSON, nullable=False, default=list),
@@ -225,6 +233,7 @@ orders = Table(
     Column("customer_name", String(200), nullable=False),
     Column("currency", String(3), nullable=False),
     Column("ordered_at", UtcDateTime, nullable=False),
+    Column("shipping_amount", BigInteger, nullable=False, default=0),
     UniqueConstraint("seller_id", "number"),
     UniqueConstraint("seller_id", "id"),
 )
@@ -295,6 +304,8 @@ returns = Table(
     Column("customer_note", Text, nullable=False),
     Column("carrier", String(64)),
     Column("tracking_number", String(100)),
+    Column("label_cost", BigInteger, nullable=False, default=0),
+    Column("label_paid_by", String(16), nullable=False, default="seller"),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("version", Integer, nullable=False),
@@ -422,6 +433,7 @@ def start_mappers() -> None:
     event.listen(Return, "load", _fresh_event_list)
     map_amazon(mapper_registry)
     orm_events.map_event_tables(mapper_registry)
+    orm_money.map_money()
 
 
 def _children(kind: type, order_by: Any) -> Any:
@@ -433,7 +445,7 @@ def _fresh_event_list(ret: Return, _context: object) -> None:
     ret.events = []
 
 
-# Last, so that module finds this one's names; importing it registers its tables on metadata.
-# The tables of events, webhooks and email register on the same metadata.
-from rma.adapters import orm_events  # noqa: E402
+# Last, so that these modules find this one's names: importing them registers the tables of
+# the Amazon API, of events, webhooks and email, and of money on the same metadata.
+from rma.adapters import orm_events, orm_money  # noqa: E402
 from rma.adapters.orm_amazon import map_amazon  # noqa: E402

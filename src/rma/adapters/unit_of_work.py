@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from rma.adapters import orm, orm_events, repositories, repositories_events
+from rma.adapters import orm, orm_events, repositories, repositories_events, repositories_money
 from rma.adapters.repositories_amazon import SqlAmazon
 from rma.domain.errors import ConcurrentUpdate, Conflict
+from rma.domain.events import Event
 from rma.domain.ids import new_id
-from rma.domain.returns import Return
 from rma.services.clock import utcnow
 from rma.services.event_ports import (
     ActionTokenRepository,
@@ -23,6 +23,12 @@ from rma.services.event_ports import (
     EmailRepository,
     OutboxRepository,
     WebhookEndpointRepository,
+)
+from rma.services.money_repositories import (
+    OutboundOrderRepository,
+    RefundRepository,
+    RepairOrderRepository,
+    StoreCreditRepository,
 )
 from rma.services.unit_of_work import (
     AmazonRepository,
@@ -79,6 +85,10 @@ class SqlUnitOfWork:
     deliveries: DeliveryRepository
     emails: EmailRepository
     action_tokens: ActionTokenRepository
+    refunds: RefundRepository
+    store_credit: StoreCreditRepository
+    outbound_orders: OutboundOrderRepository
+    repair_orders: RepairOrderRepository
 
     def __enter__(self) -> Self:
         self.session = self._session_factory()
@@ -100,6 +110,10 @@ class SqlUnitOfWork:
         self.deliveries = repositories_events.SqlDeliveries(self.session)
         self.emails = repositories_events.SqlEmails(self.session)
         self.action_tokens = repositories_events.SqlActionTokens(self.session)
+        self.refunds = repositories_money.SqlRefunds(self.session)
+        self.store_credit = repositories_money.SqlStoreCredit(self.session)
+        self.outbound_orders = repositories_money.SqlOutboundOrders(self.session)
+        self.repair_orders = repositories_money.SqlRepairOrders(self.session)
         return self
 
     def __exit__(
@@ -119,6 +133,7 @@ class SqlUnitOfWork:
         self._spent_token = (token_id, seller_id)
 
     def commit(self) -> None:
+        # Any aggregate with an ``events`` list (returns, refunds) has its events written.
         touched = [
             obj
             for obj in (
@@ -126,7 +141,7 @@ class SqlUnitOfWork:
                 *self.session.identity_map.values(),
                 *self._returns.bulk_saved,
             )
-            if isinstance(obj, Return) and obj.events
+            if isinstance(getattr(obj, "events", None), list) and obj.events
         ]
         try:
             self.session.flush()
@@ -142,14 +157,14 @@ class SqlUnitOfWork:
         self._write_claim()
         self._write_spent_token()
         self.session.commit()
-        for ret in touched:
-            ret.events.clear()
+        for aggregate in touched:
+            aggregate.events.clear()
 
     def rollback(self) -> None:
         self.session.rollback()
 
-    def _write_outbox(self, touched: list[Return]) -> None:
-        recorded = [event for ret in touched for event in ret.events]
+    def _write_outbox(self, touched: list[Any]) -> None:
+        recorded = [event for aggregate in touched for event in _events(aggregate)]
         # Ids made in one millisecond differ in random bits only: sort them so the ids
         # follow the order the events happened in (the event log and the worker rely on it).
         ids = sorted(new_id("evt") for _ in recorded)
@@ -198,3 +213,8 @@ class SqlUnitOfWork:
         except IntegrityError as error:
             self.session.rollback()
             raise ActionLinkUsed("this link was used already") from error
+
+
+def _events(aggregate: Any) -> list[Event]:
+    events: list[Event] = aggregate.events
+    return events

@@ -8,7 +8,17 @@ from rma import __version__
 from rma.api import errors
 from rma.api.amazon import auth as amazon_auth
 from rma.api.amazon import routes as amazon_routes
-from rma.api.routes import actions, admin, health, orders, places, returns, setup, webhooks
+from rma.api.routes import (
+    actions,
+    admin,
+    health,
+    money,
+    orders,
+    places,
+    returns,
+    setup,
+    webhooks,
+)
 from rma.bootstrap import Container
 
 DESCRIPTION = """
@@ -24,7 +34,7 @@ def create_app(container: Container) -> FastAPI:
     app = FastAPI(title="rma", version=__version__, description=DESCRIPTION)
     app.state.container = container
     errors.install(app)
-    for module in (health, admin, setup, places, orders, returns, webhooks, actions):
+    for module in (health, admin, setup, places, orders, returns, money, webhooks, actions):
         app.include_router(module.router)
     app.include_router(amazon_auth.router)
     app.include_router(amazon_routes.router)

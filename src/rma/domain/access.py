@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -76,3 +77,8 @@ def new_secret(kind: str) -> str:
 def hash_secret(secret: str) -> str:
     """The stored form of a high-entropy secret (SHA-256 suffices at 256 bits of entropy)."""
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_webhook_secret() -> str:
+    """A Standard Webhooks signing secret: ``whsec_`` and 24 random bytes in base64."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()

@@ -81,3 +81,11 @@ class ReturnCancelled(Event):
 
 class ReturnExpired(Event):
     type = "return.expired"
+
+
+class RefundSucceeded(Event):
+    type = "refund.succeeded"
+
+
+class RefundFailed(Event):
+    type = "refund.failed"

@@ -60,6 +60,7 @@ class Order:
     currency: str
     ordered_at: datetime
     customer_name: str = ""
+    shipping_amount: int = 0  # minor units charged for shipping the whole order
     lines: list[OrderLine] = field(default_factory=list)
     shipments: list[Shipment] = field(default_factory=list)
 

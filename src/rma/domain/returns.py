@@ -14,10 +14,11 @@ from typing import Any
 
 from rma.domain import events
 from rma.domain.addresses import Address
-from rma.domain.errors import IllegalTransition, InvalidInput, NotFound
+from rma.domain.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from rma.domain.events import Event
 from rma.domain.policy import PolicyDecision
-from rma.domain.statuses import ReturnStatus, check_transition
+from rma.domain.sellers import ResolutionTrigger
+from rma.domain.statuses import ReturnStatus, check_transition, resolution_due
 
 
 class Resolution(StrEnum):
@@ -97,6 +98,16 @@ class ReturnItem:
     seller_return_item_id: str | None = None  # the caller's own id (Amazon-compatible API)
 
     @property
+    def settled_quantity(self) -> int:
+        """Units a resolution covers: the accepted ones once inspected, else the authorized ones.
+
+        Resolving before inspection (on first scan or receipt) trusts the customer's package.
+        """
+        if self.condition is not None:
+            return self.accepted_quantity
+        return self.authorized_quantity
+
+    @property
     def inspected(self) -> bool:
         """Whether every received unit has been judged."""
         return self.condition is not None and (
@@ -164,6 +175,8 @@ class Return:
     customer_note: str = ""
     carrier: str | None = None
     tracking_number: str | None = None
+    label_cost: int = 0  # minor units the return label cost
+    label_paid_by: str = "seller"  # buyer: the label cost is taken off the refund
     version: int = 1
     events: list[Event] = field(default_factory=list)
 
@@ -301,7 +314,7 @@ class Return:
             self.item(receipt.item_id).received_quantity += receipt.quantity
         complete = all(i.received_quantity >= i.authorized_quantity for i in self.items)
         target = ReturnStatus.RECEIVED if complete else ReturnStatus.PARTIALLY_RECEIVED
-        self._move(target, "receive", actor, now)
+        self._move_or_note_after_resolution(target, "receive", actor, now)
         self._record(
             events.ReturnReceived,
             now,
@@ -311,7 +324,8 @@ class Return:
 
     def inspect(self, inspections: list[Inspection], *, actor: Actor, now: datetime) -> None:
         """Record the warehouse's judgement; inspected once every received unit is judged."""
-        if self.status is not ReturnStatus.RECEIVED:
+        judged = self.status is ReturnStatus.RESOLVED and all(i.inspected for i in self.items)
+        if judged or self.status not in {ReturnStatus.RECEIVED, ReturnStatus.RESOLVED}:
             check_transition(self.status, ReturnStatus.INSPECTED)
         for result in inspections:
             item = self.item(result.item_id)
@@ -331,7 +345,7 @@ class Return:
             item.inspection_note = result.note
             item.inspected_at = now
         if all(item.inspected for item in self.items):
-            self._move(ReturnStatus.INSPECTED, "inspect", actor, now)
+            self._move_or_note_after_resolution(ReturnStatus.INSPECTED, "inspect", actor, now)
             self._record(
                 events.ReturnInspected,
                 now,
@@ -342,20 +356,47 @@ class Return:
             )
 
     def resolve(
-        self, resolutions: Mapping[str, Resolution], *, actor: Actor, now: datetime
+        self,
+        resolutions: Mapping[str, Resolution],
+        *,
+        actor: Actor,
+        now: datetime,
+        trigger: ResolutionTrigger = ResolutionTrigger.INSPECTION,
+        note: str = "",
+        **summary: Any,
     ) -> None:
-        """Record what each item resolves to; items not named keep the requested one."""
-        check_transition(self.status, ReturnStatus.RESOLVED)
-        for item_id in resolutions:
-            self.item(item_id)
+        """Record what each item resolves to; items not named keep the requested one.
+
+        Refused with ``resolution_not_due`` before the seller's ``trigger`` is reached, unless
+        every item is kept by the customer (nothing to wait for).
+        """
+        chosen = self.check_resolvable(resolutions, trigger)
         for item in self.items:
-            item.resolution = resolutions.get(item.id, self.resolution)
-        self._move(ReturnStatus.RESOLVED, "resolve", actor, now)
+            item.resolution = chosen[item.id]
+        self._move(ReturnStatus.RESOLVED, "resolve", actor, now, note)
         self._record(
             events.ReturnResolved,
             now,
             items=[{"item_id": i.id, "resolution": i.resolution} for i in self.items],
+            **summary,
         )
+
+    def check_resolvable(
+        self, resolutions: Mapping[str, Resolution], trigger: ResolutionTrigger
+    ) -> dict[str, Resolution]:
+        """Each item's resolution, once the return may be resolved now (else 409)."""
+        check_transition(self.status, ReturnStatus.RESOLVED)
+        for item_id in resolutions:
+            self.item(item_id)
+        chosen = {item.id: resolutions.get(item.id, self.resolution) for item in self.items}
+        keep_only = all(r is Resolution.KEEP_ITEM for r in chosen.values())
+        if not keep_only and not resolution_due(self.status, trigger):
+            raise Conflict(
+                f"this seller resolves returns on {trigger}; the return is {self.status}",
+                code="resolution_not_due",
+                details=[{"status": str(self.status), "trigger": str(trigger)}],
+            )
+        return chosen
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -376,6 +417,19 @@ class Return:
             for i in self.items
             if i.line_id == line_id
         )
+
+    def _move_or_note_after_resolution(
+        self, target: ReturnStatus, action: str, actor: Actor, now: datetime
+    ) -> None:
+        # A seller who resolves on first scan or receipt has already paid; the package still
+        # arrives and is judged, which the history records while the return stays resolved.
+        if self.status is ReturnStatus.RESOLVED:
+            self.history.append(
+                HistoryEntry(now, str(actor), action, self.status, self.status, f"after {target}")
+            )
+            self.updated_at = now
+            return
+        self._move(target, action, actor, now)
 
     def _move(
         self, target: ReturnStatus, action: str, actor: Actor, now: datetime, note: str = ""

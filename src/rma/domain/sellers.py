@@ -36,6 +36,17 @@ class LabelPayer(StrEnum):
     SELLER = "seller"  # the seller always pays
 
 
+class ResolutionTrigger(StrEnum):
+    FIRST_SCAN = "first_scan"  # the carrier's first scan of the package
+    RECEIPT = "receipt"  # every authorized unit arrived at the facility
+    INSPECTION = "inspection"  # every received unit was inspected
+
+
+class PaymentGatewayKind(StrEnum):
+    MANUAL = "manual"  # rma records the refund; the seller pays and confirms it
+    WEBHOOK = "webhook"  # rma asks the seller's system over signed HTTP
+
+
 class Fault(StrEnum):
     BUYER = "buyer"  # the customer changed their mind or ordered wrong
     SELLER = "seller"  # wrong, defective or not as described
@@ -65,6 +76,12 @@ class Seller:
     email_preferences: list[str] = field(
         default_factory=lambda: ["return.pending_review", "return.received"]
     )  # the event types the seller is emailed about
+    resolution_trigger: ResolutionTrigger = ResolutionTrigger.INSPECTION
+    keep_item_max_value: int = 0  # minor units; items worth at most this may be kept
+    store_credit_bonus_percent: int = 0  # extra credit for choosing credit over a refund
+    payment_gateway: PaymentGatewayKind = PaymentGatewayKind.MANUAL
+    payment_webhook_url: str | None = None
+    payment_webhook_secret: str = ""  # signs refund requests to payment_webhook_url
 
     @property
     def authorization_mode_in_force(self) -> AuthorizationMode:

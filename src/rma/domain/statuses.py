@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from rma.domain.errors import IllegalTransition
+from rma.domain.sellers import ResolutionTrigger
 
 
 class ReturnStatus(StrEnum):
@@ -33,6 +34,11 @@ TERMINAL = frozenset(
 
 _S = ReturnStatus
 
+# RESOLVED is reached from INSPECTED on the default path. A seller who resolves on receipt or
+# on the carrier's first scan reaches it from RECEIVED, PARTIALLY_RECEIVED or IN_TRANSIT, and
+# `keep_item` (nothing is shipped back) from AUTHORIZED; whether a seller's trigger allows it
+# is decided by `resolution_due` below, not by this table.
+
 TRANSITIONS: dict[ReturnStatus, frozenset[ReturnStatus]] = {
     _S.REQUESTED: frozenset({_S.AUTHORIZED, _S.PENDING_REVIEW, _S.CLOSED}),
     _S.PENDING_REVIEW: frozenset({_S.AUTHORIZED, _S.DENIED, _S.CANCELLED, _S.CLOSED}),
@@ -41,14 +47,15 @@ TRANSITIONS: dict[ReturnStatus, frozenset[ReturnStatus]] = {
             _S.IN_TRANSIT,
             _S.PARTIALLY_RECEIVED,
             _S.RECEIVED,
+            _S.RESOLVED,
             _S.EXPIRED,
             _S.CANCELLED,
             _S.CLOSED,
         }
     ),
-    _S.IN_TRANSIT: frozenset({_S.PARTIALLY_RECEIVED, _S.RECEIVED, _S.CLOSED}),
-    _S.PARTIALLY_RECEIVED: frozenset({_S.PARTIALLY_RECEIVED, _S.RECEIVED, _S.CLOSED}),
-    _S.RECEIVED: frozenset({_S.INSPECTED, _S.CLOSED}),
+    _S.IN_TRANSIT: frozenset({_S.PARTIALLY_RECEIVED, _S.RECEIVED, _S.RESOLVED, _S.CLOSED}),
+    _S.PARTIALLY_RECEIVED: frozenset({_S.PARTIALLY_RECEIVED, _S.RECEIVED, _S.RESOLVED, _S.CLOSED}),
+    _S.RECEIVED: frozenset({_S.INSPECTED, _S.RESOLVED, _S.CLOSED}),
     _S.INSPECTED: frozenset({_S.RESOLVED, _S.CLOSED}),
     _S.RESOLVED: frozenset({_S.CLOSED}),
     # Closed is left only by reopening, which restores the status the return was closed
@@ -67,3 +74,20 @@ def check_transition(current: ReturnStatus, target: ReturnStatus) -> None:
             f"a return that is {current} cannot become {target}",
             details=[{"status": str(current), "requested": str(target)}],
         )
+
+
+_DUE_FROM = {
+    ResolutionTrigger.INSPECTION: {ReturnStatus.INSPECTED},
+    ResolutionTrigger.RECEIPT: {ReturnStatus.RECEIVED, ReturnStatus.INSPECTED},
+    ResolutionTrigger.FIRST_SCAN: {
+        ReturnStatus.IN_TRANSIT,
+        ReturnStatus.PARTIALLY_RECEIVED,
+        ReturnStatus.RECEIVED,
+        ReturnStatus.INSPECTED,
+    },
+}
+
+
+def resolution_due(status: ReturnStatus, trigger: ResolutionTrigger) -> bool:
+    """Whether a return in ``status`` has reached the point where ``trigger`` resolves it."""
+    return status in _DUE_FROM[trigger]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,7 +31,17 @@ from rma.domain.returns import (
 from rma.domain.sellers import EffectivePolicy, Seller
 from rma.services.addresses import AddReturnAddress, find_return_address, save_return_address
 from rma.services.clock import utcnow
+from rma.services.payments import PaymentGateway
+from rma.services.refunds import send_due_refunds
+from rma.services.resolutions import (
+    Choices,
+    ExchangeChoice,
+    execute_due_resolutions,
+    execute_resolutions,
+)
 from rma.services.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -117,6 +128,8 @@ class ResolveReturn:
     ref: str
     actor: Actor
     resolutions: Mapping[str, Resolution] = field(default_factory=dict)
+    exchanges: Mapping[str, ExchangeChoice] = field(default_factory=dict)
+    refund_amount: int | None = None  # a partial refund
 
 
 def request_return(cmd: RequestReturn, uow: UnitOfWork) -> RequestOutcome:
@@ -162,11 +175,12 @@ def request_return(cmd: RequestReturn, uow: UnitOfWork) -> RequestOutcome:
             actor=cmd.actor,
             now=now,
         )
+        uow.returns.add(ret)
         if decision.authorizes_automatically(seller):
             _authorize(uow, seller, ret, AuthorizeReturn(cmd.scope, ret.id, SYSTEM), now)
+            execute_due_resolutions(uow, seller, ret, now)
         else:
             ret.send_to_review(now)
-        uow.returns.add(ret)
         uow.commit()
         return RequestOutcome(ret, decision)
 
@@ -176,7 +190,9 @@ def authorize_return(cmd: AuthorizeReturn, uow: UnitOfWork) -> Return:
     with uow:
         ret = _find(uow, cmd.scope, cmd.ref)
         seller = _seller(uow, ret.seller_id)
-        _authorize(uow, seller, ret, cmd, utcnow())
+        now = utcnow()
+        _authorize(uow, seller, ret, cmd, now)
+        execute_due_resolutions(uow, seller, ret, now)
         uow.commit()
         return ret
 
@@ -212,7 +228,9 @@ def receive_return(cmd: ReceiveReturn, uow: UnitOfWork) -> Return:
     """Units of the return arrived at the facility."""
     with uow:
         ret = _find(uow, cmd.scope, cmd.ref)
-        ret.receive(list(cmd.receipts), actor=cmd.actor, now=utcnow())
+        now = utcnow()
+        ret.receive(list(cmd.receipts), actor=cmd.actor, now=now)
+        execute_due_resolutions(uow, _seller(uow, ret.seller_id), ret, now)
         uow.commit()
         return ret
 
@@ -221,18 +239,33 @@ def inspect_return(cmd: InspectReturn, uow: UnitOfWork) -> Return:
     """The warehouse judged received units: accepted, rejected, condition, disposition."""
     with uow:
         ret = _find(uow, cmd.scope, cmd.ref)
-        ret.inspect(list(cmd.inspections), actor=cmd.actor, now=utcnow())
+        now = utcnow()
+        ret.inspect(list(cmd.inspections), actor=cmd.actor, now=now)
+        execute_due_resolutions(uow, _seller(uow, ret.seller_id), ret, now)
         uow.commit()
         return ret
 
 
-def resolve_return(cmd: ResolveReturn, uow: UnitOfWork) -> Return:
-    """Record the resolution of each item (refund, exchange, ...)."""
+def resolve_return(
+    cmd: ResolveReturn, uow: UnitOfWork, gateway: PaymentGateway | None = None
+) -> Return:
+    """Execute each item's resolution (refund, credit, exchange, ...), then ask for the refund.
+
+    The refund is committed (pending) with the move to ``resolved`` before ``gateway`` is
+    asked; if that ask is lost, ``send_due_refunds`` asks again with the same key.
+    """
     with uow:
         ret = _find(uow, cmd.scope, cmd.ref)
-        ret.resolve(cmd.resolutions, actor=cmd.actor, now=utcnow())
+        seller = _seller(uow, ret.seller_id)
+        choices = Choices(cmd.resolutions, cmd.exchanges, cmd.refund_amount)
+        settled = execute_resolutions(uow, seller, ret, choices, cmd.actor, utcnow())
         uow.commit()
-        return ret
+    if gateway is not None and settled.refund is not None:
+        try:
+            send_due_refunds(uow, gateway, only=settled.refund.id)
+        except Exception:  # the refund is recorded; the reconciler asks again
+            log.exception("asking for refund %s failed; it stays pending", settled.refund.id)
+    return ret
 
 
 def reopen_return(cmd: FinishReturn, uow: UnitOfWork) -> Return:

@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from rma.domain.access import ApiKey, Role, hash_secret, new_secret
+from rma.domain.access import ApiKey, Role, hash_secret, new_secret, new_webhook_secret
 from rma.domain.errors import InvalidInput, NotFound
 from rma.domain.ids import new_id
 from rma.domain.sellers import (
     AuthorizationMode,
     LabelDefault,
     OutOfPolicyHandling,
+    PaymentGatewayKind,
+    ResolutionTrigger,
     Seller,
     SellerKind,
     default_reason_codes,
@@ -56,13 +58,23 @@ class ReturnSettings:
     label_default: LabelDefault | None = None
     notification_email: str | None = None
     email_preferences: list[str] | None = None
+    resolution_trigger: ResolutionTrigger | None = None
+    keep_item_max_value: int | None = None
+    store_credit_bonus_percent: int | None = None
+    payment_gateway: PaymentGatewayKind | None = None
+    payment_webhook_url: str | None = None
 
 
 def create_seller(cmd: CreateSeller, uow: UnitOfWork) -> Seller:
     """A new seller with default settings and the default reason codes."""
     _check_timezone(cmd.timezone)
     seller = Seller(
-        id=new_id("sel"), name=cmd.name, kind=cmd.kind, created_at=utcnow(), timezone=cmd.timezone
+        id=new_id("sel"),
+        name=cmd.name,
+        kind=cmd.kind,
+        created_at=utcnow(),
+        timezone=cmd.timezone,
+        payment_webhook_secret=new_webhook_secret(),
     )
     with uow:
         uow.sellers.add(seller)
@@ -114,6 +126,14 @@ def update_settings(seller_id: str, changes: ReturnSettings, uow: UnitOfWork) ->
             value = getattr(changes, f.name)
             if value is not None:
                 setattr(seller, f.name, value)
+        if seller.payment_gateway is PaymentGatewayKind.WEBHOOK and not seller.payment_webhook_url:
+            raise InvalidInput(
+                "the webhook payment gateway needs payment_webhook_url",
+                code="payment_webhook_url_required",
+                details=[{"field": "payment_webhook_url"}],
+            )
+        if not seller.payment_webhook_secret:
+            seller.payment_webhook_secret = new_webhook_secret()
         if (
             seller.kind is SellerKind.PROFESSIONAL
             and seller.authorization_mode is AuthorizationMode.MANUAL

@@ -27,6 +27,12 @@ from rma.services.event_ports import (
     OutboxRepository,
     WebhookEndpointRepository,
 )
+from rma.services.money_repositories import (
+    OutboundOrderRepository,
+    RefundRepository,
+    RepairOrderRepository,
+    StoreCreditRepository,
+)
 
 
 class ReturnSort(StrEnum):
@@ -208,6 +214,10 @@ class UnitOfWork(Protocol):
     deliveries: DeliveryRepository
     emails: EmailRepository
     action_tokens: ActionTokenRepository
+    refunds: RefundRepository
+    store_credit: StoreCreditRepository
+    outbound_orders: OutboundOrderRepository
+    repair_orders: RepairOrderRepository
 
     def __enter__(self) -> Self: ...
 

@@ -47,6 +47,7 @@ def create_order(
         customer_name=body.customer_name,
         currency=body.currency,
         ordered_at=body.ordered_at,
+        shipping_amount=body.shipping_amount,
         lines=[OrderLine(**line.model_dump()) for line in body.lines],
         shipments=[_shipment(s) for s in body.shipments],
     )

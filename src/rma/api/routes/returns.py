@@ -19,6 +19,7 @@ from rma.domain.returns import Inspection, Receipt, Return
 from rma.domain.statuses import ReturnStatus
 from rma.services import returns as service
 from rma.services import review
+from rma.services.resolutions import ExchangeChoice
 from rma.services.unit_of_work import ReturnFilter, ReturnSort, UnitOfWork
 
 router = APIRouter(prefix="/v1/returns", tags=["returns"])
@@ -281,6 +282,22 @@ def resolve_return(
     body: schemas.ResolveIn | None = None,
 ) -> JSONResponse:
     body = body or schemas.ResolveIn()
-    resolutions = {i.item_id: i.resolution for i in body.items}
-    cmd = service.ResolveReturn(scope_of(principal, *STAFF), ref, principal.actor, resolutions)
-    return _step(request, container, principal, body, lambda uow: service.resolve_return(cmd, uow))
+    cmd = service.ResolveReturn(
+        scope_of(principal, *STAFF),
+        ref,
+        principal.actor,
+        resolutions={i.item_id: i.resolution for i in body.items},
+        exchanges={
+            i.item_id: ExchangeChoice(i.exchange_sku, i.exchange_unit_price)
+            for i in body.items
+            if i.exchange_sku is not None
+        },
+        refund_amount=body.refund_amount,
+    )
+    return _step(
+        request,
+        container,
+        principal,
+        body,
+        lambda uow: service.resolve_return(cmd, uow, container.payments),
+    )

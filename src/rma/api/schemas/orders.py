@@ -64,6 +64,7 @@ class OrderCreate(In):
     customer_name: Annotated[str, StringConstraints(max_length=200)] = ""
     currency: Currency
     ordered_at: AwareDatetime
+    shipping_amount: MinorUnits = 0
     lines: Annotated[list[OrderLineIn], Field(min_length=1, max_length=500)]
     shipments: Annotated[list[ShipmentCreate], Field(max_length=100)] = []
 
@@ -100,6 +101,7 @@ class OrderPublic(BaseModel):
     customer_name: str
     currency: str
     ordered_at: datetime
+    shipping_amount: int
     lines: list[OrderLinePublic]
     shipments: list[ShipmentPublic]
 
@@ -112,6 +114,7 @@ class OrderPublic(BaseModel):
             customer_name=order.customer_name,
             currency=order.currency,
             ordered_at=order.ordered_at,
+            shipping_amount=order.shipping_amount,
             lines=[
                 OrderLinePublic(
                     line_id=line.line_id,

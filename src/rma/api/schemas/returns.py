@@ -11,6 +11,7 @@ from rma.api.schemas.base import (
     Code,
     Count,
     In,
+    MinorUnits,
     Note,
     Quantity,
 )
@@ -239,7 +240,16 @@ class InspectIn(In):
 class ResolutionIn(In):
     item_id: Code
     resolution: Resolution
+    exchange_sku: Code | None = Field(
+        default=None, description="For an exchange: the variant to send instead."
+    )
+    exchange_unit_price: MinorUnits | None = Field(
+        default=None, description="Its price; the returned item's price if absent."
+    )
 
 
 class ResolveIn(In):
     items: Annotated[list[ResolutionIn], Field(max_length=500)] = []
+    refund_amount: MinorUnits | None = Field(
+        default=None, description="A partial refund, at most the computed amount."
+    )

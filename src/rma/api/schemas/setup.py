@@ -17,7 +17,9 @@ from rma.domain.sellers import (
     LabelDefault,
     LabelPayer,
     OutOfPolicyHandling,
+    PaymentGatewayKind,
     ReasonCode,
+    ResolutionTrigger,
     Seller,
     SellerKind,
     SkuPolicy,
@@ -43,6 +45,14 @@ class SettingsPublic(BaseModel):
     email_preferences: list[str] = Field(
         default_factory=list, description="Event types the seller is emailed about."
     )
+    resolution_trigger: ResolutionTrigger
+    keep_item_max_value: int
+    store_credit_bonus_percent: int
+    payment_gateway: PaymentGatewayKind
+    payment_webhook_url: str | None
+    payment_webhook_secret: str = Field(
+        description="Signs refund requests to payment_webhook_url (Standard Webhooks)."
+    )
 
     @classmethod
     def of(cls, seller: Seller) -> SettingsPublic:
@@ -55,6 +65,12 @@ class SettingsPublic(BaseModel):
             label_default=seller.label_default,
             notification_email=seller.notification_email,
             email_preferences=seller.email_preferences,
+            resolution_trigger=seller.resolution_trigger,
+            keep_item_max_value=seller.keep_item_max_value,
+            store_credit_bonus_percent=seller.store_credit_bonus_percent,
+            payment_gateway=seller.payment_gateway,
+            payment_webhook_url=seller.payment_webhook_url,
+            payment_webhook_secret=seller.payment_webhook_secret,
         )
 
 
@@ -69,6 +85,13 @@ class SettingsUpdate(In):
     email_preferences: (
         Annotated[list[Annotated[str, StringConstraints(max_length=64)]], Field(max_length=50)]
         | None
+    ) = None
+    resolution_trigger: ResolutionTrigger | None = None
+    keep_item_max_value: Annotated[int, Field(ge=0, le=10**12)] | None = None
+    store_credit_bonus_percent: Annotated[int, Field(ge=0, le=100)] | None = None
+    payment_gateway: PaymentGatewayKind | None = None
+    payment_webhook_url: (
+        Annotated[str, StringConstraints(max_length=500, pattern=r"^https?://")] | None
     ) = None
 
 

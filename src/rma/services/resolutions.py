@@ -1,0 +1,341 @@
+"""Executing a return's resolutions: the refund, store credit, outbound and repair orders.
+
+Everything is recorded in the caller's transaction, together with the move to ``resolved``:
+the refund row exists (pending) before any gateway is asked, and the database allows one per
+return, so no path can pay a return twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from rma.domain.errors import InvalidInput
+from rma.domain.fulfillment import OutboundKind, OutboundOrder, RepairOrder
+from rma.domain.ids import new_id
+from rma.domain.orders import Order
+from rma.domain.refunds import (
+    Breakdown,
+    OrderedLine,
+    Refund,
+    RefundLine,
+    compute_refund,
+    credit_bonus,
+    paid_for,
+)
+from rma.domain.returns import SYSTEM, Actor, Resolution, Return, ReturnItem
+from rma.domain.sellers import Fault, ResolutionTrigger, Seller
+from rma.domain.statuses import ReturnStatus, resolution_due
+from rma.domain.store_credit import CreditAccount, CreditEntry, EntryKind, account_email
+from rma.services.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+MONEY_BACK = {Resolution.REFUND, Resolution.KEEP_ITEM}
+
+
+@dataclass(frozen=True)
+class ExchangeChoice:
+    """The variant sent instead, and its price (the returned item's price if ``None``)."""
+
+    sku: str
+    unit_price: int | None = None
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the seller decided beyond each item's resolution."""
+
+    resolutions: Mapping[str, Resolution] = field(default_factory=dict)
+    exchanges: Mapping[str, ExchangeChoice] = field(default_factory=dict)
+    refund_amount: int | None = None  # a partial refund: at most the computed amount
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What executing the resolutions created."""
+
+    refund: Refund | None
+    credit: CreditEntry | None
+    outbound: list[OutboundOrder]
+    repairs: list[RepairOrder]
+
+
+def execute_resolutions(
+    uow: UnitOfWork, seller: Seller, ret: Return, choices: Choices, actor: Actor, now: datetime
+) -> Settlement:
+    """Resolve ``ret`` and record the money and orders each item's resolution calls for."""
+    chosen = ret.check_resolvable(choices.resolutions, seller.resolution_trigger)
+    order = uow.orders.get(seller.id, ret.order_id)
+    assert order is not None  # a return always belongs to an existing order
+    _check_keep_items(seller, ret, chosen)
+    lines = _refund_lines(uow, seller, ret)
+    ordered = [
+        OrderedLine(x.line_id, x.quantity, x.unit_price, x.tax_per_unit) for x in order.lines
+    ]
+    shipped_back = any(r is not Resolution.KEEP_ITEM for r in chosen.values())
+    label = ret.label_cost if ret.label_paid_by == "buyer" and shipped_back else 0
+    outbound, exchange_credit = _outbound_orders(uow, seller, ret, chosen, choices, now)
+    refund_lines = [lines[i] for i, r in chosen.items() if r in MONEY_BACK]
+    credit_lines = [lines[i] for i, r in chosen.items() if r is Resolution.STORE_CREDIT]
+    refund_bd = compute_refund(
+        refund_lines,
+        ordered,
+        shipping_amount=order.shipping_amount,
+        label_cost=label if refund_lines else 0,
+        adjustment=exchange_credit,
+    )
+    credit_bd = compute_refund(
+        credit_lines,
+        ordered,
+        shipping_amount=order.shipping_amount,
+        label_cost=0 if refund_lines else label,
+    )
+    paid = paid_for(ordered, order.shipping_amount)
+    refund = _refund(uow, seller, ret, order, paid, refund_bd, choices.refund_amount, now)
+    credit = _credit(seller, ret, credit_bd, now)
+    repairs = [
+        RepairOrder(new_id("rep"), seller.id, ret.id, item.id, item.sku, qty, now, now)
+        for item in ret.items
+        if chosen[item.id] is Resolution.REPAIR and (qty := item.settled_quantity) > 0
+    ]
+    # Everything was checked above; only now is anything recorded.
+    if refund is not None:
+        uow.refunds.add(refund)
+    if credit is not None:
+        _issue(uow, credit)
+    for repair in repairs:
+        uow.repair_orders.add(repair)
+    for outbound_order in outbound:
+        uow.outbound_orders.add(outbound_order)
+    summary = {
+        "refund": {"id": refund.id, "amount": refund.amount} if refund else None,
+        "store_credit": {"amount": credit.amount, "bonus": credit.bonus} if credit else None,
+        "outbound_orders": [o.id for o in outbound],
+        "repair_orders": [r.id for r in repairs],
+    }
+    ret.resolve(
+        chosen,
+        actor=actor,
+        now=now,
+        trigger=seller.resolution_trigger,
+        note=_note(ret.currency, refund, credit, outbound, repairs),
+        currency=ret.currency,
+        **summary,
+    )
+    return Settlement(refund, credit, outbound, repairs)
+
+
+def execute_due_resolutions(uow: UnitOfWork, seller: Seller, ret: Return, now: datetime) -> bool:
+    """After a step of the return (authorization, scan, receipt), resolve it if that is due.
+
+    ``keep_item`` returns whose items are all worth at most the seller's limit resolve at
+    authorization; sellers who resolve on first scan or receipt get the customer's preferred
+    resolution executed there (but for exchanges, which need the variant). On inspection (the
+    default) a person resolves.
+    """
+    under_limit = all(i.unit_price <= seller.keep_item_max_value for i in ret.items)
+    keep = (
+        ret.status is ReturnStatus.AUTHORIZED
+        and ret.resolution is Resolution.KEEP_ITEM
+        and under_limit
+    )
+    trigger = seller.resolution_trigger
+    early = trigger is not ResolutionTrigger.INSPECTION and resolution_due(ret.status, trigger)
+    # An exchange waits for the seller to name the variant to send.
+    if not (keep or early) or ret.resolution is Resolution.EXCHANGE:
+        return False
+    # Items too dear to keep came back after all: they are refunded instead.
+    resolutions = {
+        i.id: Resolution.REFUND
+        for i in ret.items
+        if ret.resolution is Resolution.KEEP_ITEM and i.unit_price > seller.keep_item_max_value
+    }
+    try:
+        execute_resolutions(uow, seller, ret, Choices(resolutions), SYSTEM, now)
+    except InvalidInput:
+        # The warehouse's step stands; the seller resolves by hand and sees why it cannot be
+        # automatic (nothing was changed: InvalidInput is raised before the return moves).
+        log.warning("return %s was not resolved automatically", ret.id, exc_info=True)
+        return False
+    return True
+
+
+def _check_keep_items(seller: Seller, ret: Return, chosen: Mapping[str, Resolution]) -> None:
+    for item in ret.items:
+        if chosen[item.id] is Resolution.KEEP_ITEM and item.unit_price > seller.keep_item_max_value:
+            raise InvalidInput(
+                f"item {item.id} is worth {item.unit_price}; the customer may keep items worth "
+                f"at most {seller.keep_item_max_value}",
+                code="keep_item_over_limit",
+                details=[{"field": "items", "item_id": item.id}],
+            )
+
+
+def _refund_lines(uow: UnitOfWork, seller: Seller, ret: Return) -> dict[str, RefundLine]:
+    faults = {code.code: code.fault for code in uow.reason_codes.all(seller.id)}
+    categories = uow.products.categories(seller.id, [i.sku for i in ret.items])
+    fees = {p.category: p.restocking_fee_percent for p in uow.policies.all(seller.id)}
+    return {
+        item.id: RefundLine(
+            item_id=item.id,
+            line_id=item.line_id,
+            quantity=item.settled_quantity,
+            fault=faults.get(item.reason_code, Fault.BUYER),
+            restocking_fee_percent=fees.get(categories.get(item.sku) or "", 0),
+        )
+        for item in ret.items
+    }
+
+
+def _refund(
+    uow: UnitOfWork,
+    seller: Seller,
+    ret: Return,
+    order: Order,
+    paid: int,
+    breakdown: Breakdown,
+    partial: int | None,
+    now: datetime,
+) -> Refund | None:
+    amount = breakdown.total
+    if partial is not None:
+        if partial > amount:
+            raise InvalidInput(
+                f"the refund can be at most {amount}",
+                code="refund_above_paid",
+                details=[{"field": "refund_amount", "max": amount}],
+            )
+        amount = partial
+    # A concurrent resolve of this same return is not "already refunded": it fails on the
+    # one-refund-per-return constraint (409) instead.
+    left = paid - uow.refunds.refunded_for_order(seller.id, order.id, besides=ret.id)
+    if amount > left:
+        raise InvalidInput(
+            f"only {left} of what was paid for order {order.number} is left to refund",
+            code="refund_above_paid",
+            details=[{"field": "refund_amount", "max": left}],
+        )
+    if amount <= 0:
+        return None
+    return Refund(
+        id=new_id("rfd"),
+        seller_id=seller.id,
+        return_id=ret.id,
+        order_id=order.id,
+        currency=ret.currency,
+        amount=amount,
+        gateway=seller.payment_gateway,
+        created_at=now,
+        updated_at=now,
+        breakdown={**breakdown.as_dict(), "refunded": amount},
+    )
+
+
+def _credit(seller: Seller, ret: Return, breakdown: Breakdown, now: datetime) -> CreditEntry | None:
+    if breakdown.total <= 0:
+        return None
+    email = account_email(ret.customer_email)
+    bonus = credit_bonus(breakdown.total, seller.store_credit_bonus_percent)
+    return CreditEntry(
+        id=new_id("crd"),
+        seller_id=seller.id,
+        customer_email=email,
+        currency=ret.currency,
+        kind=EntryKind.ISSUED,
+        amount=breakdown.total + bonus,
+        created_at=now,
+        bonus=bonus,
+        return_id=ret.id,
+        note=f"return {ret.rma_number or ret.id}",
+    )
+
+
+def _issue(uow: UnitOfWork, entry: CreditEntry) -> None:
+    account = uow.store_credit.account(entry.seller_id, entry.customer_email, entry.currency)
+    if account is None:
+        account = CreditAccount(entry.seller_id, entry.customer_email, entry.currency)
+        uow.store_credit.add_account(account)
+    account.issue(entry)
+    uow.store_credit.add_entry(entry)
+
+
+def _outbound_orders(
+    uow: UnitOfWork,
+    seller: Seller,
+    ret: Return,
+    chosen: Mapping[str, Resolution],
+    choices: Choices,
+    now: datetime,
+) -> tuple[list[OutboundOrder], int]:
+    """Outbound orders for exchanges and replacements, and the credit owed on exchanges."""
+    orders: dict[OutboundKind, OutboundOrder] = {}
+    credit = 0
+    for item in ret.items:
+        kind = {
+            Resolution.EXCHANGE: OutboundKind.EXCHANGE,
+            Resolution.REPLACEMENT: OutboundKind.REPLACEMENT,
+        }.get(chosen[item.id])
+        if kind is None or item.settled_quantity == 0:
+            continue
+        sku, price = item.sku, item.unit_price
+        if kind is OutboundKind.EXCHANGE:
+            sku, price = _exchange(uow, seller, item, choices.exchanges.get(item.id))
+        order = orders.setdefault(
+            kind, OutboundOrder(new_id("out"), seller.id, ret.id, kind, ret.currency, now, now)
+        )
+        order.lines.append(
+            {"item_id": item.id, "sku": sku, "quantity": item.settled_quantity, "unit_price": price}
+        )
+        difference = (price - item.unit_price) * item.settled_quantity
+        if difference > 0:
+            order.amount_due += difference
+        else:
+            credit -= difference
+    return list(orders.values()), credit
+
+
+def _exchange(
+    uow: UnitOfWork, seller: Seller, item: ReturnItem, choice: ExchangeChoice | None
+) -> tuple[str, int]:
+    if choice is None:
+        raise InvalidInput(
+            f"item {item.id} is exchanged: name the variant to send (exchange_sku)",
+            code="exchange_sku_required",
+            details=[{"field": "items", "item_id": item.id}],
+        )
+    product = uow.products.get(seller.id, choice.sku)
+    if product is None or choice.sku == item.sku:
+        raise InvalidInput(
+            f"{choice.sku!r} is not another product of the catalog",
+            code="exchange_sku_unknown",
+            details=[{"field": "items", "item_id": item.id, "exchange_sku": choice.sku}],
+        )
+    # The catalog knows no product families, so a variant is another SKU of the same category.
+    returned = uow.products.get(seller.id, item.sku)
+    if returned is not None and returned.category not in (None, product.category):
+        raise InvalidInput(
+            f"{choice.sku!r} is not a variant of {item.sku!r} (another category)",
+            code="exchange_not_a_variant",
+            details=[{"field": "items", "item_id": item.id, "exchange_sku": choice.sku}],
+        )
+    return choice.sku, item.unit_price if choice.unit_price is None else choice.unit_price
+
+
+def _note(
+    currency: str,
+    refund: Refund | None,
+    credit: CreditEntry | None,
+    outbound: list[OutboundOrder],
+    repairs: list[RepairOrder],
+) -> str:
+    parts = []
+    if refund is not None:
+        parts.append(f"refund {refund.amount} {currency} ({refund.id}, {refund.status})")
+    if credit is not None:
+        parts.append(f"store credit {credit.amount} {currency}")
+    parts += [f"{o.kind} order {o.id}" for o in outbound]
+    parts += [f"repair order {r.id}" for r in repairs]
+    return "; ".join(parts)
