@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from rma.adapters.database import make_engine, make_session_factory
+from rma.adapters.files import LocalFiles
 from rma.adapters.orm import start_mappers
 from rma.adapters.signing import Signer, load_or_create_secret
 from rma.adapters.unit_of_work import SqlUnitOfWork
@@ -25,6 +26,7 @@ class Container:
         self._session_factory = make_session_factory(self.engine)
         secret = load_or_create_secret(self.settings.secret_key, self.settings.data_dir)
         self.signer = Signer(secret)
+        self.files = LocalFiles(self.settings.uploads_path)
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self._session_factory)

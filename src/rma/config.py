@@ -22,6 +22,14 @@ class Settings(BaseSettings):
     port: int = 8000
     jobs_interval_seconds: float = 60.0  # how often `rma serve` runs due jobs; 0 turns it off
     page_size_max: int = 200
+    uploads_dir: Path | None = None  # prepaid labels and photos; data_dir/uploads when unset
+    label_max_bytes: int = 2_000_000  # largest prepaid label PDF accepted
+    photo_max_bytes: int = 8_000_000  # largest inspection photo accepted
+    lost_after_days: int = 7  # an in-transit return with no scan for this long is flagged
+
+    @property
+    def uploads_path(self) -> Path:
+        return self.uploads_dir or self.data_dir / "uploads"
 
 
 @lru_cache

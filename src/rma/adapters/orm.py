@@ -275,6 +275,14 @@ returns = Table(
     Column("customer_note", Text, nullable=False),
     Column("carrier", String(64)),
     Column("tracking_number", String(100)),
+    Column("ship_from", AddressType),
+    Column("label_type", _enum(LabelDefault)),
+    Column("label_cost", BigInteger),
+    Column("label_file", String(300)),
+    Column("tracking_status", String(32)),
+    Column("tracking_at", UtcDateTime),
+    Column("delivered_at", UtcDateTime),
+    Column("lost_flagged_at", UtcDateTime),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("version", Integer, nullable=False),
@@ -285,6 +293,7 @@ returns = Table(
     Index("ix_returns_seller_id_order_id", "seller_id", "order_id"),
     Index("ix_returns_seller_id_tracking_number", "seller_id", "tracking_number"),
     Index("ix_returns_status_deadline", "status", "deadline"),
+    Index("ix_returns_status_tracking_at", "status", "tracking_at"),
 )
 
 return_items = Table(
@@ -396,6 +405,7 @@ def start_mappers() -> None:
         version_id_col=returns.c.version,
     )
     event.listen(Return, "load", _fresh_event_list)
+    orm_physical.map_physical(mapper_registry)
 
 
 def _children(kind: type, order_by: Any) -> Any:
@@ -405,3 +415,7 @@ def _children(kind: type, order_by: Any) -> Any:
 def _fresh_event_list(ret: Return, _context: object) -> None:
     # Loaded rows skip __init__, so the transient event list has to be made here.
     ret.events = []
+
+
+# The physical flow's tables register on the same metadata (imported last: they use ours).
+from rma.adapters import orm_physical  # noqa: E402

@@ -11,11 +11,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from rma.adapters import orm, repositories
+from rma.adapters import orm, repositories, repositories_physical
 from rma.domain.errors import ConcurrentUpdate, Conflict
 from rma.domain.ids import new_id
 from rma.domain.returns import Return
 from rma.services.clock import utcnow
+from rma.services.physical_ports import (
+    CarrierSourceRepository,
+    FlagRepository,
+    InventoryRepository,
+    PhotoRepository,
+    PhysicalReturnQueries,
+    ReceiptRepository,
+    TrackingEventRepository,
+)
 from rma.services.unit_of_work import (
     ApiKeyRepository,
     CustomerSessionRepository,
@@ -55,6 +64,13 @@ class SqlUnitOfWork:
     orders: OrderRepository
     returns: ReturnRepository
     idempotency: IdempotencyRepository
+    carrier_sources: CarrierSourceRepository
+    tracking_events: TrackingEventRepository
+    physical: PhysicalReturnQueries
+    receipts: ReceiptRepository
+    flags: FlagRepository
+    photos: PhotoRepository
+    inventory: InventoryRepository
 
     def __enter__(self) -> Self:
         self.session = self._session_factory()
@@ -69,6 +85,13 @@ class SqlUnitOfWork:
         self.orders = repositories.SqlOrders(self.session)
         self.returns = repositories.SqlReturns(self.session)
         self.idempotency = repositories.SqlIdempotency(self.session)
+        self.carrier_sources = repositories_physical.SqlCarrierSources(self.session)
+        self.tracking_events = repositories_physical.SqlTrackingEvents(self.session)
+        self.physical = repositories_physical.SqlPhysicalReturns(self.session)
+        self.receipts = repositories_physical.SqlReceipts(self.session)
+        self.flags = repositories_physical.SqlFlags(self.session)
+        self.photos = repositories_physical.SqlPhotos(self.session)
+        self.inventory = repositories_physical.SqlInventory(self.session)
         return self
 
     def __exit__(

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from rma import __version__
 from rma.api import errors
-from rma.api.routes import admin, health, orders, places, returns, setup
+from rma.api.routes import (
+    admin,
+    health,
+    labels,
+    orders,
+    places,
+    returns,
+    setup,
+    tracking,
+    warehouse,
+)
 from rma.bootstrap import Container
+from rma.web import pages
 
 DESCRIPTION = """
 Returns management: customers request returns of order items, the seller's policy decides
@@ -22,6 +34,8 @@ def create_app(container: Container) -> FastAPI:
     app = FastAPI(title="rma", version=__version__, description=DESCRIPTION)
     app.state.container = container
     errors.install(app)
-    for module in (health, admin, setup, places, orders, returns):
+    for module in (health, admin, setup, places, orders, returns, tracking, warehouse, labels):
         app.include_router(module.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     return app

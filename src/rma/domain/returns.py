@@ -14,9 +14,10 @@ from typing import Any
 
 from rma.domain import events
 from rma.domain.addresses import Address
-from rma.domain.errors import InvalidInput, NotFound
+from rma.domain.errors import Conflict, InvalidInput, NotFound
 from rma.domain.events import Event
 from rma.domain.policy import PolicyDecision
+from rma.domain.sellers import LabelDefault
 from rma.domain.statuses import ReturnStatus, check_transition
 
 
@@ -160,6 +161,14 @@ class Return:
     customer_note: str = ""
     carrier: str | None = None
     tracking_number: str | None = None
+    ship_from: Address | None = None  # the customer's address, as given for the label
+    label_type: LabelDefault | None = None  # unpaid (generated) or prepaid (uploaded)
+    label_cost: int | None = None  # what a prepaid label cost, minor units
+    label_file: str | None = None  # the stored prepaid label
+    tracking_status: str | None = None  # the carrier's latest status (rma.domain.tracking)
+    tracking_at: datetime | None = None  # when the latest carrier scan happened
+    delivered_at: datetime | None = None  # the carrier delivered it to the facility
+    lost_flagged_at: datetime | None = None  # no movement for too long: investigate
     version: int = 1
     events: list[Event] = field(default_factory=list)
 
@@ -270,6 +279,26 @@ class Return:
         """The carrier scanned the package for the first time."""
         self._move(ReturnStatus.IN_TRANSIT, "ship", actor, now, note)
         self._record(events.ReturnInTransit, now, tracking_number=self.tracking_number)
+
+    def ship_with(
+        self,
+        carrier: str,
+        tracking_number: str,
+        *,
+        now: datetime,
+        ship_from: Address | None = None,
+    ) -> None:
+        """Record how the package travels: carrier, tracking number, the sender's address."""
+        if self.status not in {ReturnStatus.AUTHORIZED, ReturnStatus.IN_TRANSIT}:
+            raise Conflict(
+                f"a return that is {self.status} takes no tracking number",
+                code="not_shippable",
+            )
+        self.carrier = carrier
+        self.tracking_number = tracking_number
+        if ship_from is not None:
+            self.ship_from = ship_from
+        self.updated_at = now
 
     def receive(self, receipts: list[Receipt], *, actor: Actor, now: datetime) -> None:
         """Units arrived at the facility; more than authorized is recorded as it is."""

@@ -18,6 +18,15 @@ from rma.domain.orders import Order, Product
 from rma.domain.returns import Return
 from rma.domain.sellers import CategoryPolicy, ReasonCode, Seller
 from rma.domain.statuses import ReturnStatus
+from rma.services.physical_ports import (
+    CarrierSourceRepository,
+    FlagRepository,
+    InventoryRepository,
+    PhotoRepository,
+    PhysicalReturnQueries,
+    ReceiptRepository,
+    TrackingEventRepository,
+)
 
 
 @dataclass(frozen=True)
@@ -129,6 +138,13 @@ class UnitOfWork(Protocol):
     orders: OrderRepository
     returns: ReturnRepository
     idempotency: IdempotencyRepository
+    carrier_sources: CarrierSourceRepository
+    tracking_events: TrackingEventRepository
+    physical: PhysicalReturnQueries
+    receipts: ReceiptRepository
+    flags: FlagRepository
+    photos: PhotoRepository
+    inventory: InventoryRepository
 
     def __enter__(self) -> Self: ...
 

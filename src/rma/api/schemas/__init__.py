@@ -7,5 +7,6 @@ as ``schemas`` and reach every family through it.
 
 from rma.api.schemas.base import *  # noqa: F403
 from rma.api.schemas.orders import *  # noqa: F403
+from rma.api.schemas.physical import *  # noqa: F403
 from rma.api.schemas.returns import *  # noqa: F403
 from rma.api.schemas.setup import *  # noqa: F403
