@@ -19,8 +19,9 @@ WAREHOUSE_ADDRESS = {
 }
 
 
-def authorized_return(shop: Shop, number: str, items: list[tuple[str, int]] | None = None,
-                      comment: str = "") -> dict[str, Any]:
+def authorized_return(
+    shop: Shop, number: str, items: list[tuple[str, int]] | None = None, comment: str = ""
+) -> dict[str, Any]:
     """An order and an authorized return of it, addressed to the seller's warehouse."""
     ok(
         shop.call(

@@ -103,7 +103,10 @@ def test_seller_uploads_a_prepaid_label_which_is_then_served(http: httpx.Client)
     )
 
     assert stored == {
-        "return_id": ret["id"], "label_type": "prepaid", "label_cost": 895, "currency": "USD"
+        "return_id": ret["id"],
+        "label_type": "prepaid",
+        "label_cost": 895,
+        "currency": "USD",
     }
     token = customer_token(http, "L-5")
     served = http.get(f"/v1/returns/{ret['id']}/label.pdf", headers=bearer(token))
