@@ -47,7 +47,8 @@ def test_label_barcode_reads_back_as_the_rma_number(http: httpx.Client, tmp_path
     assert f"CODE-128:{ret['rma_number']}" in codes
     assert f"CODE-128:{ret['id']}" in codes  # the packing slip's code
     qr = [c.removeprefix("QR-Code:") for c in codes if c.startswith("QR-Code:")]
-    assert len(qr) == 1 and f"/rma/{ret['rma_number']}?t=" in qr[0]
+    assert len(qr) == 1
+    assert f"/rma/{ret['rma_number']}?t=" in qr[0]
 
 
 def test_the_link_in_the_qr_code_opens_the_rma_page(http: httpx.Client) -> None:

@@ -38,7 +38,8 @@ def test_scanning_the_rma_barcode_receives_the_box_at_once(http: httpx.Client) -
     assert answer["matched"]["id"] == ret["id"]
     assert answer["matched"]["status"] == "received"
     assert answer["matched"]["items"][0]["received_quantity"] == 2
-    assert answer["flags"] == [] and answer["raised"] == []
+    assert answer["flags"] == []
+    assert answer["raised"] == []
 
 
 def test_a_mistyped_rma_number_fails_its_check_character(http: httpx.Client) -> None:
@@ -77,7 +78,8 @@ def test_a_box_nobody_announced_waits_in_a_queue_and_is_matched_by_hand(
     ret = authorized_return(shop, "R-4")
 
     queued = ok(_scan(shop, "UNKNOWN-LABEL-77", notes="blue box, torn label"), 201)
-    assert queued["status"] == "unannounced" and queued["matched"] is None
+    assert queued["status"] == "unannounced"
+    assert queued["matched"] is None
     waiting = ok(shop.call("GET", "/v1/receipts?status=unannounced", "warehouse"))["data"]
     assert [r["id"] for r in waiting] == [queued["id"]]
     assert waiting[0]["notes"] == "blue box, torn label"
@@ -108,7 +110,8 @@ def test_another_sellers_return_is_never_matched_nor_revealed(http: httpx.Client
     answer = ok(_scan(attacker, ret["rma_number"]), 201)
     lookup = ok(attacker.call("GET", f"/v1/scans/{ret['id']}", "warehouse"))
 
-    assert answer["status"] == "unannounced" and answer["matched"] is None
+    assert answer["status"] == "unannounced"
+    assert answer["matched"] is None
     assert lookup["matched"] is None
     assert ok(victim.call("GET", f"/v1/returns/{ret['id']}"))["status"] == "authorized"
     steal = attacker.call(
@@ -143,7 +146,8 @@ def test_short_and_over_receipts_are_recorded_as_counted_and_flagged(http: httpx
     assert over["flags"] == ["over_receipt"]
     assert {i["id"]: i["received_quantity"] for i in over["matched"]["items"]} == {tee: 4, mug: 1}
     codes = [f["code"] for f in ok(shop.call("GET", f"/v1/returns/{ret['id']}/findings"))["flags"]]
-    assert codes.count("over_receipt") == 1 and "partial_receipt" in codes
+    assert codes.count("over_receipt") == 1
+    assert "partial_receipt" in codes
 
 
 def test_inspection_flags_contradictions_books_stock_and_reconciles(http: httpx.Client) -> None:
@@ -219,6 +223,7 @@ def test_inspection_photos_must_be_real_images_and_stay_with_their_seller(
     assert error_code(fake, 422) == "not_an_image"
     assert error_code(foreign, 404) == "return_not_found"
     served = shop.call("GET", f"/v1/returns/{ret['id']}/photos/{photo['id']}", "warehouse")
-    assert served.content == _png() and served.headers["content-type"] == "image/png"
+    assert served.content == _png()
+    assert served.headers["content-type"] == "image/png"
     stolen = other.call("GET", f"/v1/returns/{ret['id']}/photos/{photo['id']}", "warehouse")
     assert error_code(stolen, 404) == "return_not_found"
