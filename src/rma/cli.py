@@ -8,12 +8,15 @@ import typer
 from rich.console import Console
 
 from rma.domain.access import Role
+from rma.domain.tracking import SourceKind
 
 app = typer.Typer(help="rma: returns management.", no_args_is_help=True)
 keys = typer.Typer(help="API keys.", no_args_is_help=True)
 jobs = typer.Typer(help="Scheduled jobs.", no_args_is_help=True)
+carriers = typer.Typer(help="Carrier tracking sources.", no_args_is_help=True)
 app.add_typer(keys, name="keys")
 app.add_typer(jobs, name="jobs")
+app.add_typer(carriers, name="carriers")
 console = Console()
 
 
@@ -99,3 +102,32 @@ def run_due() -> None:
     report = run_due_jobs(bootstrap())
     for job, count in report.items():
         console.print(f"{job}: {count}")
+
+
+@carriers.command("add")
+def add_carrier(
+    seller: Annotated[str, typer.Option(help="Seller id.")],
+    kind: Annotated[SourceKind, typer.Option(help="easypost, shippo or native.")],
+    name: Annotated[str, typer.Option(help="A label to recognise the source by.")] = "",
+    secret: Annotated[
+        str | None, typer.Option(help="The webhook secret set at the carrier; generated if absent.")
+    ] = None,
+) -> None:
+    """Register a carrier webhook source; print its webhook URL and secret (shown once)."""
+    from rma.bootstrap import bootstrap
+    from rma.domain.errors import RmaError
+    from rma.services.tracking import AddCarrierSource, add_carrier_source
+
+    container = bootstrap()
+    try:
+        source = add_carrier_source(
+            AddCarrierSource(seller, kind, name or str(kind), secret), container.uow()
+        )
+    except RmaError as error:
+        console.print(f"[red]{error.code}[/red]: {error.message}")
+        raise typer.Exit(2) from error
+    base = container.settings.base_url.rstrip("/")
+    console.print(
+        f"{source.id} ({source.kind}) webhook URL: {base}/v1/carrier-events?source={source.id}"
+    )
+    print(source.secret)

@@ -7,6 +7,7 @@ import threading
 
 from rma.bootstrap import Container
 from rma.services.returns import expire_due_returns
+from rma.services.tracking import flag_lost_returns
 
 log = logging.getLogger(__name__)
 
@@ -16,7 +17,10 @@ def run_due_jobs(container: Container) -> dict[str, int]:
     expired = 0
     while batch := expire_due_returns(container.uow()):
         expired += batch
-    return {"expired_returns": expired}
+    lost = 0
+    while batch := flag_lost_returns(container.uow(), container.settings.lost_after_days):
+        lost += batch
+    return {"expired_returns": expired, "lost_packages_flagged": lost}
 
 
 def start_background_jobs(container: Container) -> threading.Thread | None:

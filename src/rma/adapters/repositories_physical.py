@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from rma.adapters import orm
 from rma.adapters.orm_physical import (
@@ -119,7 +119,7 @@ class SqlPhysicalReturns:
         query = select(Return).where(c.seller_id == seller_id, c.tracking_number.in_(list(numbers)))
         return list(self.session.scalars(query))
 
-    def match_scan(self, seller_id: str, scan: Scan) -> list[Return]:
+    def match_scan(self, seller_id: str, scan: Scan, *, whole: bool = False) -> list[Return]:
         c = orm.returns.c
         if scan.return_id is not None:
             condition: Any = c.id == scan.return_id
@@ -128,7 +128,11 @@ class SqlPhysicalReturns:
                 c.rma_number == scan.rma_number, c.tracking_number == scan.tracking_number
             )
         query = select(Return).where(c.seller_id == seller_id, condition).limit(20)
-        return list(self.session.scalars(query))
+        if not whole:
+            # To answer a scan, one round trip: items joined, the history left out.
+            items, history = getattr(Return, "items"), getattr(Return, "history")  # noqa: B009
+            query = query.options(joinedload(items), lazyload(history))
+        return list(self.session.scalars(query).unique())
 
     def seller_of(self, return_id: str) -> str | None:
         c = orm.returns.c

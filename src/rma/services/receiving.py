@@ -73,7 +73,7 @@ def receive_package(cmd: ReceivePackage, uow: UnitOfWork) -> ReceiptOutcome:
     now = utcnow()
     scan = read_scan(cmd.scan)
     with uow:
-        found = uow.physical.match_scan(cmd.seller_id, scan)
+        found = uow.physical.match_scan(cmd.seller_id, scan, whole=True)
         if not found:
             check_rma_typo(scan)
         if len(found) > 1:
