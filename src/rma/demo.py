@@ -18,7 +18,7 @@ from rma.domain.orders import Order, OrderLine, Product, Shipment, ShipmentItem
 from rma.domain.policy import RequestedItem
 from rma.domain.returns import Actor, Condition, DenyReason, Disposition, Inspection, Receipt
 from rma.domain.tracking import SourceKind, sign
-from rma.services import catalog, receiving, returns, sellers, tracking
+from rma.services import catalog, inspection, receiving, returns, sellers, tracking
 from rma.services.access import authenticate
 from rma.services.clock import utcnow
 from rma.services.unit_of_work import ReturnFilter
@@ -101,7 +101,9 @@ def load_demo(container: Container) -> bool:
         inspections = [
             Inspection(i.id, 1, 0, Condition.SELLABLE, Disposition.RESTOCK) for i in ret.items
         ]
-        returns.inspect_return(returns.InspectReturn(scope, ret_id, warehouse, inspections), uow())
+        inspection.inspect_items(
+            inspection.InspectItems(scope, ret_id, warehouse, inspections), uow()
+        )
         returns.resolve_return(returns.ResolveReturn(scope, ret_id, staff), uow())
         if last_step == "closed":
             returns.close_return(returns.FinishReturn(scope, ret_id, staff, "Refunded."), uow())
