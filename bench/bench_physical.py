@@ -21,6 +21,7 @@ import random
 import statistics
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import create_engine, text
@@ -195,48 +196,81 @@ def _scan_to_match(container: Container, rows: list[tuple[str, str, str, str]]) 
 
 
 def _ingestion(container: Container, rows: list[tuple[str, str, str, str]]) -> None:
+    del rows  # parcels are taken among returns no run has moved yet
     seller = "sel_00"
-    ours = [r for r in rows if r[0] == seller]
-    rng = random.Random(13)
-    rng.shuffle(ours)
-    native = tracking.add_carrier_source(
-        tracking.AddCarrierSource(seller, SourceKind.NATIVE, "bench", SECRET), container.uow()
-    )
-    easypost = tracking.add_carrier_source(
-        tracking.AddCarrierSource(seller, SourceKind.EASYPOST, "bench", SECRET), container.uow()
-    )
-    base = datetime(2026, 11, 1, tzinfo=UTC) + timedelta(seconds=rng.randrange(10**6))
-    steps = ("pre_transit", "in_transit", "out_for_delivery")
+    base = datetime(2026, 11, 1, tzinfo=UTC)
+    for workers in (1, 4):
+        native = tracking.add_carrier_source(
+            tracking.AddCarrierSource(seller, SourceKind.NATIVE, "bench", SECRET), container.uow()
+        )
+        lanes = [
+            _batch_deliveries(native.id, lane, base)
+            for lane in _parcels(container, seller, 6000, workers)
+        ]
+        _measure(container, f"rma batch format, 250 a delivery, {workers} sender(s)", lanes)
+        easypost = tracking.add_carrier_source(
+            tracking.AddCarrierSource(seller, SourceKind.EASYPOST, "bench", SECRET), container.uow()
+        )
+        lanes = [
+            _easypost_deliveries(easypost.id, lane, base)
+            for lane in _parcels(container, seller, 1500, workers)
+        ]
+        _measure(container, f"EasyPost, 1 tracker a delivery, {workers} sender(s)", lanes)
 
-    # rma's batch format: 250 events a delivery; each parcel's history is resent as it grows.
+
+STEPS = ("pre_transit", "in_transit", "out_for_delivery")
+
+
+def _parcels(container: Container, seller: str, count: int, lanes: int) -> list[list[str]]:
+    """Tracking numbers of authorized returns, split so no two senders share a parcel."""
+    with container.engine.connect() as connection:
+        numbers = list(
+            connection.execute(
+                text(
+                    "SELECT tracking_number FROM returns WHERE seller_id = :s"
+                    " AND status = 'authorized' ORDER BY id LIMIT :n"
+                ),
+                {"s": seller, "n": count},
+            ).scalars()
+        )
+    return [numbers[lane::lanes] for lane in range(lanes)]
+
+
+def _batch_deliveries(
+    source_id: str, parcels: list[str], base: datetime
+) -> list[tuple[str, SourceKind, bytes]]:
+    """Each parcel's history resent as it grows (duplicates mixed in), 250 events a delivery."""
     deliveries = []
-    parcels = ours[:6000]
-    for step in range(len(steps)):
+    for step in range(len(STEPS)):
         events = [
             {
-                "event_id": f"{r[3]}-{s}",
-                "tracking_number": r[3],
+                "event_id": f"{number}-{s}",
+                "tracking_number": number,
                 "carrier": "UPS",
-                "status": steps[s],
+                "status": STEPS[s],
                 "occurred_at": (base + timedelta(hours=s)).isoformat(),
             }
-            for r in parcels
+            for number in parcels
             for s in range(step + 1)
         ]
         for start in range(0, len(events), 250):
             body = json.dumps({"events": events[start : start + 250]}).encode()
-            deliveries.append((native.id, SourceKind.NATIVE, body))
-    _measure(container, "rma batch format (250 a delivery)", deliveries)
+            deliveries.append((source_id, SourceKind.NATIVE, body))
+    return deliveries
 
-    # EasyPost: one tracker a delivery, its whole history each time.
+
+def _easypost_deliveries(
+    source_id: str, parcels: list[str], base: datetime
+) -> list[tuple[str, SourceKind, bytes]]:
+    """One tracker a delivery, its whole history each time, as EasyPost sends it."""
     deliveries = []
-    for r in ours[6000:7500]:
-        for step in range(len(steps)):
+    for number in parcels:
+        for step in range(len(STEPS)):
             details = [
                 {
                     "object": "TrackingDetail",
-                    "status": steps[s],
-                    "message": steps[s],
+                    "status": STEPS[s],
+                    "message": STEPS[s],
                     "datetime": (base + timedelta(hours=s)).isoformat(),
                 }
                 for s in range(step + 1)
@@ -246,33 +280,45 @@ def _ingestion(container: Container, rows: list[tuple[str, str, str, str]]) -> N
                 "description": "tracker.updated",
                 "result": {
                     "object": "Tracker",
-                    "tracking_code": r[3],
+                    "tracking_code": number,
                     "carrier": "UPS",
                     "tracking_details": details,
                 },
             }
-            deliveries.append((easypost.id, SourceKind.EASYPOST, json.dumps(event).encode()))
-    _measure(container, "EasyPost tracker.updated (1 tracker a delivery)", deliveries)
+            deliveries.append((source_id, SourceKind.EASYPOST, json.dumps(event).encode()))
+    return deliveries
 
 
 def _measure(
-    container: Container, label: str, deliveries: list[tuple[str, SourceKind, bytes]]
+    container: Container, label: str, lanes: list[list[tuple[str, SourceKind, bytes]]]
 ) -> None:
+    """Send each lane's deliveries in order, the lanes side by side; print the rate."""
     signed = [
-        tracking.IngestCarrierEvents(source, body, sign(kind, SECRET, body, int(time.time())))
-        for source, kind, body in deliveries
+        [
+            tracking.IngestCarrierEvents(source, body, sign(kind, SECRET, body, int(time.time())))
+            for source, kind, body in lane
+        ]
+        for lane in lanes
     ]
-    total = new = duplicates = 0
+
+    def send(lane: list[tracking.IngestCarrierEvents]) -> tuple[int, int, int]:
+        total = new = duplicates = 0
+        for cmd in lane:
+            outcome = tracking.ingest_carrier_events(cmd, container.uow())
+            total += outcome.received
+            new += outcome.new
+            duplicates += outcome.duplicates
+        return total, new, duplicates
+
     started = time.perf_counter()
-    for cmd in signed:
-        outcome = tracking.ingest_carrier_events(cmd, container.uow())
-        total += outcome.received
-        new += outcome.new
-        duplicates += outcome.duplicates
+    with ThreadPoolExecutor(len(signed)) as pool:
+        counts = list(pool.map(send, signed))
     elapsed = time.perf_counter() - started
+    total, new, duplicates = (sum(c[i] for c in counts) for i in range(3))
+    deliveries = sum(len(lane) for lane in signed)
     print(
         f"   ingestion, {label}: {total:,} events ({duplicates:,} duplicates) in "
-        f"{len(signed):,} deliveries, {elapsed:.1f} s: {total / elapsed:,.0f} events/s "
-        f"({new / elapsed:,.0f} new/s, {len(signed) / elapsed:,.0f} deliveries/s)",
+        f"{deliveries:,} deliveries, {elapsed:.1f} s: {total / elapsed:,.0f} events/s "
+        f"({new / elapsed:,.0f} new/s, {deliveries / elapsed:,.0f} deliveries/s)",
         flush=True,
     )

@@ -116,7 +116,13 @@ class SqlPhysicalReturns:
 
     def by_tracking_numbers(self, seller_id: str, numbers: Iterable[str]) -> list[Return]:
         c = orm.returns.c
-        query = select(Return).where(c.seller_id == seller_id, c.tracking_number.in_(list(numbers)))
+        # Scans touch the return and its history, never its items: those load only if asked.
+        items = getattr(Return, "items")  # noqa: B009 (mapped at run time)
+        query = (
+            select(Return)
+            .where(c.seller_id == seller_id, c.tracking_number.in_(list(numbers)))
+            .options(lazyload(items))
+        )
         return list(self.session.scalars(query))
 
     def match_scan(self, seller_id: str, scan: Scan, *, whole: bool = False) -> list[Return]:
