@@ -227,3 +227,19 @@ def test_inspection_photos_must_be_real_images_and_stay_with_their_seller(
     assert served.headers["content-type"] == "image/png"
     stolen = other.call("GET", f"/v1/returns/{ret['id']}/photos/{photo['id']}", "warehouse")
     assert error_code(stolen, 404) == "return_not_found"
+
+
+def test_a_second_box_for_a_received_return_is_kept_and_flagged_not_received(
+    http: httpx.Client,
+) -> None:
+    shop = open_shop(http)
+    ret = authorized_return(shop, "R-9")
+    item = ret["items"][0]["id"]
+    ok(_scan(shop, ret["rma_number"]), 201)
+
+    extra = ok(_scan(shop, ret["rma_number"], items=[{"item_id": item, "quantity": 1}]), 201)
+
+    assert extra["flags"] == ["unexpected_receipt"]
+    assert extra["lines"] == [{"item_id": item, "quantity": 1}]
+    assert extra["matched"]["status"] == "received"
+    assert extra["matched"]["items"][0]["received_quantity"] == 2

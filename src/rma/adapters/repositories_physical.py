@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, joinedload, lazyload
+from sqlalchemy.orm import Session, lazyload
 
 from rma.adapters import orm
 from rma.adapters.orm_physical import (
@@ -25,7 +25,7 @@ from rma.domain.receiving import PackageReceipt, ReceiptStatus, Scan
 from rma.domain.returns import Return
 from rma.domain.statuses import ReturnStatus
 from rma.domain.tracking import CarrierSource, TrackingEvent, TrackingStatus
-from rma.services.physical_ports import Photo, SkuReconciliation
+from rma.services.physical_ports import MatchedItem, Photo, ScanMatch, SkuReconciliation
 
 # Returns whose authorized units are expected back (or already came back).
 _EXPECTING = [
@@ -125,20 +125,34 @@ class SqlPhysicalReturns:
         )
         return list(self.session.scalars(query))
 
-    def match_scan(self, seller_id: str, scan: Scan, *, whole: bool = False) -> list[Return]:
+    def match_scan(self, seller_id: str, scan: Scan) -> list[Return]:
         c = orm.returns.c
-        if scan.return_id is not None:
-            condition: Any = c.id == scan.return_id
-        else:
-            condition = or_(
-                c.rma_number == scan.rma_number, c.tracking_number == scan.tracking_number
+        query = select(Return).where(c.seller_id == seller_id, _names(scan)).limit(20)
+        return list(self.session.scalars(query))
+
+    def answer_scan(self, seller_id: str, scan: Scan) -> list[ScanMatch]:
+        r, i = orm.returns.c, orm.return_items.c
+        found = (
+            select(r.id, r.rma_number, r.status, r.order_number)
+            .where(r.seller_id == seller_id, _names(scan))
+            .limit(20)
+            .subquery()
+        )
+        query = (
+            select(found, i.id, i.sku, i.authorized_quantity, i.received_quantity)
+            .join(
+                orm.return_items,
+                (i.seller_id == seller_id) & (i.return_id == found.c.id),
+                isouter=True,
             )
-        query = select(Return).where(c.seller_id == seller_id, condition).limit(20)
-        if not whole:
-            # To answer a scan, one round trip: items joined, the history left out.
-            items, history = getattr(Return, "items"), getattr(Return, "history")  # noqa: B009
-            query = query.options(joinedload(items), lazyload(history))
-        return list(self.session.scalars(query).unique())
+            .order_by(found.c.id, i.id)
+        )
+        matches: dict[str, ScanMatch] = {}
+        for row in self.session.execute(query):
+            match = matches.setdefault(row[0], ScanMatch(row[0], row[1], str(row[2]), row[3], []))
+            if row[4] is not None:
+                match.items.append(MatchedItem(row[4], row[5], row[6], row[7]))
+        return list(matches.values())
 
     def seller_of(self, return_id: str) -> str | None:
         c = orm.returns.c
@@ -157,6 +171,14 @@ class SqlPhysicalReturns:
             .limit(limit)
         )
         return list(self.session.scalars(query))
+
+
+def _names(scan: Scan) -> Any:
+    """The condition a scanned code puts on returns: its slip code, RMA or tracking number."""
+    c = orm.returns.c
+    if scan.return_id is not None:
+        return c.id == scan.return_id
+    return or_(c.rma_number == scan.rma_number, c.tracking_number == scan.tracking_number)
 
 
 class SqlReceipts:

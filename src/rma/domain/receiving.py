@@ -105,6 +105,8 @@ def receive_box(
     """
     receipt.return_id = ret.id
     if not receivable(ret):
+        # Kept as counted on the receipt, for a person to decide; the return does not move.
+        receipt.lines = [{"item_id": r.item_id, "quantity": r.quantity} for r in counted or []]
         receipt.flags.append(FlagCode.UNEXPECTED_RECEIPT)
         return [
             Flag(

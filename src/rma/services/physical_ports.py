@@ -29,6 +29,25 @@ class Photo:
 
 
 @dataclass(frozen=True)
+class MatchedItem:
+    id: str
+    sku: str
+    authorized_quantity: int
+    received_quantity: int
+
+
+@dataclass(frozen=True)
+class ScanMatch:
+    """What a scan answers at once: the return and its items, read without the aggregate."""
+
+    id: str
+    rma_number: str | None
+    status: str
+    order_number: str
+    items: list[MatchedItem]
+
+
+@dataclass(frozen=True)
 class SkuReconciliation:
     """Units of one SKU: expected back, received, and where the received ones went."""
 
@@ -58,8 +77,12 @@ class TrackingEventRepository(Protocol):
 
 class PhysicalReturnQueries(Protocol):
     def by_tracking_numbers(self, seller_id: str, numbers: Iterable[str]) -> list[Return]: ...
-    def match_scan(self, seller_id: str, scan: Scan, *, whole: bool = False) -> list[Return]:
-        """Returns the scan names; ``whole`` loads the full aggregate, to change it."""
+    def match_scan(self, seller_id: str, scan: Scan) -> list[Return]:
+        """The returns a scan names, as whole aggregates (to receive into)."""
+        ...
+
+    def answer_scan(self, seller_id: str, scan: Scan) -> list[ScanMatch]:
+        """The returns a scan names, read in one round trip (to answer a scan)."""
         ...
 
     def idle_in_transit(self, moved_before: datetime, limit: int) -> list[Return]: ...

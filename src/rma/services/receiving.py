@@ -17,6 +17,7 @@ from rma.domain.receiving import (
 )
 from rma.domain.returns import Actor, Receipt, Return
 from rma.services.clock import utcnow
+from rma.services.physical_ports import ScanMatch
 from rma.services.returns import Scope, _find
 from rma.services.unit_of_work import UnitOfWork
 
@@ -50,11 +51,11 @@ class ReceiptOutcome:
     flags: list[Flag]
 
 
-def match_scan(seller_id: str, scan_text: str, uow: UnitOfWork) -> Return | None:
+def match_scan(seller_id: str, scan_text: str, uow: UnitOfWork) -> ScanMatch | None:
     """The seller's return a scanned code names, or None; a mistyped RMA number is an error."""
     scan = read_scan(scan_text)
     with uow:
-        found = uow.physical.match_scan(seller_id, scan)
+        found = uow.physical.answer_scan(seller_id, scan)
     if not found:
         check_rma_typo(scan)
         return None
@@ -73,7 +74,7 @@ def receive_package(cmd: ReceivePackage, uow: UnitOfWork) -> ReceiptOutcome:
     now = utcnow()
     scan = read_scan(cmd.scan)
     with uow:
-        found = uow.physical.match_scan(cmd.seller_id, scan, whole=True)
+        found = uow.physical.match_scan(cmd.seller_id, scan)
         if not found:
             check_rma_typo(scan)
         if len(found) > 1:

@@ -15,7 +15,7 @@ from rma.domain.inventory import Bucket, Movement
 from rma.domain.receiving import PackageReceipt, ReceiptStatus
 from rma.domain.returns import Return
 from rma.domain.tracking import CarrierSource, SourceKind, TrackingEvent, TrackingStatus
-from rma.services.physical_ports import Photo, SkuReconciliation
+from rma.services.physical_ports import Photo, ScanMatch, SkuReconciliation
 
 Secret = Annotated[str, StringConstraints(min_length=16, max_length=200)]
 ScanText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -156,7 +156,7 @@ class MatchedReturnPublic(BaseModel):
     items: list[MatchedItemPublic]
 
     @classmethod
-    def of(cls, ret: Return) -> MatchedReturnPublic:
+    def of(cls, ret: Return | ScanMatch) -> MatchedReturnPublic:
         return cls(
             id=ret.id,
             rma_number=ret.rma_number,
