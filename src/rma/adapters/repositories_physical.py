@@ -116,12 +116,13 @@ class SqlPhysicalReturns:
 
     def by_tracking_numbers(self, seller_id: str, numbers: Iterable[str]) -> list[Return]:
         c = orm.returns.c
-        # Scans touch the return and its history, never its items: those load only if asked.
-        items = getattr(Return, "items")  # noqa: B009 (mapped at run time)
+        # Scans never touch the items, and the history only on the first scan: both load
+        # when asked, so most deliveries read the return rows alone.
+        items, history = getattr(Return, "items"), getattr(Return, "history")  # noqa: B009
         query = (
             select(Return)
             .where(c.seller_id == seller_id, c.tracking_number.in_(list(numbers)))
-            .options(lazyload(items))
+            .options(lazyload(items), lazyload(history))
         )
         return list(self.session.scalars(query))
 

@@ -61,6 +61,8 @@ def add_carrier_source(cmd: AddCarrierSource, uow: UnitOfWork) -> CarrierSource:
         )
     source = CarrierSource(new_id("csrc"), cmd.seller_id, cmd.kind, cmd.name, secret, utcnow())
     with uow:
+        if uow.sellers.get(cmd.seller_id) is None:
+            raise NotFound(f"no seller {cmd.seller_id}", code="seller_not_found")
         uow.carrier_sources.add(source)
         uow.commit()
     return source
