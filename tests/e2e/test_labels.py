@@ -41,6 +41,7 @@ def test_label_barcode_reads_back_as_the_rma_number(http: httpx.Client, tmp_path
     response = shop.call("GET", f"/v1/returns/{ret['id']}/label.pdf")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/pdf"
+    assert ok(shop.call("GET", f"/v1/returns/{ret['id']}"))["label_type"] == "unpaid"
 
     codes = _decode(response.content, tmp_path)
 

@@ -236,6 +236,7 @@ class Return:
         self.deadline = deadline
         self.return_address_id = return_address_id
         self.return_address = return_address
+        self.label_type = self.label_type or LabelDefault.UNPAID  # until a prepaid one is given
         for item in self.items:
             wanted = (quantities or {}).get(item.id, item.requested_quantity)
             if not 0 <= wanted <= item.requested_quantity:
