@@ -116,13 +116,13 @@ class SqlPhysicalReturns:
 
     def by_tracking_numbers(self, seller_id: str, numbers: Iterable[str]) -> list[Return]:
         c = orm.returns.c
-        # Scans never touch the items, and the history only on the first scan: both load
-        # when asked, so most deliveries read the return rows alone.
-        items, history = getattr(Return, "items"), getattr(Return, "history")  # noqa: B009
+        # Scans never touch the items: they load only if asked. The history is read in one
+        # query for all, since a first scan appends to it.
+        items = getattr(Return, "items")  # noqa: B009 (mapped at run time)
         query = (
             select(Return)
             .where(c.seller_id == seller_id, c.tracking_number.in_(list(numbers)))
-            .options(lazyload(items), lazyload(history))
+            .options(lazyload(items))
         )
         return list(self.session.scalars(query))
 
