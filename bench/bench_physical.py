@@ -202,7 +202,13 @@ def _scan_to_match(container: Container, rows: list[tuple[str, str, str, str]]) 
 
 def _ingestion(container: Container, rows: list[tuple[str, str, str, str]]) -> None:
     del rows  # parcels are taken among returns no run has moved yet
-    seller = "sel_00"
+    with container.engine.connect() as connection:
+        seller = connection.execute(
+            text(
+                "SELECT seller_id FROM returns WHERE status = 'authorized'"
+                " GROUP BY seller_id ORDER BY count(*) DESC LIMIT 1"
+            )
+        ).scalar_one()
     base = datetime(2026, 11, 1, tzinfo=UTC)
     for workers in (1, 4):
         native = tracking.add_carrier_source(
