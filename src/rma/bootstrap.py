@@ -9,6 +9,7 @@ import httpx
 from sqlalchemy import Engine
 
 from rma.adapters.database import make_engine, make_session_factory
+from rma.adapters.files import LocalFiles
 from rma.adapters.orm import start_mappers
 from rma.adapters.payments import SellerGateways
 from rma.adapters.signing import Signer, load_or_create_secret
@@ -29,6 +30,7 @@ class Container:
         self.signer = Signer(secret)
         timeout = self.settings.payment_timeout_seconds
         self.payments = SellerGateways(httpx.Client(timeout=timeout, follow_redirects=False))
+        self.files = LocalFiles(self.settings.uploads_path)
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self._session_factory)

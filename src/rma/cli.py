@@ -9,6 +9,7 @@ from rich.console import Console
 
 from rma import cli_returns
 from rma.domain.access import Role
+from rma.domain.tracking import SourceKind
 
 app = typer.Typer(help="rma: returns management.", no_args_is_help=True)
 keys = typer.Typer(help="API keys.", no_args_is_help=True)
@@ -24,6 +25,10 @@ app.add_typer(orders, name="orders")
 app.add_typer(amazon, name="amazon")
 amazon.add_typer(amazon_credentials, name="credentials")
 app.add_typer(refunds, name="refunds")
+carriers = typer.Typer(help="Carrier tracking sources.", no_args_is_help=True)
+app.add_typer(keys, name="keys")
+app.add_typer(jobs, name="jobs")
+app.add_typer(carriers, name="carriers")
 console = Console()
 
 
@@ -217,3 +222,32 @@ def reconcile() -> None:
     from rma.worker import reconcile_refunds
 
     console.print(f"refunds asked: {reconcile_refunds(bootstrap())}")
+
+
+@carriers.command("add")
+def add_carrier(
+    seller: Annotated[str, typer.Option(help="Seller id.")],
+    kind: Annotated[SourceKind, typer.Option(help="easypost, shippo or native.")],
+    name: Annotated[str, typer.Option(help="A label to recognise the source by.")] = "",
+    secret: Annotated[
+        str | None, typer.Option(help="The webhook secret set at the carrier; generated if absent.")
+    ] = None,
+) -> None:
+    """Register a carrier webhook source; print its webhook URL and secret (shown once)."""
+    from rma.bootstrap import bootstrap
+    from rma.domain.errors import RmaError
+    from rma.services.tracking import AddCarrierSource, add_carrier_source
+
+    container = bootstrap()
+    try:
+        source = add_carrier_source(
+            AddCarrierSource(seller, kind, name or str(kind), secret), container.uow()
+        )
+    except RmaError as error:
+        console.print(f"[red]{error.code}[/red]: {error.message}")
+        raise typer.Exit(2) from error
+    base = container.settings.base_url.rstrip("/")
+    console.print(
+        f"{source.id} ({source.kind}) webhook URL: {base}/v1/carrier-events?source={source.id}"
+    )
+    print(source.secret)

@@ -44,6 +44,14 @@ class Settings(BaseSettings):
     worker_idle_seconds: float = 1.0  # how long a worker waits when there is nothing to do
     serve_runs_worker: bool | None = None  # None: `rma serve` runs one on SQLite only
     payment_timeout_seconds: float = 10.0  # a slower payment webhook stays pending, asked again
+    uploads_dir: Path | None = None  # prepaid labels and photos; data_dir/uploads when unset
+    label_max_bytes: int = 2_000_000  # largest prepaid label PDF accepted
+    photo_max_bytes: int = 8_000_000  # largest inspection photo accepted
+    lost_after_days: int = 7  # an in-transit return with no scan for this long is flagged
+
+    @property
+    def uploads_path(self) -> Path:
+        return self.uploads_dir or self.data_dir / "uploads"
 
 
 @lru_cache

@@ -6,7 +6,9 @@ The keys are well known on purpose: they are for trying rma out, never for produ
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
+from typing import Any
 
 from rma.bootstrap import Container
 from rma.domain.access import Role
@@ -15,9 +17,20 @@ from rma.domain.ids import new_id
 from rma.domain.orders import Order, OrderLine, Product, Shipment, ShipmentItem
 from rma.domain.policy import RequestedItem
 from rma.domain.returns import Actor, Condition, DenyReason, Disposition, Inspection, Receipt
-from rma.services import catalog, policies, returns, sellers
+from rma.domain.tracking import SourceKind, sign
+from rma.services import (
+    catalog,
+    inspection,
+    policies,
+    receiving,
+    returns,
+    review,
+    sellers,
+    tracking,
+)
 from rma.services.access import authenticate
 from rma.services.clock import utcnow
+from rma.services.unit_of_work import ReturnFilter
 
 DEMO_KEYS = {
     "platform": "rma_sk_demo_platform",
@@ -99,13 +112,49 @@ def load_demo(container: Container) -> tuple[str, bool]:
         inspections = [
             Inspection(i.id, 1, 0, Condition.SELLABLE, Disposition.RESTOCK) for i in ret.items
         ]
-        returns.inspect_return(returns.InspectReturn(scope, ret_id, warehouse, inspections), uow())
+        inspection.inspect_items(
+            inspection.InspectItems(scope, ret_id, warehouse, inspections), uow()
+        )
         returns.resolve_return(returns.ResolveReturn(scope, ret_id, staff), uow())
         if last_step == "closed":
             returns.close_return(returns.FinishReturn(scope, ret_id, staff, "Refunded."), uow())
     cancelled = request(numbers[7], "2")
     returns.cancel_return(returns.FinishReturn(scope, cancelled, Actor("customer", "demo")), uow())
+    _physical(container, seller.id, numbers[1], uow)
     return seller.id, True
+
+
+def _physical(container: Container, seller_id: str, in_transit_order: str, uow: Any) -> None:
+    """A return on its way (a signed carrier scan moved it) and a box nobody announced."""
+    scope = returns.Scope(seller_id)
+    ret = review.list_returns(
+        scope, ReturnFilter(order_number=in_transit_order), uow(), after=None, limit=1
+    )[0]
+    source = tracking.add_carrier_source(
+        tracking.AddCarrierSource(seller_id, SourceKind.NATIVE, "demo carrier", _DEMO_SECRET),
+        uow(),
+    )
+    tracking.set_tracking(tracking.SetTracking(scope, ret.id, "UPS", "1ZDEMO0000000001"), uow())
+    scan = {
+        "event_id": "demo-scan-1",
+        "tracking_number": "1ZDEMO0000000001",
+        "carrier": "UPS",
+        "status": "in_transit",
+        "occurred_at": (utcnow() - timedelta(hours=20)).isoformat(),
+        "location": "Louisville, KY, US",
+    }
+    body = json.dumps({"events": [scan]}).encode()
+    signature = sign(SourceKind.NATIVE, _DEMO_SECRET, body, int(utcnow().timestamp()))
+    tracking.ingest_carrier_events(tracking.IngestCarrierEvents(source.id, body, signature), uow())
+    receiving.receive_package(
+        receiving.ReceivePackage(
+            seller_id, "1Z-UNKNOWN-4242", Actor("warehouse", "demo"), notes="no slip inside"
+        ),
+        uow(),
+    )
+
+
+_DEMO_SECRET = "whsec_demo_carrier_secret"
 
 
 # Order number suffix and days since delivery.

@@ -18,6 +18,7 @@ from rma.services.outbox import (
 )
 from rma.services.refunds import send_due_refunds
 from rma.services.returns import expire_due_returns
+from rma.services.tracking import flag_lost_returns
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,14 @@ def run_due_jobs(container: Container) -> dict[str, int]:
     expired = 0
     while batch := expire_due_returns(container.uow()):
         expired += batch
-    return {"expired_returns": expired, "refunds_asked": reconcile_refunds(container)}
+    lost = 0
+    while batch := flag_lost_returns(container.uow(), container.settings.lost_after_days):
+        lost += batch
+    return {
+        "expired_returns": expired,
+        "lost_packages_flagged": lost,
+        "refunds_asked": reconcile_refunds(container),
+    }
 
 
 def reconcile_refunds(container: Container) -> int:

@@ -127,7 +127,11 @@ def test_due_jobs_pay_refunds_recorded_by_an_automatic_resolution(
     receive(shop, ret, item)
     assert resolution(shop, ret)["refund"]["status"] == "pending"
 
-    assert run_due_jobs(container) == {"expired_returns": 0, "refunds_asked": 1}
+    assert run_due_jobs(container) == {
+        "expired_returns": 0,
+        "lost_packages_flagged": 0,
+        "refunds_asked": 1,
+    }
 
     assert resolution(shop, ret)["refund"]["status"] == "succeeded"
     assert len(system.payments) == 1

@@ -306,6 +306,13 @@ returns = Table(
     Column("tracking_number", String(100)),
     Column("label_cost", BigInteger, nullable=False, default=0),
     Column("label_paid_by", String(16), nullable=False, default="seller"),
+    Column("ship_from", AddressType),
+    Column("label_type", _enum(LabelDefault)),
+    Column("label_file", String(300)),
+    Column("tracking_status", String(32)),
+    Column("tracking_at", UtcDateTime),
+    Column("delivered_at", UtcDateTime),
+    Column("lost_flagged_at", UtcDateTime),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("version", Integer, nullable=False),
@@ -316,6 +323,7 @@ returns = Table(
     Index("ix_returns_seller_id_order_id", "seller_id", "order_id"),
     Index("ix_returns_seller_id_tracking_number", "seller_id", "tracking_number"),
     Index("ix_returns_status_deadline", "status", "deadline"),
+    Index("ix_returns_status_tracking_at", "status", "tracking_at"),
 )
 
 return_items = Table(
@@ -434,6 +442,7 @@ def start_mappers() -> None:
     map_amazon(mapper_registry)
     orm_events.map_event_tables(mapper_registry)
     orm_money.map_money()
+    orm_physical.map_physical(mapper_registry)
 
 
 def _children(kind: type, order_by: Any) -> Any:
@@ -446,6 +455,7 @@ def _fresh_event_list(ret: Return, _context: object) -> None:
 
 
 # Last, so that these modules find this one's names: importing them registers the tables of
-# the Amazon API, of events, webhooks and email, and of money on the same metadata.
-from rma.adapters import orm_events, orm_money  # noqa: E402
+# the Amazon API, of events, webhooks and email, of money and of the physical flow on the
+# same metadata.
+from rma.adapters import orm_events, orm_money, orm_physical  # noqa: E402
 from rma.adapters.orm_amazon import map_amazon  # noqa: E402

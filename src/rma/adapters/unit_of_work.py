@@ -11,7 +11,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from rma.adapters import orm, orm_events, repositories, repositories_events, repositories_money
+from rma.adapters import (
+    orm,
+    orm_events,
+    repositories,
+    repositories_events,
+    repositories_money,
+    repositories_physical,
+)
 from rma.adapters.repositories_amazon import SqlAmazon
 from rma.domain.errors import ConcurrentUpdate, Conflict
 from rma.domain.events import Event
@@ -29,6 +36,15 @@ from rma.services.money_repositories import (
     RefundRepository,
     RepairOrderRepository,
     StoreCreditRepository,
+)
+from rma.services.physical_ports import (
+    CarrierSourceRepository,
+    FlagRepository,
+    InventoryRepository,
+    PhotoRepository,
+    PhysicalReturnQueries,
+    ReceiptRepository,
+    TrackingEventRepository,
 )
 from rma.services.unit_of_work import (
     AmazonRepository,
@@ -89,6 +105,13 @@ class SqlUnitOfWork:
     store_credit: StoreCreditRepository
     outbound_orders: OutboundOrderRepository
     repair_orders: RepairOrderRepository
+    carrier_sources: CarrierSourceRepository
+    tracking_events: TrackingEventRepository
+    physical: PhysicalReturnQueries
+    receipts: ReceiptRepository
+    flags: FlagRepository
+    photos: PhotoRepository
+    inventory: InventoryRepository
 
     def __enter__(self) -> Self:
         self.session = self._session_factory()
@@ -114,6 +137,13 @@ class SqlUnitOfWork:
         self.store_credit = repositories_money.SqlStoreCredit(self.session)
         self.outbound_orders = repositories_money.SqlOutboundOrders(self.session)
         self.repair_orders = repositories_money.SqlRepairOrders(self.session)
+        self.carrier_sources = repositories_physical.SqlCarrierSources(self.session)
+        self.tracking_events = repositories_physical.SqlTrackingEvents(self.session)
+        self.physical = repositories_physical.SqlPhysicalReturns(self.session)
+        self.receipts = repositories_physical.SqlReceipts(self.session)
+        self.flags = repositories_physical.SqlFlags(self.session)
+        self.photos = repositories_physical.SqlPhotos(self.session)
+        self.inventory = repositories_physical.SqlInventory(self.session)
         return self
 
     def __exit__(

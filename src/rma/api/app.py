@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from rma import __version__
 from rma.api import errors
@@ -12,14 +13,18 @@ from rma.api.routes import (
     actions,
     admin,
     health,
+    labels,
     money,
     orders,
     places,
     returns,
     setup,
+    tracking,
+    warehouse,
     webhooks,
 )
 from rma.bootstrap import Container
+from rma.web import pages
 
 DESCRIPTION = """
 Returns management: customers request returns of order items, the seller's policy decides
@@ -34,8 +39,23 @@ def create_app(container: Container) -> FastAPI:
     app = FastAPI(title="rma", version=__version__, description=DESCRIPTION)
     app.state.container = container
     errors.install(app)
-    for module in (health, admin, setup, places, orders, returns, money, webhooks, actions):
+    for module in (
+        health,
+        admin,
+        setup,
+        places,
+        orders,
+        returns,
+        tracking,
+        warehouse,
+        labels,
+        money,
+        webhooks,
+        actions,
+    ):
         app.include_router(module.router)
     app.include_router(amazon_auth.router)
     app.include_router(amazon_routes.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     return app

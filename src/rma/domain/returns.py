@@ -17,7 +17,7 @@ from rma.domain.addresses import Address
 from rma.domain.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from rma.domain.events import Event
 from rma.domain.policy import PolicyDecision
-from rma.domain.sellers import ResolutionTrigger
+from rma.domain.sellers import LabelDefault, ResolutionTrigger
 from rma.domain.statuses import ReturnStatus, check_transition, resolution_due
 
 
@@ -177,6 +177,13 @@ class Return:
     tracking_number: str | None = None
     label_cost: int = 0  # minor units the return label cost
     label_paid_by: str = "seller"  # buyer: the label cost is taken off the refund
+    ship_from: Address | None = None  # the customer's address, as given for the label
+    label_type: LabelDefault | None = None  # unpaid (generated) or prepaid (uploaded)
+    label_file: str | None = None  # the stored prepaid label
+    tracking_status: str | None = None  # the carrier's latest status (rma.domain.tracking)
+    tracking_at: datetime | None = None  # when the latest carrier scan happened
+    delivered_at: datetime | None = None  # the carrier delivered it to the facility
+    lost_flagged_at: datetime | None = None  # no movement for too long: investigate
     version: int = 1
     events: list[Event] = field(default_factory=list)
 
@@ -247,6 +254,7 @@ class Return:
         self.deadline = deadline
         self.return_address_id = return_address_id
         self.return_address = return_address
+        self.label_type = self.label_type or LabelDefault.UNPAID  # until a prepaid one is given
         for item in self.items:
             wanted = (quantities or {}).get(item.id, item.requested_quantity)
             if not 0 <= wanted <= item.requested_quantity:
@@ -305,6 +313,26 @@ class Return:
         """The carrier scanned the package for the first time."""
         self._move(ReturnStatus.IN_TRANSIT, "ship", actor, now, note)
         self._record(events.ReturnInTransit, now, tracking_number=self.tracking_number)
+
+    def ship_with(
+        self,
+        carrier: str,
+        tracking_number: str,
+        *,
+        now: datetime,
+        ship_from: Address | None = None,
+    ) -> None:
+        """Record how the package travels: carrier, tracking number, the sender's address."""
+        if self.status not in {ReturnStatus.AUTHORIZED, ReturnStatus.IN_TRANSIT}:
+            raise Conflict(
+                f"a return that is {self.status} takes no tracking number",
+                code="not_shippable",
+            )
+        self.carrier = carrier
+        self.tracking_number = tracking_number
+        if ship_from is not None:
+            self.ship_from = ship_from
+        self.updated_at = now
 
     def receive(self, receipts: list[Receipt], *, actor: Actor, now: datetime) -> None:
         """Units arrived at the facility; more than authorized is recorded as it is."""

@@ -33,6 +33,15 @@ from rma.services.money_repositories import (
     RepairOrderRepository,
     StoreCreditRepository,
 )
+from rma.services.physical_ports import (
+    CarrierSourceRepository,
+    FlagRepository,
+    InventoryRepository,
+    PhotoRepository,
+    PhysicalReturnQueries,
+    ReceiptRepository,
+    TrackingEventRepository,
+)
 
 
 class ReturnSort(StrEnum):
@@ -218,6 +227,13 @@ class UnitOfWork(Protocol):
     store_credit: StoreCreditRepository
     outbound_orders: OutboundOrderRepository
     repair_orders: RepairOrderRepository
+    carrier_sources: CarrierSourceRepository
+    tracking_events: TrackingEventRepository
+    physical: PhysicalReturnQueries
+    receipts: ReceiptRepository
+    flags: FlagRepository
+    photos: PhotoRepository
+    inventory: InventoryRepository
 
     def __enter__(self) -> Self: ...
 

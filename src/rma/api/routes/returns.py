@@ -17,8 +17,8 @@ from rma.domain.access import Principal, Role
 from rma.domain.policy import RequestedItem
 from rma.domain.returns import Inspection, Receipt, Return
 from rma.domain.statuses import ReturnStatus
+from rma.services import inspection, review
 from rma.services import returns as service
-from rma.services import review
 from rma.services.resolutions import ExchangeChoice
 from rma.services.unit_of_work import ReturnFilter, ReturnSort, UnitOfWork
 
@@ -260,7 +260,7 @@ def receive_return(
 @router.post("/{ref}/inspect", operation_id="returns-inspect", response_model=schemas.ReturnPublic)
 def inspect_return(
     ref: ReturnRef,
-    body: schemas.InspectIn,
+    body: schemas.InspectItemsIn,
     request: Request,
     container: ContainerDep,
     principal: PrincipalDep,
@@ -269,8 +269,17 @@ def inspect_return(
         Inspection(i.item_id, i.accepted, i.rejected, i.condition, i.disposition, i.note)
         for i in body.items
     ]
-    cmd = service.InspectReturn(scope_of(principal, *WAREHOUSE), ref, principal.actor, inspections)
-    return _step(request, container, principal, body, lambda uow: service.inspect_return(cmd, uow))
+    cmd = inspection.InspectItems(
+        scope_of(principal, *WAREHOUSE),
+        ref,
+        principal.actor,
+        inspections,
+        body.seen_skus,
+        body.location,
+    )
+    return _step(
+        request, container, principal, body, lambda uow: inspection.inspect_items(cmd, uow).ret
+    )
 
 
 @router.post("/{ref}/resolve", operation_id="returns-resolve", response_model=schemas.ReturnPublic)

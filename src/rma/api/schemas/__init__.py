@@ -9,5 +9,6 @@ from rma.api.schemas.base import *  # noqa: F403
 from rma.api.schemas.events import *  # noqa: F403
 from rma.api.schemas.money import *  # noqa: F403
 from rma.api.schemas.orders import *  # noqa: F403
+from rma.api.schemas.physical import *  # noqa: F403
 from rma.api.schemas.returns import *  # noqa: F403
 from rma.api.schemas.setup import *  # noqa: F403

@@ -92,6 +92,11 @@ class ReturnPublic(BaseModel):
     customer_note: str
     carrier: str | None
     tracking_number: str | None
+    tracking_status: str | None
+    delivered_at: datetime | None
+    lost_flagged_at: datetime | None
+    label_type: str | None
+    label_cost: int | None
     created_at: datetime
     updated_at: datetime
     version: int

@@ -76,6 +76,27 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_api_keys_seller_id"), ["seller_id"], unique=False)
 
     op.create_table(
+        "carrier_sources",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("seller_id", sa.String(length=40), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "easypost", "shippo", "native", name="sourcekind", native_enum=False, length=32
+            ),
+            nullable=False,
+        ),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("secret", sa.String(length=200), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_carrier_sources")),
+    )
+    with op.batch_alter_table("carrier_sources", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_carrier_sources_seller_id"), ["seller_id"], unique=False
+        )
+
+    op.create_table(
         "category_policies",
         sa.Column("seller_id", sa.String(length=40), nullable=False),
         sa.Column("category", sa.String(length=100), nullable=False),
@@ -195,6 +216,62 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("scope", "key", name=op.f("pk_idempotency_keys")),
     )
     op.create_table(
+        "inspection_photos",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("seller_id", sa.String(length=40), nullable=False),
+        sa.Column("return_id", sa.String(length=40), nullable=False),
+        sa.Column("item_id", sa.String(length=40), nullable=False),
+        sa.Column("file_name", sa.String(length=300), nullable=False),
+        sa.Column("content_type", sa.String(length=64), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inspection_photos")),
+    )
+    with op.batch_alter_table("inspection_photos", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_inspection_photos_seller_id_return_id", ["seller_id", "return_id"], unique=False
+        )
+
+    op.create_table(
+        "inventory_movements",
+        sa.Column("pk", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("seller_id", sa.String(length=40), nullable=False),
+        sa.Column("sku", sa.String(length=100), nullable=False),
+        sa.Column("location", sa.String(length=40), nullable=False),
+        sa.Column(
+            "bucket",
+            sa.Enum(
+                "available",
+                "refurbish",
+                "return_to_vendor",
+                "liquidate",
+                "dispose",
+                "rejected",
+                "damaged",
+                name="bucket",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column("quantity", sa.Integer(), nullable=False),
+        sa.Column("return_id", sa.String(length=40), nullable=False),
+        sa.Column("item_id", sa.String(length=40), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("pk", name=op.f("pk_inventory_movements")),
+        sa.UniqueConstraint(
+            "seller_id",
+            "item_id",
+            "bucket",
+            name=op.f("uq_inventory_movements_seller_id_item_id_bucket"),
+        ),
+    )
+    with op.batch_alter_table("inventory_movements", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_inventory_movements_seller_id_sku", ["seller_id", "sku"], unique=False
+        )
+
+    op.create_table(
         "orders",
         sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("seller_id", sa.String(length=40), nullable=False),
@@ -224,6 +301,41 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index("ix_outbox_processed_at_id", ["processed_at", "id"], unique=False)
+
+    op.create_table(
+        "package_receipts",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("seller_id", sa.String(length=40), nullable=False),
+        sa.Column("scan", sa.String(length=200), nullable=False),
+        sa.Column(
+            "status",
+            sa.Enum(
+                "matched",
+                "unannounced",
+                "matched_by_hand",
+                name="receiptstatus",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column("actor", sa.String(length=120), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("facility_code", sa.String(length=40), nullable=True),
+        sa.Column("return_id", sa.String(length=40), nullable=True),
+        sa.Column("lines", sa.JSON(), nullable=False),
+        sa.Column("flags", sa.JSON(), nullable=False),
+        sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("matched_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_package_receipts")),
+    )
+    with op.batch_alter_table("package_receipts", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_package_receipts_seller_id_return_id", ["seller_id", "return_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_package_receipts_seller_id_status_id", ["seller_id", "status", "id"], unique=False
+        )
 
     op.create_table(
         "products",
@@ -258,6 +370,39 @@ def upgrade() -> None:
     with op.batch_alter_table("return_addresses", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_return_addresses_seller_id"), ["seller_id"], unique=False
+        )
+
+    op.create_table(
+        "return_flags",
+        sa.Column("pk", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("seller_id", sa.String(length=40), nullable=False),
+        sa.Column("return_id", sa.String(length=40), nullable=False),
+        sa.Column("item_id", sa.String(length=40), nullable=True),
+        sa.Column(
+            "code",
+            sa.Enum(
+                "partial_receipt",
+                "over_receipt",
+                "unexpected_receipt",
+                "reason_mismatch",
+                "sku_mismatch",
+                "carrier_exception",
+                "return_to_sender",
+                "lost_package",
+                name="flagcode",
+                native_enum=False,
+                length=32,
+            ),
+            nullable=False,
+        ),
+        sa.Column("message", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("pk", name=op.f("pk_return_flags")),
+    )
+    with op.batch_alter_table("return_flags", schema=None) as batch_op:
+        batch_op.create_index("ix_return_flags_seller_id_code", ["seller_id", "code"], unique=False)
+        batch_op.create_index(
+            "ix_return_flags_seller_id_return_id", ["seller_id", "return_id"], unique=False
         )
 
     op.create_table(
@@ -336,6 +481,34 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("seller_id", "sku", name=op.f("pk_sku_policies")),
     )
+    op.create_table(
+        "tracking_events",
+        sa.Column("pk", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("seller_id", sa.String(length=40), nullable=False),
+        sa.Column("source_id", sa.String(length=40), nullable=False),
+        sa.Column("event_id", sa.String(length=100), nullable=False),
+        sa.Column("tracking_number", sa.String(length=100), nullable=False),
+        sa.Column("carrier", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.String(length=32), nullable=False),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("message", sa.String(length=500), nullable=False),
+        sa.Column("location", sa.String(length=200), nullable=False),
+        sa.PrimaryKeyConstraint("pk", name=op.f("pk_tracking_events")),
+        sa.UniqueConstraint(
+            "seller_id",
+            "source_id",
+            "event_id",
+            name=op.f("uq_tracking_events_seller_id_source_id_event_id"),
+        ),
+    )
+    with op.batch_alter_table("tracking_events", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_tracking_events_seller_id_tracking_number",
+            ["seller_id", "tracking_number"],
+            unique=False,
+        )
+
     op.create_table(
         "used_action_tokens",
         sa.Column("token_id", sa.String(length=40), nullable=False),
@@ -538,6 +711,17 @@ def upgrade() -> None:
         sa.Column("tracking_number", sa.String(length=100), nullable=True),
         sa.Column("label_cost", sa.BigInteger(), nullable=False),
         sa.Column("label_paid_by", sa.String(length=16), nullable=False),
+        sa.Column("ship_from", sa.JSON(), nullable=True),
+        sa.Column(
+            "label_type",
+            sa.Enum("unpaid", "prepaid", name="labeldefault", native_enum=False, length=32),
+            nullable=True,
+        ),
+        sa.Column("label_file", sa.String(length=300), nullable=True),
+        sa.Column("tracking_status", sa.String(length=32), nullable=True),
+        sa.Column("tracking_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("lost_flagged_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
@@ -563,6 +747,9 @@ def upgrade() -> None:
             "ix_returns_seller_id_tracking_number", ["seller_id", "tracking_number"], unique=False
         )
         batch_op.create_index("ix_returns_status_deadline", ["status", "deadline"], unique=False)
+        batch_op.create_index(
+            "ix_returns_status_tracking_at", ["status", "tracking_at"], unique=False
+        )
 
     op.create_table(
         "shipments",
@@ -905,6 +1092,7 @@ def downgrade() -> None:
 
     op.drop_table("shipments")
     with op.batch_alter_table("returns", schema=None) as batch_op:
+        batch_op.drop_index("ix_returns_status_tracking_at")
         batch_op.drop_index("ix_returns_status_deadline")
         batch_op.drop_index("ix_returns_seller_id_tracking_number")
         batch_op.drop_index("ix_returns_seller_id_status_id")
@@ -927,14 +1115,28 @@ def downgrade() -> None:
 
     op.drop_table("webhook_attempts")
     op.drop_table("used_action_tokens")
+    with op.batch_alter_table("tracking_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_tracking_events_seller_id_tracking_number")
+
+    op.drop_table("tracking_events")
     op.drop_table("sku_policies")
     op.drop_table("sellers")
+    with op.batch_alter_table("return_flags", schema=None) as batch_op:
+        batch_op.drop_index("ix_return_flags_seller_id_return_id")
+        batch_op.drop_index("ix_return_flags_seller_id_code")
+
+    op.drop_table("return_flags")
     with op.batch_alter_table("return_addresses", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_return_addresses_seller_id"))
 
     op.drop_table("return_addresses")
     op.drop_table("reason_codes")
     op.drop_table("products")
+    with op.batch_alter_table("package_receipts", schema=None) as batch_op:
+        batch_op.drop_index("ix_package_receipts_seller_id_status_id")
+        batch_op.drop_index("ix_package_receipts_seller_id_return_id")
+
+    op.drop_table("package_receipts")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_processed_at_id")
 
@@ -943,6 +1145,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_orders_number"))
 
     op.drop_table("orders")
+    with op.batch_alter_table("inventory_movements", schema=None) as batch_op:
+        batch_op.drop_index("ix_inventory_movements_seller_id_sku")
+
+    op.drop_table("inventory_movements")
+    with op.batch_alter_table("inspection_photos", schema=None) as batch_op:
+        batch_op.drop_index("ix_inspection_photos_seller_id_return_id")
+
+    op.drop_table("inspection_photos")
     op.drop_table("idempotency_keys")
     op.drop_table("facilities")
     with op.batch_alter_table("email_messages", schema=None) as batch_op:
@@ -956,6 +1166,10 @@ def downgrade() -> None:
     op.drop_table("credit_entries")
     op.drop_table("credit_accounts")
     op.drop_table("category_policies")
+    with op.batch_alter_table("carrier_sources", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_carrier_sources_seller_id"))
+
+    op.drop_table("carrier_sources")
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_keys_seller_id"))
 

@@ -1,0 +1,123 @@
+"""Tables of the physical flow: carrier sources and scans, receipts, flags, photos, stock."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import registry
+
+from rma.adapters.orm import ID, UtcDateTime, _enum, metadata
+from rma.domain.flags import Flag, FlagCode
+from rma.domain.inventory import Bucket
+from rma.domain.receiving import PackageReceipt, ReceiptStatus
+from rma.domain.tracking import CarrierSource, SourceKind
+
+PK = BigInteger().with_variant(Integer, "sqlite")
+
+carrier_sources = Table(
+    "carrier_sources",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("seller_id", ID, nullable=False, index=True),
+    Column("kind", _enum(SourceKind), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("secret", String(200), nullable=False),  # needed as given to check HMACs
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+tracking_events = Table(
+    "tracking_events",
+    metadata,
+    Column("pk", PK, primary_key=True),
+    Column("seller_id", ID, nullable=False),
+    Column("source_id", ID, nullable=False),
+    Column("event_id", String(100), nullable=False),
+    Column("tracking_number", String(100), nullable=False),
+    Column("carrier", String(64), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("message", String(500), nullable=False),
+    Column("location", String(200), nullable=False),
+    UniqueConstraint("seller_id", "source_id", "event_id"),
+    Index("ix_tracking_events_seller_id_tracking_number", "seller_id", "tracking_number"),
+)
+
+package_receipts = Table(
+    "package_receipts",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("seller_id", ID, nullable=False),
+    Column("scan", String(200), nullable=False),
+    Column("status", _enum(ReceiptStatus), nullable=False),
+    Column("actor", String(120), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("facility_code", String(40)),
+    Column("return_id", ID),
+    Column("lines", JSON, nullable=False),
+    Column("flags", JSON, nullable=False),
+    Column("notes", Text, nullable=False),
+    Column("matched_at", UtcDateTime),
+    Index("ix_package_receipts_seller_id_status_id", "seller_id", "status", "id"),
+    Index("ix_package_receipts_seller_id_return_id", "seller_id", "return_id"),
+)
+
+return_flags = Table(
+    "return_flags",
+    metadata,
+    Column("pk", PK, primary_key=True),
+    Column("seller_id", ID, nullable=False),
+    Column("return_id", ID, nullable=False),
+    Column("item_id", ID),
+    Column("code", _enum(FlagCode), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_return_flags_seller_id_return_id", "seller_id", "return_id"),
+    Index("ix_return_flags_seller_id_code", "seller_id", "code"),
+)
+
+inspection_photos = Table(
+    "inspection_photos",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("seller_id", ID, nullable=False),
+    Column("return_id", ID, nullable=False),
+    Column("item_id", ID, nullable=False),
+    Column("file_name", String(300), nullable=False),
+    Column("content_type", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_inspection_photos_seller_id_return_id", "seller_id", "return_id"),
+)
+
+inventory_movements = Table(
+    "inventory_movements",
+    metadata,
+    Column("pk", PK, primary_key=True),
+    Column("seller_id", ID, nullable=False),
+    Column("sku", String(100), nullable=False),
+    Column("location", String(40), nullable=False),
+    Column("bucket", _enum(Bucket), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("return_id", ID, nullable=False),
+    Column("item_id", ID, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("seller_id", "item_id", "bucket"),  # an item is booked once
+    Index("ix_inventory_movements_seller_id_sku", "seller_id", "sku"),
+)
+
+
+def map_physical(mapper_registry: registry) -> None:
+    """Map the physical flow's domain classes (called once by ``start_mappers``)."""
+    mapper_registry.map_imperatively(CarrierSource, carrier_sources)
+    mapper_registry.map_imperatively(PackageReceipt, package_receipts)
+    mapper_registry.map_imperatively(Flag, return_flags)

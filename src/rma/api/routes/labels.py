@@ -1,0 +1,93 @@
+"""Labels: the generated PDF, a seller's prepaid upload, and the links to the RMA page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Path, UploadFile
+from fastapi.responses import Response
+
+from rma.adapters.label_pdf import render_documents
+from rma.api import schemas
+from rma.api.deps import ANYONE, STAFF, ContainerDep, PrincipalDep, scope_of
+from rma.bootstrap import Container
+from rma.domain.returns import Return
+from rma.services import labels as service
+
+router = APIRouter(tags=["labels"])
+
+ReturnRef = Annotated[str, Path(min_length=1, max_length=64, description="Return id or RMA number")]
+PAGE_PURPOSE = "rma-page"
+PDF = {200: {"content": {"application/pdf": {}}, "description": "A PDF document"}}
+
+
+def page_url(container: Container, ret: Return) -> str:
+    """The unguessable link to a return's RMA page (what a seller sends the customer)."""
+    token = container.signer.sign(PAGE_PURPOSE, {"r": ret.id})
+    return f"{container.settings.base_url.rstrip('/')}/rma/{ret.rma_number}?t={token}"
+
+
+def pdf_response(container: Container, docs: service.ReturnDocuments) -> Response:
+    """The prepaid label if the seller gave one, else our label and slips."""
+    data = docs.prepaid_label or render_documents(docs, page_url(container, docs.ret))
+    name = f"rma-{docs.ret.rma_number}.pdf"
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{name}"'},
+    )
+
+
+@router.get(
+    "/v1/returns/{ref}/label.pdf",
+    operation_id="returns-label",
+    response_class=Response,
+    responses=PDF,  # type: ignore[arg-type]
+)
+def get_label(ref: ReturnRef, container: ContainerDep, principal: PrincipalDep) -> Response:
+    docs = service.return_documents(
+        scope_of(principal, *ANYONE), ref, container.uow(), container.files
+    )
+    return pdf_response(container, docs)
+
+
+@router.put(
+    "/v1/returns/{ref}/label",
+    operation_id="returns-label-put",
+    response_model=schemas.LabelPublic,
+    summary="Upload a prepaid label (PDF) to serve instead of the generated one",
+)
+async def put_label(
+    ref: ReturnRef,
+    file: UploadFile,
+    container: ContainerDep,
+    principal: PrincipalDep,
+    cost: Annotated[int | None, Form(ge=0, le=10**9, description="Minor units")] = None,
+    carrier: Annotated[str | None, Form(max_length=64)] = None,
+    tracking_number: Annotated[str | None, Form(max_length=100, pattern=r"^\S+$")] = None,
+) -> schemas.LabelPublic:
+    limit = container.settings.label_max_bytes
+    data = await file.read(limit + 1)
+    cmd = service.AttachLabel(
+        scope_of(principal, *STAFF), ref, data, limit, cost, carrier, tracking_number
+    )
+    ret = service.attach_prepaid_label(cmd, container.uow(), container.files)
+    return schemas.LabelPublic(
+        return_id=ret.id,
+        label_type=ret.label_type,
+        label_cost=ret.label_cost,
+        currency=ret.currency,
+    )
+
+
+@router.get(
+    "/v1/returns/{ref}/links", operation_id="returns-links", response_model=schemas.LinksPublic
+)
+def get_links(
+    ref: ReturnRef, container: ContainerDep, principal: PrincipalDep
+) -> schemas.LinksPublic:
+    docs = service.return_documents(
+        scope_of(principal, *STAFF), ref, container.uow(), container.files
+    )
+    url = page_url(container, docs.ret)
+    return schemas.LinksPublic(page_url=url, label_url=url.replace("?t=", "/label.pdf?t=", 1))

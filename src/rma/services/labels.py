@@ -1,0 +1,142 @@
+"""Labels and the RMA page: what a return's documents show, and prepaid label uploads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rma.domain.errors import Conflict, InvalidInput, NotFound
+from rma.domain.returns import Return
+from rma.domain.sellers import LabelDefault
+from rma.domain.statuses import ReturnStatus
+from rma.domain.tracking import TrackingEvent
+from rma.services.clock import utcnow
+from rma.services.physical_ports import FileStore
+from rma.services.returns import Scope, _find
+from rma.services.unit_of_work import UnitOfWork
+
+# A return has documents once authorized, and keeps them while it may still travel.
+_HAS_LABEL = {
+    ReturnStatus.AUTHORIZED,
+    ReturnStatus.IN_TRANSIT,
+    ReturnStatus.PARTIALLY_RECEIVED,
+    ReturnStatus.RECEIVED,
+    ReturnStatus.INSPECTED,
+    ReturnStatus.RESOLVED,
+    ReturnStatus.CLOSED,
+}
+
+
+@dataclass(frozen=True)
+class ReturnDocuments:
+    """Everything printed on a return's label and slips, or shown on its page."""
+
+    ret: Return
+    seller_name: str
+    customer_name: str
+    item_names: dict[str, str]  # item id -> product name
+    scans: list[TrackingEvent]
+    prepaid_label: bytes | None  # the seller's uploaded label, served instead of ours
+
+
+@dataclass(frozen=True)
+class AttachLabel:
+    scope: Scope
+    ref: str
+    data: bytes
+    max_bytes: int
+    cost: int | None = None
+    carrier: str | None = None
+    tracking_number: str | None = None
+
+
+def return_documents(scope: Scope, ref: str, uow: UnitOfWork, files: FileStore) -> ReturnDocuments:
+    """What the label, the slips and the RMA page of one of the caller's returns show."""
+    with uow:
+        return _documents(uow, _find(uow, scope, ref), files)
+
+
+def page_documents(
+    return_id: str, rma_number: str, uow: UnitOfWork, files: FileStore
+) -> ReturnDocuments:
+    """The RMA page of the return a signed link names; the number must be its own."""
+    with uow:
+        ret = _find(uow, Scope(_seller_of(uow, return_id)), return_id)
+        if ret.rma_number != rma_number.strip().upper():
+            raise NotFound("no such RMA page", code="return_not_found")
+        return _documents(uow, ret, files)
+
+
+def attach_prepaid_label(cmd: AttachLabel, uow: UnitOfWork, files: FileStore) -> Return:
+    """Serve the seller's own prepaid label for a return instead of the generated one."""
+    check_pdf(cmd.data, cmd.max_bytes)
+    with uow:
+        ret = _find(uow, cmd.scope, cmd.ref)
+        if ret.status not in {ReturnStatus.AUTHORIZED, ReturnStatus.IN_TRANSIT}:
+            raise Conflict(
+                f"a return that is {ret.status} takes no label", code="label_not_allowed"
+            )
+        key = f"labels/{ret.seller_id}/{ret.id}.pdf"
+        files.save(key, cmd.data)
+        ret.label_type = LabelDefault.PREPAID
+        ret.label_cost = cmd.cost or 0
+        ret.label_file = key
+        if cmd.tracking_number:
+            ret.ship_with(cmd.carrier or ret.carrier or "", cmd.tracking_number, now=utcnow())
+        ret.updated_at = utcnow()
+        uow.commit()
+        return ret
+
+
+def check_pdf(data: bytes, max_bytes: int) -> None:
+    """``InvalidInput`` unless ``data`` is a whole PDF file no larger than ``max_bytes``."""
+    if len(data) > max_bytes:
+        raise InvalidInput(
+            f"a label is at most {max_bytes} bytes",
+            code="file_too_large",
+            details=[{"field": "file"}],
+        )
+    tail = data[-1024:]
+    if not data.startswith(b"%PDF-") or b"%%EOF" not in tail or b"startxref" not in tail:
+        raise InvalidInput(
+            "the file is not a complete PDF document",
+            code="not_a_pdf",
+            details=[{"field": "file"}],
+        )
+
+
+def _documents(uow: UnitOfWork, ret: Return, files: FileStore) -> ReturnDocuments:
+    if ret.status not in _HAS_LABEL or ret.rma_number is None:
+        raise Conflict(
+            f"a return that is {ret.status} has no RMA documents", code="not_authorized_yet"
+        )
+    seller = uow.sellers.get(ret.seller_id)
+    order = uow.orders.get(ret.seller_id, ret.order_id)
+    names = {}
+    for item in ret.items:
+        product = uow.products.get(ret.seller_id, item.sku)
+        line = order.line(item.line_id) if order else None
+        names[item.id] = (
+            (product.name if product else "") or (line.name if line else "") or item.sku
+        )
+    scans = (
+        uow.tracking_events.for_tracking_number(ret.seller_id, ret.tracking_number)
+        if ret.tracking_number
+        else []
+    )
+    return ReturnDocuments(
+        ret,
+        seller.name if seller else "",
+        (order.customer_name if order else "") or ret.customer_email,
+        names,
+        scans,
+        files.read(ret.label_file)
+        if ret.label_type is LabelDefault.PREPAID and ret.label_file
+        else None,
+    )
+
+
+def _seller_of(uow: UnitOfWork, return_id: str) -> str:
+    seller_id = uow.physical.seller_of(return_id)
+    if seller_id is None:
+        raise NotFound("no such RMA page", code="return_not_found")
+    return seller_id
