@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from rma.domain.errors import InvalidInput
 from rma.domain.orders import Order
-from rma.domain.sellers import DEFAULT_WINDOW_DAYS, CategoryPolicy, Seller
+from rma.domain.sellers import CategoryPolicy, Seller
 
 
 class ViolationCode(StrEnum):
@@ -191,7 +191,7 @@ def _judge_item(
     assert line is not None  # _check_items saw to it
     category = categories.get(line.sku)
     policy = policies.get(category) if category is not None else None
-    window_days = policy.window_days if policy else seller.window_days or DEFAULT_WINDOW_DAYS
+    window_days = policy.window_days if policy else seller.window_days
     start = order.delivered_at(line.line_id) or order.ordered_at
     closes_at = window_closes_at(start, window_days, seller.timezone)
     shipped = order.shipped_quantity(line.line_id)
