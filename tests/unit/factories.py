@@ -1,4 +1,4 @@
-"""Domain objects for unit tests: a seller, an order shipped on a given day, returns in any status."""
+"""Domain objects for unit tests: a seller, an order shipped on a day, returns in any status."""
 
 from __future__ import annotations
 

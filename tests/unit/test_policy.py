@@ -59,9 +59,11 @@ def test_day_30_is_in_until_its_last_minute_and_day_31_is_out_in_the_sellers_zon
     inside = decide(shipped, [TEE], the_seller=shop, now=_local(zone, *last_in).astimezone(UTC))
     outside = decide(shipped, [TEE], the_seller=shop, now=_local(zone, *first_out).astimezone(UTC))
 
-    assert inside.in_policy and not inside.violations
+    assert inside.in_policy
+    assert not inside.violations
     assert [v.code for v in outside.violations] == [ViolationCode.RETURN_WINDOW_ENDED]
-    assert not outside.in_policy and outside.valid_items  # late is out of policy, not invalid
+    assert not outside.in_policy
+    assert outside.valid_items
     assert inside.window_closes_at == _local(zone, *first_out)
 
 
@@ -174,7 +176,8 @@ def test_each_violation_is_reported_with_its_code_line_and_message(code: Violati
     decision = scenario()
     assert [v.code for v in decision.violations] == [code]
     violation = decision.violations[0]
-    assert violation.line_id == "1" and violation.message
+    assert violation.line_id == "1"
+    assert violation.message
     assert violation.as_dict()["code"] == str(code)
     assert bool(decision.valid_items) is item_stays_valid
     assert not decision.in_policy or not item_stays_valid
@@ -200,7 +203,8 @@ def test_every_violation_of_an_item_is_listed_not_just_the_first() -> None:
 def test_returnable_quantity_is_shipped_minus_what_other_returns_hold() -> None:
     shipped = order(delivered_at=NOW - timedelta(days=1))
     verdict = decide(shipped, [TEE], held={"1": 1}).items[0]
-    assert verdict.returnable_quantity == 1 and verdict.valid
+    assert verdict.returnable_quantity == 1
+    assert verdict.valid
     assert decide(shipped, [TEE], held={"1": 2}).items[0].returnable_quantity == 0
     partly = order(shipped={"1": 1, "2": 0}, delivered_at=NOW - timedelta(days=1))
     assert decide(partly, [TEE]).items[0].returnable_quantity == 1
@@ -244,32 +248,34 @@ def test_deadline_counts_from_a_late_manual_authorization() -> None:
     assert authorization_deadline(closes, authorized, 15) == authorized + timedelta(days=15)
 
 
-P, I = SellerKind.PROFESSIONAL, SellerKind.INDIVIDUAL
+PRO, IND = SellerKind.PROFESSIONAL, SellerKind.INDIVIDUAL
 AUTO, MANUAL = AuthorizationMode.AUTOMATIC, AuthorizationMode.MANUAL
 REVIEW, AUTHORIZE = OutOfPolicyHandling.REVIEW, OutOfPolicyHandling.AUTHORIZE
 
 AUTHORIZATION_MATRIX = [
     # kind, mode, in policy, out-of-policy handling, authorized without a person
-    (P, AUTO, True, REVIEW, True),
-    (P, AUTO, True, AUTHORIZE, True),
-    (P, AUTO, False, REVIEW, False),
-    (P, AUTO, False, AUTHORIZE, True),
-    (P, MANUAL, True, REVIEW, True),  # professionals cannot opt out of automatic
-    (P, MANUAL, True, AUTHORIZE, True),
-    (P, MANUAL, False, REVIEW, False),
-    (P, MANUAL, False, AUTHORIZE, True),
-    (I, AUTO, True, REVIEW, True),
-    (I, AUTO, True, AUTHORIZE, True),
-    (I, AUTO, False, REVIEW, False),
-    (I, AUTO, False, AUTHORIZE, True),
-    (I, MANUAL, True, REVIEW, False),
-    (I, MANUAL, True, AUTHORIZE, False),
-    (I, MANUAL, False, REVIEW, False),
-    (I, MANUAL, False, AUTHORIZE, False),
+    (PRO, AUTO, True, REVIEW, True),
+    (PRO, AUTO, True, AUTHORIZE, True),
+    (PRO, AUTO, False, REVIEW, False),
+    (PRO, AUTO, False, AUTHORIZE, True),
+    (PRO, MANUAL, True, REVIEW, True),  # professionals cannot opt out of automatic
+    (PRO, MANUAL, True, AUTHORIZE, True),
+    (PRO, MANUAL, False, REVIEW, False),
+    (PRO, MANUAL, False, AUTHORIZE, True),
+    (IND, AUTO, True, REVIEW, True),
+    (IND, AUTO, True, AUTHORIZE, True),
+    (IND, AUTO, False, REVIEW, False),
+    (IND, AUTO, False, AUTHORIZE, True),
+    (IND, MANUAL, True, REVIEW, False),
+    (IND, MANUAL, True, AUTHORIZE, False),
+    (IND, MANUAL, False, REVIEW, False),
+    (IND, MANUAL, False, AUTHORIZE, False),
 ]
 
 
-@pytest.mark.parametrize(("kind", "mode", "in_policy", "handling", "automatic"), AUTHORIZATION_MATRIX)
+@pytest.mark.parametrize(
+    ("kind", "mode", "in_policy", "handling", "automatic"), AUTHORIZATION_MATRIX
+)
 def test_authorization_mode_matrix(
     kind: SellerKind,
     mode: AuthorizationMode,

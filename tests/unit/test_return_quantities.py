@@ -12,9 +12,7 @@ from tests.unit.factories import NOW, STAFF, requested, return_in
 
 def test_authorizing_fewer_units_than_requested_is_kept_per_item() -> None:
     ret = requested(quantity=2)
-    ret.authorize(
-        rma_number="R-1", deadline=NOW, actor=STAFF, now=NOW, quantities={"itm_1": 1}
-    )
+    ret.authorize(rma_number="R-1", deadline=NOW, actor=STAFF, now=NOW, quantities={"itm_1": 1})
     assert ret.items[0].authorized_quantity == 1
     assert ret.held_quantity("1") == 1
 
@@ -22,19 +20,21 @@ def test_authorizing_fewer_units_than_requested_is_kept_per_item() -> None:
 def test_authorizing_more_than_requested_is_refused_and_leaves_the_return_waiting() -> None:
     ret = requested(quantity=2)
     with pytest.raises(InvalidInput) as raised:
-        ret.authorize(
-            rma_number="R-1", deadline=NOW, actor=STAFF, now=NOW, quantities={"itm_1": 3}
-        )
+        ret.authorize(rma_number="R-1", deadline=NOW, actor=STAFF, now=NOW, quantities={"itm_1": 3})
     assert raised.value.details == [{"field": "quantities", "item_id": "itm_1"}]
     assert ret.status is ReturnStatus.REQUESTED
-    assert ret.rma_number is None and len(ret.history) == 1
+    assert ret.rma_number is None
+    assert len(ret.history) == 1
 
 
 def test_partial_receipt_then_the_rest_completes_the_return() -> None:
     ret = return_in(ReturnStatus.AUTHORIZED)
     ret.receive([Receipt("itm_1", 1)], actor=STAFF, now=NOW)
     assert ret.status is ReturnStatus.PARTIALLY_RECEIVED
-    assert ret.events[-1].data == {"complete": False, "items": [{"item_id": "itm_1", "quantity": 1}]}
+    assert ret.events[-1].data == {
+        "complete": False,
+        "items": [{"item_id": "itm_1", "quantity": 1}],
+    }
     ret.receive([Receipt("itm_1", 1)], actor=STAFF, now=NOW)
     assert ret.status is ReturnStatus.RECEIVED
     assert ret.items[0].received_quantity == 2
@@ -59,7 +59,8 @@ def test_negative_or_unknown_receipts_are_refused_without_a_trace() -> None:
         ret.receive([Receipt("itm_1", 1), Receipt("itm_9", 1)], actor=STAFF, now=NOW)
     assert raised.value.code == "item_not_found"
     assert ret.items[0].received_quantity == 0
-    assert ret.status is ReturnStatus.AUTHORIZED and not ret.events
+    assert ret.status is ReturnStatus.AUTHORIZED
+    assert not ret.events
 
 
 def _inspection(accepted: int, rejected: int) -> Inspection:

@@ -27,7 +27,11 @@ LATER = NOW + timedelta(hours=1)
 # How a return is moved to each target status, the history action and the event it causes.
 Move = Callable[[Return], None]
 MOVES: dict[ReturnStatus, tuple[Move, str, str]] = {
-    S.PENDING_REVIEW: (lambda r: r.send_to_review(LATER), "send_to_review", "return.pending_review"),
+    S.PENDING_REVIEW: (
+        lambda r: r.send_to_review(LATER),
+        "send_to_review",
+        "return.pending_review",
+    ),
     S.AUTHORIZED: (
         lambda r: r.authorize(
             rma_number="K7QX-M4TP-HW", deadline=LATER + timedelta(days=45), actor=STAFF, now=LATER
@@ -43,7 +47,11 @@ MOVES: dict[ReturnStatus, tuple[Move, str, str]] = {
     S.CANCELLED: (lambda r: r.cancel(actor=STAFF, now=LATER), "cancel", "return.cancelled"),
     S.CLOSED: (lambda r: r.close(actor=STAFF, now=LATER, note="done"), "close", "return.closed"),
     S.EXPIRED: (lambda r: r.expire(LATER), "expire", "return.expired"),
-    S.IN_TRANSIT: (lambda r: r.mark_in_transit(actor=STAFF, now=LATER), "ship", "return.in_transit"),
+    S.IN_TRANSIT: (
+        lambda r: r.mark_in_transit(actor=STAFF, now=LATER),
+        "ship",
+        "return.in_transit",
+    ),
     S.PARTIALLY_RECEIVED: (
         lambda r: r.receive([Receipt("itm_1", 0)], actor=STAFF, now=LATER),
         "receive",
@@ -62,7 +70,11 @@ MOVES: dict[ReturnStatus, tuple[Move, str, str]] = {
         lambda r: r.inspect(
             [
                 Inspection(
-                    "itm_1", r.items[0].received_quantity, 0, Condition.SELLABLE, Disposition.RESTOCK
+                    "itm_1",
+                    r.items[0].received_quantity,
+                    0,
+                    Condition.SELLABLE,
+                    Disposition.RESTOCK,
                 )
             ],
             actor=STAFF,
@@ -97,9 +109,11 @@ def test_every_status_has_a_row_and_every_move_target_a_way_in() -> None:
 def test_terminal_statuses_go_nowhere_and_open_ones_can_be_closed() -> None:
     for status in S:
         if status in TERMINAL:
-            assert not TRANSITIONS[status] and not status.is_open
+            assert not TRANSITIONS[status]
+            assert not status.is_open
         elif status is not S.CLOSED:
-            assert S.CLOSED in TRANSITIONS[status] and status.is_open
+            assert S.CLOSED in TRANSITIONS[status]
+            assert status.is_open
 
 
 @pytest.mark.parametrize(("current", "target"), ALLOWED, ids=map(_id, ALLOWED))
@@ -125,7 +139,8 @@ def test_allowed_move_is_recorded_in_history_and_as_an_event(
     )
     assert entry.actor in {str(STAFF), "system:rma"}
     assert [e.type for e in ret.events] == [event]
-    assert ret.events[0].return_id == ret.id and ret.events[0].seller_id == ret.seller_id
+    assert ret.events[0].return_id == ret.id
+    assert ret.events[0].seller_id == ret.seller_id
     assert ret.events[0].payload()["occurred_at"] == LATER.isoformat()
 
 
