@@ -78,7 +78,8 @@ def test_a_return_comes_back_with_its_items_history_and_events_written(
 
     with container.uow() as uow:
         loaded = uow.returns.get(seller_id, created.id)
-        assert loaded is not None and loaded is not created
+        assert loaded is not None
+        assert loaded is not created
         assert loaded.status is ReturnStatus.AUTHORIZED
         assert loaded.rma_number == created.rma_number
         assert [(i.line_id, i.requested_quantity, i.authorized_quantity) for i in loaded.items] == [
@@ -107,9 +108,8 @@ def test_times_come_back_timezone_aware_in_utc(container: Container) -> None:
         assert stored is not None
         assert stored.utcoffset() == timedelta(0)
         assert stored == delivered
-        assert loaded.ordered_at.tzinfo is not None and loaded.ordered_at.utcoffset() == timedelta(
-            0
-        )
+        assert loaded.ordered_at.tzinfo is not None
+        assert loaded.ordered_at.utcoffset() == timedelta(0)
 
 
 def test_naive_times_are_refused_rather_than_guessed(container: Container) -> None:
@@ -123,7 +123,8 @@ def _move_both(container: Container, return_id: str, seller_id: str) -> tuple[Re
     with first, second:
         a = first.returns.get(seller_id, return_id)
         b = second.returns.get(seller_id, return_id)
-        assert a is not None and b is not None
+        assert a is not None
+        assert b is not None
         a.receive([Receipt(a.items[0].id, 2)], actor=STAFF, now=utcnow())
         b.close(actor=STAFF, now=utcnow(), note="closed by someone else")
         first.commit()
