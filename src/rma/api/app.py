@@ -22,6 +22,7 @@ def create_app(container: Container) -> FastAPI:
     app = FastAPI(title="rma", version=__version__, description=DESCRIPTION)
     app.state.container = container
     errors.install(app)
-    for module in (health, admin, setup, places, orders, returns):
-        app.include_router(module.router)
+    app.include_router(health.router)
+    for module in (admin, setup, places, orders, returns):
+        app.include_router(module.router, responses=errors.documented_errors())
     return app
