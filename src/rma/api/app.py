@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from rma import __version__
 from rma.api import errors
+from rma.api.guards import RefuseNulInUrl
 from rma.api.routes import admin, health, orders, places, returns, setup
 from rma.bootstrap import Container
 
@@ -22,6 +23,7 @@ def create_app(container: Container) -> FastAPI:
     app = FastAPI(title="rma", version=__version__, description=DESCRIPTION)
     app.state.container = container
     errors.install(app)
+    app.add_middleware(RefuseNulInUrl)
     app.include_router(health.router)
     for module in (admin, setup, places, orders, returns):
         app.include_router(module.router, responses=errors.documented_errors())
