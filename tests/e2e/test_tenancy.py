@@ -336,6 +336,15 @@ BAD_BODIES = {
         b' "reason_code": "CR-DEFECTIVE"}]}'
     ),
     "not JSON at all": b"order_number=A",
+    "not UTF-8": b'{"order_number": "\xff\xfe", "items": []}',
+    "a NUL character": (
+        b'{"order_number": "A\\u0000", "items": [{"line_id": "1", "quantity": 1,'
+        b' "reason_code": "CR-DEFECTIVE"}]}'
+    ),
+    "a lone surrogate": (
+        b'{"order_number": "A", "items": [{"line_id": "1", "quantity": 1,'
+        b' "reason_code": "CR-DEFECTIVE", "comment": "\\ud8f5"}]}'
+    ),
 }
 
 
@@ -366,4 +375,19 @@ def test_naive_times_are_refused(world: World) -> None:
         **_order_body("NAIVE-1"),
         "ordered_at": (datetime.now() - timedelta(days=1)).isoformat(),
     }
+    assert world.ours.call("POST", "/v1/orders", json=body).status_code == 422
+
+
+@pytest.mark.parametrize(
+    "path", ["/v1/reason-codes?sku=%00", "/v1/returns?q=A%00B", "/v1/returns/ret_%00"]
+)
+def test_a_nul_in_the_url_is_422(world: World, path: str) -> None:
+    response = world.http.get(path, headers=world.headers["seller"])
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "invalid_input"
+
+
+@pytest.mark.parametrize("when", ["0592-10-03T15:16:25Z", "9999-12-31T23:59:59+00:00"])
+def test_times_outside_1970_to_2999_are_refused(world: World, when: str) -> None:
+    body = {**_order_body("FAR-1"), "ordered_at": when}
     assert world.ours.call("POST", "/v1/orders", json=body).status_code == 422
