@@ -223,6 +223,13 @@ class Return:
     ) -> None:
         """Issue the RMA: the customer may now ship the authorized units."""
         check_transition(self.status, ReturnStatus.AUTHORIZED)
+        unknown = sorted(set(quantities or {}) - {item.id for item in self.items})
+        if unknown:
+            raise InvalidInput(
+                f"return {self.id} has no item {unknown[0]!r}",
+                code="unknown_item",
+                details=[{"field": "quantities", "item_id": item_id} for item_id in unknown],
+            )
         wanted = {i.id: (quantities or {}).get(i.id, i.requested_quantity) for i in self.items}
         for item in self.items:
             if not 0 <= wanted[item.id] <= item.requested_quantity:
