@@ -27,6 +27,15 @@ def test_authorizing_more_than_requested_is_refused_and_leaves_the_return_waitin
     assert len(ret.history) == 1
 
 
+def test_authorizing_quantities_of_an_item_the_return_does_not_have_is_refused() -> None:
+    ret = requested(quantity=2)
+    with pytest.raises(InvalidInput) as raised:
+        ret.authorize(rma_number="R-1", deadline=NOW, actor=STAFF, now=NOW, quantities={"itm_9": 0})
+    assert raised.value.code == "unknown_item"
+    assert raised.value.details == [{"field": "quantities", "item_id": "itm_9"}]
+    assert ret.status is ReturnStatus.REQUESTED
+
+
 def test_partial_receipt_then_the_rest_completes_the_return() -> None:
     ret = return_in(ReturnStatus.AUTHORIZED)
     ret.receive([Receipt("itm_1", 1)], actor=STAFF, now=NOW)
