@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -52,6 +53,40 @@ def _postgres_test_url() -> str:
             "start it, point RMA_TEST_POSTGRES_URL at one, or set RMA_TEST_ALLOW_NO_POSTGRES=1"
         )
     return server.set(database=TEST_DATABASE).render_as_string(hide_password=False)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out the SQLite copy of tests marked ``postgres_only`` (they need row locks)."""
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_sqlite = callspec is not None and callspec.params.get("backend") == "sqlite"
+        (dropped if on_sqlite and item.get_closest_marker("postgres_only") else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+_RESULTS_BY_BACKEND: dict[str, dict[str, int]] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Count each backend's outcomes, for the summary below."""
+    backend = next((b for b in ("sqlite", "postgresql") if f"[{b}" in report.nodeid), None)
+    if backend is None or (report.when != "call" and report.passed):
+        return
+    counts = _RESULTS_BY_BACKEND.setdefault(backend, {})
+    counts[report.outcome] = counts.get(report.outcome, 0) + 1
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say how many storage and HTTP tests ran on each backend."""
+    if not _RESULTS_BY_BACKEND:
+        return
+    terminalreporter.section("backends")
+    for backend, counts in sorted(_RESULTS_BY_BACKEND.items()):
+        outcomes = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+        terminalreporter.write_line(f"{backend}: {outcomes}")
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

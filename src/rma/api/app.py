@@ -9,6 +9,7 @@ from rma import __version__
 from rma.api import errors
 from rma.api.amazon import auth as amazon_auth
 from rma.api.amazon import routes as amazon_routes
+from rma.api.guards import RefuseNulInUrl
 from rma.api.routes import (
     actions,
     admin,
@@ -39,8 +40,9 @@ def create_app(container: Container) -> FastAPI:
     app = FastAPI(title="rma", version=__version__, description=DESCRIPTION)
     app.state.container = container
     errors.install(app)
+    app.add_middleware(RefuseNulInUrl)
+    app.include_router(health.router)
     for module in (
-        health,
         admin,
         setup,
         places,
@@ -53,7 +55,7 @@ def create_app(container: Container) -> FastAPI:
         webhooks,
         actions,
     ):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=errors.documented_errors())
     app.include_router(amazon_auth.router)
     app.include_router(amazon_routes.router)
     app.include_router(pages.router)

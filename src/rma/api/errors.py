@@ -40,6 +40,22 @@ _CODE_BY_STATUS = {
 }
 
 
+def documented_errors() -> dict[int | str, dict[str, Any]]:
+    """The error answers every API route may give, for the OpenAPI document."""
+    from rma.api.schemas import ErrorPublic
+
+    described = {
+        401: "No valid API key or customer token",
+        403: "The caller's role may not do this",
+        404: "Absent, or another seller's",
+        409: "Clashes with the current state (illegal transition, duplicate, concurrent update)",
+        422: "The request is not valid; `details` names the fields",
+    }
+    return {
+        status: {"model": ErrorPublic, "description": text} for status, text in described.items()
+    }
+
+
 def error_response(
     status: int, code: str, message: str, details: list[Any] | None = None
 ) -> JSONResponse:
@@ -72,6 +88,10 @@ async def _on_validation_error(_request: Request, error: Exception) -> JSONRespo
 
 async def _on_http_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)
+    if error.status_code == 400:
+        # FastAPI answers 400 for a body it cannot decode (not UTF-8, say), but 422 for one
+        # that is not JSON: both are malformed input, answered alike.
+        return error_response(422, "invalid_input", str(error.detail), [{"field": "body"}])
     code = _CODE_BY_STATUS.get(error.status_code, "http_error")
     return error_response(error.status_code, code, str(error.detail))
 

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from rma.adapters.unit_of_work import IdempotencyKeyTaken, SqlUnitOfWork
 from rma.bootstrap import Container
 from rma.domain.access import Principal
-from rma.domain.errors import Conflict, IdempotencyKeyReused, InvalidInput
+from rma.domain.errors import IdempotencyKeyReused, InvalidInput, RmaError
 
 MAX_KEY_LENGTH = 255
 
@@ -50,8 +50,10 @@ def run_idempotent(
     uow.claim_idempotency_key(scope, key, request_hash)
     try:
         result = action(uow)
-    except Conflict:
-        # Another copy of this request may have won the race: answer as it did.
+    except RmaError:
+        # Another copy of this request may have won the race: answer as it did. Not only a
+        # clash says so: a copy that waited for the winner's lock may find its work done
+        # (the units already held) and fail for that reason.
         replay = _replay(container, scope, key, request_hash)
         if replay is not None:
             return replay

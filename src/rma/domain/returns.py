@@ -249,6 +249,21 @@ class Return:
         quantities: Mapping[str, int] | None = None,
     ) -> None:
         """Issue the RMA: the customer may now ship the authorized units."""
+        check_transition(self.status, ReturnStatus.AUTHORIZED)
+        unknown = sorted(set(quantities or {}) - {item.id for item in self.items})
+        if unknown:
+            raise InvalidInput(
+                f"return {self.id} has no item {unknown[0]!r}",
+                code="unknown_item",
+                details=[{"field": "quantities", "item_id": item_id} for item_id in unknown],
+            )
+        wanted = {i.id: (quantities or {}).get(i.id, i.requested_quantity) for i in self.items}
+        for item in self.items:
+            if not 0 <= wanted[item.id] <= item.requested_quantity:
+                raise InvalidInput(
+                    f"item {item.id}: authorize between 0 and {item.requested_quantity} units",
+                    details=[{"field": "quantities", "item_id": item.id}],
+                )
         self._move(ReturnStatus.AUTHORIZED, "authorize", actor, now, f"RMA {rma_number}")
         self.rma_number = rma_number
         self.deadline = deadline
@@ -256,13 +271,7 @@ class Return:
         self.return_address = return_address
         self.label_type = self.label_type or LabelDefault.UNPAID  # until a prepaid one is given
         for item in self.items:
-            wanted = (quantities or {}).get(item.id, item.requested_quantity)
-            if not 0 <= wanted <= item.requested_quantity:
-                raise InvalidInput(
-                    f"item {item.id}: authorize between 0 and {item.requested_quantity} units",
-                    details=[{"field": "quantities", "item_id": item.id}],
-                )
-            item.authorized_quantity = wanted
+            item.authorized_quantity = wanted[item.id]
         self._record(
             events.ReturnAuthorized,
             now,
@@ -336,13 +345,17 @@ class Return:
 
     def receive(self, receipts: list[Receipt], *, actor: Actor, now: datetime) -> None:
         """Units arrived at the facility; more than authorized is recorded as it is."""
+        # Work out the outcome first: a refused receipt must leave every quantity as it was.
+        totals = {item.id: item.received_quantity for item in self.items}
         for receipt in receipts:
             if receipt.quantity < 0:
                 raise InvalidInput("a received quantity cannot be negative")
-            self.item(receipt.item_id).received_quantity += receipt.quantity
-        complete = all(i.received_quantity >= i.authorized_quantity for i in self.items)
+            totals[self.item(receipt.item_id).id] += receipt.quantity
+        complete = all(totals[i.id] >= i.authorized_quantity for i in self.items)
         target = ReturnStatus.RECEIVED if complete else ReturnStatus.PARTIALLY_RECEIVED
         self._move_or_note_after_resolution(target, "receive", actor, now)
+        for item in self.items:
+            item.received_quantity = totals[item.id]
         self._record(
             events.ReturnReceived,
             now,
@@ -355,7 +368,7 @@ class Return:
         judged = self.status is ReturnStatus.RESOLVED and all(i.inspected for i in self.items)
         if judged or self.status not in {ReturnStatus.RECEIVED, ReturnStatus.RESOLVED}:
             check_transition(self.status, ReturnStatus.INSPECTED)
-        for result in inspections:
+        for result in inspections:  # every result is checked before any is recorded
             item = self.item(result.item_id)
             if result.accepted < 0 or result.rejected < 0:
                 raise InvalidInput("accepted and rejected quantities cannot be negative")
@@ -366,6 +379,8 @@ class Return:
                     code="inspection_quantity_mismatch",
                     details=[{"field": "items", "item_id": item.id}],
                 )
+        for result in inspections:
+            item = self.item(result.item_id)
             item.accepted_quantity = result.accepted
             item.rejected_quantity = result.rejected
             item.condition = result.condition

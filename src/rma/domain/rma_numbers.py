@@ -52,7 +52,8 @@ def is_valid_generated(number: str) -> bool:
 def validate_custom(number: str) -> str:
     """The normalized custom number, or ``InvalidRmaNumber`` saying what is wrong with it."""
     normalized = normalize(number)
-    if not _CUSTOM.match(normalized):
+    # Checked on ASCII input: upper() turns some other letters into A-Z ("ß" into "SS").
+    if not number.strip().isascii() or not _CUSTOM.match(normalized):
         raise InvalidRmaNumber(
             "a custom RMA number is 1-32 characters of A-Z, 0-9 and '-'",
             details=[{"field": "rma_number", "value": number[:64]}],

@@ -29,6 +29,7 @@ from rma.domain.returns import (
     ReturnItem,
 )
 from rma.domain.sellers import EffectivePolicy, Seller
+from rma.domain.statuses import ReturnStatus
 from rma.services.addresses import AddReturnAddress, find_return_address, save_return_address
 from rma.services.clock import utcnow
 from rma.services.payments import PaymentGateway
@@ -175,12 +176,14 @@ def request_return(cmd: RequestReturn, uow: UnitOfWork) -> RequestOutcome:
             actor=cmd.actor,
             now=now,
         )
-        uow.returns.add(ret)
         if decision.authorizes_automatically(seller):
             _authorize(uow, seller, ret, AuthorizeReturn(cmd.scope, ret.id, SYSTEM), now)
-            execute_due_resolutions(uow, seller, ret, now)
         else:
             ret.send_to_review(now)
+        # Added once decided, so the new return is written by one INSERT, not INSERT + UPDATE.
+        uow.returns.add(ret)
+        if ret.status is ReturnStatus.AUTHORIZED:
+            execute_due_resolutions(uow, seller, ret, now)
         uow.commit()
         return RequestOutcome(ret, decision)
 

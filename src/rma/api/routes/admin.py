@@ -9,7 +9,7 @@ from rma.api import schemas
 from rma.api.deps import ContainerDep, PrincipalDep
 from rma.api.idempotency import run_idempotent
 from rma.domain.access import Role
-from rma.domain.errors import Forbidden
+from rma.domain.errors import Forbidden, NotFound
 from rma.services import sellers as service
 from rma.services.unit_of_work import UnitOfWork
 
@@ -53,7 +53,8 @@ def create_api_key(
     if not principal.is_platform_admin:
         own = principal.require(Role.ADMIN)
         if seller_id not in (None, own):
-            raise Forbidden("a seller's admin issues keys for its own seller only")
+            # Another seller is as absent as one that does not exist (no existence leak).
+            raise NotFound(f"no seller {seller_id}", code="seller_not_found")
         seller_id = own
     cmd = service.IssueApiKey(body.role, seller_id, body.name)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import text
 
 from rma.api.deps import ContainerDep
@@ -11,7 +12,17 @@ from rma.api.deps import ContainerDep
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz", operation_id="healthz")
+class Health(BaseModel):
+    status: str
+    database: str
+
+
+@router.get(
+    "/healthz",
+    operation_id="healthz",
+    response_model=Health,
+    responses={503: {"model": Health, "description": "The database is unreachable"}},
+)
 def healthz(container: ContainerDep) -> JSONResponse:
     try:
         with container.engine.connect() as connection:

@@ -2,15 +2,48 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+_LATEST = datetime(2999, 12, 31, tzinfo=UTC)
 
 
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("give a time zone (for example 2026-01-31T12:00:00Z)")
+    # Windows and deadlines are computed from these times: keep them far from the ends of
+    # what datetime can hold.
+    if not _EARLIEST <= value <= _LATEST:
+        raise ValueError("give a time between 1970 and 2999")
+    return value
+
+
+def _storable(value: Any) -> Any:
+    """Strings go to databases and JSON: no NUL character, no lone surrogate."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("text cannot contain the NUL character")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise ValueError("text must be valid Unicode (no lone surrogates)") from error
+    elif isinstance(value, list | tuple):
+        for element in value:
+            _storable(element)
+    elif isinstance(value, dict):
+        for key, element in value.items():
+            _storable(key)
+            _storable(element)
     return value
 
 
@@ -31,6 +64,11 @@ class In(BaseModel):
     """Base of request bodies: unknown fields are an error, not silently dropped."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _text_is_storable(cls, value: Any) -> Any:
+        return _storable(value)
 
 
 class ErrorBody(BaseModel):

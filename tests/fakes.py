@@ -1,0 +1,282 @@
+"""An in-memory unit of work: the repositories of ``rma.services.unit_of_work`` over dicts.
+
+New objects are kept aside until ``commit()``, like rows of an uncommitted transaction, and
+commit moves the events of touched returns to ``outbox``, as the SQL unit of work does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self
+
+from rma.domain.access import ApiKey, CustomerSession
+from rma.domain.addresses import Facility, ReturnAddress
+from rma.domain.events import Event
+from rma.domain.orders import Order, Product
+from rma.domain.returns import Return
+from rma.domain.sellers import CategoryPolicy, ReasonCode, Seller
+from rma.domain.statuses import ReturnStatus
+from rma.services.clock import utcnow
+from rma.services.unit_of_work import IdempotencyRecord, ReturnFilter
+
+
+class _Store:
+    """Committed objects by kind and key, and the ones added since the last commit."""
+
+    def __init__(self) -> None:
+        self.committed: dict[str, dict[Any, Any]] = {}
+        self.pending: dict[str, dict[Any, Any]] = {}
+
+    def add(self, kind: str, key: Any, obj: Any) -> None:
+        self.pending.setdefault(kind, {})[key] = obj
+
+    def all(self, kind: str) -> list[Any]:
+        merged = {**self.committed.get(kind, {}), **self.pending.get(kind, {})}
+        return list(merged.values())
+
+    def get(self, kind: str, key: Any) -> Any:
+        return self.pending.get(kind, {}).get(key) or self.committed.get(kind, {}).get(key)
+
+    def commit(self) -> None:
+        for kind, objects in self.pending.items():
+            self.committed.setdefault(kind, {}).update(objects)
+        self.pending.clear()
+
+    def rollback(self) -> None:
+        self.pending.clear()
+
+
+class _Repo:
+    def __init__(self, store: _Store):
+        self.store = store
+
+
+class FakeSellers(_Repo):
+    def add(self, seller: Seller) -> None:
+        self.store.add("sellers", seller.id, seller)
+
+    def get(self, seller_id: str) -> Seller | None:
+        found: Seller | None = self.store.get("sellers", seller_id)
+        return found
+
+
+class FakeReturnAddresses(_Repo):
+    def add(self, address: ReturnAddress) -> None:
+        self.store.add("addresses", address.id, address)
+
+    def get(self, seller_id: str, address_id: str) -> ReturnAddress | None:
+        return next((a for a in self.all(seller_id) if a.id == address_id), None)
+
+    def all(self, seller_id: str) -> list[ReturnAddress]:
+        return sorted(
+            (a for a in self.store.all("addresses") if a.seller_id == seller_id),
+            key=lambda a: a.id,
+        )
+
+
+class FakeFacilities(_Repo):
+    def add(self, facility: Facility) -> None:
+        self.store.add("facilities", (facility.seller_id, facility.code), facility)
+
+    def get(self, seller_id: str, code: str) -> Facility | None:
+        found: Facility | None = self.store.get("facilities", (seller_id, code))
+        return found
+
+    def all(self, seller_id: str) -> list[Facility]:
+        return sorted(
+            (f for f in self.store.all("facilities") if f.seller_id == seller_id),
+            key=lambda f: f.code,
+        )
+
+
+class FakeApiKeys(_Repo):
+    def add(self, key: ApiKey) -> None:
+        self.store.add("api_keys", key.secret_hash, key)
+
+    def by_hash(self, secret_hash: str) -> ApiKey | None:
+        found: ApiKey | None = self.store.get("api_keys", secret_hash)
+        return found
+
+
+class FakeCustomerSessions(_Repo):
+    def add(self, session: CustomerSession) -> None:
+        self.store.add("sessions", session.token_hash, session)
+
+    def by_hash(self, token_hash: str) -> CustomerSession | None:
+        found: CustomerSession | None = self.store.get("sessions", token_hash)
+        return found
+
+
+class FakePolicies(_Repo):
+    def all(self, seller_id: str) -> list[CategoryPolicy]:
+        return sorted(
+            (p for p in self.store.all("policies") if p.seller_id == seller_id),
+            key=lambda p: p.category,
+        )
+
+    def get(self, seller_id: str, category: str) -> CategoryPolicy | None:
+        found: CategoryPolicy | None = self.store.get("policies", (seller_id, category))
+        return found
+
+    def add(self, policy: CategoryPolicy) -> None:
+        self.store.add("policies", (policy.seller_id, policy.category), policy)
+
+
+class FakeReasonCodes(_Repo):
+    def all(self, seller_id: str) -> list[ReasonCode]:
+        return sorted(
+            (r for r in self.store.all("reasons") if r.seller_id == seller_id),
+            key=lambda r: r.code,
+        )
+
+    def add_all(self, codes: Iterable[ReasonCode]) -> None:
+        for code in codes:
+            self.store.add("reasons", (code.seller_id, code.code), code)
+
+
+class FakeProducts(_Repo):
+    def add(self, product: Product) -> None:
+        self.store.add("products", (product.seller_id, product.sku), product)
+
+    def get(self, seller_id: str, sku: str) -> Product | None:
+        found: Product | None = self.store.get("products", (seller_id, sku))
+        return found
+
+    def categories(self, seller_id: str, skus: Iterable[str]) -> dict[str, str | None]:
+        wanted = set(skus)
+        return {
+            p.sku: p.category
+            for p in self.store.all("products")
+            if p.seller_id == seller_id and p.sku in wanted
+        }
+
+
+class FakeOrders(_Repo):
+    def add(self, order: Order) -> None:
+        self.store.add("orders", order.id, order)
+
+    def get(self, seller_id: str, order_id: str) -> Order | None:
+        found: Order | None = self.store.get("orders", order_id)
+        return found if found is not None and found.seller_id == seller_id else None
+
+    def by_number(self, seller_id: str, number: str, *, lock: bool = False) -> Order | None:
+        return next(
+            (o for o in self.by_number_any_seller(number) if o.seller_id == seller_id), None
+        )
+
+    def by_number_any_seller(self, number: str) -> list[Order]:
+        return [o for o in self.store.all("orders") if o.number == number]
+
+
+class FakeReturns(_Repo):
+    def add(self, ret: Return) -> None:
+        self.store.add("returns", ret.id, ret)
+
+    def _of(self, seller_id: str) -> list[Return]:
+        return [r for r in self.store.all("returns") if r.seller_id == seller_id]
+
+    def get(self, seller_id: str, return_id: str) -> Return | None:
+        return next((r for r in self._of(seller_id) if r.id == return_id), None)
+
+    def by_rma_number(self, seller_id: str, rma_number: str) -> Return | None:
+        return next((r for r in self._of(seller_id) if r.rma_number == rma_number), None)
+
+    def for_order(self, seller_id: str, order_id: str) -> list[Return]:
+        return [r for r in self._of(seller_id) if r.order_id == order_id]
+
+    def rma_number_taken(self, seller_id: str, rma_number: str) -> bool:
+        return self.by_rma_number(seller_id, rma_number) is not None
+
+    def page(
+        self, seller_id: str, where: ReturnFilter, *, after: str | None, limit: int
+    ) -> list[Return]:
+        found = [
+            r
+            for r in self._of(seller_id)
+            if (not where.status or r.status in where.status)
+            and (where.order_id is None or r.order_id == where.order_id)
+            and (after is None or r.id < after)
+        ]
+        return sorted(found, key=lambda r: r.id, reverse=True)[:limit]
+
+    def count_by_status(self, seller_id: str) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for ret in self._of(seller_id):
+            counts[str(ret.status)] = counts.get(str(ret.status), 0) + 1
+        return counts
+
+    def due_for_expiry(self, now: datetime) -> list[Return]:
+        return [
+            r
+            for r in self.store.all("returns")
+            if r.status is ReturnStatus.AUTHORIZED and r.deadline is not None and r.deadline < now
+        ]
+
+
+class FakeIdempotency(_Repo):
+    def get(self, scope: str, key: str) -> IdempotencyRecord | None:
+        found: IdempotencyRecord | None = self.store.get("idempotency", (scope, key))
+        return found
+
+    def save_response(self, scope: str, key: str, status_code: int, body: Any) -> None:
+        record = self.get(scope, key)
+        if record is not None:
+            self.store.add(
+                "idempotency",
+                (scope, key),
+                IdempotencyRecord(
+                    scope, key, record.request_hash, status_code, body, record.created_at
+                ),
+            )
+
+
+class FakeUnitOfWork:
+    """Every repository over one in-memory store; reusable like a factory's fresh units."""
+
+    def __init__(self) -> None:
+        self.store = _Store()
+        self.outbox: list[Event] = []
+        self.commits = 0
+        self._claim: tuple[str, str, str] | None = None
+        self.sellers = FakeSellers(self.store)
+        self.return_addresses = FakeReturnAddresses(self.store)
+        self.facilities = FakeFacilities(self.store)
+        self.api_keys = FakeApiKeys(self.store)
+        self.customer_sessions = FakeCustomerSessions(self.store)
+        self.policies = FakePolicies(self.store)
+        self.reason_codes = FakeReasonCodes(self.store)
+        self.products = FakeProducts(self.store)
+        self.orders = FakeOrders(self.store)
+        self.returns = FakeReturns(self.store)
+        self.idempotency = FakeIdempotency(self.store)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.rollback()
+
+    def claim_idempotency_key(self, scope: str, key: str, request_hash: str) -> None:
+        self._claim = (scope, key, request_hash)
+
+    def commit(self) -> None:
+        if self._claim is not None:
+            scope, key, request_hash = self._claim
+            record = IdempotencyRecord(scope, key, request_hash, None, None, utcnow())
+            self.store.add("idempotency", (scope, key), record)
+            self._claim = None
+        for ret in self.store.all("returns"):
+            self.outbox.extend(ret.events)
+            ret.events.clear()
+        self.store.commit()
+        self.commits += 1
+
+    def rollback(self) -> None:
+        self.store.rollback()

@@ -1,0 +1,212 @@
+"""No repository query of one seller ever returns another seller's rows.
+
+Two sellers get look-alike data (same order number, SKU, category, facility code, RMA
+number); every query method of every repository is then run as the first seller. A new
+query method without an entry in ``QUERIES`` fails the coverage test.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from rma.bootstrap import Container
+from rma.domain.access import Role
+from rma.domain.addresses import Address, Facility
+from rma.domain.ids import new_id
+from rma.domain.orders import Order, OrderLine, Product, Shipment, ShipmentItem
+from rma.domain.policy import RequestedItem
+from rma.domain.returns import Actor
+from rma.services import addresses, catalog, sellers
+from rma.services import returns as service
+from rma.services import unit_of_work as ports
+from rma.services.clock import utcnow
+from rma.services.unit_of_work import ReturnFilter, UnitOfWork
+
+ADDRESS = Address("Returns", "1 Dock St", "Springfield", "12345", "US")
+
+
+@dataclass
+class World:
+    seller_id: str
+    order_id: str
+    return_id: str
+    address_id: str
+    category: str
+
+
+def _seller_world(container: Container, name: str) -> World:
+    uow = container.uow
+    seller_id = sellers.create_seller(sellers.CreateSeller(name), uow()).id
+    sellers.issue_api_key(sellers.IssueApiKey(Role.SELLER, seller_id), uow())
+    category = f"apparel-{name}"
+    sellers.put_policy(sellers.PutPolicy(seller_id, category, 30), uow())
+    catalog.add_product(Product(seller_id, "TEE", "Tee", category), uow())
+    address = addresses.add_return_address(
+        addresses.AddReturnAddress(seller_id, "main", ADDRESS), uow()
+    )
+    addresses.put_facility(Facility(seller_id, "WH1", "Warehouse", ADDRESS), uow())
+    delivered = utcnow() - timedelta(days=40)
+    order = catalog.add_order(
+        Order(
+            id=new_id("ord"),
+            seller_id=seller_id,
+            number="1001",
+            customer_email="ada@example.com",
+            currency="USD",
+            ordered_at=delivered - timedelta(days=3),
+            lines=[OrderLine("1", "TEE", 2, 2500)],
+            shipments=[
+                Shipment(
+                    id="SHIP-1",
+                    shipped_at=delivered - timedelta(days=1),
+                    delivered_at=delivered,
+                    tracking_number="TRACK-1",
+                    items=[ShipmentItem("1", 2)],
+                )
+            ],
+        ),
+        uow(),
+    )
+    scope = service.Scope(seller_id)
+    ret = service.request_return(
+        service.RequestReturn(
+            scope, "1001", [RequestedItem("1", 1, "CR-DEFECTIVE")], Actor("customer", "x")
+        ),
+        uow(),
+    ).ret
+    service.authorize_return(
+        service.AuthorizeReturn(scope, ret.id, Actor("seller", "k"), "SAME-NUMBER"), uow()
+    )
+    return World(seller_id, order.id, ret.id, address.id, category)
+
+
+def _sellers_of(result: Any) -> set[str]:
+    """Seller ids found in what a query answered (objects, lists, or plain values)."""
+    if result is None or isinstance(result, bool | int | str):
+        return set()
+    if isinstance(result, dict):
+        return set().union(*(_sellers_of(v) for v in result.values())) if result else set()
+    if isinstance(result, list | tuple):
+        return set().union(*(_sellers_of(v) for v in result)) if result else set()
+    return {result.seller_id}
+
+
+Query = Callable[[UnitOfWork, World, World], Any]
+# For each query: how to call it as seller ``me`` with ids of seller ``them`` where it helps.
+QUERIES: dict[str, list[Query]] = {
+    "SellerRepository.get": [lambda u, me, them: _Tag(u.sellers.get(me.seller_id).id)],
+    "ReturnAddressRepository.get": [
+        lambda u, me, them: u.return_addresses.get(me.seller_id, them.address_id),
+        lambda u, me, them: u.return_addresses.get(me.seller_id, me.address_id),
+    ],
+    "ReturnAddressRepository.all": [lambda u, me, them: u.return_addresses.all(me.seller_id)],
+    "FacilityRepository.get": [lambda u, me, them: u.facilities.get(me.seller_id, "WH1")],
+    "FacilityRepository.all": [lambda u, me, them: u.facilities.all(me.seller_id)],
+    "PolicyRepository.all": [lambda u, me, them: u.policies.all(me.seller_id)],
+    "PolicyRepository.get": [
+        lambda u, me, them: u.policies.get(me.seller_id, them.category),
+        lambda u, me, them: u.policies.get(me.seller_id, me.category),
+    ],
+    "ReasonCodeRepository.all": [lambda u, me, them: u.reason_codes.all(me.seller_id)],
+    "ProductRepository.get": [lambda u, me, them: u.products.get(me.seller_id, "TEE")],
+    "ProductRepository.categories": [
+        lambda u, me, them: [
+            _Tag(me.seller_id if category == me.category else them.seller_id)
+            for category in u.products.categories(me.seller_id, ["TEE"]).values()
+        ]
+    ],
+    "OrderRepository.get": [
+        lambda u, me, them: u.orders.get(me.seller_id, them.order_id),
+        lambda u, me, them: u.orders.get(me.seller_id, me.order_id),
+    ],
+    "OrderRepository.by_number": [
+        lambda u, me, them: u.orders.by_number(me.seller_id, "1001"),
+        lambda u, me, them: u.orders.by_number(me.seller_id, "1001", lock=True),
+    ],
+    "ReturnRepository.get": [
+        lambda u, me, them: u.returns.get(me.seller_id, them.return_id),
+        lambda u, me, them: u.returns.get(me.seller_id, me.return_id),
+    ],
+    "ReturnRepository.by_rma_number": [
+        lambda u, me, them: u.returns.by_rma_number(me.seller_id, "SAME-NUMBER")
+    ],
+    "ReturnRepository.for_order": [
+        lambda u, me, them: u.returns.for_order(me.seller_id, them.order_id),
+        lambda u, me, them: u.returns.for_order(me.seller_id, me.order_id),
+    ],
+    "ReturnRepository.page": [
+        lambda u, me, them: u.returns.page(me.seller_id, ReturnFilter(), after=None, limit=50),
+        lambda u, me, them: u.returns.page(
+            me.seller_id, ReturnFilter(search="TRACK-1"), after=None, limit=50
+        ),
+        lambda u, me, them: u.returns.page(
+            me.seller_id, ReturnFilter(order_number="1001"), after=None, limit=50
+        ),
+    ],
+}
+
+# Queries that are not a seller's by design, each with the reason.
+UNSCOPED = {
+    "SellerRepository.add": "writes",
+    "ApiKeyRepository.by_hash": "authentication finds the key, and so its seller",
+    "CustomerSessionRepository.by_hash": "authentication finds the session, and so its seller",
+    "OrderRepository.by_number_any_seller": "the portal asks which sellers have the order",
+    "ReturnRepository.due_for_expiry": "the expiry job runs for every seller",
+    "ReturnRepository.rma_number_taken": "answers a bool for one seller (checked below)",
+    "ReturnRepository.count_by_status": "answers counts for one seller (checked below)",
+    "IdempotencyRepository.get": "keyed by the caller's key id, which belongs to one seller",
+    "IdempotencyRepository.save_response": "writes",
+}
+
+
+@dataclass
+class _Tag:
+    seller_id: str
+
+
+def _query_methods() -> set[str]:
+    names = set()
+    for name, port in vars(ports).items():
+        if name.endswith("Repository") and inspect.isclass(port):
+            for method in vars(port):
+                if not method.startswith("_") and method not in {"add", "add_all"}:
+                    names.add(f"{name}.{method}")
+    return names
+
+
+def test_every_repository_query_is_checked_or_has_a_reason_not_to_be() -> None:
+    missing = _query_methods() - set(QUERIES) - set(UNSCOPED)
+    assert not missing, f"add these to QUERIES (or UNSCOPED with a reason): {sorted(missing)}"
+
+
+@pytest.fixture
+def two_sellers(container: Container) -> tuple[World, World]:
+    return _seller_world(container, "Mine"), _seller_world(container, "Theirs")
+
+
+@pytest.mark.parametrize("query", sorted(QUERIES))
+def test_a_query_answers_only_the_callers_rows(
+    container: Container, two_sellers: tuple[World, World], query: str
+) -> None:
+    me, them = two_sellers
+    with container.uow() as uow:
+        for call in QUERIES[query]:
+            assert _sellers_of(call(uow, me, them)) <= {me.seller_id}
+            assert _sellers_of(call(uow, them, me)) <= {them.seller_id}
+
+
+def test_counts_and_taken_numbers_are_the_callers_only(
+    container: Container, two_sellers: tuple[World, World]
+) -> None:
+    me, _them = two_sellers
+    with container.uow() as uow:
+        assert uow.returns.count_by_status(me.seller_id) == {"authorized": 1}
+        assert uow.returns.rma_number_taken(me.seller_id, "SAME-NUMBER")
+        assert not uow.returns.rma_number_taken("sel_nobody", "SAME-NUMBER")
+        assert uow.returns.page("sel_nobody", ReturnFilter(), after=None, limit=50) == []
