@@ -2,11 +2,13 @@
 
 New objects are kept aside until ``commit()``, like rows of an uncommitted transaction, and
 commit moves the events of touched returns to ``outbox``, as the SQL unit of work does.
+Repositories no unit-tested use case touches (money, events, the physical flow, Amazon) are
+``_Untested``: using one raises ``NotImplementedError`` instead of pretending to store.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
@@ -16,10 +18,10 @@ from rma.domain.addresses import Facility, ReturnAddress
 from rma.domain.events import Event
 from rma.domain.orders import Order, Product
 from rma.domain.returns import Return
-from rma.domain.sellers import CategoryPolicy, ReasonCode, Seller
+from rma.domain.sellers import CategoryPolicy, ReasonCode, Seller, SkuPolicy
 from rma.domain.statuses import ReturnStatus
 from rma.services.clock import utcnow
-from rma.services.unit_of_work import IdempotencyRecord, ReturnFilter
+from rma.services.unit_of_work import Cursor, IdempotencyRecord, ReturnFilter
 
 
 class _Store:
@@ -124,12 +126,40 @@ class FakePolicies(_Repo):
         self.store.add("policies", (policy.seller_id, policy.category), policy)
 
 
+class FakeSkuPolicies(_Repo):
+    def all(self, seller_id: str) -> list[SkuPolicy]:
+        return sorted(
+            (p for p in self.store.all("sku_policies") if p.seller_id == seller_id),
+            key=lambda p: p.sku,
+        )
+
+    def for_skus(self, seller_id: str, skus: Iterable[str]) -> list[SkuPolicy]:
+        wanted = set(skus)
+        return [p for p in self.all(seller_id) if p.sku in wanted]
+
+    def get(self, seller_id: str, sku: str) -> SkuPolicy | None:
+        return next((p for p in self.all(seller_id) if p.sku == sku), None)
+
+    def add(self, policy: SkuPolicy) -> None:
+        self.store.add("sku_policies", (policy.seller_id, policy.sku), policy)
+
+    def remove(self, policy: SkuPolicy) -> None:
+        raise NotImplementedError("no unit-tested use case removes a SKU policy")
+
+
 class FakeReasonCodes(_Repo):
     def all(self, seller_id: str) -> list[ReasonCode]:
         return sorted(
             (r for r in self.store.all("reasons") if r.seller_id == seller_id),
             key=lambda r: r.code,
         )
+
+    def get(self, seller_id: str, code: str) -> ReasonCode | None:
+        found: ReasonCode | None = self.store.get("reasons", (seller_id, code))
+        return found
+
+    def add(self, code: ReasonCode) -> None:
+        self.store.add("reasons", (code.seller_id, code.code), code)
 
     def add_all(self, codes: Iterable[ReasonCode]) -> None:
         for code in codes:
@@ -189,17 +219,41 @@ class FakeReturns(_Repo):
     def rma_number_taken(self, seller_id: str, rma_number: str) -> bool:
         return self.by_rma_number(seller_id, rma_number) is not None
 
+    def rma_numbers_taken(self, seller_id: str, numbers: Sequence[str]) -> set[str]:
+        wanted = set(numbers)
+        return {r.rma_number for r in self._of(seller_id) if r.rma_number in wanted}
+
     def page(
-        self, seller_id: str, where: ReturnFilter, *, after: str | None, limit: int
+        self, seller_id: str, where: ReturnFilter, *, after: Cursor | None, limit: int
     ) -> list[Return]:
+        unsupported = {"status", "order_id", "sort"}
+        asked = {f for f, v in vars(where).items() if v not in (None, ())} - unsupported
+        if asked:
+            raise NotImplementedError(f"the fake does not filter by {sorted(asked)}")
+
+        def position(ret: Return) -> tuple[datetime, str]:
+            return getattr(ret, where.sort.field), ret.id
+
         found = [
             r
             for r in self._of(seller_id)
             if (not where.status or r.status in where.status)
             and (where.order_id is None or r.order_id == where.order_id)
-            and (after is None or r.id < after)
         ]
-        return sorted(found, key=lambda r: r.id, reverse=True)[:limit]
+        if after is not None:
+            boundary = (after.value, after.id)
+            found = [
+                r
+                for r in found
+                if (position(r) < boundary if where.sort.descending else position(r) > boundary)
+            ]
+        return sorted(found, key=position, reverse=where.sort.descending)[:limit]
+
+    def load_for_bulk(self, seller_id: str, return_ids: Sequence[str]) -> list[Return]:
+        raise NotImplementedError("bulk moves are tested on the SQL unit of work")
+
+    def save_bulk(self, rets: Sequence[Return]) -> None:
+        raise NotImplementedError("bulk moves are tested on the SQL unit of work")
 
     def count_by_status(self, seller_id: str) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -232,11 +286,42 @@ class FakeIdempotency(_Repo):
             )
 
 
+class _Untested:
+    """A repository no unit-tested use case touches: any use of it is a test to write."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __getattr__(self, method: str) -> Any:
+        raise NotImplementedError(f"the fake unit of work has no {self.name}.{method}")
+
+
+_UNTESTED = (
+    "amazon",
+    "webhook_endpoints",
+    "deliveries",
+    "emails",
+    "action_tokens",
+    "refunds",
+    "store_credit",
+    "outbound_orders",
+    "repair_orders",
+    "carrier_sources",
+    "tracking_events",
+    "physical",
+    "receipts",
+    "flags",
+    "photos",
+    "inventory",
+)
+
+
 class FakeUnitOfWork:
     """Every repository over one in-memory store; reusable like a factory's fresh units."""
 
     def __init__(self) -> None:
         self.store = _Store()
+        # The events committed, in order; it stands for the outbox table, not its repository.
         self.outbox: list[Event] = []
         self.commits = 0
         self._claim: tuple[str, str, str] | None = None
@@ -246,11 +331,14 @@ class FakeUnitOfWork:
         self.api_keys = FakeApiKeys(self.store)
         self.customer_sessions = FakeCustomerSessions(self.store)
         self.policies = FakePolicies(self.store)
+        self.sku_policies = FakeSkuPolicies(self.store)
         self.reason_codes = FakeReasonCodes(self.store)
         self.products = FakeProducts(self.store)
         self.orders = FakeOrders(self.store)
         self.returns = FakeReturns(self.store)
         self.idempotency = FakeIdempotency(self.store)
+        for name in _UNTESTED:
+            setattr(self, name, _Untested(name))
 
     def __enter__(self) -> Self:
         return self
@@ -265,6 +353,9 @@ class FakeUnitOfWork:
 
     def claim_idempotency_key(self, scope: str, key: str, request_hash: str) -> None:
         self._claim = (scope, key, request_hash)
+
+    def spend_action_token(self, token_id: str, seller_id: str) -> None:
+        raise NotImplementedError("single-use links are tested on the SQL unit of work")
 
     def commit(self) -> None:
         if self._claim is not None:

@@ -65,7 +65,6 @@ def decide(
         the_order,
         items,
         seller=the_seller or seller(),
-        categories={},
         policies={},
         held=held or {},
         now=now,

@@ -21,12 +21,18 @@ from rma.domain.policy import (
 from rma.domain.sellers import (
     AuthorizationMode,
     CategoryPolicy,
+    EffectivePolicy,
     OutOfPolicyHandling,
     SellerKind,
 )
 from tests.unit.factories import NOW, decide, order, seller
 
 TEE = RequestedItem("1", 1, "CR-DEFECTIVE")
+
+
+def _category(policy: CategoryPolicy) -> EffectivePolicy:
+    """What applies to a SKU of ``policy``'s category that has no overrides of its own."""
+    return EffectivePolicy.of(seller(), policy, None)
 
 
 def _local(zone: str, *parts: int) -> datetime:
@@ -105,8 +111,7 @@ def test_a_category_window_replaces_the_sellers_one() -> None:
         shipped,
         [TEE],
         seller=seller(),
-        categories={"TEE": "electronics"},
-        policies={"electronics": CategoryPolicy("sel_1", "electronics", window_days=15)},
+        policies={"TEE": _category(CategoryPolicy("sel_1", "electronics", window_days=15))},
         held={},
         now=NOW,
     )
@@ -139,8 +144,7 @@ def _non_returnable() -> PolicyDecision:
         order(delivered_at=NOW - timedelta(days=1)),
         [TEE],
         seller=seller(),
-        categories={"TEE": "final-sale"},
-        policies={"final-sale": CategoryPolicy("sel_1", "final-sale", returnable=False)},
+        policies={"TEE": _category(CategoryPolicy("sel_1", "final-sale", returnable=False))},
         held={},
         now=NOW,
     )
@@ -188,8 +192,7 @@ def test_every_violation_of_an_item_is_listed_not_just_the_first() -> None:
         order(delivered_at=NOW - timedelta(days=90)),
         [RequestedItem("1", 5, "CR-DEFECTIVE")],
         seller=seller(),
-        categories={"TEE": "final-sale"},
-        policies={"final-sale": CategoryPolicy("sel_1", "final-sale", returnable=False)},
+        policies={"TEE": _category(CategoryPolicy("sel_1", "final-sale", returnable=False))},
         held={},
         now=NOW,
     )
@@ -284,7 +287,10 @@ def test_authorization_mode_matrix(
     automatic: bool,
 ) -> None:
     shop = seller(kind, authorization_mode=mode, out_of_policy=handling)
-    assert shop.authorizes_automatically(in_policy) is automatic
+    age = timedelta(days=3 if in_policy else 31)
+    decision = decide(order(delivered_at=NOW - age), [TEE], the_seller=shop)
+    assert decision.in_policy is in_policy
+    assert decision.authorizes_automatically(shop) is automatic
 
 
 def test_order_helpers_count_shipments_and_match_email_loosely() -> None:
