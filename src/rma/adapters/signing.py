@@ -37,6 +37,10 @@ class Signer:
             raise BadSignature(purpose)
         return payload
 
+    def mac(self, purpose: str, text: str) -> str:
+        """A keyed digest of ``text`` for ``purpose`` (CSRF tokens bound to a cookie)."""
+        return self._mac(purpose, text)
+
     def _mac(self, purpose: str, body: str) -> str:
         digest = hmac.new(self._secret, f"{purpose}:{body}".encode(), hashlib.sha256).digest()
         return _b64(digest)

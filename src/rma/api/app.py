@@ -25,7 +25,8 @@ from rma.api.routes import (
     webhooks,
 )
 from rma.bootstrap import Container
-from rma.web import pages
+from rma.web import pages, portal
+from rma.web.rendering import STATIC
 
 DESCRIPTION = """
 Returns management: customers request returns of order items, the seller's policy decides
@@ -59,5 +60,6 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(amazon_auth.router)
     app.include_router(amazon_routes.router)
     app.include_router(pages.router)
-    app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
+    app.include_router(portal.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

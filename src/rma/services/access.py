@@ -49,6 +49,15 @@ def authenticate(secret: str, uow: UnitOfWork, *, admin_key: str | None = None) 
     raise Unauthenticated("a valid API key or customer token is required")
 
 
+def authenticate_key_hash(secret_hash: str, uow: UnitOfWork) -> Principal:
+    """The principal of a live API key known by its stored hash (a signed-in desk session)."""
+    with uow:
+        key = uow.api_keys.by_hash(secret_hash)
+        if key is not None and key.revoked_at is None:
+            return Principal(key.role, key.seller_id, key.id)
+    raise Unauthenticated("the key this session was opened with is no longer valid")
+
+
 def open_portal_session(cmd: OpenPortalSession, uow: UnitOfWork) -> PortalSession:
     """A customer token for one order, once its number and email match.
 

@@ -146,10 +146,7 @@ def request_return(cmd: RequestReturn, uow: UnitOfWork) -> RequestOutcome:
                 details=[{"field": "order_number", "value": cmd.order_number}],
             )
         categories = _check_reasons(uow, seller.id, order, cmd.items)
-        held: dict[str, int] = {}
-        for other in uow.returns.for_order(seller.id, order.id):
-            for line in order.lines:
-                held[line.line_id] = held.get(line.line_id, 0) + other.held_quantity(line.line_id)
+        held = held_by_line(order, uow.returns.for_order(seller.id, order.id))
         decision = evaluate_request(
             order,
             cmd.items,
@@ -380,6 +377,14 @@ def _check_reasons(
                 details=[{"field": f"items[{index}].reason_code", "value": item.reason_code}],
             )
     return categories
+
+
+def held_by_line(order: Order, others: Sequence[Return]) -> dict[str, int]:
+    """Units of each line of ``order`` that live returns already hold."""
+    return {
+        line.line_id: sum(other.held_quantity(line.line_id) for other in others)
+        for line in order.lines
+    }
 
 
 def policies_by_sku(

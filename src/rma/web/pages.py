@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from rma.adapters.signing import BadSignature
 from rma.api.deps import ANYONE, ContainerDep, scope_of
@@ -17,17 +15,10 @@ from rma.bootstrap import Container
 from rma.domain.errors import NotFound
 from rma.services import labels as service
 from rma.services.access import authenticate
+from rma.web.rendering import env
 
 router = APIRouter(include_in_schema=False)
-TEMPLATES = Path(__file__).parent / "templates"
-STATIC = Path(__file__).parent / "static"
 _bearer = HTTPBearer(auto_error=False)
-_env = Environment(
-    loader=FileSystemLoader(TEMPLATES),
-    autoescape=select_autoescape(default=True, default_for_string=True),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
 
 Token = Annotated[str | None, Query(max_length=500, description="The signed page link token")]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
@@ -62,7 +53,7 @@ def rma_page(
 ) -> HTMLResponse:
     docs = _documents(container, rma_number[:64], t, credentials)
     label_url = f"/rma/{docs.ret.rma_number}/label.pdf" + (f"?t={t}" if t else "")
-    html = _env.get_template("rma_page.html").render(
+    html = env.get_template("rma_page.html").render(
         docs=docs, ret=docs.ret, label_url=label_url, static="/static"
     )
     return HTMLResponse(
