@@ -18,8 +18,10 @@ run: $(STAMP)
 	$(BIN)/rma migrate
 	$(BIN)/rma demo
 	@echo ""
-	@echo "  API docs:  http://127.0.0.1:8000/docs"
-	@echo "  Try:       curl -H 'Authorization: Bearer rma_sk_demo_seller' http://127.0.0.1:8000/v1/returns"
+	@echo "  Customer portal:    http://127.0.0.1:8000/returns   (order DEMO-1001, ada@example.com)"
+	@echo "  Seller desk:        http://127.0.0.1:8000/desk      (key rma_sk_demo_seller)"
+	@echo "  Warehouse station:  http://127.0.0.1:8000/warehouse (key rma_sk_demo_warehouse)"
+	@echo "  API docs:           http://127.0.0.1:8000/docs"
 	@echo ""
 	$(BIN)/rma serve
 
