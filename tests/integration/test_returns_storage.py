@@ -17,9 +17,10 @@ from rma.domain.orders import Order, OrderLine, Shipment, ShipmentItem
 from rma.domain.policy import RequestedItem
 from rma.domain.returns import Actor, Receipt, Return
 from rma.domain.statuses import ReturnStatus
-from rma.services import catalog, sellers
+from rma.services import catalog, review, sellers
 from rma.services import returns as service
 from rma.services.clock import utcnow
+from rma.services.unit_of_work import Cursor, ReturnFilter
 
 STAFF = Actor("seller", "key_1")
 
@@ -207,8 +208,9 @@ def test_page_walks_newest_first_with_a_cursor(container: Container) -> None:
         _order(container, seller_id, number)
         ids.append(_request(container, seller_id, number).id)
     scope = service.Scope(seller_id)
-    where = service.ReturnFilter()
-    first = service.list_returns(scope, where, container.uow(), after=None, limit=2)
-    rest = service.list_returns(scope, where, container.uow(), after=first[-1].id, limit=2)
+    where = ReturnFilter()
+    first = review.list_returns(scope, where, container.uow(), after=None, limit=2)
+    after = Cursor(first[-1].created_at, first[-1].id)
+    rest = review.list_returns(scope, where, container.uow(), after=after, limit=2)
     assert [r.id for r in first + rest] == sorted(ids, reverse=True)
     assert all(r.created_at.tzinfo is UTC or r.created_at.utcoffset() == timedelta(0) for r in rest)

@@ -21,8 +21,9 @@ from rma.domain.addresses import Address, Facility
 from rma.domain.ids import new_id
 from rma.domain.orders import Order, OrderLine, Product, Shipment, ShipmentItem
 from rma.domain.policy import RequestedItem
-from rma.domain.returns import Actor
-from rma.services import addresses, catalog, sellers
+from rma.domain.returns import Actor, Condition, Disposition, Inspection, Receipt
+from rma.domain.flags import FlagCode
+from rma.services import addresses, catalog, policies, sellers
 from rma.services import returns as service
 from rma.services import unit_of_work as ports
 from rma.services.clock import utcnow
@@ -38,6 +39,8 @@ class World:
     return_id: str
     address_id: str
     category: str
+    refund_id: str
+    event_id: str
 
 
 def _seller_world(container: Container, name: str) -> World:
@@ -45,7 +48,8 @@ def _seller_world(container: Container, name: str) -> World:
     seller_id = sellers.create_seller(sellers.CreateSeller(name), uow()).id
     sellers.issue_api_key(sellers.IssueApiKey(Role.SELLER, seller_id), uow())
     category = f"apparel-{name}"
-    sellers.put_policy(sellers.PutPolicy(seller_id, category, 30), uow())
+    policies.put_policy(policies.PutPolicy(seller_id, category, 30), uow())
+    policies.put_sku_policy(policies.PutSkuPolicy(seller_id, "TEE", window_days=20), uow())
     catalog.add_product(Product(seller_id, "TEE", "Tee", category), uow())
     address = addresses.add_return_address(
         addresses.AddReturnAddress(seller_id, "main", ADDRESS), uow()
@@ -80,10 +84,21 @@ def _seller_world(container: Container, name: str) -> World:
         ),
         uow(),
     ).ret
-    service.authorize_return(
-        service.AuthorizeReturn(scope, ret.id, Actor("seller", "k"), "SAME-NUMBER"), uow()
+    staff = Actor("seller", "k")
+    service.authorize_return(service.AuthorizeReturn(scope, ret.id, staff, "SAME-NUMBER"), uow())
+    # Received, inspected and resolved, so each seller also has a refund and its events.
+    item_id = ret.items[0].id
+    service.receive_return(
+        service.ReceiveReturn(scope, ret.id, staff, [Receipt(item_id, 1)]), uow()
     )
-    return World(seller_id, order.id, ret.id, address.id, category)
+    inspection = Inspection(item_id, 1, 0, Condition.SELLABLE, Disposition.RESTOCK)
+    service.inspect_return(service.InspectReturn(scope, ret.id, staff, [inspection]), uow())
+    service.resolve_return(service.ResolveReturn(scope, ret.id, staff), uow())
+    with uow() as u:
+        refund = u.refunds.for_return(seller_id, ret.id)
+        assert refund is not None
+        event = u.outbox.page(seller_id, event_type=None, after=None, limit=1)[0]
+    return World(seller_id, order.id, ret.id, address.id, category, refund.id, event.id)
 
 
 def _sellers_of(result: Any) -> set[str]:
@@ -92,7 +107,7 @@ def _sellers_of(result: Any) -> set[str]:
         return set()
     if isinstance(result, dict):
         return set().union(*(_sellers_of(v) for v in result.values())) if result else set()
-    if isinstance(result, list | tuple):
+    if isinstance(result, list | tuple | set):
         return set().union(*(_sellers_of(v) for v in result)) if result else set()
     return {result.seller_id}
 
@@ -149,6 +164,120 @@ QUERIES: dict[str, list[Query]] = {
             me.seller_id, ReturnFilter(order_number="1001"), after=None, limit=50
         ),
     ],
+    "ReturnRepository.load_for_bulk": [
+        lambda u, me, them: u.returns.load_for_bulk(me.seller_id, [me.return_id, them.return_id])
+    ],
+    "ReasonCodeRepository.get": [
+        lambda u, me, them: u.reason_codes.get(me.seller_id, "CR-DEFECTIVE")
+    ],
+    "SkuPolicyRepository.all": [lambda u, me, them: u.sku_policies.all(me.seller_id)],
+    "SkuPolicyRepository.for_skus": [
+        lambda u, me, them: u.sku_policies.for_skus(me.seller_id, ["TEE"])
+    ],
+    "SkuPolicyRepository.get": [lambda u, me, them: u.sku_policies.get(me.seller_id, "TEE")],
+    "OutboxRepository.page": [
+        lambda u, me, them: u.outbox.page(me.seller_id, event_type=None, after=None, limit=50)
+    ],
+    "OutboxRepository.get": [
+        lambda u, me, them: u.outbox.get(me.seller_id, them.event_id),
+        lambda u, me, them: u.outbox.get(me.seller_id, me.event_id),
+    ],
+    "OutboxRepository.contacts": [
+        lambda u, me, them: [
+            _Tag(me.seller_id if return_id == me.return_id else them.seller_id)
+            for return_id in u.outbox.contacts(
+                [(me.seller_id, me.return_id), (me.seller_id, them.return_id)]
+            )
+        ]
+    ],
+    "RefundRepository.get": [
+        lambda u, me, them: u.refunds.get(me.seller_id, them.refund_id),
+        lambda u, me, them: u.refunds.get(me.seller_id, me.refund_id, lock=True),
+    ],
+    "RefundRepository.for_return": [
+        lambda u, me, them: u.refunds.for_return(me.seller_id, them.return_id),
+        lambda u, me, them: u.refunds.for_return(me.seller_id, me.return_id),
+    ],
+    "RefundRepository.page": [
+        lambda u, me, them: u.refunds.page(me.seller_id, None, after=None, limit=50)
+    ],
+    "StoreCreditRepository.account": [
+        lambda u, me, them: u.store_credit.account(me.seller_id, "ada@example.com", "USD")
+    ],
+    "StoreCreditRepository.accounts": [
+        lambda u, me, them: u.store_credit.accounts(me.seller_id, "ada@example.com")
+    ],
+    "StoreCreditRepository.entries": [
+        lambda u, me, them: u.store_credit.entries(me.seller_id, "ada@example.com")
+    ],
+    "StoreCreditRepository.for_return": [
+        lambda u, me, them: u.store_credit.for_return(me.seller_id, them.return_id)
+    ],
+    "OutboundOrderRepository.get": [
+        lambda u, me, them: u.outbound_orders.get(me.seller_id, them.order_id)
+    ],
+    "OutboundOrderRepository.for_return": [
+        lambda u, me, them: u.outbound_orders.for_return(me.seller_id, them.return_id)
+    ],
+    "OutboundOrderRepository.page": [
+        lambda u, me, them: u.outbound_orders.page(me.seller_id, [], after=None, limit=50)
+    ],
+    "RepairOrderRepository.get": [
+        lambda u, me, them: u.repair_orders.get(me.seller_id, them.order_id)
+    ],
+    "RepairOrderRepository.for_return": [
+        lambda u, me, them: u.repair_orders.for_return(me.seller_id, them.return_id)
+    ],
+    "RepairOrderRepository.page": [
+        lambda u, me, them: u.repair_orders.page(me.seller_id, [], after=None, limit=50)
+    ],
+    "WebhookEndpointRepository.all": [lambda u, me, them: u.webhook_endpoints.all(me.seller_id)],
+    "WebhookEndpointRepository.get": [
+        lambda u, me, them: u.webhook_endpoints.get(me.seller_id, them.event_id)
+    ],
+    "WebhookEndpointRepository.enabled_for": [
+        lambda u, me, them: u.webhook_endpoints.enabled_for([me.seller_id])
+    ],
+    "DeliveryRepository.get": [lambda u, me, them: u.deliveries.get(me.seller_id, them.event_id)],
+    "DeliveryRepository.page": [
+        lambda u, me, them: u.deliveries.page(me.seller_id, "whe_none", after=None, limit=50)
+    ],
+    "CarrierSourceRepository.all": [lambda u, me, them: u.carrier_sources.all(me.seller_id)],
+    "TrackingEventRepository.for_tracking_number": [
+        lambda u, me, them: u.tracking_events.for_tracking_number(me.seller_id, "TRACK-1")
+    ],
+    "ReceiptRepository.get": [lambda u, me, them: u.receipts.get(me.seller_id, them.return_id)],
+    "ReceiptRepository.facility_of": [
+        lambda u, me, them: (
+            _Tag(them.seller_id) if u.receipts.facility_of(me.seller_id, them.return_id) else None
+        )
+    ],
+    "ReceiptRepository.page": [
+        lambda u, me, them: u.receipts.page(me.seller_id, None, after=None, limit=50)
+    ],
+    "FlagRepository.for_return": [
+        lambda u, me, them: u.flags.for_return(me.seller_id, them.return_id)
+    ],
+    "FlagRepository.by_code": [
+        lambda u, me, them: [
+            flag for code in FlagCode for flag in u.flags.by_code(me.seller_id, code, 50)
+        ]
+    ],
+    "PhotoRepository.for_return": [
+        lambda u, me, them: u.photos.for_return(me.seller_id, them.return_id)
+    ],
+    "PhotoRepository.get": [lambda u, me, them: u.photos.get(me.seller_id, them.return_id)],
+    "InventoryRepository.movements": [
+        lambda u, me, them: u.inventory.movements(me.seller_id, None, None, 50),
+        lambda u, me, them: u.inventory.movements(me.seller_id, "TEE", None, 50),
+    ],
+    "InventoryRepository.reconciliation": [
+        lambda u, me, them: [
+            _Tag(me.seller_id)
+            for row in u.inventory.reconciliation(me.seller_id, None)
+            if row.sku == "TEE"
+        ]
+    ],
 }
 
 # Queries that are not a seller's by design, each with the reason.
@@ -162,6 +291,32 @@ UNSCOPED = {
     "ReturnRepository.count_by_status": "answers counts for one seller (checked below)",
     "IdempotencyRepository.get": "keyed by the caller's key id, which belongs to one seller",
     "IdempotencyRepository.save_response": "writes",
+    "ReturnRepository.save_bulk": "writes what load_for_bulk (checked) loaded",
+    "ReturnRepository.rma_numbers_taken": "answers numbers for one seller (checked below)",
+    "SkuPolicyRepository.remove": "writes",
+    "AmazonRepository.add_details": "writes",
+    "AmazonRepository.add_credential": "writes",
+    "AmazonRepository.add_access_token": "writes",
+    "AmazonRepository.details": "keyed by (seller, order): covered by test_amazon_access.py",
+    "AmazonRepository.orders_page": "one seller's orders: covered by test_amazon_access.py",
+    "AmazonRepository.credential": "authentication finds the credential, and so its seller",
+    "AmazonRepository.access_token": "authentication finds the token, and so its seller",
+    "AmazonRepository.prune_access_tokens": "writes (one client's expired tokens)",
+    "OutboxRepository.claim": "the dispatcher runs for every seller",
+    "OutboxRepository.mark_processed": "writes, for the dispatcher",
+    "DeliveryRepository.claim_due": "the webhook worker runs for every seller",
+    "DeliveryRepository.record": "writes, for the webhook worker",
+    "DeliveryRepository.requeue": "writes one seller's delivery",
+    "EmailRepository.claim_due": "the mail worker runs for every seller",
+    "EmailRepository.record_sent": "writes, for the mail worker",
+    "EmailRepository.record_failure": "writes, for the mail worker",
+    "ActionTokenRepository.used": "a signed link names its token; ids are unique",
+    "RefundRepository.claim_due": "the refund worker runs for every seller",
+    "RefundRepository.refunded_for_order": "answers an amount for one seller (checked below)",
+    "StoreCreditRepository.add_account": "writes",
+    "StoreCreditRepository.add_entry": "writes",
+    "CarrierSourceRepository.get": "a carrier's webhook names its source, and so its seller",
+    "TrackingEventRepository.add_new": "writes the events of one source, which has one seller",
 }
 
 
@@ -206,7 +361,12 @@ def test_counts_and_taken_numbers_are_the_callers_only(
 ) -> None:
     me, _them = two_sellers
     with container.uow() as uow:
-        assert uow.returns.count_by_status(me.seller_id) == {"authorized": 1}
+        assert uow.returns.count_by_status(me.seller_id) == {"resolved": 1}
         assert uow.returns.rma_number_taken(me.seller_id, "SAME-NUMBER")
         assert not uow.returns.rma_number_taken("sel_nobody", "SAME-NUMBER")
         assert uow.returns.page("sel_nobody", ReturnFilter(), after=None, limit=50) == []
+        assert uow.returns.rma_numbers_taken(me.seller_id, ["SAME-NUMBER"]) == {"SAME-NUMBER"}
+        assert uow.returns.rma_numbers_taken("sel_nobody", ["SAME-NUMBER"]) == set()
+        refunded = uow.refunds.refunded_for_order(me.seller_id, me.order_id, besides="")
+        assert refunded > 0
+        assert uow.refunds.refunded_for_order("sel_nobody", me.order_id, besides="") == 0
