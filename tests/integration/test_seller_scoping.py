@@ -18,11 +18,11 @@ import pytest
 from rma.bootstrap import Container
 from rma.domain.access import Role
 from rma.domain.addresses import Address, Facility
+from rma.domain.flags import FlagCode
 from rma.domain.ids import new_id
 from rma.domain.orders import Order, OrderLine, Product, Shipment, ShipmentItem
 from rma.domain.policy import RequestedItem
 from rma.domain.returns import Actor, Condition, Disposition, Inspection, Receipt
-from rma.domain.flags import FlagCode
 from rma.services import addresses, catalog, policies, sellers
 from rma.services import returns as service
 from rma.services import unit_of_work as ports
@@ -294,6 +294,9 @@ UNSCOPED = {
     "ReturnRepository.save_bulk": "writes what load_for_bulk (checked) loaded",
     "ReturnRepository.rma_numbers_taken": "answers numbers for one seller (checked below)",
     "SkuPolicyRepository.remove": "writes",
+    "WebhookEndpointRepository.delete": "writes",
+    "ReturnRepository.count_by_reason": "answers counts for one seller (checked below)",
+    "DeliveryRepository.count_by_endpoint": "answers counts for one seller (checked below)",
     "AmazonRepository.add_details": "writes",
     "AmazonRepository.add_credential": "writes",
     "AmazonRepository.add_access_token": "writes",
@@ -362,6 +365,9 @@ def test_counts_and_taken_numbers_are_the_callers_only(
     me, _them = two_sellers
     with container.uow() as uow:
         assert uow.returns.count_by_status(me.seller_id) == {"resolved": 1}
+        assert uow.returns.count_by_reason(me.seller_id) == {"CR-DEFECTIVE": 1}
+        assert uow.returns.count_by_reason("sel_nobody") == {}
+        assert uow.deliveries.count_by_endpoint("sel_nobody") == {}
         assert uow.returns.rma_number_taken(me.seller_id, "SAME-NUMBER")
         assert not uow.returns.rma_number_taken("sel_nobody", "SAME-NUMBER")
         assert uow.returns.page("sel_nobody", ReturnFilter(), after=None, limit=50) == []
