@@ -12,6 +12,7 @@ from typing import Any
 
 from rma.bootstrap import Container
 from rma.domain.access import Role
+from rma.domain.addresses import Address, Facility
 from rma.domain.errors import Unauthenticated
 from rma.domain.ids import new_id
 from rma.domain.orders import Order, OrderLine, Product, Shipment, ShipmentItem
@@ -19,6 +20,7 @@ from rma.domain.policy import RequestedItem
 from rma.domain.returns import Actor, Condition, DenyReason, Disposition, Inspection, Receipt
 from rma.domain.tracking import SourceKind, sign
 from rma.services import (
+    addresses,
     catalog,
     inspection,
     policies,
@@ -64,6 +66,13 @@ def load_demo(container: Container) -> tuple[str, bool]:
         return seller_id, False
     uow = container.uow
     seller = sellers.create_seller(sellers.CreateSeller("Demo Outfitters"), uow())
+    warehouse_address = Address(
+        "Demo Outfitters Returns", "200 Dock Street", "Reno", "89502", "US", region="NV"
+    )
+    addresses.add_return_address(
+        addresses.AddReturnAddress(seller.id, "Reno warehouse", warehouse_address), uow()
+    )
+    addresses.put_facility(Facility(seller.id, "RNO1", "Reno warehouse", warehouse_address), uow())
     sellers.issue_api_key(
         sellers.IssueApiKey(Role.ADMIN, None, "demo platform", DEMO_KEYS["platform"]), uow()
     )
