@@ -319,6 +319,15 @@ class SqlReturns:
         )
         return {str(status): count for status, count in rows}
 
+    def count_by_reason(self, seller_id: str) -> dict[str, int]:
+        items = orm.return_items.c
+        rows = self.session.execute(
+            select(items.reason_code, func.count())
+            .where(items.seller_id == seller_id)
+            .group_by(items.reason_code)
+        )
+        return {str(code): count for code, count in rows}
+
     def due_for_expiry(self, now: datetime) -> list[Return]:
         c = orm.returns.c
         query = select(Return).where(c.status == ReturnStatus.AUTHORIZED, c.deadline < now)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from rma.adapters import orm
@@ -286,6 +286,15 @@ class SqlDeliveries:
             .where(d.seller_id == seller_id, d.id == delivery_id)
             .values(status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now)
         )
+
+    def count_by_endpoint(self, seller_id: str) -> dict[str, int]:
+        d = webhook_deliveries.c
+        rows = self.session.execute(
+            select(d.endpoint_id, func.count())
+            .where(d.seller_id == seller_id)
+            .group_by(d.endpoint_id)
+        )
+        return {str(endpoint): count for endpoint, count in rows}
 
     def _attempts(self, seller_id: str, delivery_ids: list[str]) -> dict[str, list[Attempt]]:
         a = webhook_attempts.c

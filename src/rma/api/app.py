@@ -25,7 +25,7 @@ from rma.api.routes import (
     webhooks,
 )
 from rma.bootstrap import Container
-from rma.web import pages, portal, staff
+from rma.web import desk, pages, portal, staff
 from rma.web.rendering import STATIC
 
 DESCRIPTION = """
@@ -61,6 +61,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(amazon_routes.router)
     app.include_router(pages.router)
     app.include_router(portal.router)
+    app.include_router(desk.router)
     app.include_router(staff.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -179,6 +179,9 @@ class ReturnRepository(Protocol):
 
     def rma_numbers_taken(self, seller_id: str, numbers: Sequence[str]) -> set[str]: ...
     def count_by_status(self, seller_id: str) -> dict[str, int]: ...
+    def count_by_reason(self, seller_id: str) -> dict[str, int]:
+        """Returned items of each reason code, over all the seller's returns."""
+
     def due_for_expiry(self, now: datetime) -> list[Return]: ...
 
 

@@ -1,0 +1,418 @@
+"""The seller desk's set-up pages: return settings, addresses, policies, reasons, webhooks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from fastapi import APIRouter, Request, Response
+
+from rma.adapters.webhooks import DestinationGuard, new_webhook_secret
+from rma.bootstrap import Container
+from rma.domain.access import Principal
+from rma.domain.addresses import Address
+from rma.domain.errors import InvalidInput
+from rma.domain.sellers import (
+    AuthorizationMode,
+    Fault,
+    LabelDefault,
+    LabelPayer,
+    OutOfPolicyHandling,
+    ResolutionTrigger,
+)
+from rma.domain.webhooks import event_types
+from rma.services import addresses, catalog, desk, policies, sellers, webhooks
+from rma.services.unit_of_work import UnitOfWork
+from rma.web.auth import DESK_ROLES, staff
+from rma.web.forms import new_form_key, submit_once
+from rma.web.rendering import PageRoute, check_csrf, field_errors, redirect, render
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+ADDRESS_PARTS = ("label", "name", "line1", "line2", "city", "region", "postal_code", "country")
+CHOICES = {
+    "authorization_mode": list(AuthorizationMode),
+    "out_of_policy": list(OutOfPolicyHandling),
+    "label_default": list(LabelDefault),
+    "resolution_trigger": list(ResolutionTrigger),
+}
+Values = dict[str, Any]
+E = TypeVar("E", bound=StrEnum)
+
+
+def _principal(request: Request) -> tuple[Principal, str, Container]:
+    principal = staff(request, DESK_ROLES, "/desk/login")
+    assert principal.seller_id is not None  # staff sessions always belong to a seller
+    return principal, principal.seller_id, request.app.state.container
+
+
+async def _form(request: Request) -> Values:
+    """The posted fields (lists for repeated names), once its CSRF token is checked."""
+    form = await request.form()
+    check_csrf(request, str(form.get("csrf", "")))
+    values: Values = {k: str(v)[:2000] for k, v in form.items() if isinstance(v, str)}
+    values["event_types"] = [str(v) for v in form.getlist("event_types")]
+    return values
+
+
+def _save(
+    request: Request,
+    principal: Principal,
+    values: Values,
+    action: Callable[[UnitOfWork], str],
+    again: Callable[[dict[str, str]], Response],
+) -> Response:
+    """Run a change once and see its page; bad input shows the form again, as typed."""
+    container: Container = request.app.state.container
+    try:
+        url = submit_once(container, principal, values.get("form_key", ""), repr(values), action)
+    except InvalidInput as error:
+        return again(field_errors(error))
+    return redirect(url)
+
+
+# -- return settings -------------------------------------------------------------------------
+
+
+@router.get("/settings")
+def settings_page(request: Request, saved: str = "") -> Response:
+    principal, seller_id, container = _principal(request)
+    seller = sellers.get_seller(seller_id, container.uow())
+    values = {name: getattr(seller, name) for name in _SETTINGS_FIELDS}
+    return _settings(request, principal, values, {}, saved=bool(saved))
+
+
+@router.post("/settings")
+async def save_settings(request: Request) -> Response:
+    values = await _form(request)
+    principal, seller_id, _ = _principal(request)
+    errors: dict[str, str] = {}
+    changes = sellers.ReturnSettings(
+        authorization_mode=_choice(values, "authorization_mode", AuthorizationMode, errors),
+        out_of_policy=_choice(values, "out_of_policy", OutOfPolicyHandling, errors),
+        window_days=_days(values, "window_days", errors),
+        transit_days=_days(values, "transit_days", errors),
+        timezone=values.get("timezone", "").strip() or None,
+        label_default=_choice(values, "label_default", LabelDefault, errors),
+        notification_email=values.get("notification_email", "").strip(),
+        email_preferences=values["event_types"],
+        resolution_trigger=_choice(values, "resolution_trigger", ResolutionTrigger, errors),
+    )
+    email = changes.notification_email or ""
+    if email and ("@" not in email or len(email) > 320):
+        errors["notification_email"] = "an email address, or empty for no emails"
+    values["email_preferences"] = values["event_types"]
+    if errors:
+        return _settings(request, principal, values, errors, status_code=422)
+
+    def save(uow: UnitOfWork) -> str:
+        sellers.update_settings(seller_id, changes, uow)
+        return "/desk/settings?saved=1"
+
+    return _save(
+        request,
+        principal,
+        values,
+        save,
+        lambda errs: _settings(request, principal, values, errs, status_code=422),
+    )
+
+
+_SETTINGS_FIELDS = (
+    "kind",
+    "authorization_mode",
+    "out_of_policy",
+    "window_days",
+    "transit_days",
+    "timezone",
+    "label_default",
+    "notification_email",
+    "email_preferences",
+    "resolution_trigger",
+)
+
+
+def _settings(
+    request: Request,
+    principal: Principal,
+    values: Values,
+    errors: dict[str, str],
+    *,
+    saved: bool = False,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "desk/settings.html",
+        status_code=status_code,
+        role=principal.role,
+        tab="settings",
+        values=values,
+        errors=errors,
+        saved=saved,
+        choices=CHOICES,
+        events=event_types(),
+        form_key=values.get("form_key") or new_form_key(),
+    )
+
+
+# -- return addresses ------------------------------------------------------------------------
+
+
+@router.get("/addresses")
+def addresses_page(request: Request) -> Response:
+    principal, _, _ = _principal(request)
+    return _addresses(request, principal, {}, {})
+
+
+@router.post("/addresses")
+async def add_address(request: Request) -> Response:
+    values = await _form(request)
+    principal, seller_id, _ = _principal(request)
+    parts = {k: values.get(k, "").strip()[:200] for k in ADDRESS_PARTS}
+    errors = {
+        k: "needed"
+        for k in ("label", "name", "line1", "city", "postal_code", "country")
+        if not parts[k]
+    }
+    if parts["country"] and (len(parts["country"]) != 2 or not parts["country"].isalpha()):
+        errors["country"] = "the two-letter country code, e.g. US"
+    if errors:
+        return _addresses(request, principal, values, errors, status_code=422)
+    label = parts.pop("label")
+    address = Address(**{**parts, "country": parts["country"].upper()})
+    cmd = addresses.AddReturnAddress(seller_id, label, address, values.get("make_default") == "on")
+
+    def add(uow: UnitOfWork) -> str:
+        addresses.add_return_address(cmd, uow)
+        return "/desk/addresses"
+
+    return _save(
+        request,
+        principal,
+        values,
+        add,
+        lambda errs: _addresses(request, principal, values, errs, status_code=422),
+    )
+
+
+def _addresses(
+    request: Request,
+    principal: Principal,
+    values: Values,
+    errors: dict[str, str],
+    *,
+    status_code: int = 200,
+) -> Response:
+    container: Container = request.app.state.container
+    assert principal.seller_id is not None
+    saved, default = addresses.list_return_addresses(principal.seller_id, container.uow())
+    return render(
+        request,
+        "desk/addresses.html",
+        status_code=status_code,
+        role=principal.role,
+        tab="addresses",
+        addresses=saved,
+        default=default,
+        values=values,
+        errors=errors,
+        form_key=values.get("form_key") or new_form_key(),
+    )
+
+
+# -- category policies -----------------------------------------------------------------------
+
+
+@router.get("/policies")
+def policies_page(request: Request, edit: str = "") -> Response:
+    principal, seller_id, container = _principal(request)
+    found = policies.list_policies(seller_id, container.uow())
+    chosen = next((p for p in found if p.category == edit[:100]), None)
+    values: Values = dict(chosen.__dict__) if chosen else {"window_days": 30, "returnable": True}
+    return _policies(request, principal, found, values, {})
+
+
+@router.post("/policies")
+async def put_policy(request: Request) -> Response:
+    values = await _form(request)
+    principal, seller_id, container = _principal(request)
+    errors: dict[str, str] = {}
+    category = values.get("category", "").strip()[:100]
+    if not category:
+        errors["category"] = "name the product category"
+    window = _days(values, "window_days", errors)
+    fee = _number(values, "restocking_fee_percent", 0, 100, errors)
+    payer = _choice(values, "label_paid_by", LabelPayer, errors)
+    values["returnable"] = values.get("returnable") == "on"
+    if errors:
+        found = policies.list_policies(seller_id, container.uow())
+        return _policies(request, principal, found, values, errors, status_code=422)
+    cmd = policies.PutPolicy(
+        seller_id,
+        category,
+        window or 0,
+        bool(values["returnable"]),
+        fee or 0,
+        payer or LabelPayer.BY_FAULT,
+    )
+
+    def put(uow: UnitOfWork) -> str:
+        policies.put_policy(cmd, uow)
+        return "/desk/policies"
+
+    return _save(request, principal, values, put, lambda errs: redirect("/desk/policies"))
+
+
+def _policies(
+    request: Request,
+    principal: Principal,
+    found: list[Any],
+    values: Values,
+    errors: dict[str, str],
+    *,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "desk/policies.html",
+        status_code=status_code,
+        role=principal.role,
+        tab="policies",
+        policies=found,
+        payers=list(LabelPayer),
+        values=values,
+        errors=errors,
+        form_key=new_form_key(),
+    )
+
+
+# -- reason codes ----------------------------------------------------------------------------
+
+
+@router.get("/reason-codes")
+def reason_codes_page(request: Request, edit: str = "") -> Response:
+    principal, seller_id, container = _principal(request)
+    codes = catalog.reason_codes_for(seller_id, None, container.uow())
+    chosen = next((c for c in codes if c.code == edit[:64]), None)
+    values: Values = {}
+    if chosen is not None:
+        values = {**chosen.__dict__, "categories": ", ".join(chosen.categories or [])}
+    return render(
+        request,
+        "desk/reason_codes.html",
+        role=principal.role,
+        tab="reason-codes",
+        codes=codes,
+        faults=list(Fault),
+        values=values,
+        errors={},
+        form_key=new_form_key(),
+    )
+
+
+@router.post("/reason-codes")
+async def put_reason_code(request: Request) -> Response:
+    values = await _form(request)
+    principal, seller_id, _ = _principal(request)
+    code = values.get("code", "").strip().upper()[:64]
+    description = values.get("description", "").strip()[:200]
+    fault = values.get("fault", "")
+    categories = [c.strip() for c in values.get("categories", "").split(",") if c.strip()]
+    if not code or not description or fault not in {f.value for f in Fault}:
+        return redirect("/desk/reason-codes?invalid=1")
+    cmd = policies.PutReasonCode(
+        seller_id, code, description, Fault(fault), categories or None, values.get("active") == "on"
+    )
+
+    def put(uow: UnitOfWork) -> str:
+        policies.put_reason_code(cmd, uow)
+        return "/desk/reason-codes"
+
+    return _save(request, principal, values, put, lambda errs: redirect("/desk/reason-codes"))
+
+
+# -- webhook endpoints -----------------------------------------------------------------------
+
+
+@router.get("/webhooks")
+def webhooks_page(request: Request, created: str = "") -> Response:
+    principal, _, _ = _principal(request)
+    return _webhooks(request, principal, {"event_types": []}, {}, created=created[:40])
+
+
+@router.post("/webhooks")
+async def create_webhook(request: Request) -> Response:
+    values = await _form(request)
+    principal, seller_id, container = _principal(request)
+    cmd = webhooks.CreateWebhookEndpoint(
+        seller_id,
+        values.get("url", "").strip()[:2000],
+        new_webhook_secret(),
+        values.get("description", "").strip()[:200],
+        tuple(values["event_types"]),
+    )
+    guard = DestinationGuard(container.settings.webhooks_allow_private)
+
+    def create(uow: UnitOfWork) -> str:
+        endpoint = webhooks.create_webhook_endpoint(cmd, uow, guard)
+        return f"/desk/webhooks?created={endpoint.id}"
+
+    return _save(
+        request,
+        principal,
+        values,
+        create,
+        lambda errs: _webhooks(request, principal, values, errs, status_code=422),
+    )
+
+
+def _webhooks(
+    request: Request,
+    principal: Principal,
+    values: Values,
+    errors: dict[str, str],
+    *,
+    created: str = "",
+    status_code: int = 200,
+) -> Response:
+    container: Container = request.app.state.container
+    assert principal.seller_id is not None
+    endpoints = desk.webhook_endpoints_overview(principal.seller_id, container.uow())
+    return render(
+        request,
+        "desk/webhooks.html",
+        status_code=status_code,
+        role=principal.role,
+        tab="webhooks",
+        endpoints=endpoints,
+        created=created,
+        events=event_types(),
+        values=values,
+        errors=errors,
+        form_key=values.get("form_key") or new_form_key(),
+    )
+
+
+# -- parsing ---------------------------------------------------------------------------------
+
+
+def _choice(values: Values, name: str, kind: type[E], errors: dict[str, str]) -> E | None:
+    try:
+        return kind(values.get(name, ""))
+    except ValueError:
+        errors[name] = "choose one of the options"
+        return None
+
+
+def _days(values: Values, name: str, errors: dict[str, str]) -> int | None:
+    return _number(values, name, 0, 3650, errors)
+
+
+def _number(values: Values, name: str, low: int, high: int, errors: dict[str, str]) -> int | None:
+    raw = str(values.get(name, "")).strip()
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        errors[name] = f"a whole number from {low} to {high}"
+        return None
+    return int(raw)

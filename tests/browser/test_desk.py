@@ -1,0 +1,166 @@
+"""A seller works the desk: the queue, bulk and single decisions, and the settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from playwright.sync_api import Dialog, Page, expect
+
+from tests.browser.conftest import ON_SQLITE, screenshot
+from tests.support import Shop, ok, open_shop
+
+pytestmark = ON_SQLITE
+
+NOTE = "<script>alert('x')</script> Worn <b>twice</b>"
+
+
+def sign_in(page: Page, key: str) -> None:
+    page.goto("/desk/login")
+    page.get_by_label("API key").fill(key)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def pending(shop: Shop, number: str) -> dict[str, Any]:
+    """A return out of policy (asked after the window), waiting for the seller."""
+    shop.order(number, delivered_days_ago=45)
+    ret: dict[str, Any] = ok(shop.request_return(number, [("1", 1)]), 201)
+    assert ret["status"] == "pending_review"
+    return ret
+
+
+def status_of(shop: Shop, return_id: str) -> dict[str, Any]:
+    answer: dict[str, Any] = ok(shop.call("GET", f"/v1/returns/{return_id}"))
+    return answer
+
+
+def test_seller_authorizes_a_selection_then_denies_closes_and_reopens(
+    page: Page, http: httpx.Client
+) -> None:
+    dialogs: list[str] = []
+
+    def refuse(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", refuse)
+    shop = open_shop(http, "Tidy Tees")
+    waiting = [pending(shop, f"W-{n}") for n in range(1, 5)]
+    shop.order("W-9")
+    in_policy = ok(shop.request_return("W-9", [("1", 2), ("2", 1)]), 201)
+
+    sign_in(page, shop.keys["seller"])
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    expect(page.get_by_role("img", name="Returned items by reason")).to_be_visible()
+    screenshot(page, "desk-dashboard")
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Returns").click()
+    page.get_by_label("Status").select_option("pending_review")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.locator("table.queue tbody tr")).to_have_count(4)
+    for number in ("W-1", "W-2", "W-3"):
+        page.get_by_label(f"Select return of order {number}").check()
+    screenshot(page, "desk-queue")
+    page.get_by_role("button", name="Authorize selected").click()
+
+    expect(page.get_by_role("heading", name="Authorized 3 returns")).to_be_visible()
+    statuses = [status_of(shop, ret["id"])["status"] for ret in waiting]
+    assert statuses == ["authorized", "authorized", "authorized", "pending_review"]
+    # The queue kept its filter: only the one left to decide is listed.
+    expect(page.locator("table.queue tbody tr")).to_have_count(1)
+
+    page.locator("table.queue").get_by_role("link", name="Request").click()
+    page.get_by_label("Reason").select_option("item_not_eligible")
+    page.get_by_label("Note to the customer").fill(NOTE)
+    screenshot(page, "desk-return")
+    page.get_by_role("button", name="Deny the return").click()
+    expect(page.locator("h1 .badge")).to_have_text("denied")
+    expect(page.locator("td.note")).to_contain_text([NOTE])
+    denied = status_of(shop, waiting[3]["id"])
+    assert (denied["status"], denied["customer_note"]) == ("denied", NOTE)
+    assert denied["history"][-1]["note"] == NOTE
+
+    page.goto(f"/desk/returns/{in_policy['id']}")
+    page.get_by_label("Note", exact=True).fill("Customer kept it; refunded by phone")
+    page.get_by_role("button", name="Close the return").click()
+    expect(page.locator("h1 .badge")).to_have_text("closed")
+    assert status_of(shop, in_policy["id"])["status"] == "closed"
+    page.get_by_role("button", name="Reopen the return").click()
+    expect(page.locator("h1 .badge")).to_have_text("authorized")
+    expect(page.get_by_role("link", name="Label (PDF)")).to_be_visible()
+    reopened = status_of(shop, in_policy["id"])
+    assert reopened["status"] == "authorized"
+    assert [h["to_status"] for h in reopened["history"]][-2:] == ["closed", "authorized"]
+    assert dialogs == []
+
+
+def test_a_custom_rma_number_already_used_is_refused_next_to_the_field(
+    page: Page, http: httpx.Client
+) -> None:
+    shop = open_shop(http)
+    first, second = pending(shop, "W-1"), pending(shop, "W-2")
+    sign_in(page, shop.keys["seller"])
+
+    page.goto(f"/desk/returns/{first['id']}")
+    page.get_by_label("Use my own:").check()
+    page.get_by_label("Your RMA number").fill("spring-42")
+    page.get_by_role("button", name="Authorize", exact=True).click()
+    expect(page.locator("h1 .rma")).to_have_text("SPRING-42")
+
+    page.goto(f"/desk/returns/{second['id']}")
+    page.get_by_label("Use my own:").check()
+    page.get_by_label("Your RMA number").fill("SPRING-42")
+    page.get_by_role("button", name="Authorize", exact=True).click()
+    expect(page.locator("#rma_number-error")).to_contain_text("already used")
+    expect(page.get_by_label("Your RMA number")).to_have_value("SPRING-42")
+    expect(page.get_by_label("Use my own:")).to_be_checked()
+
+    page.get_by_label("Your RMA number").fill("no spaces!")
+    page.get_by_role("button", name="Authorize", exact=True).click()
+    expect(page.locator("#rma_number-error")).to_contain_text("A-Z, 0-9")
+    assert status_of(shop, second["id"])["status"] == "pending_review"
+
+
+def test_another_sellers_return_is_not_found_and_the_warehouse_is_kept_out(
+    page: Page, http: httpx.Client
+) -> None:
+    mine, theirs = open_shop(http, "Mine"), open_shop(http, "Theirs")
+    foreign = pending(theirs, "T-1")
+    sign_in(page, mine.keys["seller"])
+    answer = page.goto(f"/desk/returns/{foreign['id']}")
+    assert answer is not None
+    assert answer.status == 404
+    expect(page.get_by_role("heading", name="Not found")).to_be_visible()
+
+    page.context.clear_cookies()
+    sign_in(page, mine.keys["warehouse"])
+    answer = page.goto("/desk/returns")
+    assert answer is not None
+    assert answer.status == 403
+
+
+def test_settings_are_saved_and_shown_again(page: Page, http: httpx.Client) -> None:
+    shop = open_shop(http, "Tidy Tees", kind="individual")
+    sign_in(page, shop.keys["seller"])
+    page.goto("/desk/settings")
+    page.get_by_label("Authorization").select_option("manual")
+    page.get_by_label("Return window (days)").fill("45")
+    page.get_by_label("Time zone").fill("Mars/Olympus")
+    page.get_by_label("Notification email").fill("returns@tidy.example")
+    page.get_by_label("Return requested", exact=True).check()
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.locator("#timezone-error")).to_contain_text("not an IANA time zone")
+    expect(page.get_by_label("Return window (days)")).to_have_value("45")
+
+    page.get_by_label("Time zone").fill("Europe/Paris")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_role("status")).to_contain_text("saved")
+    expect(page.get_by_label("Time zone")).to_have_value("Europe/Paris")
+    expect(page.get_by_label("Return requested", exact=True)).to_be_checked()
+    screenshot(page, "desk-settings")
+    settings = ok(shop.call("GET", "/v1/settings"))
+    assert settings["authorization_mode"] == "manual"
+    assert settings["window_days"] == 45
+    assert settings["timezone"] == "Europe/Paris"
+    assert settings["notification_email"] == "returns@tidy.example"
+    assert "return.requested" in settings["email_preferences"]
