@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 from PIL import Image
-from playwright.sync_api import Dialog, Page, expect
+from playwright.sync_api import Browser, Dialog, Page, expect
 
 from rma.domain.rma_numbers import ALPHABET
 from tests.browser.conftest import ON_SQLITE, screenshot
@@ -162,6 +162,40 @@ def test_an_unknown_box_is_queued_with_its_note_then_matched_by_hand(
     queue = ok(shop.call("GET", "/v1/receipts", "warehouse", params={"status": "matched_by_hand"}))
     assert [r["scan"] for r in queue["data"]] == ["1Z999AA10123456784"]
     assert dialogs == []
+
+
+def test_a_short_box_and_an_extra_unit_are_received_as_counted_and_flagged(
+    page: Page, http: httpx.Client
+) -> None:
+    shop = open_shop(http)
+    ret = authorized(shop, "W-6")
+    sign_in(page, shop)
+    scan(page, ret["id"])  # the packing-slip code
+    page.get_by_label("Units of Organic tee in this box").fill("1")
+    page.get_by_role("button", name="Receive these units").click()
+    expect(page.locator("h1 .badge")).to_have_text("partially received")
+    expect(page.get_by_label("Units of Organic tee in this box")).to_have_value("1")
+    expect(page.get_by_label("Units of Blue mug in this box")).to_have_value("0")
+
+    page.get_by_label("Units of Organic tee in this box").fill("2")
+    page.get_by_role("button", name="Receive these units").click()
+    expect(page.locator("h1 .badge")).to_have_text("received")
+    flags = page.get_by_role("region", name="Flags")
+    expect(flags).to_contain_text("partial receipt")
+    expect(flags).to_contain_text("TEE-ORG-M: 3 received, more than the 2 authorized")
+
+
+def test_the_scan_page_works_without_javascript(
+    browser: Browser, server_url: str, http: httpx.Client
+) -> None:
+    shop = open_shop(http)
+    ret = authorized(shop, "W-7")
+    context = browser.new_context(base_url=server_url, java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, shop)
+    scan(page, ret["rma_number"])
+    expect(page.get_by_role("heading", name=f"Return {ret['rma_number']}")).to_be_visible()
+    context.close()
 
 
 def test_another_sellers_box_is_neither_matched_nor_shown(page: Page, http: httpx.Client) -> None:
