@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 from playwright.sync_api import Dialog, Page, expect
 
+from rma.bootstrap import Container
 from tests.browser.conftest import ON_SQLITE, screenshot
 from tests.support import Shop, ok, open_shop
 
@@ -164,3 +166,57 @@ def test_settings_are_saved_and_shown_again(page: Page, http: httpx.Client) -> N
     assert settings["timezone"] == "Europe/Paris"
     assert settings["notification_email"] == "returns@tidy.example"
     assert "return.requested" in settings["email_preferences"]
+
+
+def test_set_up_pages_add_an_address_a_policy_and_an_endpoint_and_retire_a_reason(
+    page: Page, http: httpx.Client, container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop = open_shop(http)
+    sign_in(page, shop.keys["seller"])
+    page.goto("/desk/addresses")
+    page.get_by_label("Label").fill("Main <dock>")
+    page.get_by_role("button", name="Add address").click()
+    expect(page.locator("#city-error")).to_contain_text("needed")
+    expect(page.get_by_label("Label")).to_have_value("Main <dock>")
+    for label, value in [("Name", "Tidy Returns"), ("Street", "1 Dock Rd"), ("City", "Leeds")]:
+        page.get_by_label(label, exact=True).fill(value)
+    page.get_by_label("Postal code").fill("LS1 1AA")
+    page.get_by_label("Country (2 letters)").fill("gb")
+    page.get_by_role("button", name="Add address").click()
+    expect(page.get_by_role("cell", name="Main <dock>")).to_be_visible()
+    [saved] = ok(shop.call("GET", "/v1/return-addresses"))["data"]
+    assert (saved["label"], saved["address"]["country"]) == ("Main <dock>", "GB")
+
+    page.get_by_role("link", name="Policies").click()
+    page.get_by_label("Category", exact=True).fill("swimwear")
+    page.get_by_label("Window (days)").fill("14")
+    page.get_by_label("Items of this category can be returned").uncheck()
+    page.get_by_role("button", name="Save policy").click()
+    expect(page.get_by_role("cell", name="14 days")).to_be_visible()
+    [policy] = ok(shop.call("GET", "/v1/policies"))["data"]
+    assert (policy["category"], policy["window_days"], policy["returnable"]) == (
+        "swimwear",
+        14,
+        False,
+    )
+
+    page.get_by_role("link", name="Reason codes").click()
+    page.get_by_role("button", name="Retire CR-FOUND_BETTER_PRICE").click()
+    expect(page.get_by_role("button", name="Restore CR-FOUND_BETTER_PRICE")).to_be_visible()
+    codes = {c["code"]: c["active"] for c in ok(shop.call("GET", "/v1/reason-codes"))["data"]}
+    assert codes["CR-FOUND_BETTER_PRICE"] is False
+
+    page.get_by_role("link", name="Webhooks").click()
+    page.get_by_label("URL", exact=True).fill("https://127.0.0.1/hooks")
+    page.get_by_label("return.denied").check()
+    page.get_by_role("button", name="Add endpoint").click()
+    expect(page.locator("#url-error")).to_contain_text("private or reserved")
+    expect(page.get_by_label("return.denied")).to_be_checked()
+    monkeypatch.setattr(container.settings, "webhooks_allow_private", True)
+    page.get_by_role("button", name="Add endpoint").click()
+    expect(page.get_by_role("status")).to_contain_text("whsec_")
+    [endpoint] = ok(shop.call("GET", "/v1/webhook-endpoints"))["data"]
+    assert (endpoint["url"], endpoint["event_types"]) == (
+        "https://127.0.0.1/hooks",
+        ["return.denied"],
+    )

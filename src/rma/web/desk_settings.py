@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
 from enum import StrEnum
 from typing import Any, TypeVar
 
@@ -91,8 +92,8 @@ async def save_settings(request: Request) -> Response:
     changes = sellers.ReturnSettings(
         authorization_mode=_choice(values, "authorization_mode", AuthorizationMode, errors),
         out_of_policy=_choice(values, "out_of_policy", OutOfPolicyHandling, errors),
-        window_days=_days(values, "window_days", errors),
-        transit_days=_days(values, "transit_days", errors),
+        window_days=_number(values, "window_days", 0, 3650, errors),
+        transit_days=_number(values, "transit_days", 0, 3650, errors),
         timezone=values.get("timezone", "").strip() or None,
         label_default=_choice(values, "label_default", LabelDefault, errors),
         notification_email=values.get("notification_email", "").strip(),
@@ -119,18 +120,8 @@ async def save_settings(request: Request) -> Response:
     )
 
 
-_SETTINGS_FIELDS = (
-    "kind",
-    "authorization_mode",
-    "out_of_policy",
-    "window_days",
-    "transit_days",
-    "timezone",
-    "label_default",
-    "notification_email",
-    "email_preferences",
-    "resolution_trigger",
-)
+# What the settings form shows: the seller's kind, and every setting it may change.
+_SETTINGS_FIELDS = ("kind", *(f.name for f in fields(sellers.ReturnSettings)))
 
 
 def _settings(
@@ -242,7 +233,7 @@ async def put_policy(request: Request) -> Response:
     category = values.get("category", "").strip()[:100]
     if not category:
         errors["category"] = "name the product category"
-    window = _days(values, "window_days", errors)
+    window = _number(values, "window_days", 0, 3650, errors)
     fee = _number(values, "restocking_fee_percent", 0, 100, errors)
     payer = _choice(values, "label_paid_by", LabelPayer, errors)
     values["returnable"] = values.get("returnable") == "on"
@@ -404,10 +395,6 @@ def _choice(values: Values, name: str, kind: type[E], errors: dict[str, str]) ->
     except ValueError:
         errors[name] = "choose one of the options"
         return None
-
-
-def _days(values: Values, name: str, errors: dict[str, str]) -> int | None:
-    return _number(values, name, 0, 3650, errors)
 
 
 def _number(values: Values, name: str, low: int, high: int, errors: dict[str, str]) -> int | None:
