@@ -96,9 +96,14 @@ def test_a_scanned_box_is_received_and_each_item_inspected(page: Page, http: htt
 
     mug_card = page.locator(f"#item-{mug['id']}")
     mug_card.get_by_label("Accepted units").fill("0")
-    mug_card.get_by_label("Rejected units").fill("1")
     mug_card.get_by_label("Condition").select_option("customer_damaged")
     mug_card.get_by_label("Disposition").select_option("dispose")
+    mug_card.get_by_role("button", name="Record the inspection").click()
+    expect(mug_card.get_by_role("alert")).to_have_text(
+        "Accepted and rejected units must add up to the units received."
+    )
+    expect(mug_card.get_by_label("Condition")).to_have_value("customer_damaged")
+    mug_card.get_by_label("Rejected units").fill("1")
     mug_card.get_by_label("Note").fill("Handle snapped off")
     screenshot(page, "warehouse-inspect")
     mug_card.get_by_role("button", name="Record the inspection").click()
@@ -183,6 +188,25 @@ def test_a_short_box_and_an_extra_unit_are_received_as_counted_and_flagged(
     flags = page.get_by_role("region", name="Flags")
     expect(flags).to_contain_text("partial receipt")
     expect(flags).to_contain_text("TEE-ORG-M: 3 received, more than the 2 authorized")
+
+
+def test_the_receive_form_survives_a_double_submit(page: Page, http: httpx.Client) -> None:
+    shop = open_shop(http)
+    ret = authorized(shop, "W-8")
+    sign_in(page, shop)
+    page.goto(f"/warehouse/returns/{ret['id']}")
+    page.get_by_label("Units of Organic tee in this box").fill("1")
+    # Two submissions of the very same form, as a double click sends them.
+    page.evaluate(
+        """() => { const f = document.querySelector("form[action$='/receive']");
+                   const data = new FormData(f);
+                   return Promise.all([fetch(f.action, {method: 'POST', body: data}),
+                                       fetch(f.action, {method: 'POST', body: data})]); }"""
+    )
+    seen = ok(shop.call("GET", f"/v1/returns/{ret['id']}", "warehouse"))
+    assert [i["received_quantity"] for i in seen["items"]] == [1, 1]
+    receipts = ok(shop.call("GET", "/v1/receipts", "warehouse"))["data"]
+    assert len(receipts) == 1
 
 
 def test_the_scan_page_works_without_javascript(

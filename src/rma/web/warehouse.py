@@ -24,6 +24,10 @@ router = APIRouter(prefix="/warehouse", route_class=PageRoute, include_in_schema
 LOGIN = "/warehouse/login"
 PAGE_SIZE = 25
 MAX_UNITS = 10_000
+# What the person at the station reads for an input error: plain words, not ids.
+PLAIN_WORDS = {
+    "inspection_quantity_mismatch": "Accepted and rejected units must add up to the units received."
+}
 
 CsrfField = Annotated[str, Form(max_length=200)]
 FormKey = Annotated[str, Form(max_length=100)]
@@ -224,8 +228,10 @@ def inspect(
     try:
         url = submit_once(container, principal, form_key, repr(cmd), judge)
     except InvalidInput as error:
-        errors = {f"accepted_{item_id}": error.message}
-        return _return_page(request, principal, return_id[:64], values, errors, 422)
+        said = PLAIN_WORDS.get(error.code, error.message)
+        return _return_page(
+            request, principal, return_id[:64], values, {f"accepted_{item_id}": said}, 422
+        )
     return redirect(url)
 
 
