@@ -43,6 +43,7 @@ MALFORMED_RETURNS: list[tuple[str, Any]] = [
     ),
     ("an item id too long", {"items": [unit("r" * 81, "a", "S1")]}),
     ("items not a list", {"items": "r1"}),
+    ("a NUL in an item id", {"items": [unit("r\x001", "a", "S1")]}),
 ]
 
 

@@ -1,10 +1,11 @@
 """Fuzz every operation of the served OpenAPI document with schemathesis.
 
 Cases are generated from the live ``/openapi.json``, valid and invalid ones, and sent with a
-seller's key to a seeded shop. Every answer must be free of server errors, use a documented
-status code and content type, and match the documented schema. (``negative_data_rejection``
-is left out: FastAPI reads a repeated scalar query parameter as its last value, by design.)
-``RMA_FUZZ_EXAMPLES`` sets the examples per operation and mode (CI keeps the default).
+seller's key (and, for the SP-API routes, an access token) to a seeded shop. Every answer must
+be free of server errors, use a documented status code and content type, and match the
+documented schema. (``negative_data_rejection`` is left out: FastAPI reads a repeated scalar
+query parameter as its last value, by design.) ``RMA_FUZZ_EXAMPLES`` sets the examples per
+operation and mode (CI keeps the default).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from tests.amazon_support import SellingPartner
 from tests.support import bearer, customer_token, open_shop
 
 EXAMPLES = int(os.environ.get("RMA_FUZZ_EXAMPLES", "6"))
@@ -42,7 +44,9 @@ def test_no_operation_fails_or_strays_from_its_schema(http: httpx.Client) -> Non
     shop.request_return("1001", [("1", 1)])
     customer_token(http, "1001")
     schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json")
-    headers = bearer(shop.keys["seller"])
+    # The SP-API routes authenticate by their own header; native routes ignore it.
+    access_token = SellingPartner(shop).access_token
+    headers = {**bearer(shop.keys["seller"]), "x-amz-access-token": access_token}
     failures: dict[str, str] = {}
     operations = [result.ok() for result in schema.get_all_operations()]
     assert operations

@@ -11,9 +11,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StringConstraints
 
 from rma.api.deps import ContainerDep, PrincipalDep
+from rma.api.errors import documented_errors
 from rma.api.schemas.base import In
 from rma.domain.access import Role
-from rma.domain.errors import Forbidden, InvalidInput, RmaError
+from rma.domain.errors import InvalidInput, NotFound, RmaError
 from rma.services import amazon_access as service
 
 router = APIRouter(tags=["amazon"])
@@ -37,6 +38,13 @@ class AmazonCredentialPublic(BaseModel):
     name: str
 
 
+class TokenErrorPublic(BaseModel):
+    """Login with Amazon's error answer."""
+
+    error: str
+    error_description: str
+
+
 class AccessTokenPublic(BaseModel):
     access_token: str
     token_type: str = "bearer"
@@ -49,6 +57,7 @@ class AccessTokenPublic(BaseModel):
     operation_id="amazon-credentials-create",
     status_code=201,
     response_model=AmazonCredentialPublic,
+    responses=documented_errors(),
     summary="Issue a client id, client secret and refresh token for the Amazon-compatible API",
 )
 def create_amazon_credential(
@@ -59,7 +68,8 @@ def create_amazon_credential(
     if not principal.is_platform_admin:
         own = principal.require(Role.ADMIN)
         if seller_id not in (None, own):
-            raise Forbidden("a seller's admin issues credentials for its own seller only")
+            # Another seller is as absent as one that does not exist (no existence leak).
+            raise NotFound(f"no seller {seller_id}", code="seller_not_found")
         seller_id = own
     if seller_id is None:
         raise InvalidInput(
@@ -80,6 +90,10 @@ def create_amazon_credential(
     "/auth/o2/token",
     operation_id="amazon-token",
     response_model=AccessTokenPublic,
+    responses={
+        400: {"model": TokenErrorPublic, "description": "Malformed request or bad grant"},
+        401: {"model": TokenErrorPublic, "description": "Unknown client or wrong secret"},
+    },
     summary="Exchange a refresh token for an access token (Login with Amazon compatible)",
     openapi_extra={
         "requestBody": {

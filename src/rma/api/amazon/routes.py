@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query
 
@@ -17,7 +17,18 @@ from rma.services import amazon as service
 from rma.services import catalog
 from rma.services.amazon_access import authenticate_access_token
 
-router = APIRouter(prefix="/fba/outbound/2020-07-01", tags=["amazon"], route_class=SpApiRoute)
+# The statuses SpApiRoute answers errors with (unknown orders are 400, as in Amazon's sandbox).
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": sp.ErrorList, "description": text}
+    for status, text in {
+        400: "The request is not valid, or names no fulfillment order of the seller",
+        401: "No valid x-amz-access-token",
+        403: "The token may not do this",
+    }.items()
+}
+router = APIRouter(
+    prefix="/fba/outbound/2020-07-01", tags=["amazon"], route_class=SpApiRoute, responses=_ERRORS
+)
 
 PAGE_SIZE = 50
 OrderId = Annotated[

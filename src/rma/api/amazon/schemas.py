@@ -8,10 +8,19 @@ optional fields, as the model's examples do.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
+
+from rma.api.schemas.base import storable
 
 
 def _aware(value: datetime) -> datetime:
@@ -33,15 +42,24 @@ class SpModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
 
 
+class SpRequest(SpModel):
+    """Base of request bodies: their text is stored, so no NUL and no lone surrogate."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _text_is_storable(cls, value: Any) -> Any:
+        return storable(value)
+
+
 # -- requests -------------------------------------------------------------------------------
 
 
-class Money(SpModel):
+class Money(SpRequest):
     currency_code: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
     value: Annotated[str, StringConstraints(pattern=r"^-?\d{1,12}(\.\d{1,4})?$")]
 
 
-class Address(SpModel):
+class Address(SpRequest):
     name: Annotated[str, _text(200, 1)]
     address_line1: Annotated[str, _text(200, 1)]
     address_line2: Annotated[str, _text(200)] | None = None
@@ -54,7 +72,7 @@ class Address(SpModel):
     phone: Annotated[str, _text(40)] | None = None
 
 
-class CreateFulfillmentOrderItem(SpModel):
+class CreateFulfillmentOrderItem(SpRequest):
     seller_sku: Annotated[str, _text(50, 1)]
     seller_fulfillment_order_item_id: Annotated[str, _text(50, 1)]
     quantity: Annotated[int, Field(ge=1, le=100_000)]
@@ -66,7 +84,7 @@ class CreateFulfillmentOrderItem(SpModel):
     per_unit_tax: Money | None = None
 
 
-class CreateFulfillmentOrderRequest(SpModel):
+class CreateFulfillmentOrderRequest(SpRequest):
     marketplace_id: Annotated[str, _text(40)] | None = None
     seller_fulfillment_order_id: Annotated[str, _text(40, 1)]
     displayable_order_id: Annotated[str, _text(40, 1)]
@@ -80,7 +98,7 @@ class CreateFulfillmentOrderRequest(SpModel):
     items: Annotated[list[CreateFulfillmentOrderItem], Field(min_length=1, max_length=500)]
 
 
-class CreateReturnItem(SpModel):
+class CreateReturnItem(SpRequest):
     seller_return_item_id: Annotated[str, _text(80, 1)]
     seller_fulfillment_order_item_id: Id
     amazon_shipment_id: Annotated[str, _text(40, 1)]
@@ -88,7 +106,7 @@ class CreateReturnItem(SpModel):
     return_comment: Annotated[str, _text(1000)] = ""
 
 
-class CreateFulfillmentReturnRequest(SpModel):
+class CreateFulfillmentReturnRequest(SpRequest):
     items: Annotated[list[CreateReturnItem], Field(min_length=1, max_length=500)]
 
 
@@ -99,6 +117,12 @@ class Error(SpModel):
     code: str
     message: str
     details: str = ""
+
+
+class ErrorList(SpModel):
+    """How every SP-API error answers: ``{"errors": [...]}``."""
+
+    errors: list[Error]
 
 
 class ReasonCodeDetails(SpModel):

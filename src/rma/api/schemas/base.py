@@ -28,7 +28,7 @@ def _aware(value: datetime) -> datetime:
     return value
 
 
-def _storable(value: Any) -> Any:
+def storable(value: Any) -> Any:
     """Strings go to databases and JSON: no NUL character, no lone surrogate."""
     if isinstance(value, str):
         if "\x00" in value:
@@ -39,11 +39,11 @@ def _storable(value: Any) -> Any:
             raise ValueError("text must be valid Unicode (no lone surrogates)") from error
     elif isinstance(value, list | tuple):
         for element in value:
-            _storable(element)
+            storable(element)
     elif isinstance(value, dict):
         for key, element in value.items():
-            _storable(key)
-            _storable(element)
+            storable(key)
+            storable(element)
     return value
 
 
@@ -68,7 +68,7 @@ class In(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _text_is_storable(cls, value: Any) -> Any:
-        return _storable(value)
+        return storable(value)
 
 
 class ErrorBody(BaseModel):
