@@ -131,7 +131,8 @@ def test_credentials_are_issued_by_the_sellers_admin_for_its_own_seller(
     foreign = shop.call(
         "POST", "/v1/amazon/credentials", "admin", json={"seller_id": other.seller_id}
     )
-    assert error_code(foreign, 403) == "forbidden"
+    # Another seller is as absent as one that does not exist, as for API keys.
+    assert error_code(foreign, 404) == "seller_not_found"
     issued = ok(
         http.post(
             "/v1/amazon/credentials",
