@@ -220,3 +220,22 @@ def test_set_up_pages_add_an_address_a_policy_and_an_endpoint_and_retire_a_reaso
         "https://127.0.0.1/hooks",
         ["return.denied"],
     )
+
+
+def test_the_queue_pages_on_with_its_filters_kept(page: Page, http: httpx.Client) -> None:
+    shop = open_shop(http)
+    for n in range(27):
+        shop.order(
+            f"P-{n:02}", lines=[{"line_id": "1", "sku": "TEE", "quantity": 1, "unit_price": 900}]
+        )
+        ok(shop.request_return(f"P-{n:02}", [("1", 1)]), 201)
+    sign_in(page, shop.keys["seller"])
+    page.goto("/desk/returns?sku=TEE&sort=created_at")
+    rows = page.locator("table.queue tbody tr")
+    expect(rows).to_have_count(25)
+    expect(rows.first).to_contain_text("P-00")
+    page.get_by_role("link", name="Next page").click()
+    expect(rows).to_have_count(2)
+    expect(rows.last).to_contain_text("P-26")
+    expect(page.get_by_label("SKU")).to_have_value("TEE")
+    expect(page.get_by_role("link", name="Next page")).to_have_count(0)
