@@ -49,7 +49,12 @@ def test_seller_authorizes_a_selection_then_denies_closes_and_reopens(
     shop = open_shop(http, "Tidy Tees")
     waiting = [pending(shop, f"W-{n}") for n in range(1, 5)]
     shop.order("W-9")
-    in_policy = ok(shop.request_return("W-9", [("1", 2), ("2", 1)]), 201)
+    items = [
+        {"line_id": "1", "quantity": 2, "reason_code": "CR-DEFECTIVE"},
+        {"line_id": "2", "quantity": 1, "reason_code": "CR-DAMAGED_BY_CARRIER"},
+    ]
+    body = {"order_number": "W-9", "items": items}
+    in_policy = ok(shop.call("POST", "/v1/returns", json=body), 201)
 
     sign_in(page, shop.keys["seller"])
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
