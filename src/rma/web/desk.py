@@ -90,7 +90,10 @@ def queue(request: Request) -> Response:
     values["sort"] = request.query_params.get("sort", ReturnSort.NEWEST.value)
     where, errors = _queue_filter(values)
     raw_cursor = request.query_params.get("cursor", "")[:200]
-    after = decode_cursor(raw_cursor) if raw_cursor else None
+    try:
+        after = decode_cursor(raw_cursor) if raw_cursor else None
+    except InvalidInput:
+        after, errors["form"] = None, "That page link is broken; here is the first page."
     page = desk.desk_queue(
         service.Scope(seller_id(principal)),
         where,

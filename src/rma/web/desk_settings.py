@@ -73,9 +73,6 @@ def _save(
     return redirect(url)
 
 
-# -- return settings -------------------------------------------------------------------------
-
-
 @router.get("/settings")
 def settings_page(request: Request, saved: str = "") -> Response:
     principal, seller_id, container = _principal(request)
@@ -148,9 +145,6 @@ def _settings(
     )
 
 
-# -- return addresses ------------------------------------------------------------------------
-
-
 @router.get("/addresses")
 def addresses_page(request: Request) -> Response:
     principal, _, _ = _principal(request)
@@ -211,9 +205,6 @@ def _addresses(
         errors=errors,
         form_key=values.get("form_key") or new_form_key(),
     )
-
-
-# -- category policies -----------------------------------------------------------------------
 
 
 @router.get("/policies")
@@ -279,9 +270,6 @@ def _policies(
     )
 
 
-# -- reason codes ----------------------------------------------------------------------------
-
-
 @router.get("/reason-codes")
 def reason_codes_page(request: Request, edit: str = "") -> Response:
     principal, seller_id, container = _principal(request)
@@ -322,9 +310,6 @@ async def put_reason_code(request: Request) -> Response:
         return "/desk/reason-codes"
 
     return _save(request, principal, values, put, lambda errs: redirect("/desk/reason-codes"))
-
-
-# -- webhook endpoints -----------------------------------------------------------------------
 
 
 @router.get("/webhooks")
@@ -384,9 +369,6 @@ def _webhooks(
         errors=errors,
         form_key=values.get("form_key") or new_form_key(),
     )
-
-
-# -- parsing ---------------------------------------------------------------------------------
 
 
 def _choice(values: Values, name: str, kind: type[E], errors: dict[str, str]) -> E | None:
