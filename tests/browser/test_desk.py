@@ -208,8 +208,18 @@ def test_set_up_pages_add_an_address_a_policy_and_an_endpoint_and_retire_a_reaso
     page.get_by_role("link", name="Reason codes").click()
     page.get_by_role("button", name="Retire CR-FOUND_BETTER_PRICE").click()
     expect(page.get_by_role("button", name="Restore CR-FOUND_BETTER_PRICE")).to_be_visible()
+
+    page.get_by_label("Code", exact=True).fill("wet-<suit>")
+    page.get_by_role("button", name="Save reason code").click()
+    expect(page.locator("#description-error")).to_contain_text("what the reason means")
+    expect(page.locator("#code-error")).to_contain_text("letters, digits")
+    expect(page.get_by_label("Code", exact=True)).to_have_value("wet-<suit>")
+    page.get_by_label("Code", exact=True).fill("wet-suit")
+    page.get_by_label("Description").fill("Too cold for <it>")
+    page.get_by_role("button", name="Save reason code").click()
+    expect(page.get_by_role("cell", name="Too cold for <it>")).to_be_visible()
     codes = {c["code"]: c["active"] for c in ok(shop.call("GET", "/v1/reason-codes"))["data"]}
-    assert codes["CR-FOUND_BETTER_PRICE"] is False
+    assert (codes["CR-FOUND_BETTER_PRICE"], codes["WET-SUIT"]) == (False, True)
 
     page.get_by_role("link", name="Webhooks").click()
     page.get_by_label("URL", exact=True).fill("https://127.0.0.1/hooks")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import fields
 from enum import StrEnum
@@ -40,6 +41,7 @@ CHOICES = {
 }
 Values = dict[str, Any]
 E = TypeVar("E", bound=StrEnum)
+CODE = re.compile(r"[A-Za-z0-9_.-]+")  # as the API's path for reason codes takes them
 
 
 def _principal(request: Request) -> tuple[Principal, str, Container]:
@@ -275,32 +277,29 @@ def reason_codes_page(request: Request, edit: str = "") -> Response:
     principal, seller_id, container = _principal(request)
     codes = catalog.reason_codes_for(seller_id, None, container.uow())
     chosen = next((c for c in codes if c.code == edit[:64]), None)
-    values: Values = {}
+    values: Values = {"active": "on"}
     if chosen is not None:
-        values = {**chosen.__dict__, "categories": ", ".join(chosen.categories or [])}
-    return render(
-        request,
-        "desk/reason_codes.html",
-        role=principal.role,
-        tab="reason-codes",
-        codes=codes,
-        faults=list(Fault),
-        values=values,
-        errors={},
-        form_key=new_form_key(),
-    )
+        categories = ", ".join(chosen.categories or [])
+        values = {**chosen.__dict__, "categories": categories, "active": chosen.active}
+    return _reason_codes(request, principal, codes, values, {})
 
 
 @router.post("/reason-codes")
 async def put_reason_code(request: Request) -> Response:
     values = await _form(request)
-    principal, seller_id, _ = _principal(request)
+    principal, seller_id, container = _principal(request)
     code = values.get("code", "").strip().upper()[:64]
     description = values.get("description", "").strip()[:200]
     fault = values.get("fault", "")
     categories = [c.strip() for c in values.get("categories", "").split(",") if c.strip()]
-    if not code or not description or fault not in {f.value for f in Fault}:
-        return redirect("/desk/reason-codes?invalid=1")
+    errors = {} if CODE.fullmatch(code) else {"code": "letters, digits, '_', '.' and '-' only"}
+    if not description:
+        errors["description"] = "say what the reason means to a customer"
+    if fault not in {f.value for f in Fault}:
+        errors["fault"] = "choose whose fault it is"
+    if errors:
+        codes = catalog.reason_codes_for(seller_id, None, container.uow())
+        return _reason_codes(request, principal, codes, values, errors, status_code=422)
     cmd = policies.PutReasonCode(
         seller_id, code, description, Fault(fault), categories or None, values.get("active") == "on"
     )
@@ -310,6 +309,29 @@ async def put_reason_code(request: Request) -> Response:
         return "/desk/reason-codes"
 
     return _save(request, principal, values, put, lambda errs: redirect("/desk/reason-codes"))
+
+
+def _reason_codes(
+    request: Request,
+    principal: Principal,
+    codes: list[Any],
+    values: Values,
+    errors: dict[str, str],
+    *,
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "desk/reason_codes.html",
+        status_code=status_code,
+        role=principal.role,
+        tab="reason-codes",
+        codes=codes,
+        faults=list(Fault),
+        values=values,
+        errors=errors,
+        form_key=new_form_key(),
+    )
 
 
 @router.get("/webhooks")
