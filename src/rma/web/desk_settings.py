@@ -10,7 +10,6 @@ from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request, Response
 
-from rma.adapters.webhooks import DestinationGuard, new_webhook_secret
 from rma.bootstrap import Container
 from rma.domain.access import Principal
 from rma.domain.addresses import Address
@@ -24,7 +23,7 @@ from rma.domain.sellers import (
     ResolutionTrigger,
 )
 from rma.domain.webhooks import event_types
-from rma.services import addresses, catalog, desk, policies, sellers, webhooks
+from rma.services import addresses, catalog, policies, sellers
 from rma.services.unit_of_work import UnitOfWork
 from rma.web.auth import DESK_ROLES, staff
 from rma.web.forms import new_form_key, submit_once
@@ -44,13 +43,14 @@ E = TypeVar("E", bound=StrEnum)
 CODE = re.compile(r"[A-Za-z0-9_.-]+")  # as the API's path for reason codes takes them
 
 
-def _principal(request: Request) -> tuple[Principal, str, Container]:
+def signed_in(request: Request) -> tuple[Principal, str, Container]:
+    """The signed-in seller, its seller id, and the container; others sign in or are refused."""
     principal = staff(request, DESK_ROLES, "/desk/login")
     assert principal.seller_id is not None  # staff sessions always belong to a seller
     return principal, principal.seller_id, request.app.state.container
 
 
-async def _form(request: Request) -> Values:
+async def posted(request: Request) -> Values:
     """The posted fields (lists for repeated names), once its CSRF token is checked."""
     form = await request.form()
     check_csrf(request, str(form.get("csrf", "")))
@@ -59,7 +59,7 @@ async def _form(request: Request) -> Values:
     return values
 
 
-def _save(
+def save_once(
     request: Request,
     principal: Principal,
     values: Values,
@@ -75,9 +75,32 @@ def _save(
     return redirect(url)
 
 
+def tab_page(
+    request: Request,
+    principal: Principal,
+    tab: str,
+    values: Values,
+    errors: dict[str, str],
+    status_code: int,
+    **context: Any,
+) -> Response:
+    """A set-up page: its tab, its form as typed with its errors, and a key for the form."""
+    return render(
+        request,
+        f"desk/{tab.replace('-', '_')}.html",
+        status_code=status_code,
+        role=principal.role,
+        tab=tab,
+        values=values,
+        errors=errors,
+        form_key=values.get("form_key") or new_form_key(),
+        **context,
+    )
+
+
 @router.get("/settings")
 def settings_page(request: Request, saved: str = "") -> Response:
-    principal, seller_id, container = _principal(request)
+    principal, seller_id, container = signed_in(request)
     seller = sellers.get_seller(seller_id, container.uow())
     values = {name: getattr(seller, name) for name in _SETTINGS_FIELDS}
     return _settings(request, principal, values, {}, saved=bool(saved))
@@ -85,8 +108,8 @@ def settings_page(request: Request, saved: str = "") -> Response:
 
 @router.post("/settings")
 async def save_settings(request: Request) -> Response:
-    values = await _form(request)
-    principal, seller_id, _ = _principal(request)
+    values = await posted(request)
+    principal, seller_id, _ = signed_in(request)
     errors: dict[str, str] = {}
     changes = sellers.ReturnSettings(
         authorization_mode=_choice(values, "authorization_mode", AuthorizationMode, errors),
@@ -110,7 +133,7 @@ async def save_settings(request: Request) -> Response:
         sellers.update_settings(seller_id, changes, uow)
         return "/desk/settings?saved=1"
 
-    return _save(
+    return save_once(
         request,
         principal,
         values,
@@ -132,31 +155,29 @@ def _settings(
     saved: bool = False,
     status_code: int = 200,
 ) -> Response:
-    return render(
+    return tab_page(
         request,
-        "desk/settings.html",
-        status_code=status_code,
-        role=principal.role,
-        tab="settings",
-        values=values,
-        errors=errors,
+        principal,
+        "settings",
+        values,
+        errors,
+        status_code,
         saved=saved,
         choices=CHOICES,
         events=event_types(),
-        form_key=values.get("form_key") or new_form_key(),
     )
 
 
 @router.get("/addresses")
 def addresses_page(request: Request) -> Response:
-    principal, _, _ = _principal(request)
+    principal, _, _ = signed_in(request)
     return _addresses(request, principal, {}, {})
 
 
 @router.post("/addresses")
 async def add_address(request: Request) -> Response:
-    values = await _form(request)
-    principal, seller_id, _ = _principal(request)
+    values = await posted(request)
+    principal, seller_id, _ = signed_in(request)
     parts = {k: values.get(k, "").strip()[:200] for k in ADDRESS_PARTS}
     errors = {
         k: "needed"
@@ -175,7 +196,7 @@ async def add_address(request: Request) -> Response:
         addresses.add_return_address(cmd, uow)
         return "/desk/addresses"
 
-    return _save(
+    return save_once(
         request,
         principal,
         values,
@@ -195,23 +216,21 @@ def _addresses(
     container: Container = request.app.state.container
     assert principal.seller_id is not None
     saved, default = addresses.list_return_addresses(principal.seller_id, container.uow())
-    return render(
+    return tab_page(
         request,
-        "desk/addresses.html",
-        status_code=status_code,
-        role=principal.role,
-        tab="addresses",
+        principal,
+        "addresses",
+        values,
+        errors,
+        status_code,
         addresses=saved,
         default=default,
-        values=values,
-        errors=errors,
-        form_key=values.get("form_key") or new_form_key(),
     )
 
 
 @router.get("/policies")
 def policies_page(request: Request, edit: str = "") -> Response:
-    principal, seller_id, container = _principal(request)
+    principal, seller_id, container = signed_in(request)
     found = policies.list_policies(seller_id, container.uow())
     chosen = next((p for p in found if p.category == edit[:100]), None)
     values: Values = dict(chosen.__dict__) if chosen else {"window_days": 30, "returnable": True}
@@ -220,8 +239,8 @@ def policies_page(request: Request, edit: str = "") -> Response:
 
 @router.post("/policies")
 async def put_policy(request: Request) -> Response:
-    values = await _form(request)
-    principal, seller_id, container = _principal(request)
+    values = await posted(request)
+    principal, seller_id, container = signed_in(request)
     errors: dict[str, str] = {}
     category = values.get("category", "").strip()[:100]
     if not category:
@@ -246,7 +265,7 @@ async def put_policy(request: Request) -> Response:
         policies.put_policy(cmd, uow)
         return "/desk/policies"
 
-    return _save(request, principal, values, put, lambda errs: redirect("/desk/policies"))
+    return save_once(request, principal, values, put, lambda errs: redirect("/desk/policies"))
 
 
 def _policies(
@@ -258,23 +277,21 @@ def _policies(
     *,
     status_code: int = 200,
 ) -> Response:
-    return render(
+    return tab_page(
         request,
-        "desk/policies.html",
-        status_code=status_code,
-        role=principal.role,
-        tab="policies",
+        principal,
+        "policies",
+        values,
+        errors,
+        status_code,
         policies=found,
         payers=list(LabelPayer),
-        values=values,
-        errors=errors,
-        form_key=new_form_key(),
     )
 
 
 @router.get("/reason-codes")
 def reason_codes_page(request: Request, edit: str = "") -> Response:
-    principal, seller_id, container = _principal(request)
+    principal, seller_id, container = signed_in(request)
     codes = catalog.reason_codes_for(seller_id, None, container.uow())
     chosen = next((c for c in codes if c.code == edit[:64]), None)
     values: Values = {"active": "on"}
@@ -286,8 +303,8 @@ def reason_codes_page(request: Request, edit: str = "") -> Response:
 
 @router.post("/reason-codes")
 async def put_reason_code(request: Request) -> Response:
-    values = await _form(request)
-    principal, seller_id, container = _principal(request)
+    values = await posted(request)
+    principal, seller_id, container = signed_in(request)
     code = values.get("code", "").strip().upper()[:64]
     description = values.get("description", "").strip()[:200]
     fault = values.get("fault", "")
@@ -308,7 +325,7 @@ async def put_reason_code(request: Request) -> Response:
         policies.put_reason_code(cmd, uow)
         return "/desk/reason-codes"
 
-    return _save(request, principal, values, put, lambda errs: redirect("/desk/reason-codes"))
+    return save_once(request, principal, values, put, lambda errs: redirect("/desk/reason-codes"))
 
 
 def _reason_codes(
@@ -320,76 +337,15 @@ def _reason_codes(
     *,
     status_code: int = 200,
 ) -> Response:
-    return render(
-        request,
-        "desk/reason_codes.html",
-        status_code=status_code,
-        role=principal.role,
-        tab="reason-codes",
-        codes=codes,
-        faults=list(Fault),
-        values=values,
-        errors=errors,
-        form_key=new_form_key(),
-    )
-
-
-@router.get("/webhooks")
-def webhooks_page(request: Request, created: str = "") -> Response:
-    principal, _, _ = _principal(request)
-    return _webhooks(request, principal, {"event_types": []}, {}, created=created[:40])
-
-
-@router.post("/webhooks")
-async def create_webhook(request: Request) -> Response:
-    values = await _form(request)
-    principal, seller_id, container = _principal(request)
-    cmd = webhooks.CreateWebhookEndpoint(
-        seller_id,
-        values.get("url", "").strip()[:2000],
-        new_webhook_secret(),
-        values.get("description", "").strip()[:200],
-        tuple(values["event_types"]),
-    )
-    guard = DestinationGuard(container.settings.webhooks_allow_private)
-
-    def create(uow: UnitOfWork) -> str:
-        endpoint = webhooks.create_webhook_endpoint(cmd, uow, guard)
-        return f"/desk/webhooks?created={endpoint.id}"
-
-    return _save(
+    return tab_page(
         request,
         principal,
+        "reason-codes",
         values,
-        create,
-        lambda errs: _webhooks(request, principal, values, errs, status_code=422),
-    )
-
-
-def _webhooks(
-    request: Request,
-    principal: Principal,
-    values: Values,
-    errors: dict[str, str],
-    *,
-    created: str = "",
-    status_code: int = 200,
-) -> Response:
-    container: Container = request.app.state.container
-    assert principal.seller_id is not None
-    endpoints = desk.webhook_endpoints_overview(principal.seller_id, container.uow())
-    return render(
-        request,
-        "desk/webhooks.html",
-        status_code=status_code,
-        role=principal.role,
-        tab="webhooks",
-        endpoints=endpoints,
-        created=created,
-        events=event_types(),
-        values=values,
-        errors=errors,
-        form_key=values.get("form_key") or new_form_key(),
+        errors,
+        status_code,
+        codes=codes,
+        faults=list(Fault),
     )
 
 
