@@ -84,6 +84,11 @@ def test_a_scanned_box_is_received_and_each_item_inspected(page: Page, http: htt
 
     tee_card = page.locator(f"#item-{tee['id']}")
     tee_card.get_by_label("Add a photo").set_input_files(
+        {"name": "tee.png", "mimeType": "image/png", "buffer": b"<svg onload=alert(1)>"}
+    )
+    tee_card.get_by_role("button", name="Upload").click()
+    expect(tee_card.get_by_role("alert")).to_contain_text("not a photo")
+    tee_card.get_by_label("Add a photo").set_input_files(
         {"name": "tee.png", "mimeType": "image/png", "buffer": png()}
     )
     tee_card.get_by_role("button", name="Upload").click()
@@ -100,7 +105,7 @@ def test_a_scanned_box_is_received_and_each_item_inspected(page: Page, http: htt
     mug_card.get_by_label("Disposition").select_option("dispose")
     mug_card.get_by_role("button", name="Record the inspection").click()
     expect(mug_card.get_by_role("alert")).to_have_text(
-        "Accepted and rejected units must add up to the units received."
+        "Accepted and rejected units must add up to those received."
     )
     expect(mug_card.get_by_label("Condition")).to_have_value("customer_damaged")
     mug_card.get_by_label("Rejected units").fill("1")

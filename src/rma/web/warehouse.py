@@ -26,7 +26,9 @@ PAGE_SIZE = 25
 MAX_UNITS = 10_000
 # What the person at the station reads for an input error: plain words, not ids.
 PLAIN_WORDS = {
-    "inspection_quantity_mismatch": "Accepted and rejected units must add up to the units received."
+    "inspection_quantity_mismatch": "Accepted and rejected units must add up to those received.",
+    "not_an_image": "That file is not a photo: choose a JPEG, PNG or WebP image.",
+    "file_too_large": "That photo is too large: take it again at a lower resolution.",
 }
 
 CsrfField = Annotated[str, Form(max_length=200)]
@@ -44,7 +46,7 @@ def _signed_in(request: Request) -> tuple[Principal, str]:
 @router.get("")
 def scan_page(request: Request, queued: str = "") -> Response:
     principal, _ = _signed_in(request)
-    return _scan_page(request, principal, queued=queued[:200])
+    return _scan_page(request, principal, queued=bool(queued))
 
 
 @router.post("")
@@ -259,7 +261,7 @@ async def add_photo(
     try:
         return redirect(submit_once(container, principal, form_key, what, keep))
     except InvalidInput as error:
-        errors = {f"photo_{cmd.item_id}": error.message}
+        errors = {f"photo_{cmd.item_id}": PLAIN_WORDS.get(error.code, error.message)}
         return _return_page(request, principal, cmd.ref, {}, errors, 422)
 
 
@@ -281,7 +283,7 @@ def _scan_page(
     code: str = "",
     errors: dict[str, str] | None = None,
     unmatched: bool = False,
-    queued: str = "",
+    queued: bool = False,
     status: int = 200,
 ) -> Response:
     return render(
