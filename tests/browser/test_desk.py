@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -127,6 +128,19 @@ def test_a_custom_rma_number_already_used_is_refused_next_to_the_field(
     expect(page.locator("#rma_number-error")).to_contain_text("A-Z, 0-9")
     assert status_of(shop, second["id"])["status"] == "pending_review"
 
+    page.get_by_label("Your RMA number").fill("SPRING-43")
+    page.get_by_label("A new address:").check()
+    for label, value in [("Label", "Dock 2"), ("Name", "Tidy Returns"), ("Street", "2 Quay St")]:
+        page.get_by_label(label, exact=True).fill(value)
+    page.get_by_label("City").fill("Hull")
+    page.get_by_label("Postal code").fill("HU1 1AA")
+    page.get_by_label("Country (2 letters)").fill("GB")
+    page.get_by_role("button", name="Authorize", exact=True).click()
+    expect(page.locator("h1 .rma")).to_have_text("SPRING-43")
+    authorized = status_of(shop, second["id"])
+    assert authorized["status"] == "authorized"
+    assert authorized["return_address"]["line1"] == "2 Quay St"
+
 
 def test_another_sellers_return_is_not_found_and_the_warehouse_is_kept_out(
     page: Page, http: httpx.Client
@@ -141,6 +155,7 @@ def test_another_sellers_return_is_not_found_and_the_warehouse_is_kept_out(
 
     page.context.clear_cookies()
     sign_in(page, mine.keys["warehouse"])
+    expect(page).to_have_url(re.compile(r"/warehouse$"))
     answer = page.goto("/desk/returns")
     assert answer is not None
     assert answer.status == 403
