@@ -195,6 +195,20 @@ def test_a_short_box_and_an_extra_unit_are_received_as_counted_and_flagged(
     expect(flags).to_contain_text("TEE-ORG-M: 3 received, more than the 2 authorized")
 
 
+def test_a_seller_who_resolves_on_receipt_is_resolved_when_the_station_receives(
+    page: Page, http: httpx.Client
+) -> None:
+    shop = open_shop(http)
+    ok(shop.call("PUT", "/v1/settings", json={"resolution_trigger": "receipt"}))
+    ret = authorized(shop, "W-9")
+    sign_in(page, shop)
+    scan(page, ret["rma_number"])
+    page.get_by_role("button", name="Receive these units").click()
+    expect(page.locator("h1 .badge")).to_have_text("resolved")
+    # Resolved early, the items are still inspected at the station.
+    expect(page.get_by_role("button", name="Record the inspection")).to_have_count(2)
+
+
 def test_the_receive_form_survives_a_double_submit(page: Page, http: httpx.Client) -> None:
     shop = open_shop(http)
     ret = authorized(shop, "W-8")

@@ -18,7 +18,8 @@ from rma.domain.receiving import (
 from rma.domain.returns import Actor, Receipt, Return
 from rma.services.clock import utcnow
 from rma.services.physical_ports import ScanMatch
-from rma.services.returns import Scope, _find
+from rma.services.resolutions import execute_due_resolutions
+from rma.services.returns import Scope, _find, _seller
 from rma.services.unit_of_work import UnitOfWork
 
 
@@ -100,6 +101,8 @@ def receive_package(cmd: ReceivePackage, uow: UnitOfWork) -> ReceiptOutcome:
         if ret is not None:
             counted = list(cmd.counted) if cmd.counted is not None else None
             flags = receive_box(ret, receipt, counted, actor=cmd.actor, now=now)
+            # As receive_return does: a seller who resolves on receipt is resolved here.
+            execute_due_resolutions(uow, _seller(uow, cmd.seller_id), ret, now)
         elif cmd.counted:
             receipt.lines = [
                 {"sku_or_item": r.item_id, "quantity": r.quantity} for r in cmd.counted
@@ -124,6 +127,7 @@ def match_receipt(cmd: MatchReceipt, uow: UnitOfWork) -> ReceiptOutcome:
         ret = _find(uow, Scope(cmd.seller_id), cmd.ref)
         counted = list(cmd.counted) if cmd.counted is not None else None
         flags = receive_box(ret, receipt, counted, actor=cmd.actor, now=now)
+        execute_due_resolutions(uow, _seller(uow, cmd.seller_id), ret, now)
         receipt.status = ReceiptStatus.MATCHED_BY_HAND
         receipt.matched_at = now
         if cmd.notes:
