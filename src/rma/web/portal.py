@@ -190,7 +190,7 @@ def _requested_items(
     items, errors = [], {}
     for line in view.lines:
         raw = values.get(f"qty_{line.line_id}", "0") or "0"
-        if not raw.isdigit() or int(raw) > 10_000:
+        if not (raw.isascii() and raw.isdigit()) or int(raw) > 10_000:
             errors[f"qty_{line.line_id}"] = "give a whole number of units"
             continue
         quantity = int(raw)
