@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
+from PIL import Image
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import ON_SQLITE, screenshot
@@ -110,3 +113,34 @@ def test_the_return_form_survives_a_double_submit(page: Page, http: httpx.Client
                                        fetch(f.action, {method: 'POST', body: data})]); }"""
     )
     assert len(ok(shop.call("GET", "/v1/returns"))["data"]) == 1
+
+
+def test_customer_adds_a_photo_of_the_item_and_a_non_image_is_refused(
+    page: Page, http: httpx.Client, tmp_path: Path
+) -> None:
+    shop = open_shop(http)
+    shop.order("W-6", email="ada@example.com")
+    page.goto("/returns")
+    page.get_by_label("Order number").fill("W-6")
+    page.get_by_label("Email").fill("ada@example.com")
+    page.get_by_role("button", name="Find my order").click()
+    page.locator("#qty_2").select_option("1")
+    page.locator("#reason_2").select_option("CR-DEFECTIVE")
+    page.get_by_role("button", name="Request the return").click()
+    expect(page.get_by_role("heading", name="Your return is authorized")).to_be_visible()
+
+    not_a_photo = tmp_path / "notes.txt"
+    not_a_photo.write_text("<script>alert(1)</script>")
+    page.locator("input[type=file]").set_input_files(str(not_a_photo))
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_role("alert")).to_contain_text("That file is not a photo")
+
+    photo = tmp_path / "crack.png"
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(photo)
+    page.locator("input[type=file]").set_input_files(str(photo))
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_role("status")).to_contain_text("Photo added")
+
+    ret = ok(shop.call("GET", "/v1/returns"))["data"][0]
+    findings = ok(shop.call("GET", f"/v1/returns/{ret['id']}/findings"))
+    assert len(findings["photos"]) == 1

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
 from rma.api.routes.labels import PAGE_PURPOSE
 from rma.bootstrap import Container
@@ -12,7 +14,7 @@ from rma.domain.errors import InvalidInput, NoReturnableItems, NotFound
 from rma.domain.policy import RequestedItem
 from rma.domain.returns import Resolution, Return
 from rma.domain.statuses import ReturnStatus
-from rma.services import access, portal
+from rma.services import access, inspection, portal
 from rma.services import returns as service
 from rma.services.unit_of_work import UnitOfWork
 from rma.web.auth import PORTAL_COOKIE, PORTAL_SESSION_SECONDS, customer
@@ -32,6 +34,18 @@ PLAIN_WORDS = {
     "quantity_exceeds_returnable": "more than the units left to return",
 }
 CANCELLABLE = {ReturnStatus.PENDING_REVIEW, ReturnStatus.AUTHORIZED}
+PHOTO_WORDS = {
+    "not_an_image": "That file is not a photo: choose a JPEG, PNG or WebP image.",
+    "file_too_large": "That photo is too large: take it again at a lower resolution.",
+}
+# Photos may be added until the package has been inspected.
+PHOTOS_OPEN = {
+    ReturnStatus.PENDING_REVIEW,
+    ReturnStatus.AUTHORIZED,
+    ReturnStatus.IN_TRANSIT,
+    ReturnStatus.PARTIALLY_RECEIVED,
+    ReturnStatus.RECEIVED,
+}
 
 
 @router.get("")
@@ -122,7 +136,9 @@ async def request_return(request: Request) -> Response:
 
 
 @router.get("/r/{return_id}")
-def return_page(request: Request, return_id: str, refused: str = "") -> Response:
+def return_page(
+    request: Request, return_id: str, refused: str = "", photo: str = "", photo_error: str = ""
+) -> Response:
     principal = customer(request)
     container: Container = request.app.state.container
     assert principal.seller_id is not None  # a customer session names its seller
@@ -146,8 +162,42 @@ def return_page(request: Request, return_id: str, refused: str = "") -> Response
         label_link=_page_path(container, ret, "/label.pdf") if ret.rma_number else None,
         plain=PLAIN_WORDS,
         cancellable=ret.status in CANCELLABLE,
+        photos_open=ret.status in PHOTOS_OPEN,
+        photo_added=photo == "added",
+        photo_error=photo_error[:200],
         form_key=new_form_key(),
     )
+
+
+@router.post("/r/{return_id}/items/{item_id}/photos")
+async def add_photo(
+    request: Request,
+    return_id: str,
+    item_id: str,
+    csrf: CsrfField,
+    photo: Annotated[UploadFile | None, File()] = None,
+    form_key: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """The customer shows the item (a defect, damage): kept with the item for inspection."""
+    check_csrf(request, csrf)
+    principal = customer(request)
+    container: Container = request.app.state.container
+    assert principal.seller_id is not None
+    limit = container.settings.photo_max_bytes
+    data = await photo.read(limit + 1) if photo is not None else b""
+    scope = service.Scope(principal.seller_id, principal.order_id)
+    cmd = inspection.AddPhoto(scope, return_id[:64], item_id[:40], data, limit)
+    what = f"photo {cmd.ref} {cmd.item_id} {hashlib.sha256(data).hexdigest()}"
+
+    def keep(uow: UnitOfWork) -> str:
+        added = inspection.add_photo(cmd, uow, container.files)
+        return f"/returns/r/{added.return_id}?photo=added"
+
+    try:
+        return redirect(submit_once(container, principal, form_key, what, keep))
+    except InvalidInput as error:
+        message = PHOTO_WORDS.get(error.code, error.message)
+        return redirect(f"/returns/r/{cmd.ref}?photo_error={quote(message)}")
 
 
 @router.post("/r/{return_id}/cancel")
