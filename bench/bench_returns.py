@@ -268,9 +268,10 @@ def _sql_run(database_url: str, seller_id: str, numbers: list[str]) -> dict:
             connection.execute(
                 "INSERT INTO returns (id, seller_id, order_id, order_number, customer_email,"
                 " currency, status, resolution, rma_number, in_policy, violations,"
-                " window_closes_at, deadline, customer_note, created_at, updated_at, version)"
+                " violation_codes, window_closes_at, deadline, customer_note, label_cost,"
+                " label_paid_by, created_at, updated_at, version)"
                 " VALUES (%s, %s, %s, %s, %s, 'USD', 'authorized', 'refund', %s, true,"
-                " '[]', %s, %s, '', %s, %s, 1)",
+                " '[]', '', %s, %s, '', 0, 'seller', %s, %s, 1)",
                 (return_id, seller_id, order_id, number, "ada@example.com", rma, closes,
                  closes + timedelta(days=15), now, now),
             )  # fmt: skip
