@@ -110,9 +110,12 @@ def _load(container: Container) -> list[tuple[str, str, str, str]]:
         connection.execute(
             text(
                 "INSERT INTO sellers (id, name, kind, authorization_mode, out_of_policy,"
-                " window_days, transit_days, timezone, label_default, created_at)"
+                " window_days, transit_days, timezone, label_default, resolution_trigger,"
+                " keep_item_max_value, store_credit_bonus_percent, payment_gateway,"
+                " payment_webhook_secret, email_preferences, created_at)"
                 " SELECT 'sel_' || lpad(s::text, 2, '0'), 'Seller ' || s, 'professional',"
-                " 'automatic', 'review', 30, 15, 'UTC', 'unpaid', :now"
+                " 'automatic', 'review', 30, 15, 'UTC', 'unpaid', 'inspection', 0, 0, 'manual',"
+                " '', '[]', :now"
                 " FROM generate_series(0, :n - 1) s"
             ),
             {"now": now, "n": SELLERS},
@@ -120,10 +123,10 @@ def _load(container: Container) -> list[tuple[str, str, str, str]]:
         connection.execute(
             text(
                 "INSERT INTO orders (id, seller_id, number, customer_email, customer_name,"
-                " currency, ordered_at)"
+                " currency, shipping_amount, ordered_at)"
                 " SELECT 'ord_' || lpad(o::text, 26, '0'),"
                 " 'sel_' || lpad((o % :sellers)::text, 2, '0'), 'B-' || o,"
-                " 'c' || o || '@example.com', 'Customer ' || o, 'USD', :now"
+                " 'c' || o || '@example.com', 'Customer ' || o, 'USD', 0, :now"
                 " FROM generate_series(0, :n - 1) o"
             ),
             {"now": now, "n": orders, "sellers": SELLERS},
@@ -152,13 +155,14 @@ def _copy_returns(connection: object, rows: list[tuple[str, str, str, str]], now
         number = f"B-{n // RETURNS_PER_ORDER}"
         buffer.write(
             f"{ret_id}\t{seller}\t{order}\t{number}\tc@example.com\tUSD\tauthorized\trefund\t"
-            f"{rma}\tt\t[]\t\tUPS\t{tracking_number}\t{stamp}\t{stamp}\t1\n"
+            f"{rma}\tt\t[]\t\t\t0\tseller\tUPS\t{tracking_number}\t{stamp}\t{stamp}\t1\n"
         )
     buffer.seek(0)
     raw = connection.connection.driver_connection  # type: ignore[attr-defined]
     columns = (
         "id, seller_id, order_id, order_number, customer_email, currency, status, resolution,"
-        " rma_number, in_policy, violations, customer_note, carrier, tracking_number,"
+        " rma_number, in_policy, violations, violation_codes, customer_note, label_cost,"
+        " label_paid_by, carrier, tracking_number,"
         " created_at, updated_at, version"
     )
     with raw.cursor().copy(f"COPY returns ({columns}) FROM STDIN") as copy:
