@@ -12,7 +12,8 @@ from rma.domain.errors import InvalidInput, NotFound, Unauthenticated
 from rma.domain.ids import new_id
 from rma.domain.returns import Return
 from rma.domain.scans import apply_scans, flag_if_lost
-from rma.domain.statuses import ReturnStatus
+from rma.domain.sellers import Seller
+from rma.domain.statuses import ReturnStatus, resolution_due
 from rma.domain.tracking import CarrierSource, SourceKind, TrackingEvent
 from rma.services.clock import utcnow
 from rma.services.resolutions import execute_due_resolutions
@@ -85,7 +86,7 @@ def set_tracking(cmd: SetTracking, uow: UnitOfWork) -> Return:
         if changed:
             # Scans that came before the number was known are applied now, by their time.
             earlier = uow.tracking_events.for_tracking_number(ret.seller_id, cmd.tracking_number)
-            _apply(uow, ret, earlier, utcnow())
+            _apply(uow, _seller(uow, ret.seller_id), ret, earlier, utcnow())
         uow.commit()
         return ret
 
@@ -107,9 +108,10 @@ def ingest_carrier_events(cmd: IngestCarrierEvents, uow: UnitOfWork) -> Ingested
         for scan in new:
             by_number.setdefault(scan.tracking_number, []).append(scan)
         matched = uow.physical.by_tracking_numbers(source.seller_id, by_number) if new else []
+        seller = _seller(uow, source.seller_id)
         for ret in matched:
             assert ret.tracking_number is not None
-            _apply(uow, ret, by_number[ret.tracking_number], now)
+            _apply(uow, seller, ret, by_number[ret.tracking_number], now)
         uow.commit()
     distinct = len({s.event_id for s in scans})
     return Ingested(len(scans), len(new), distinct - len(new), len(matched))
@@ -145,11 +147,19 @@ def carrier_source(seller_id: str, source_id: str, uow: UnitOfWork) -> CarrierSo
         return source
 
 
-def _apply(uow: UnitOfWork, ret: Return, scans: list[TrackingEvent], now: datetime) -> None:
+def _apply(
+    uow: UnitOfWork, seller: Seller, ret: Return, scans: list[TrackingEvent], now: datetime
+) -> None:
     """Move the return by its scans; a first scan may be the seller's resolution trigger."""
     before = ret.status
     uow.flags.add_all(apply_scans(ret, scans, now))
-    if before is not ReturnStatus.IN_TRANSIT and ret.status is ReturnStatus.IN_TRANSIT:
-        seller = uow.sellers.get(ret.seller_id)
-        assert seller is not None  # a return's seller exists
+    moved = before is not ReturnStatus.IN_TRANSIT and ret.status is ReturnStatus.IN_TRANSIT
+    # Checked here first: most sellers resolve after inspection, and a scan must stay cheap.
+    if moved and resolution_due(ret.status, seller.resolution_trigger):
         execute_due_resolutions(uow, seller, ret, now)
+
+
+def _seller(uow: UnitOfWork, seller_id: str) -> Seller:
+    seller = uow.sellers.get(seller_id)
+    assert seller is not None  # every return and source belongs to an existing seller
+    return seller
