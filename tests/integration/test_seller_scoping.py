@@ -27,6 +27,7 @@ from rma.services import addresses, catalog, policies, sellers
 from rma.services import returns as service
 from rma.services import unit_of_work as ports
 from rma.services.clock import utcnow
+from rma.services.inspection import InspectItems, inspect_items
 from rma.services.unit_of_work import ReturnFilter, UnitOfWork
 
 ADDRESS = Address("Returns", "1 Dock St", "Springfield", "12345", "US")
@@ -92,7 +93,7 @@ def _seller_world(container: Container, name: str) -> World:
         service.ReceiveReturn(scope, ret.id, staff, [Receipt(item_id, 1)]), uow()
     )
     inspection = Inspection(item_id, 1, 0, Condition.SELLABLE, Disposition.RESTOCK)
-    service.inspect_return(service.InspectReturn(scope, ret.id, staff, [inspection]), uow())
+    inspect_items(InspectItems(scope, ret.id, staff, [inspection]), uow())
     service.resolve_return(service.ResolveReturn(scope, ret.id, staff), uow())
     with uow() as u:
         refund = u.refunds.for_return(seller_id, ret.id)

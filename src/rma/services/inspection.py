@@ -13,6 +13,7 @@ from rma.domain.returns import Actor, Inspection, Return
 from rma.domain.statuses import ReturnStatus
 from rma.services.clock import utcnow
 from rma.services.physical_ports import FileStore, Photo, SkuReconciliation
+from rma.services.resolutions import execute_due_resolutions
 from rma.services.returns import Scope, _find
 from rma.services.unit_of_work import UnitOfWork
 
@@ -61,6 +62,9 @@ def inspect_items(cmd: InspectItems, uow: UnitOfWork) -> InspectionOutcome:
                 or UNASSIGNED_LOCATION
             )
             uow.inventory.add_all(movements_for(ret, location, now))
+        seller = uow.sellers.get(ret.seller_id)
+        assert seller is not None  # a return's seller exists
+        execute_due_resolutions(uow, seller, ret, now)
         uow.commit()
         return InspectionOutcome(ret, flags)
 

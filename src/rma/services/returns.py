@@ -22,7 +22,6 @@ from rma.domain.returns import (
     SYSTEM,
     Actor,
     DenyReason,
-    Inspection,
     Receipt,
     Resolution,
     Return,
@@ -113,14 +112,6 @@ class ReceiveReturn:
     ref: str
     actor: Actor
     receipts: Sequence[Receipt]
-
-
-@dataclass(frozen=True)
-class InspectReturn:
-    scope: Scope
-    ref: str
-    actor: Actor
-    inspections: Sequence[Inspection]
 
 
 @dataclass(frozen=True)
@@ -230,17 +221,6 @@ def receive_return(cmd: ReceiveReturn, uow: UnitOfWork) -> Return:
         ret = _find(uow, cmd.scope, cmd.ref)
         now = utcnow()
         ret.receive(list(cmd.receipts), actor=cmd.actor, now=now)
-        execute_due_resolutions(uow, _seller(uow, ret.seller_id), ret, now)
-        uow.commit()
-        return ret
-
-
-def inspect_return(cmd: InspectReturn, uow: UnitOfWork) -> Return:
-    """The warehouse judged received units: accepted, rejected, condition, disposition."""
-    with uow:
-        ret = _find(uow, cmd.scope, cmd.ref)
-        now = utcnow()
-        ret.inspect(list(cmd.inspections), actor=cmd.actor, now=now)
         execute_due_resolutions(uow, _seller(uow, ret.seller_id), ret, now)
         uow.commit()
         return ret
