@@ -118,6 +118,10 @@ class FakePolicies(_Repo):
             key=lambda p: p.category,
         )
 
+    def for_categories(self, seller_id: str, categories: Iterable[str]) -> list[CategoryPolicy]:
+        wanted = set(categories)
+        return [p for p in self.all(seller_id) if p.category in wanted]
+
     def get(self, seller_id: str, category: str) -> CategoryPolicy | None:
         found: CategoryPolicy | None = self.store.get("policies", (seller_id, category))
         return found
@@ -153,6 +157,10 @@ class FakeReasonCodes(_Repo):
             (r for r in self.store.all("reasons") if r.seller_id == seller_id),
             key=lambda r: r.code,
         )
+
+    def among(self, seller_id: str, codes: Iterable[str]) -> list[ReasonCode]:
+        wanted = set(codes)
+        return [r for r in self.all(seller_id) if r.code in wanted]
 
     def get(self, seller_id: str, code: str) -> ReasonCode | None:
         found: ReasonCode | None = self.store.get("reasons", (seller_id, code))

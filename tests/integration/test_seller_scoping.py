@@ -129,7 +129,13 @@ QUERIES: dict[str, list[Query]] = {
         lambda u, me, them: u.policies.get(me.seller_id, them.category),
         lambda u, me, them: u.policies.get(me.seller_id, me.category),
     ],
+    "PolicyRepository.for_categories": [
+        lambda u, me, them: u.policies.for_categories(me.seller_id, [me.category, them.category])
+    ],
     "ReasonCodeRepository.all": [lambda u, me, them: u.reason_codes.all(me.seller_id)],
+    "ReasonCodeRepository.among": [
+        lambda u, me, them: u.reason_codes.among(me.seller_id, ["CR-DEFECTIVE", "CR-DAMAGED"])
+    ],
     "ProductRepository.get": [lambda u, me, them: u.products.get(me.seller_id, "TEE")],
     "ProductRepository.categories": [
         lambda u, me, them: [

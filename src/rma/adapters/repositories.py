@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    Select,
     Table,
     and_,
     bindparam,
@@ -21,7 +23,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import CursorResult
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, joinedload, lazyload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from rma.adapters import orm
@@ -29,7 +31,7 @@ from rma.adapters.orm import UtcDateTime
 from rma.domain.access import ApiKey, CustomerSession
 from rma.domain.addresses import Facility, ReturnAddress
 from rma.domain.errors import ConcurrentUpdate
-from rma.domain.orders import Order, Product
+from rma.domain.orders import Order, Product, Shipment
 from rma.domain.returns import Return, ReturnItem
 from rma.domain.sellers import CategoryPolicy, ReasonCode, Seller, SkuPolicy
 from rma.domain.statuses import ReturnStatus
@@ -89,9 +91,7 @@ class SqlApiKeys:
         self.session.add(key)
 
     def by_hash(self, secret_hash: str) -> ApiKey | None:
-        return self.session.scalars(
-            select(ApiKey).where(orm.api_keys.c.secret_hash == secret_hash)
-        ).first()
+        return self.session.scalars(_api_key_by_hash(), {"secret_hash": secret_hash}).first()
 
 
 class SqlCustomerSessions:
@@ -114,6 +114,13 @@ class SqlPolicies:
         query = select(CategoryPolicy).where(c.seller_id == seller_id).order_by(c.category)
         return list(self.session.scalars(query))
 
+    def for_categories(self, seller_id: str, categories: Iterable[str]) -> list[CategoryPolicy]:
+        wanted = list(categories)
+        if not wanted:
+            return []
+        params = {"seller_id": seller_id, "categories": wanted}
+        return list(self.session.scalars(_category_policies_among(), params))
+
     def get(self, seller_id: str, category: str) -> CategoryPolicy | None:
         return self.session.get(CategoryPolicy, (seller_id, category))
 
@@ -131,9 +138,8 @@ class SqlSkuPolicies:
         return list(self.session.scalars(query))
 
     def for_skus(self, seller_id: str, skus: Iterable[str]) -> list[SkuPolicy]:
-        c = orm.sku_policies.c
-        query = select(SkuPolicy).where(c.seller_id == seller_id, c.sku.in_(list(skus)))
-        return list(self.session.scalars(query))
+        params = {"seller_id": seller_id, "skus": list(skus)}
+        return list(self.session.scalars(_sku_policies_among(), params))
 
     def get(self, seller_id: str, sku: str) -> SkuPolicy | None:
         return self.session.get(SkuPolicy, (seller_id, sku))
@@ -160,6 +166,10 @@ class SqlReasonCodes:
         query = select(ReasonCode).where(c.seller_id == seller_id).order_by(c.code)
         return list(self.session.scalars(query))
 
+    def among(self, seller_id: str, codes: Iterable[str]) -> list[ReasonCode]:
+        params = {"seller_id": seller_id, "codes": list(codes)}
+        return list(self.session.scalars(_reason_codes_among(), params))
+
     def add_all(self, codes: Iterable[ReasonCode]) -> None:
         self.session.add_all(codes)
 
@@ -175,10 +185,8 @@ class SqlProducts:
         return self.session.get(Product, (seller_id, sku))
 
     def categories(self, seller_id: str, skus: Iterable[str]) -> dict[str, str | None]:
-        c = orm.products.c
-        rows = self.session.execute(
-            select(c.sku, c.category).where(c.seller_id == seller_id, c.sku.in_(list(skus)))
-        )
+        params = {"seller_id": seller_id, "skus": list(skus)}
+        rows = self.session.execute(_PRODUCT_CATEGORIES, params)
         return {sku: category for sku, category in rows}  # noqa: C416 (rows are Row objects)
 
 
@@ -196,12 +204,11 @@ class SqlOrders:
         ).first()
 
     def by_number(self, seller_id: str, number: str, *, lock: bool = False) -> Order | None:
-        c = orm.orders.c
-        query = select(Order).where(c.seller_id == seller_id, c.number == number)
-        if lock:
-            # Serializes requests against one order, so two cannot both return the last unit.
-            query = query.with_for_update()
-        return self.session.scalars(query).first()
+        # Locking serializes requests against one order, so two cannot both return the
+        # last unit.
+        query = _locked_order_by_number() if lock else _order_by_number()
+        params = {"seller_id": seller_id, "number": number}
+        return self.session.scalars(query, params).unique().one_or_none()
 
     def by_number_any_seller(self, number: str) -> list[Order]:
         return list(self.session.scalars(select(Order).where(orm.orders.c.number == number)))
@@ -230,14 +237,12 @@ class SqlReturns:
         ).first()
 
     def rma_number_taken(self, seller_id: str, rma_number: str) -> bool:
-        c = orm.returns.c
-        query = select(c.id).where(c.seller_id == seller_id, c.rma_number == rma_number)
-        return self.session.execute(query).first() is not None
+        params = {"seller_id": seller_id, "rma_number": rma_number}
+        return self.session.execute(_RMA_NUMBER_TAKEN, params).first() is not None
 
     def for_order(self, seller_id: str, order_id: str) -> list[Return]:
-        c = orm.returns.c
-        query = select(Return).where(c.seller_id == seller_id, c.order_id == order_id)
-        return list(self.session.scalars(query))
+        params = {"seller_id": seller_id, "order_id": order_id}
+        return list(self.session.scalars(_returns_of_order(), params))
 
     def page(
         self, seller_id: str, where: ReturnFilter, *, after: Cursor | None, limit: int
@@ -427,3 +432,75 @@ class SqlIdempotency:
             .where(c.scope == scope, c.key == key)
             .values(status_code=status_code, body=body)
         )
+
+
+# The statements a return request runs, built once: building a statement and working out
+# its cache key cost more than running it from the compiled cache. Those selecting mapped
+# classes are built on first use, once the mappers exist.
+
+_PRODUCT_CATEGORIES = select(orm.products.c.sku, orm.products.c.category).where(
+    orm.products.c.seller_id == bindparam("seller_id"),
+    orm.products.c.sku.in_(bindparam("skus", expanding=True)),
+)
+
+_RMA_NUMBER_TAKEN = select(orm.returns.c.id).where(
+    orm.returns.c.seller_id == bindparam("seller_id"),
+    orm.returns.c.rma_number == bindparam("rma_number"),
+)
+
+
+@cache
+def _api_key_by_hash() -> Select[tuple[ApiKey]]:
+    return select(ApiKey).where(orm.api_keys.c.secret_hash == bindparam("secret_hash"))
+
+
+@cache
+def _reason_codes_among() -> Select[tuple[ReasonCode]]:
+    c = orm.reason_codes.c
+    return select(ReasonCode).where(
+        c.seller_id == bindparam("seller_id"), c.code.in_(bindparam("codes", expanding=True))
+    )
+
+
+@cache
+def _category_policies_among() -> Select[tuple[CategoryPolicy]]:
+    c = orm.category_policies.c
+    return select(CategoryPolicy).where(
+        c.seller_id == bindparam("seller_id"),
+        c.category.in_(bindparam("categories", expanding=True)),
+    )
+
+
+@cache
+def _sku_policies_among() -> Select[tuple[SkuPolicy]]:
+    c = orm.sku_policies.c
+    return select(SkuPolicy).where(
+        c.seller_id == bindparam("seller_id"), c.sku.in_(bindparam("skus", expanding=True))
+    )
+
+
+@cache
+def _order_by_number() -> Select[tuple[Order]]:
+    # Two round trips, not four: lines come joined to the order, items to their shipments.
+    c = orm.orders.c
+    return (
+        select(Order)
+        .where(c.seller_id == bindparam("seller_id"), c.number == bindparam("number"))
+        .options(
+            joinedload(Order.lines),
+            selectinload(Order.shipments).joinedload(Shipment.items),
+        )
+    )
+
+
+@cache
+def _locked_order_by_number() -> Select[tuple[Order]]:
+    return _order_by_number().with_for_update(of=orm.orders)
+
+
+@cache
+def _returns_of_order() -> Select[tuple[Return]]:
+    c = orm.returns.c
+    return select(Return).where(
+        c.seller_id == bindparam("seller_id"), c.order_id == bindparam("order_id")
+    )

@@ -342,7 +342,8 @@ def _check_reasons(
     uow: UnitOfWork, seller_id: str, order: Order, items: Sequence[RequestedItem]
 ) -> dict[str, str | None]:
     """Categories by SKU, once every item's reason code is one valid for its SKU."""
-    codes = {code.code: code for code in uow.reason_codes.all(seller_id)}
+    asked = {item.reason_code for item in items}
+    codes = {code.code: code for code in uow.reason_codes.among(seller_id, asked)}
     categories = uow.products.categories(seller_id, [line.sku for line in order.lines])
     for index, item in enumerate(items):
         line = order.line(item.line_id)
@@ -371,7 +372,8 @@ def policies_by_sku(
     uow: UnitOfWork, seller: Seller, order: Order, categories: Mapping[str, str | None]
 ) -> dict[str, EffectivePolicy]:
     """The policy in force for each SKU of the order: category, then SKU overrides."""
-    by_category = {p.category: p for p in uow.policies.all(seller.id)}
+    in_order = {category for category in categories.values() if category}
+    by_category = {p.category: p for p in uow.policies.for_categories(seller.id, in_order)}
     skus = {line.sku for line in order.lines}
     by_sku = {p.sku: p for p in uow.sku_policies.for_skus(seller.id, skus)}
     return {
