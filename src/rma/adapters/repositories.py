@@ -450,12 +450,12 @@ _RMA_NUMBER_TAKEN = select(orm.returns.c.id).where(
 
 
 @cache
-def _api_key_by_hash() -> Select[tuple[ApiKey]]:
+def _api_key_by_hash() -> Select[ApiKey]:
     return select(ApiKey).where(orm.api_keys.c.secret_hash == bindparam("secret_hash"))
 
 
 @cache
-def _reason_codes_among() -> Select[tuple[ReasonCode]]:
+def _reason_codes_among() -> Select[ReasonCode]:
     c = orm.reason_codes.c
     return select(ReasonCode).where(
         c.seller_id == bindparam("seller_id"), c.code.in_(bindparam("codes", expanding=True))
@@ -463,7 +463,7 @@ def _reason_codes_among() -> Select[tuple[ReasonCode]]:
 
 
 @cache
-def _category_policies_among() -> Select[tuple[CategoryPolicy]]:
+def _category_policies_among() -> Select[CategoryPolicy]:
     c = orm.category_policies.c
     return select(CategoryPolicy).where(
         c.seller_id == bindparam("seller_id"),
@@ -472,7 +472,7 @@ def _category_policies_among() -> Select[tuple[CategoryPolicy]]:
 
 
 @cache
-def _sku_policies_among() -> Select[tuple[SkuPolicy]]:
+def _sku_policies_among() -> Select[SkuPolicy]:
     c = orm.sku_policies.c
     return select(SkuPolicy).where(
         c.seller_id == bindparam("seller_id"), c.sku.in_(bindparam("skus", expanding=True))
@@ -480,26 +480,26 @@ def _sku_policies_among() -> Select[tuple[SkuPolicy]]:
 
 
 @cache
-def _order_by_number() -> Select[tuple[Order]]:
+def _order_by_number() -> Select[Order]:
     # Two round trips, not four: lines come joined to the order, items to their shipments.
     c = orm.orders.c
     return (
         select(Order)
         .where(c.seller_id == bindparam("seller_id"), c.number == bindparam("number"))
         .options(
-            joinedload(Order.lines),
-            selectinload(Order.shipments).joinedload(Shipment.items),
+            joinedload(Order.lines),  # type: ignore[arg-type]
+            selectinload(Order.shipments).joinedload(Shipment.items),  # type: ignore[arg-type]
         )
     )
 
 
 @cache
-def _locked_order_by_number() -> Select[tuple[Order]]:
+def _locked_order_by_number() -> Select[Order]:
     return _order_by_number().with_for_update(of=orm.orders)
 
 
 @cache
-def _returns_of_order() -> Select[tuple[Return]]:
+def _returns_of_order() -> Select[Return]:
     c = orm.returns.c
     return select(Return).where(
         c.seller_id == bindparam("seller_id"), c.order_id == bindparam("order_id")
