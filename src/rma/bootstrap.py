@@ -26,6 +26,7 @@ class Container:
 
     def __post_init__(self) -> None:
         self._session_factory = make_session_factory(self.engine)
+        self._read_only_session_factory = make_session_factory(self.engine, read_only=True)
         secret = load_or_create_secret(self.settings.secret_key, self.settings.data_dir)
         self.signer = Signer(secret)
         timeout = self.settings.payment_timeout_seconds
@@ -34,6 +35,10 @@ class Container:
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self._session_factory)
+
+    def reader(self) -> SqlUnitOfWork:
+        """A unit of work for lookups alone: no transaction, and it refuses to commit."""
+        return SqlUnitOfWork(self._read_only_session_factory, read_only=True)
 
 
 def bootstrap(settings: Settings | None = None) -> Container:

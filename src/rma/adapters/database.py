@@ -27,7 +27,22 @@ def make_engine(url: str, **options: Any) -> Engine:
     return create_engine(url, **options)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
+    """Sessions over ``engine``; ``read_only`` ones run each statement on its own.
+
+    A read-only session opens no transaction: a lookup costs one round trip instead of
+    BEGIN, the query and ROLLBACK, and on SQLite it does not queue for the write lock.
+    """
+    if read_only:
+        # SQLite's sessions are already in autocommit as far as the driver knows (see
+        # _sqlite_on_connect); there, read-only only means no BEGIN IMMEDIATE.
+        option = (
+            {"rma_read_only": True}
+            if engine.dialect.name == "sqlite"
+            else {"isolation_level": "AUTOCOMMIT"}
+        )
+        bound = engine.execution_options(**option)
+        return sessionmaker(bound, expire_on_commit=False, autoflush=False)
     # Objects stay readable after commit: entrypoints render what a use case returned.
     return sessionmaker(engine, expire_on_commit=False)
 
@@ -45,4 +60,6 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin_immediate(connection: Any) -> None:
     # Take the write lock at the start, so two read-then-write transactions queue up
     # instead of the second failing (or both deciding on the same stale read).
+    if connection.get_execution_options().get("rma_read_only"):
+        return  # a read-only session: each statement on its own, no lock
     connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -78,8 +78,9 @@ class ActionLinkUsed(Conflict):
 class SqlUnitOfWork:
     """Repositories over one session; commit also writes the outbox and any idempotency key."""
 
-    def __init__(self, session_factory: Callable[[], Session]):
+    def __init__(self, session_factory: Callable[[], Session], *, read_only: bool = False):
         self._session_factory = session_factory
+        self._read_only = read_only
         self._claim: tuple[str, str, str] | None = None
         self._spent_token: tuple[str, str] | None = None
 
@@ -163,6 +164,8 @@ class SqlUnitOfWork:
         self._spent_token = (token_id, seller_id)
 
     def commit(self) -> None:
+        if self._read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         # Any aggregate with an ``events`` list (returns, refunds) has its events written.
         touched = [
             obj

@@ -31,7 +31,7 @@ def get_principal(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("send `Authorization: Bearer <api key>`")
     return authenticate(
-        credentials.credentials, container.uow(), admin_key=container.settings.admin_key
+        credentials.credentials, container.reader(), admin_key=container.settings.admin_key
     )
 
 

@@ -25,7 +25,7 @@ WAREHOUSE_ROLES = (Role.WAREHOUSE, Role.SELLER, Role.ADMIN)
 def sign_in_staff(request: Request, response: Response, api_key: str) -> Principal:
     """Check an API key and open a session for it (the cookie never holds the key)."""
     container: Container = request.app.state.container
-    principal = authenticate(api_key, container.uow())
+    principal = authenticate(api_key, container.reader())
     if principal.seller_id is None or principal.role is Role.CUSTOMER:
         raise Unauthenticated("sign in with a seller, admin or warehouse key")
     expires = int(time.time()) + STAFF_SESSION_SECONDS
@@ -47,7 +47,7 @@ def staff(request: Request, roles: tuple[Role, ...], login_path: str) -> Princip
     if int(payload.get("e", 0)) < time.time():
         raise LoginRequired(login_path)
     try:
-        principal = authenticate_key_hash(str(payload.get("h", "")), container.uow())
+        principal = authenticate_key_hash(str(payload.get("h", "")), container.reader())
     except Unauthenticated as error:
         raise LoginRequired(login_path) from error
     if principal.role not in roles:
@@ -62,7 +62,7 @@ def customer(request: Request) -> Principal:
     if token is None:
         raise LoginRequired("/returns")
     try:
-        return authenticate(token, container.uow())
+        return authenticate(token, container.reader())
     except Unauthenticated as error:
         raise LoginRequired("/returns") from error
 

@@ -60,7 +60,7 @@ def scan(
     if not code:
         return _scan_page(request, principal, errors={"code": "Scan or type a code."}, status=422)
     try:
-        match = receiving.match_scan(seller_id, code, container.uow())
+        match = receiving.match_scan(seller_id, code, container.reader())
     except InvalidInput as error:
         errors = {"code": error.message}
         return _scan_page(request, principal, code=code, errors=errors, status=422)

@@ -84,7 +84,7 @@ def match_scan(
     container: ContainerDep,
     principal: PrincipalDep,
 ) -> schemas.ScanMatchPublic:
-    ret = receiving.match_scan(principal.require(*WAREHOUSE), scan, container.uow())
+    ret = receiving.match_scan(principal.require(*WAREHOUSE), scan, container.reader())
     return schemas.ScanMatchPublic(matched=schemas.MatchedReturnPublic.of(ret) if ret else None)
 
 

@@ -1,0 +1,89 @@
+"""Units of work on both databases: a new return's fast path, and read-only lookups."""
+
+from __future__ import annotations
+
+import pytest
+
+from rma.bootstrap import Container
+from rma.domain.access import Role
+from rma.domain.policy import RequestedItem
+from rma.domain.returns import Actor, Resolution
+from rma.domain.statuses import ReturnStatus
+from rma.services import receiving, sellers
+from rma.services import returns as service
+from rma.services.access import authenticate
+from tests.integration.test_returns_storage import _order, _request, _seller
+
+STAFF = Actor("seller", "key_1")
+
+
+def test_a_new_return_moved_again_before_commit_is_stored_as_it_ended(
+    container: Container,
+) -> None:
+    # A keep-item return under the seller's limit resolves in the unit of work that adds
+    # it: the rows inserted at add() must then be updated, and the refund refer to them.
+    seller_id = _seller(container)
+    sellers.update_settings(
+        seller_id, sellers.ReturnSettings(keep_item_max_value=5000), container.uow()
+    )
+    _order(container, seller_id)
+    cmd = service.RequestReturn(
+        service.Scope(seller_id),
+        "1001",
+        [RequestedItem("1", 1, "CR-UNWANTED_ITEM")],
+        Actor("customer", "ord"),
+        resolution=Resolution.KEEP_ITEM,
+    )
+
+    asked = service.request_return(cmd, container.uow()).ret
+
+    with container.uow() as uow:
+        stored = uow.returns.get(seller_id, asked.id)
+        assert stored is not None
+        assert stored.status is ReturnStatus.RESOLVED
+        assert stored.version == 2  # inserted, then one versioned UPDATE
+        assert [h.to_status for h in stored.history] == [
+            ReturnStatus.REQUESTED,
+            ReturnStatus.AUTHORIZED,
+            ReturnStatus.RESOLVED,
+        ]
+        refund = uow.refunds.for_return(seller_id, asked.id)
+        assert refund is not None
+        assert refund.amount == 2500
+
+
+def test_a_reader_finds_what_was_committed_and_cannot_commit(container: Container) -> None:
+    seller_id = _seller(container)
+    _order(container, seller_id)
+    ret = _request(container, seller_id)
+    assert ret.rma_number is not None
+
+    found = receiving.match_scan(seller_id, ret.rma_number, container.reader())
+
+    assert found is not None
+    assert found.id == ret.id
+    with container.reader() as uow, pytest.raises(RuntimeError, match="read-only"):
+        uow.commit()
+
+
+def test_lookups_are_answered_while_a_write_is_open(container: Container) -> None:
+    # On SQLite a writer holds the only write lock until it commits; scans and key checks
+    # must not queue behind it (they would wait out the busy timeout, then fail).
+    seller_id = _seller(container)
+    _order(container, seller_id)
+    ret = _request(container, seller_id)
+    assert ret.rma_number is not None
+    issued = sellers.issue_api_key(sellers.IssueApiKey(Role.SELLER, seller_id), container.uow())
+
+    with container.uow() as writer:
+        held = writer.returns.get(seller_id, ret.id)
+        assert held is not None
+        held.close(actor=STAFF, now=held.history[-1].at)
+        writer.session.flush()  # written, not yet committed
+
+        found = receiving.match_scan(seller_id, ret.rma_number, container.reader())
+        principal = authenticate(issued.secret, container.reader())
+
+    assert found is not None
+    assert found.status == "authorized"  # the reader sees only what was committed
+    assert principal.seller_id == seller_id
