@@ -22,7 +22,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.engine import Connection, CursorResult
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session, joinedload, lazyload, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -231,11 +231,11 @@ class SqlReturns:
         if self.session.new:
             self.session.flush()  # whatever the return may refer to goes first
         connection = self.session.connection()
-        connection.execute(insert(orm.returns).values(_row(orm.returns, ret)))
+        connection.execute(insert(orm.returns), _row(orm.returns, ret))
         owner = {"seller_id": ret.seller_id, "return_id": ret.id}
         if ret.items:
             items = [{**_row(orm.return_items, item, owner), **owner} for item in ret.items]
-            insert_rows(connection, orm.return_items, items)
+            connection.execute(insert(orm.return_items), items)
         if ret.history:
             pks = connection.execute(
                 insert(orm.return_history).returning(
@@ -368,21 +368,6 @@ class SqlReturns:
 
 _HISTORY_FIELDS = ("at", "actor", "action", "from_status", "to_status", "note")
 _NEVER_UPDATED = {"seller_id", "id", "return_id", "order_id", "version"}
-
-
-def insert_rows(executor: Connection | Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """INSERT ``rows``: one statement listing them when they are few, else an executemany.
-
-    psycopg runs an executemany in pipeline mode, which for a handful of rows costs about
-    three times one statement that lists them all.
-    """
-    if len(rows) <= _ROWS_IN_ONE_STATEMENT:
-        executor.execute(insert(table).values(rows))
-    else:
-        executor.execute(insert(table), rows)
-
-
-_ROWS_IN_ONE_STATEMENT = 20
 
 
 def _row(table: Table, obj: object, given: dict[str, Any] | None = None) -> dict[str, Any]:

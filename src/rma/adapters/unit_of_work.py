@@ -213,7 +213,7 @@ class SqlUnitOfWork:
             for event_id, event in zip(ids, recorded, strict=True)
         ]
         if rows:
-            repositories.insert_rows(self.session, orm.outbox, rows)
+            self.session.execute(insert(orm.outbox), rows)
 
     def _write_claim(self) -> None:
         if self._claim is None:

@@ -16,7 +16,8 @@ from rma.services.returns import Scope
 _bearer = HTTPBearer(auto_error=False, description="An API key, or a customer portal token.")
 
 
-def get_container(request: Request) -> Container:
+async def get_container(request: Request) -> Container:
+    # async: nothing here blocks, so FastAPI need not hand it to a worker thread.
     container: Container = request.app.state.container
     return container
 
