@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import update
+
+from rma.adapters import orm
+from rma.bootstrap import Container
+from rma.services.clock import utcnow
 
 from tests.support import error_code, ok, open_shop
 
@@ -68,3 +74,33 @@ def test_concurrent_copies_of_one_request_create_one_return(http: httpx.Client) 
     assert {c["id"] for c in created} == {created[0]["id"]}
     assert all(error_code(a, 409) == "idempotency_key_in_use" for a in others)
     assert [r["id"] for r in ok(shop.call("GET", "/v1/returns"))["data"]] == [created[0]["id"]]
+
+
+def test_a_request_whose_answer_was_lost_is_never_applied_again(
+    http: httpx.Client, container: Container
+) -> None:
+    shop = open_shop(http)
+    shop.order("1001")
+    key = {"Idempotency-Key": "lost-answer"}
+    ok(shop.call("POST", "/v1/returns", json=BODY, headers=key), 201)
+    # As if the process had stopped after committing the return, before saving the answer.
+    _forget_answer(container, "lost-answer", claimed_ago=timedelta(seconds=5))
+
+    running = shop.call("POST", "/v1/returns", json=BODY, headers=key)
+    _forget_answer(container, "lost-answer", claimed_ago=timedelta(minutes=11))
+    lost = shop.call("POST", "/v1/returns", json=BODY, headers=key)
+
+    assert error_code(running, 409) == "idempotency_key_in_use"
+    assert error_code(lost, 409) == "idempotency_answer_lost"
+    assert "not applied again" in lost.json()["error"]["message"]
+    assert len(ok(shop.call("GET", "/v1/returns"))["data"]) == 1
+
+
+def _forget_answer(container: Container, key: str, *, claimed_ago: timedelta) -> None:
+    c = orm.idempotency_keys.c
+    with container.engine.begin() as connection:
+        connection.execute(
+            update(orm.idempotency_keys)
+            .where(c.key == key)
+            .values(status_code=None, body=None, created_at=utcnow() - claimed_ago)
+        )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from fastapi import Request
@@ -18,9 +19,19 @@ from pydantic import BaseModel
 from rma.adapters.unit_of_work import IdempotencyKeyTaken, SqlUnitOfWork
 from rma.bootstrap import Container
 from rma.domain.access import Principal
-from rma.domain.errors import IdempotencyKeyReused, InvalidInput, RmaError
+from rma.domain.errors import Conflict, IdempotencyKeyReused, InvalidInput, RmaError
+from rma.services.clock import utcnow
 
 MAX_KEY_LENGTH = 255
+# A claim with no answer this old was not left by a request still running: its process
+# stopped after committing the change and before recording the answer.
+ANSWER_LOST_AFTER = timedelta(minutes=10)
+
+
+class IdempotentAnswerLost(Conflict):
+    """The first request with this key took effect, but its answer was never recorded."""
+
+    code = "idempotency_answer_lost"
 
 
 def run_idempotent(
@@ -76,6 +87,13 @@ def _replay(container: Container, scope: str, key: str, request_hash: str) -> JS
             details=[{"field": "Idempotency-Key"}],
         )
     if record.status_code is None:
+        if utcnow() - record.created_at > ANSWER_LOST_AFTER:
+            raise IdempotentAnswerLost(
+                "the first request with this Idempotency-Key took effect, but the server"
+                " stopped before recording its answer: read the resource to see the outcome;"
+                " it is not applied again",
+                details=[{"field": "Idempotency-Key", "first_seen_at": record.created_at.isoformat()}],
+            )
         raise IdempotencyKeyTaken("the first request with this Idempotency-Key is still running")
     return JSONResponse(
         record.body, status_code=record.status_code, headers={"Idempotent-Replayed": "true"}
