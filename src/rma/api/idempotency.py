@@ -92,7 +92,9 @@ def _replay(container: Container, scope: str, key: str, request_hash: str) -> JS
                 "the first request with this Idempotency-Key took effect, but the server"
                 " stopped before recording its answer: read the resource to see the outcome;"
                 " it is not applied again",
-                details=[{"field": "Idempotency-Key", "first_seen_at": record.created_at.isoformat()}],
+                details=[
+                    {"field": "Idempotency-Key", "first_seen_at": record.created_at.isoformat()}
+                ],
             )
         raise IdempotencyKeyTaken("the first request with this Idempotency-Key is still running")
     return JSONResponse(
