@@ -13,7 +13,6 @@ from sqlalchemy import update
 from rma.adapters import orm
 from rma.bootstrap import Container
 from rma.services.clock import utcnow
-
 from tests.support import error_code, ok, open_shop
 
 BODY = {
