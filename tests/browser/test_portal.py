@@ -9,6 +9,7 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import ON_SQLITE, screenshot
+from tests.returns_flow import inspected_return
 from tests.support import ok, open_shop
 
 pytestmark = ON_SQLITE
@@ -144,3 +145,24 @@ def test_customer_adds_a_photo_of_the_item_and_a_non_image_is_refused(
     ret = ok(shop.call("GET", "/v1/returns"))["data"][0]
     findings = ok(shop.call("GET", f"/v1/returns/{ret['id']}/findings"))
     assert len(findings["photos"]) == 1
+
+
+def test_a_customer_sees_the_store_credit_a_return_left_them(
+    page: Page, http: httpx.Client
+) -> None:
+    shop = open_shop(http, "Tidy Tees")
+    ret, item = inspected_return(shop, "W-3001", reason="CR-UNWANTED_ITEM")
+    body = {"items": [{"item_id": item, "resolution": "store_credit"}]}
+    ok(shop.call("POST", f"/v1/returns/{ret}/resolve", json=body))
+    spend = {"customer_email": "ada@example.com", "currency": "USD", "amount": 1000}
+    ok(shop.call("POST", "/v1/store-credit/redemptions", json=spend), 201)
+
+    page.goto("/returns")
+    page.get_by_label("Order number").fill("W-3001")
+    page.get_by_label("Email").fill("ada@example.com")
+    page.get_by_role("button", name="Find my order").click()
+
+    credit = page.get_by_role("region", name="Your store credit")
+    expect(credit).to_contain_text("USD 44.00 to spend with Tidy Tees")
+    expect(credit).to_contain_text("USD 54.00 issued, USD 10.00 spent")
+    screenshot(page, "portal-store-credit")

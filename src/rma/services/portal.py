@@ -8,6 +8,7 @@ from rma.domain.errors import NotFound
 from rma.domain.orders import Order
 from rma.domain.returns import Return
 from rma.domain.sellers import ReasonCode
+from rma.domain.store_credit import CreditAccount, account_email
 from rma.services.returns import Scope, held_by_line
 from rma.services.unit_of_work import UnitOfWork
 
@@ -31,6 +32,7 @@ class OrderForReturn:
     seller_name: str
     lines: list[ReturnableLine]
     returns: list[Return]
+    store_credit: list[CreditAccount]  # what the customer holds with the seller, by currency
 
 
 def order_for_return(scope: Scope, uow: UnitOfWork) -> OrderForReturn:
@@ -61,4 +63,5 @@ def order_for_return(scope: Scope, uow: UnitOfWork) -> OrderForReturn:
                 )
             )
         newest_first = sorted(returns, key=lambda r: r.created_at, reverse=True)
-        return OrderForReturn(order, seller.name, lines, newest_first)
+        credit = uow.store_credit.accounts(scope.seller_id, account_email(order.customer_email))
+        return OrderForReturn(order, seller.name, lines, newest_first, credit)
