@@ -272,3 +272,51 @@ def test_the_queue_pages_on_with_its_filters_kept(page: Page, http: httpx.Client
     page.goto("/desk/returns?cursor=not-a-cursor")
     expect(page.get_by_role("alert")).to_contain_text("page link is broken")
     expect(rows).to_have_count(25)
+
+
+def test_the_seller_disables_rotates_and_deletes_a_webhook_endpoint(
+    page: Page, http: httpx.Client, container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(container.settings, "webhooks_allow_private", True)
+    shop = open_shop(http)
+    other = open_shop(http, "Other shop")
+    created = ok(
+        shop.call("POST", "/v1/webhook-endpoints", json={"url": "https://127.0.0.1/hooks"}), 201
+    )
+    theirs = ok(
+        other.call("POST", "/v1/webhook-endpoints", json={"url": "https://127.0.0.1/theirs"}),
+        201,
+    )
+    sign_in(page, shop.keys["seller"])
+    page.goto("/desk/webhooks")
+
+    page.get_by_role("button", name="Disable https://127.0.0.1/hooks").click()
+    expect(page.get_by_role("row", name="https://127.0.0.1/hooks")).to_contain_text("Disabled")
+    page.get_by_role("button", name="New secret https://127.0.0.1/hooks").click()
+    expect(page.get_by_role("status")).to_contain_text("previous one keeps signing")
+    [endpoint] = ok(shop.call("GET", "/v1/webhook-endpoints"))["data"]
+    assert endpoint["enabled"] is False
+    shown = page.get_by_role("status").inner_text()
+    assert "whsec_" in shown
+    assert created["secret"] not in shown
+    screenshot(page, "desk-webhooks")
+    page.get_by_role("button", name="Enable https://127.0.0.1/hooks").click()
+    expect(page.get_by_role("row", name="https://127.0.0.1/hooks")).to_contain_text("Enabled")
+    page.get_by_role("button", name="Delete https://127.0.0.1/hooks").click()
+    expect(page.get_by_text("No endpoint: add one")).to_be_visible()
+    assert ok(shop.call("GET", "/v1/webhook-endpoints"))["data"] == []
+
+    # Another seller's endpoint cannot be touched from this desk, nor its existence learnt.
+    forged = page.request.post(
+        f"/desk/webhooks/{theirs['id']}/delete",
+        form={"csrf": _csrf(page), "form_key": "forged-1"},
+    )
+    assert forged.status == 404
+    assert [e["id"] for e in ok(other.call("GET", "/v1/webhook-endpoints"))["data"]] == [
+        theirs["id"]
+    ]
+
+
+def _csrf(page: Page) -> str:
+    page.goto("/desk/webhooks")
+    return page.locator("input[name=csrf]").first.input_value()

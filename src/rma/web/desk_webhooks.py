@@ -1,4 +1,4 @@
-"""The seller desk's webhook endpoints: each with its deliveries counted, and a new one."""
+"""The seller desk's webhook endpoints: each with its deliveries counted, changed, and a new one."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request, Response
 from rma.adapters.webhooks import DestinationGuard, new_webhook_secret
 from rma.bootstrap import Container
 from rma.domain.access import Principal
+from rma.domain.errors import NotFound
 from rma.domain.webhooks import event_types
 from rma.services import desk, webhooks
 from rma.services.unit_of_work import UnitOfWork
@@ -17,9 +18,11 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 
 @router.get("/webhooks")
-def webhooks_page(request: Request, created: str = "") -> Response:
+def webhooks_page(request: Request, created: str = "", rotated: str = "") -> Response:
     principal, _, _ = signed_in(request)
-    return _webhooks(request, principal, {"event_types": []}, {}, created=created[:40])
+    return _webhooks(
+        request, principal, {"event_types": []}, {}, created=created[:40], rotated=rotated[:40]
+    )
 
 
 @router.post("/webhooks")
@@ -48,6 +51,41 @@ async def create_webhook(request: Request) -> Response:
     )
 
 
+@router.post("/webhooks/{endpoint_id}/{change}")
+async def change_webhook(request: Request, endpoint_id: str, change: str) -> Response:
+    """Enable, disable or delete an endpoint, or give it a new signing secret."""
+    if change not in CHANGES:
+        raise NotFound(f"no change {change!r}", code="not_found")
+    values = await posted(request)
+    principal, seller_id, container = signed_in(request)
+    endpoint_id = endpoint_id[:64]
+    guard = DestinationGuard(container.settings.webhooks_allow_private)
+
+    def apply(uow: UnitOfWork) -> str:
+        if change == "delete":
+            webhooks.delete_webhook_endpoint(seller_id, endpoint_id, uow)
+        elif change == "rotate":
+            cmd = webhooks.RotateWebhookSecret(seller_id, endpoint_id, new_webhook_secret())
+            webhooks.rotate_webhook_secret(cmd, uow)
+            return f"/desk/webhooks?rotated={endpoint_id}"
+        else:
+            enabled = change == "enable"
+            update = webhooks.UpdateWebhookEndpoint(seller_id, endpoint_id, enabled=enabled)
+            webhooks.update_webhook_endpoint(update, uow, guard)
+        return "/desk/webhooks"
+
+    return save_once(
+        request,
+        principal,
+        values,
+        apply,
+        lambda errs: _webhooks(request, principal, values, errs, status_code=422),
+    )
+
+
+CHANGES = ("enable", "disable", "rotate", "delete")
+
+
 def _webhooks(
     request: Request,
     principal: Principal,
@@ -55,6 +93,7 @@ def _webhooks(
     errors: dict[str, str],
     *,
     created: str = "",
+    rotated: str = "",
     status_code: int = 200,
 ) -> Response:
     container: Container = request.app.state.container
@@ -69,5 +108,6 @@ def _webhooks(
         status_code,
         endpoints=endpoints,
         created=created,
+        rotated=rotated,
         events=event_types(),
     )
