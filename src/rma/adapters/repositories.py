@@ -245,10 +245,11 @@ class SqlReturns:
             ).scalars()
             for entry, pk in zip(ret.history, pks, strict=True):
                 entry.pk = pk  # type: ignore[attr-defined]  # mapped, not declared
+        for child in (*ret.items, *ret.history):
+            for column, value in owner.items():  # the keys the ORM would have filled in
+                setattr(child, column, value)
         for obj in (ret, *ret.items, *ret.history):
-            for name, value in owner.items() if obj is not ret else ():
-                setattr(obj, name, value)
-            make_transient_to_detached(obj)
+            make_transient_to_detached(obj)  # as if loaded: add() attaches, not inserts
         self.session.add(ret)
 
     def get(self, seller_id: str, return_id: str) -> Return | None:
