@@ -180,14 +180,12 @@ class BulkAuthorizePublic(BaseModel):
     @classmethod
     def of(cls, outcomes: list[BulkOutcome]) -> BulkAuthorizePublic:
         results = [
-            BulkResultPublic(id=o.id, ok=True, status=o.ret.status, rma_number=o.ret.rma_number)
-            if o.ret is not None
+            BulkResultPublic(id=o.id, ok=True, status=o.status, rma_number=o.rma_number)
+            if o.error is None
             else BulkResultPublic(
                 id=o.id,
                 ok=False,
-                error=BulkErrorPublic(code=o.error.code, message=o.error.message)
-                if o.error
-                else None,
+                error=BulkErrorPublic(code=o.error.code, message=o.error.message),
             )
             for o in outcomes
         ]
