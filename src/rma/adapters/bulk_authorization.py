@@ -43,19 +43,22 @@ def read(connection: Connection, seller_id: str, return_ids: Sequence[str]) -> F
         .order_by(i.id)
     ):
         items.setdefault(return_id, []).append(ItemToAuthorize(item_id, requested, unit_price))
-    returns = [
-        ReturnToAuthorize(
-            id=row.id,
-            seller_id=seller_id,
-            status=row.status,
-            resolution=row.resolution,
-            label_type=row.label_type,
-            window_closes_at=row.window_closes_at,
-            items=tuple(items.get(row.id, ())),
+    returns = []
+    versions = {}
+    for return_id, status, resolution, label_type, window_closes_at, version in rows:
+        returns.append(
+            ReturnToAuthorize(
+                id=return_id,
+                seller_id=seller_id,
+                status=status,
+                resolution=resolution,
+                label_type=label_type,
+                window_closes_at=window_closes_at,
+                items=tuple(items.get(return_id, ())),
+            )
         )
-        for row in rows
-    ]
-    return Found(returns, {row.id: row.version for row in rows})
+        versions[return_id] = version
+    return Found(returns, versions)
 
 
 def write(

@@ -78,7 +78,7 @@ def _as_json(
     }
     if converters:
         rows = [
-            {**row, **{name: convert(row[name]) for name, convert in converters.items()}}
+            {name: converters[name](v) if name in converters else v for name, v in row.items()}
             for row in rows
         ]
     table = (

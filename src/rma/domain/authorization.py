@@ -44,7 +44,7 @@ class Authorizable(Protocol):
     def items(self) -> Sequence[AuthorizableItem]: ...
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AuthorizationTerms:
     """What a return is authorized with."""
 
@@ -55,7 +55,7 @@ class AuthorizationTerms:
     quantities: Mapping[str, int] | None = None  # units per item id; all requested if absent
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Authorization:
     """Everything authorizing one return changes: its row, its items, its history, its event."""
 

@@ -30,7 +30,7 @@ class AuthorizeReturns:
     actor: Actor
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BulkOutcome:
     """What became of one id of a bulk call: the status and number it got, or the error."""
 

@@ -86,7 +86,7 @@ class Cursor:
     id: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ItemToAuthorize:
     """An item of a return about to be authorized, as bulk authorization reads it."""
 
@@ -95,7 +95,7 @@ class ItemToAuthorize:
     unit_price: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReturnToAuthorize:
     """A return about to be authorized in bulk: plain values, not a tracked aggregate.
 
