@@ -45,7 +45,7 @@ def main() -> None:
             container.uow(),
         )
         figures["service_seconds"] = time.perf_counter() - started
-        assert all(o.ret is not None for o in outcomes), "every return should be authorized"
+        assert all(o.error is None for o in outcomes), "every return should be authorized"
 
         ids = _pending_returns(container, seller_id, COUNT, "H")
         _analyze(container)

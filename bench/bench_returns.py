@@ -17,7 +17,6 @@ It prints returns/s and p50/p99 latency of both and their ratio, and writes the 
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import socket
@@ -61,9 +60,7 @@ RESULTS = Path(__file__).parent / "results"
 
 def make_app() -> FastAPI:
     """The app the benchmark's uvicorn workers serve (``--factory``), over ``RMA_DATABASE_URL``."""
-    app = create_app(bootstrap())
-    gc.freeze()  # as ``rma serve`` does once start-up is done
-    return app
+    return create_app(bootstrap())
 
 
 def _database_url() -> str:

@@ -15,13 +15,14 @@ from typing import Any, Self
 
 from rma.domain.access import ApiKey, CustomerSession
 from rma.domain.addresses import Facility, ReturnAddress
+from rma.domain.authorization import Authorization
 from rma.domain.events import Event
 from rma.domain.orders import Order, Product
 from rma.domain.returns import Return
 from rma.domain.sellers import CategoryPolicy, ReasonCode, Seller, SkuPolicy
 from rma.domain.statuses import ReturnStatus
 from rma.services.clock import utcnow
-from rma.services.unit_of_work import Cursor, IdempotencyRecord, ReturnFilter
+from rma.services.unit_of_work import Cursor, IdempotencyRecord, ReturnFilter, ReturnToAuthorize
 
 
 class _Store:
@@ -257,11 +258,11 @@ class FakeReturns(_Repo):
             ]
         return sorted(found, key=position, reverse=where.sort.descending)[:limit]
 
-    def load_for_bulk(self, seller_id: str, return_ids: Sequence[str]) -> list[Return]:
-        raise NotImplementedError("bulk moves are tested on the SQL unit of work")
+    def to_authorize(self, seller_id: str, return_ids: Sequence[str]) -> list[ReturnToAuthorize]:
+        raise NotImplementedError("bulk authorization is tested on the SQL unit of work")
 
-    def save_bulk(self, rets: Sequence[Return]) -> None:
-        raise NotImplementedError("bulk moves are tested on the SQL unit of work")
+    def save_authorizations(self, authorizations: Sequence[Authorization]) -> None:
+        raise NotImplementedError("bulk authorization is tested on the SQL unit of work")
 
     def count_by_status(self, seller_id: str) -> dict[str, int]:
         counts: dict[str, int] = {}

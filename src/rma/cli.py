@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from typing import Annotated
 
 import typer
@@ -63,12 +62,8 @@ def serve(
     start_background_jobs(container)
     if serve_runs_worker(container):
         start_event_worker(container)
-    api = create_app(container)
-    # What start-up built lives as long as the process: out of the collector's sight, a full
-    # collection walks only what requests left behind, and stalls a request for less.
-    gc.freeze()
     uvicorn.run(
-        api,
+        create_app(container),
         host=host or settings.host,
         port=port or settings.port,
         log_level="info",

@@ -171,8 +171,8 @@ QUERIES: dict[str, list[Query]] = {
             me.seller_id, ReturnFilter(order_number="1001"), after=None, limit=50
         ),
     ],
-    "ReturnRepository.load_for_bulk": [
-        lambda u, me, them: u.returns.load_for_bulk(me.seller_id, [me.return_id, them.return_id])
+    "ReturnRepository.to_authorize": [
+        lambda u, me, them: u.returns.to_authorize(me.seller_id, [me.return_id, them.return_id])
     ],
     "ReasonCodeRepository.get": [
         lambda u, me, them: u.reason_codes.get(me.seller_id, "CR-DEFECTIVE")
@@ -298,7 +298,7 @@ UNSCOPED = {
     "ReturnRepository.count_by_status": "answers counts for one seller (checked below)",
     "IdempotencyRepository.get": "keyed by the caller's key id, which belongs to one seller",
     "IdempotencyRepository.save_response": "writes",
-    "ReturnRepository.save_bulk": "writes what load_for_bulk (checked) loaded",
+    "ReturnRepository.save_authorizations": "writes what to_authorize (checked) read",
     "ReturnRepository.rma_numbers_taken": "answers numbers for one seller (checked below)",
     "SkuPolicyRepository.remove": "writes",
     "WebhookEndpointRepository.delete": "writes",

@@ -15,27 +15,26 @@ from sqlalchemy import (
     exists,
     func,
     insert,
-    inspect,
     literal,
     or_,
     select,
     tuple_,
     update,
 )
-from sqlalchemy.engine import CursorResult
-from sqlalchemy.orm import Session, joinedload, lazyload, make_transient_to_detached, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import Session, joinedload, make_transient_to_detached, selectinload
 
-from rma.adapters import orm
+from rma.adapters import bulk_authorization, orm
 from rma.adapters.orm import UtcDateTime
+from rma.adapters.row_sets import one_of
 from rma.domain.access import ApiKey, CustomerSession
 from rma.domain.addresses import Facility, ReturnAddress
-from rma.domain.errors import ConcurrentUpdate
+from rma.domain.authorization import Authorization
+from rma.domain.events import Event
 from rma.domain.orders import Order, Product, Shipment
-from rma.domain.returns import Return, ReturnItem
+from rma.domain.returns import Return
 from rma.domain.sellers import CategoryPolicy, ReasonCode, Seller, SkuPolicy
 from rma.domain.statuses import ReturnStatus
-from rma.services.unit_of_work import Cursor, IdempotencyRecord, ReturnFilter
+from rma.services.unit_of_work import Cursor, IdempotencyRecord, ReturnFilter, ReturnToAuthorize
 
 
 class SqlSellers:
@@ -217,9 +216,10 @@ class SqlOrders:
 class SqlReturns:
     def __init__(self, session: Session):
         self.session = session
-        self.bulk_saved: list[
-            Return
-        ] = []  # written by save_bulk; the unit of work reads their events
+        # Written by save_authorizations, not tracked by the session: the unit of work reads
+        # the events, and the versions read stand in for the session's version check.
+        self.saved_events: list[Event] = []
+        self._versions: dict[str, int] = {}
 
     def add(self, ret: Return) -> None:
         """Insert a new return now, one plain INSERT per table, then track it as loaded.
@@ -287,63 +287,23 @@ class SqlReturns:
         order = (key.desc(), c.id.desc()) if where.sort.descending else (key.asc(), c.id.asc())
         return list(self.session.scalars(query.order_by(*order).limit(limit)))
 
-    def load_for_bulk(self, seller_id: str, return_ids: Sequence[str]) -> list[Return]:
-        c = orm.returns.c
-        query = (
-            select(Return)
-            .where(c.seller_id == seller_id, c.id.in_(list(return_ids)))
-            .options(lazyload(Return.history))  # type: ignore[arg-type]
-            .with_for_update()
-        )
-        found = list(self.session.scalars(query))
-        for ret in found:
-            self.session.expunge(ret)
-            set_committed_value(ret, "history", [])
-        return found
+    def to_authorize(self, seller_id: str, return_ids: Sequence[str]) -> list[ReturnToAuthorize]:
+        found = bulk_authorization.read(self.session.connection(), seller_id, return_ids)
+        self._versions.update(found.versions)
+        return found.returns
 
-    def save_bulk(self, rets: Sequence[Return]) -> None:
-        # The ORM writes versioned rows one UPDATE at a time; here each table takes one
-        # executemany of the columns that changed, and the version check is the row count.
-        if not rets:
-            return
-        # Straight to the connection: the session would route a mapped table's UPDATE through
-        # the ORM's bulk path, which costs several times as much per row.
-        connection = self.session.connection()
-        columns = _changed_columns(orm.returns, rets)
-        changed: CursorResult[Any] = connection.execute(
-            _update_by_key(orm.returns, columns, versioned=True),
-            [{**_update_params(columns, ret, ret), "old_version": ret.version} for ret in rets],
-        )
-        if changed.rowcount != len(rets):
-            raise ConcurrentUpdate("a return changed while it was being moved; try again")
-        items = [(ret, item) for ret in rets for item in ret.items]
-        item_columns = _changed_columns(orm.return_items, [item for _, item in items])
-        if item_columns:
-            connection.execute(
-                _update_by_key(orm.return_items, item_columns),
-                [_update_params(item_columns, item, ret) for ret, item in items],
-            )
-        history = [
-            {
-                **{c: getattr(entry, c) for c in _HISTORY_FIELDS},
-                "seller_id": ret.seller_id,
-                "return_id": ret.id,
-            }
-            for ret in rets
-            for entry in ret.history
-        ]
-        if history:
-            connection.execute(insert(orm.return_history), history)
-        for ret in rets:
-            ret.version += 1
-        self.bulk_saved.extend(rets)
+    def save_authorizations(self, authorizations: Sequence[Authorization]) -> None:
+        versions = [self._versions.pop(a.return_id) for a in authorizations]
+        bulk_authorization.write(self.session.connection(), authorizations, versions)
+        self.saved_events.extend(a.event() for a in authorizations)
 
     def rma_numbers_taken(self, seller_id: str, numbers: Sequence[str]) -> set[str]:
         c = orm.returns.c
+        connection = self.session.connection()
         query = select(c.rma_number).where(
-            c.seller_id == seller_id, c.rma_number.in_(list(numbers))
+            c.seller_id == seller_id, one_of(connection, c.rma_number, numbers)
         )
-        return {number for number in self.session.scalars(query) if number is not None}
+        return {number for number in connection.scalars(query) if number is not None}
 
     def count_by_status(self, seller_id: str) -> dict[str, int]:
         c = orm.returns.c
@@ -367,44 +327,10 @@ class SqlReturns:
         return list(self.session.scalars(query.order_by(c.deadline).limit(1000)))
 
 
-_HISTORY_FIELDS = ("at", "actor", "action", "from_status", "to_status", "note")
-_NEVER_UPDATED = {"seller_id", "id", "return_id", "order_id", "version"}
-
-
 def _row(table: Table, obj: object, given: dict[str, Any] | None = None) -> dict[str, Any]:
     """The values ``obj`` holds for the columns of ``table``, but those ``given`` and ``pk``."""
     skip = {"pk", *(given or {})}
     return {c.name: getattr(obj, c.name) for c in table.c if c.name not in skip}
-
-
-def _changed_columns(table: Table, objs: Sequence[object]) -> list[str]:
-    """The columns of ``table`` that any of ``objs`` changed since it was loaded."""
-    names = [c.name for c in table.c if c.name not in _NEVER_UPDATED]
-    states = [inspect(obj) for obj in objs]
-    return [n for n in names if any(state.attrs[n].history.has_changes() for state in states)]
-
-
-def _update_by_key(table: Table, columns: list[str], *, versioned: bool = False) -> Any:
-    """An UPDATE of ``columns``, matched by seller and id (and ``old_version``)."""
-    where = [
-        table.c.seller_id == bindparam("key_seller_id"),
-        table.c.id == bindparam("key_id"),
-    ]
-    values: dict[str, Any] = {
-        name: bindparam(f"set_{name}", type_=table.c[name].type) for name in columns
-    }
-    if versioned:
-        where.append(table.c.version == bindparam("old_version"))
-        values["version"] = bindparam("old_version") + 1
-    return update(table).where(*where).values(values)
-
-
-def _update_params(columns: list[str], obj: Return | ReturnItem, owner: Return) -> dict[str, Any]:
-    """Parameters of ``_update_by_key`` for ``obj`` (a return, or an item of ``owner``)."""
-    params = {f"set_{name}": getattr(obj, name) for name in columns}
-    params["key_seller_id"] = owner.seller_id
-    params["key_id"] = obj.id
-    return params
 
 
 def _conditions(seller_id: str, where: ReturnFilter) -> list[Any]:

@@ -20,6 +20,7 @@ from rma.adapters import (
     repositories_physical,
 )
 from rma.adapters.repositories_amazon import SqlAmazon
+from rma.adapters.row_sets import execute_for_rows, insert_into
 from rma.domain.errors import ConcurrentUpdate, Conflict
 from rma.domain.events import Event
 from rma.domain.ids import new_id
@@ -166,14 +167,11 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         if self._read_only:
             raise RuntimeError("a read-only unit of work cannot commit")
-        # Any aggregate with an ``events`` list (returns, refunds) has its events written.
+        # Any aggregate with an ``events`` list (returns, refunds) has its events written, and
+        # so have the returns written in bulk, which the session does not track.
         touched = [
             obj
-            for obj in (
-                *self.session.new,
-                *self.session.identity_map.values(),
-                *self._returns.bulk_saved,
-            )
+            for obj in (*self.session.new, *self.session.identity_map.values())
             if isinstance(getattr(obj, "events", None), list) and obj.events
         ]
         try:
@@ -186,18 +184,19 @@ class SqlUnitOfWork:
         except IntegrityError as error:
             self.session.rollback()
             raise Conflict("the change clashes with another one; try again") from error
-        self._write_outbox(touched)
+        recorded = [event for aggregate in touched for event in _events(aggregate)]
+        self._write_outbox([*recorded, *self._returns.saved_events])
         self._write_claim()
         self._write_spent_token()
         self.session.commit()
         for aggregate in touched:
             aggregate.events.clear()
+        self._returns.saved_events.clear()
 
     def rollback(self) -> None:
         self.session.rollback()
 
-    def _write_outbox(self, touched: list[Any]) -> None:
-        recorded = [event for aggregate in touched for event in _events(aggregate)]
+    def _write_outbox(self, recorded: list[Event]) -> None:
         # Ids made in one millisecond differ in random bits only: sort them so the ids
         # follow the order the events happened in (the event log and the worker rely on it).
         ids = sorted(new_id("evt") for _ in recorded)
@@ -212,8 +211,8 @@ class SqlUnitOfWork:
             }
             for event_id, event in zip(ids, recorded, strict=True)
         ]
-        if rows:
-            self.session.execute(insert(orm.outbox), rows)
+        # One statement for however many events: a bulk authorization records thousands.
+        execute_for_rows(self.session.connection(), orm.outbox, rows, insert_into(orm.outbox))
 
     def _write_claim(self) -> None:
         if self._claim is None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
@@ -37,9 +41,24 @@ resolution is recorded. Send `Authorization: Bearer <api key>`; customers use th
 """
 
 
+@asynccontextmanager
+async def _settle_startup_objects(app: FastAPI) -> AsyncIterator[None]:
+    """Once started, keep the collector off what the process made to start.
+
+    Modules, schemas, routes and mappers (some 200,000 objects) live as long as the server,
+    yet every full collection walked them all: 0.15 s a time, twice in a bulk authorization
+    of 10,000 returns. Frozen, they are left out; what requests make is collected as before.
+    """
+    gc.collect()
+    gc.freeze()
+    yield
+
+
 def create_app(container: Container) -> FastAPI:
     """The app for one container (settings, engine, units of work)."""
-    app = FastAPI(title="rma", version=__version__, description=DESCRIPTION)
+    app = FastAPI(
+        title="rma", version=__version__, description=DESCRIPTION, lifespan=_settle_startup_objects
+    )
     app.state.container = container
     errors.install(app)
     app.add_middleware(RefuseNulInUrl)

@@ -14,6 +14,7 @@ from typing import Any
 
 from rma.domain import events
 from rma.domain.addresses import Address
+from rma.domain.authorization import AuthorizationTerms, decide_authorization
 from rma.domain.errors import Conflict, IllegalTransition, InvalidInput, NotFound
 from rma.domain.events import Event
 from rma.domain.policy import PolicyDecision
@@ -249,35 +250,19 @@ class Return:
         quantities: Mapping[str, int] | None = None,
     ) -> None:
         """Issue the RMA: the customer may now ship the authorized units."""
-        check_transition(self.status, ReturnStatus.AUTHORIZED)
-        unknown = sorted(set(quantities or {}) - {item.id for item in self.items})
-        if unknown:
-            raise InvalidInput(
-                f"return {self.id} has no item {unknown[0]!r}",
-                code="unknown_item",
-                details=[{"field": "quantities", "item_id": item_id} for item_id in unknown],
-            )
-        wanted = {i.id: (quantities or {}).get(i.id, i.requested_quantity) for i in self.items}
-        for item in self.items:
-            if not 0 <= wanted[item.id] <= item.requested_quantity:
-                raise InvalidInput(
-                    f"item {item.id}: authorize between 0 and {item.requested_quantity} units",
-                    details=[{"field": "quantities", "item_id": item.id}],
-                )
-        self._move(ReturnStatus.AUTHORIZED, "authorize", actor, now, f"RMA {rma_number}")
-        self.rma_number = rma_number
-        self.deadline = deadline
-        self.return_address_id = return_address_id
-        self.return_address = return_address
-        self.label_type = self.label_type or LabelDefault.UNPAID  # until a prepaid one is given
-        for item in self.items:
-            item.authorized_quantity = wanted[item.id]
-        self._record(
-            events.ReturnAuthorized,
-            now,
-            rma_number=rma_number,
-            deadline=deadline.isoformat(),
+        terms = AuthorizationTerms(
+            rma_number, deadline, return_address_id, return_address, quantities
         )
+        decided = decide_authorization(self, terms, actor, now)
+        self._move(decided.status, decided.action, actor, now, decided.note)
+        self.rma_number = terms.rma_number
+        self.deadline = terms.deadline
+        self.return_address_id = terms.return_address_id
+        self.return_address = terms.return_address
+        self.label_type = decided.label_type
+        for item in self.items:
+            item.authorized_quantity = decided.quantities[item.id]
+        self.events.append(decided.event())
 
     def deny(self, *, reason: DenyReason, note: str, actor: Actor, now: datetime) -> None:
         """Refuse the return, telling the customer why."""

@@ -28,7 +28,14 @@ def check_character(body: str) -> str:
 
 def generate_rma_number() -> str:
     """A fresh random RMA number with its check character, grouped for reading aloud."""
-    body = "".join(secrets.choice(ALPHABET) for _ in range(_BODY_LENGTH))
+    # One draw from the operating system, spelled in base 31: drawing each character on
+    # its own costs a system call apiece, which shows when thousands are made at once.
+    value = secrets.randbelow(len(ALPHABET) ** _BODY_LENGTH)
+    digits = []
+    for _ in range(_BODY_LENGTH):
+        value, digit = divmod(value, len(ALPHABET))
+        digits.append(ALPHABET[digit])
+    body = "".join(digits)
     raw = body + check_character(body)
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
 

@@ -8,7 +8,7 @@ return, so no path can pay a return twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -136,16 +136,8 @@ def execute_due_resolutions(uow: UnitOfWork, seller: Seller, ret: Return, now: d
     resolution executed there (but for exchanges, which need the variant). On inspection (the
     default) a person resolves.
     """
-    under_limit = all(i.unit_price <= seller.keep_item_max_value for i in ret.items)
-    keep = (
-        ret.status is ReturnStatus.AUTHORIZED
-        and ret.resolution is Resolution.KEEP_ITEM
-        and under_limit
-    )
-    trigger = seller.resolution_trigger
-    early = trigger is not ResolutionTrigger.INSPECTION and resolution_due(ret.status, trigger)
-    # An exchange waits for the seller to name the variant to send.
-    if not (keep or early) or ret.resolution is Resolution.EXCHANGE:
+    prices = [item.unit_price for item in ret.items]
+    if not automatic_resolution_due(seller, ret.status, ret.resolution, prices):
         return False
     # Items too dear to keep came back after all: they are refunded instead.
     resolutions = {
@@ -161,6 +153,25 @@ def execute_due_resolutions(uow: UnitOfWork, seller: Seller, ret: Return, now: d
         log.warning("return %s was not resolved automatically", ret.id, exc_info=True)
         return False
     return True
+
+
+def automatic_resolution_due(
+    seller: Seller, status: ReturnStatus, resolution: Resolution, unit_prices: Iterable[int]
+) -> bool:
+    """Whether ``execute_due_resolutions`` resolves a return now in ``status``.
+
+    Answered from plain values, so bulk authorization can tell which returns resolve as they
+    are authorized without loading them.
+    """
+    keep = (
+        status is ReturnStatus.AUTHORIZED
+        and resolution is Resolution.KEEP_ITEM
+        and all(price <= seller.keep_item_max_value for price in unit_prices)
+    )
+    trigger = seller.resolution_trigger
+    early = trigger is not ResolutionTrigger.INSPECTION and resolution_due(status, trigger)
+    # An exchange waits for the seller to name the variant to send.
+    return (keep or early) and resolution is not Resolution.EXCHANGE
 
 
 def _check_keep_items(seller: Seller, ret: Return, chosen: Mapping[str, Resolution]) -> None:

@@ -274,10 +274,12 @@ def expire_due_returns(uow: UnitOfWork, now: datetime | None = None) -> int:
         return len(due)
 
 
-def authorization_deadline_for(seller: Seller, ret: Return, now: datetime) -> datetime:
-    """The deadline an authorization given now sets."""
-    assert ret.window_closes_at is not None  # set when the return was requested
-    return authorization_deadline(ret.window_closes_at, now, seller.transit_days)
+def authorization_deadline_for(
+    seller: Seller, window_closes_at: datetime | None, now: datetime
+) -> datetime:
+    """The deadline an authorization given now sets, for a return whose window closes then."""
+    assert window_closes_at is not None  # set when the return was requested
+    return authorization_deadline(window_closes_at, now, seller.transit_days)
 
 
 def _authorize(
@@ -295,7 +297,7 @@ def _authorize(
         number = rma_numbers.generate_rma_number()
         while uow.returns.rma_number_taken(seller.id, number):
             number = rma_numbers.generate_rma_number()
-    deadline = authorization_deadline_for(seller, ret, now)
+    deadline = authorization_deadline_for(seller, ret.window_closes_at, now)
     address = _return_address(uow, seller, cmd)
     ret.authorize(
         rma_number=number,

@@ -6,9 +6,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from rma.domain import rma_numbers
+from rma.domain.authorization import Authorization, AuthorizationTerms, decide_authorization
 from rma.domain.errors import ConcurrentUpdate, NotFound, RmaError
 from rma.domain.returns import Actor, Return
+from rma.domain.statuses import ReturnStatus
 from rma.services.clock import utcnow
+from rma.services.resolutions import automatic_resolution_due
 from rma.services.returns import (
     AuthorizeReturn,
     Scope,
@@ -27,12 +30,13 @@ class AuthorizeReturns:
     actor: Actor
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BulkOutcome:
-    """What became of one id of a bulk call."""
+    """What became of one id of a bulk call: the status and number it got, or the error."""
 
     id: str
-    ret: Return | None = None
+    status: ReturnStatus | None = None
+    rma_number: str | None = None
     error: RmaError | None = None
 
 
@@ -59,16 +63,19 @@ def authorize_returns(
 
     Ids that are unknown or another seller's answer ``not_found``; a return that cannot be
     authorized answers its error; the others are authorized with generated numbers, a
-    chunk per transaction. A chunk that meets a concurrent change is retried one by one.
+    chunk per transaction. A chunk that meets a concurrent change is retried one by one, and
+    so is a return that resolves as it is authorized (``execute_due_resolutions``).
     """
     ids = list(dict.fromkeys(cmd.ids))
     outcomes: dict[str, BulkOutcome] = {}
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         try:
-            outcomes.update(_authorize_chunk(cmd, chunk, uow))
+            done = _authorize_chunk(cmd, chunk, uow)
         except ConcurrentUpdate:
-            outcomes.update(_authorize_one_by_one(cmd, chunk, uow))
+            done = {}
+        outcomes.update(done)
+        outcomes.update(_authorize_one_by_one(cmd, [i for i in chunk if i not in done], uow))
         if progress is not None:
             progress(len(chunk))
     return [outcomes[i] for i in cmd.ids]
@@ -77,54 +84,59 @@ def authorize_returns(
 def _authorize_chunk(
     cmd: AuthorizeReturns, chunk: list[str], uow: UnitOfWork
 ) -> dict[str, BulkOutcome]:
+    """Outcomes of the ids of ``chunk`` decided here; the others are left to the single path."""
     now = utcnow()
     outcomes: dict[str, BulkOutcome] = {}
     with uow:
         seller = uow.sellers.get(cmd.scope.seller_id)
         if seller is None:
             raise NotFound(f"no seller {cmd.scope.seller_id}", code="seller_not_found")
-        found = {ret.id: ret for ret in uow.returns.load_for_bulk(seller.id, chunk)}
+        found = {ret.id: ret for ret in uow.returns.to_authorize(seller.id, chunk)}
         numbers = _fresh_numbers(uow, seller.id, len(found))
         address = (
             uow.return_addresses.get(seller.id, seller.default_return_address_id)
             if seller.default_return_address_id
             else None
         )
+        decided = []
         for return_id in chunk:
             ret = found.get(return_id)
             if ret is None:
                 error = NotFound(f"no return {return_id}", code="return_not_found")
                 outcomes[return_id] = BulkOutcome(return_id, error=error)
                 continue
+            prices = [item.unit_price for item in ret.items]
+            if automatic_resolution_due(seller, Authorization.status, ret.resolution, prices):
+                continue  # resolving takes the whole aggregate: the single path does it
+            terms = AuthorizationTerms(
+                rma_number=numbers.pop(),
+                deadline=authorization_deadline_for(seller, ret.window_closes_at, now),
+                return_address_id=address.id if address else None,
+                return_address=address.address if address else None,
+            )
             try:
-                ret.authorize(
-                    rma_number=numbers.pop(),
-                    deadline=authorization_deadline_for(seller, ret, now),
-                    actor=cmd.actor,
-                    now=now,
-                    return_address_id=address.id if address else None,
-                    return_address=address.address if address else None,
-                )
+                authorization = decide_authorization(ret, terms, cmd.actor, now)
             except RmaError as error:
                 outcomes[return_id] = BulkOutcome(return_id, error=error)
                 continue
-            outcomes[return_id] = BulkOutcome(return_id, ret=ret)
-        uow.returns.save_bulk([o.ret for o in outcomes.values() if o.ret is not None])
+            decided.append(authorization)
+            outcomes[return_id] = BulkOutcome(return_id, authorization.status, terms.rma_number)
+        uow.returns.save_authorizations(decided)
         uow.commit()
     return outcomes
 
 
 def _authorize_one_by_one(
-    cmd: AuthorizeReturns, chunk: list[str], uow: UnitOfWork
+    cmd: AuthorizeReturns, return_ids: list[str], uow: UnitOfWork
 ) -> dict[str, BulkOutcome]:
     outcomes = {}
-    for return_id in chunk:
+    for return_id in return_ids:
         try:
             ret = authorize_return(AuthorizeReturn(cmd.scope, return_id, cmd.actor), uow)
         except RmaError as error:
             outcomes[return_id] = BulkOutcome(return_id, error=error)
         else:
-            outcomes[return_id] = BulkOutcome(return_id, ret=ret)
+            outcomes[return_id] = BulkOutcome(return_id, ret.status, ret.rma_number)
     return outcomes
 
 

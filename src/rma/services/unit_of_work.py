@@ -16,9 +16,10 @@ from typing import Any, Protocol, Self
 from rma.domain.access import ApiKey, CustomerSession
 from rma.domain.addresses import Facility, ReturnAddress
 from rma.domain.amazon import AmazonAccessToken, AmazonCredential, FulfillmentOrderDetails
+from rma.domain.authorization import Authorization
 from rma.domain.orders import Order, Product
-from rma.domain.returns import Return
-from rma.domain.sellers import CategoryPolicy, ReasonCode, Seller, SkuPolicy
+from rma.domain.returns import Resolution, Return
+from rma.domain.sellers import CategoryPolicy, LabelDefault, ReasonCode, Seller, SkuPolicy
 from rma.domain.statuses import ReturnStatus
 from rma.services.event_ports import (
     ActionTokenRepository,
@@ -83,6 +84,32 @@ class Cursor:
 
     value: datetime
     id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ItemToAuthorize:
+    """An item of a return about to be authorized, as bulk authorization reads it."""
+
+    id: str
+    requested_quantity: int
+    unit_price: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnToAuthorize:
+    """A return about to be authorized in bulk: plain values, not a tracked aggregate.
+
+    It is what ``decide_authorization`` and the automatic resolutions need to know, read
+    (and locked) in one query for thousands of returns.
+    """
+
+    id: str
+    seller_id: str
+    status: ReturnStatus
+    resolution: Resolution
+    label_type: LabelDefault | None
+    window_closes_at: datetime | None
+    items: tuple[ItemToAuthorize, ...]
 
 
 @dataclass(frozen=True)
@@ -169,15 +196,15 @@ class ReturnRepository(Protocol):
     def page(
         self, seller_id: str, where: ReturnFilter, *, after: Cursor | None, limit: int
     ) -> list[Return]: ...
-    def load_for_bulk(self, seller_id: str, return_ids: Sequence[str]) -> list[Return]:
-        """Returns to move many at once: locked, untracked, ``history`` holding only new entries.
+    def to_authorize(self, seller_id: str, return_ids: Sequence[str]) -> list[ReturnToAuthorize]:
+        """The seller's returns among ``return_ids``, locked until commit, as plain values."""
 
-        Whatever moves they make is written by ``save_bulk`` in a few statements, not row by
-        row; their events reach the outbox on commit like any other.
+    def save_authorizations(self, authorizations: Sequence[Authorization]) -> None:
+        """Write authorizations of returns read by ``to_authorize``, a few statements in all.
+
+        ``ConcurrentUpdate`` if one of them changed since it was read; their events reach the
+        outbox on commit like any other.
         """
-
-    def save_bulk(self, rets: Sequence[Return]) -> None:
-        """Write returns loaded by ``load_for_bulk``; ``ConcurrentUpdate`` if one changed."""
 
     def rma_numbers_taken(self, seller_id: str, numbers: Sequence[str]) -> set[str]: ...
     def count_by_status(self, seller_id: str) -> dict[str, int]: ...

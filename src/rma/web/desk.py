@@ -147,7 +147,7 @@ async def authorize_selected(request: Request) -> Response:
 
     def authorize(uow: UnitOfWork) -> str:
         outcomes = review.authorize_returns(cmd, uow)
-        done = [o.ret.rma_number for o in outcomes if o.ret is not None and o.ret.rma_number]
+        done = [o.rma_number for o in outcomes if o.rma_number]
         refused = [f"{o.id}:{o.error.code}" for o in outcomes if o.error is not None]
         query = urlencode({"ok": ",".join(done), "refused": ",".join(refused)})
         return f"/desk/returns?{back}&{query}"
