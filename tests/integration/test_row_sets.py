@@ -46,7 +46,7 @@ def test_rows_are_stored_with_shared_and_varying_values_alike(container: Contain
     rows = [
         _event(1),
         _event(2, occurred_at=berlin, processed_at=AT + timedelta(minutes=5)),
-        _event(3, payload={"n": 3, "nested": {"list": [1, None, True]}}),
+        _event(3, payload={"n": 3, "nested": {"list": [1, None, True]}}, event_type="réturn ✓"),
     ]
 
     _insert(container, rows)
@@ -55,6 +55,7 @@ def test_rows_are_stored_with_shared_and_varying_values_alike(container: Contain
     assert [row["id"] for row in stored] == ["evt_1", "evt_2", "evt_3"]
     assert [row["payload"] for row in stored] == [row["payload"] for row in rows]
     assert {row["seller_id"] for row in stored} == {"sel_1"}
+    assert [row["event_type"] for row in stored][2] == "réturn ✓"
     assert [row["occurred_at"] for row in stored] == [AT, AT, AT]
     assert [row["processed_at"] for row in stored] == [None, AT + timedelta(minutes=5), None]
     assert all(row["occurred_at"].utcoffset() == timedelta(0) for row in stored)

@@ -89,7 +89,8 @@ def _as_json(
                 for name in varying
             }
             for row in rows
-        ]
+        ],
+        ensure_ascii=False,  # text as it is: nothing for the server to unescape
     )
     table = (
         func.json_to_recordset(cast(bindparam("rows", document, type_=Text), JSON))
