@@ -71,23 +71,42 @@ def _as_json(
     rows: Sequence[Mapping[str, Any]],
     statement: Callable[[Columns], Executable],
 ) -> int:
+    # A value every row shares (the seller, the time, the actor) is bound once, as itself;
+    # the document carries only what varies, since encoding it is most of the cost. The first
+    # column always varies: the document's length is the number of rows.
+    _, *others = types
+    shared = {name: rows[0][name] for name in others if _same_in_every_row(rows, name)}
+    varying = [name for name in types if name not in shared]
     converters = {
-        name: _json_converter(kind, connection.dialect)
-        for name, kind in types.items()
-        if isinstance(kind, TypeDecorator | DateTime)
+        name: _json_converter(types[name], connection.dialect)
+        for name in varying
+        if isinstance(types[name], TypeDecorator | DateTime)
     }
-    if converters:
-        rows = [
-            {name: converters[name](v) if name in converters else v for name, v in row.items()}
+    document = json.dumps(
+        [
+            {
+                name: converters[name](row[name]) if name in converters else row[name]
+                for name in varying
+            }
             for row in rows
-        ]
+        ],
+        ensure_ascii=False,  # text as it is: nothing for the server to unescape
+    )
     table = (
-        func.json_to_recordset(cast(bindparam("rows", json.dumps(rows), type_=Text), JSON))
-        .table_valued(*[column(name, kind) for name, kind in types.items()])
+        func.json_to_recordset(cast(bindparam("rows", document, type_=Text), JSON))
+        .table_valued(*[column(name, types[name]) for name in varying])
         .render_derived(name="rows", with_types=True)
     )
-    columns = {name: table.c[name] for name in types}
+    columns = {
+        name: bindparam(None, shared[name], type_=kind) if name in shared else table.c[name]
+        for name, kind in types.items()
+    }
     return _rowcount(connection.execute(statement(columns)))
+
+
+def _same_in_every_row(rows: Sequence[Mapping[str, Any]], name: str) -> bool:
+    value = rows[0][name]
+    return all(row[name] == value for row in rows)
 
 
 def _json_converter(kind: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any]:
