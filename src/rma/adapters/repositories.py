@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     Select,
@@ -35,6 +35,8 @@ from rma.domain.returns import Return
 from rma.domain.sellers import CategoryPolicy, ReasonCode, Seller, SkuPolicy
 from rma.domain.statuses import ReturnStatus
 from rma.services.unit_of_work import Cursor, IdempotencyRecord, ReturnFilter, ReturnToAuthorize
+
+T = TypeVar("T")
 
 
 class SqlSellers:
@@ -117,8 +119,9 @@ class SqlPolicies:
         wanted = list(categories)
         if not wanted:
             return []
-        params = {"seller_id": seller_id, "categories": wanted}
-        return list(self.session.scalars(_category_policies_among(), params))
+        params = {"seller_id": seller_id, "category": wanted}
+        query = _seller_rows_among(CategoryPolicy, orm.category_policies, "category")
+        return list(self.session.scalars(query, params))
 
     def get(self, seller_id: str, category: str) -> CategoryPolicy | None:
         return self.session.get(CategoryPolicy, (seller_id, category))
@@ -137,8 +140,9 @@ class SqlSkuPolicies:
         return list(self.session.scalars(query))
 
     def for_skus(self, seller_id: str, skus: Iterable[str]) -> list[SkuPolicy]:
-        params = {"seller_id": seller_id, "skus": list(skus)}
-        return list(self.session.scalars(_sku_policies_among(), params))
+        params = {"seller_id": seller_id, "sku": list(skus)}
+        query = _seller_rows_among(SkuPolicy, orm.sku_policies, "sku")
+        return list(self.session.scalars(query, params))
 
     def get(self, seller_id: str, sku: str) -> SkuPolicy | None:
         return self.session.get(SkuPolicy, (seller_id, sku))
@@ -166,8 +170,9 @@ class SqlReasonCodes:
         return list(self.session.scalars(query))
 
     def among(self, seller_id: str, codes: Iterable[str]) -> list[ReasonCode]:
-        params = {"seller_id": seller_id, "codes": list(codes)}
-        return list(self.session.scalars(_reason_codes_among(), params))
+        params = {"seller_id": seller_id, "code": list(codes)}
+        query = _seller_rows_among(ReasonCode, orm.reason_codes, "code")
+        return list(self.session.scalars(query, params))
 
     def add_all(self, codes: Iterable[ReasonCode]) -> None:
         self.session.add_all(codes)
@@ -415,27 +420,11 @@ def _api_key_by_hash() -> Select[ApiKey]:
 
 
 @cache
-def _reason_codes_among() -> Select[ReasonCode]:
-    c = orm.reason_codes.c
-    return select(ReasonCode).where(
-        c.seller_id == bindparam("seller_id"), c.code.in_(bindparam("codes", expanding=True))
-    )
-
-
-@cache
-def _category_policies_among() -> Select[CategoryPolicy]:
-    c = orm.category_policies.c
-    return select(CategoryPolicy).where(
-        c.seller_id == bindparam("seller_id"),
-        c.category.in_(bindparam("categories", expanding=True)),
-    )
-
-
-@cache
-def _sku_policies_among() -> Select[SkuPolicy]:
-    c = orm.sku_policies.c
-    return select(SkuPolicy).where(
-        c.seller_id == bindparam("seller_id"), c.sku.in_(bindparam("skus", expanding=True))
+def _seller_rows_among(entity: type[T], table: Table, column: str) -> Select[T]:
+    """One seller's ``entity`` rows whose ``column`` is among a list bound under its name."""
+    return select(entity).where(
+        table.c.seller_id == bindparam("seller_id"),
+        table.c[column].in_(bindparam(column, expanding=True)),
     )
 
 
