@@ -26,7 +26,9 @@ class PaymentSystem:
 
     url: str = ""
     secret: str = ""
-    mode: str = "pay"  # pay | garbage | refuse | hold (pay, then answer only once released)
+    # pay | garbage | refuse | chatty (pays, answers a long reference with markup in it) |
+    # hold (pay, then answer only once released)
+    mode: str = "pay"
     requests: list[dict[str, Any]] = field(default_factory=list)
     payments: dict[str, str] = field(default_factory=dict)  # idempotency key -> reference
     paid: threading.Event = field(default_factory=threading.Event)
@@ -54,6 +56,8 @@ class PaymentSystem:
             if self.mode == "refuse":
                 return 402, b'{"status": "failed", "reason": "card expired"}'
             reference = self.payments.setdefault(key, f"pay_{len(self.payments) + 1}")
+            if self.mode == "chatty":
+                reference += "<script>alert(1)</script> internal: db=10.0.0.5" * 20
             self.paid.set()
             hold = self.mode == "hold"
         if hold:

@@ -45,7 +45,7 @@ def prepare_world(
     unshipped_order_id: str,
 ) -> World:
     """The world, with our carrier source, webhook endpoint and one (failed) delivery."""
-    monkeypatch.setattr(container.settings, "webhooks_allow_private", True)
+    monkeypatch.setattr(container.destinations, "allow_private", True)
     monkeypatch.setattr(container.settings, "webhook_retry_schedule", [0])
     monkeypatch.setattr(container.settings, "webhook_timeout_seconds", 1.0)
     body = {"kind": "easypost", "name": "EasyPost", "secret": SOURCE_SECRET}

@@ -9,6 +9,7 @@ import httpx
 from sqlalchemy import Engine
 
 from rma.adapters.database import make_engine, make_session_factory
+from rma.adapters.destinations import DestinationGuard, guarded_transport
 from rma.adapters.files import LocalFiles
 from rma.adapters.orm import start_mappers
 from rma.adapters.payments import SellerGateways
@@ -29,8 +30,14 @@ class Container:
         self._read_only_session_factory = make_session_factory(self.engine, read_only=True)
         secret = load_or_create_secret(self.settings.secret_key, self.settings.data_dir)
         self.signer = Signer(secret)
-        timeout = self.settings.payment_timeout_seconds
-        self.payments = SellerGateways(httpx.Client(timeout=timeout, follow_redirects=False))
+        # One guard for every call rma makes to a URL a seller named (webhooks, payments).
+        self.destinations = DestinationGuard(self.settings.webhooks_allow_private)
+        client = httpx.Client(
+            transport=guarded_transport(self.destinations),
+            timeout=self.settings.payment_timeout_seconds,
+            follow_redirects=False,
+        )
+        self.payments = SellerGateways(client, self.destinations)
         self.files = LocalFiles(self.settings.uploads_path)
 
     def uow(self) -> SqlUnitOfWork:

@@ -7,7 +7,7 @@ import threading
 from datetime import timedelta
 
 from rma.adapters.email import FolderMailer, JinjaEmailComposer, SmtpMailer, make_mailer
-from rma.adapters.webhooks import DestinationGuard, HttpxWebhookSender
+from rma.adapters.webhooks import HttpxWebhookSender
 from rma.bootstrap import Container
 from rma.services.outbox import (
     QueueOptions,
@@ -80,7 +80,7 @@ class EventWorker:
             container.signer, settings.base_url, settings.action_link_hours
         )
         self.sender = HttpxWebhookSender(
-            DestinationGuard(settings.webhooks_allow_private),
+            container.destinations,
             settings.webhook_timeout_seconds,
             settings.worker_concurrency,
         )
@@ -95,11 +95,12 @@ class EventWorker:
             "events": fresh.events,
             "webhooks": sent + deliver_webhooks(uow(), self.sender, self.options),
             "emails": send_emails(uow(), self.mailer, self.options),
+            "refunds": send_due_refunds(uow(), self.container.payments),
         }
 
     def drain(self) -> dict[str, int]:
         """Run rounds until nothing is due; answer the totals."""
-        totals = {"events": 0, "webhooks": 0, "emails": 0}
+        totals = {"events": 0, "webhooks": 0, "emails": 0, "refunds": 0}
         while True:
             done = self.run_once()
             for kind, count in done.items():

@@ -242,7 +242,7 @@ def test_set_up_pages_add_an_address_a_policy_and_an_endpoint_and_retire_a_reaso
     page.get_by_role("button", name="Add endpoint").click()
     expect(page.locator("#url-error")).to_contain_text("private or reserved")
     expect(page.get_by_label("return.denied")).to_be_checked()
-    monkeypatch.setattr(container.settings, "webhooks_allow_private", True)
+    monkeypatch.setattr(container.destinations, "allow_private", True)
     page.get_by_role("button", name="Add endpoint").click()
     expect(page.get_by_role("status")).to_contain_text("whsec_")
     [endpoint] = ok(shop.call("GET", "/v1/webhook-endpoints"))["data"]
@@ -277,7 +277,7 @@ def test_the_queue_pages_on_with_its_filters_kept(page: Page, http: httpx.Client
 def test_the_seller_disables_rotates_and_deletes_a_webhook_endpoint(
     page: Page, http: httpx.Client, container: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(container.settings, "webhooks_allow_private", True)
+    monkeypatch.setattr(container.destinations, "allow_private", True)
     shop = open_shop(http)
     other = open_shop(http, "Other shop")
     created = ok(

@@ -109,8 +109,9 @@ def test_twenty_concurrent_resolves_make_one_refund(
 
 
 def test_a_worker_killed_after_paying_is_reconciled_without_paying_twice(
-    http: httpx.Client, container: Container, tmp_path: Path
+    http: httpx.Client, container: Container, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(container.destinations, "allow_private", True)
     with payment_system() as system:
         shop = webhook_shop(http, system)
         ok(shop.call("PUT", "/v1/settings", json={"resolution_trigger": "receipt"}))
@@ -125,6 +126,7 @@ def test_a_worker_killed_after_paying_is_reconciled_without_paying_twice(
             "RMA_DATABASE_URL": container.settings.database_url,
             "RMA_DATA_DIR": str(tmp_path),
             "RMA_SECRET_KEY": "kill-test",
+            "RMA_WEBHOOKS_ALLOW_PRIVATE": "true",
         }
         rma = Path(sys.executable).parent / "rma"
         worker = subprocess.Popen(

@@ -19,7 +19,9 @@ from tests.support import Shop, error_code, ok, open_shop
 
 
 @pytest.fixture
-def system() -> Iterator[PaymentSystem]:
+def system(container: Container, monkeypatch: pytest.MonkeyPatch) -> Iterator[PaymentSystem]:
+    """The seller's payment system on loopback, which the operator lets rma call."""
+    monkeypatch.setattr(container.destinations, "allow_private", True)
     with payment_system() as running:
         yield running
 
@@ -63,6 +65,10 @@ def test_webhook_refund_is_paid_when_the_return_resolves(
     ret, _ = inspected_return(shop, "W-1", reason="CR-DEFECTIVE")
 
     ok(shop.call("POST", f"/v1/returns/{ret}/resolve", json={}))
+    # The request only records the refund; the worker asks the gateway.
+    assert resolution(shop, ret)["refund"]["status"] == "pending"
+    assert system.requests == []
+    assert send_due_refunds(container.uow(), container.payments) == 1
 
     refund = resolution(shop, ret)["refund"]
     assert (refund["status"], refund["reference"]) == ("succeeded", "pay_1")
@@ -80,6 +86,7 @@ def test_a_garbled_answer_stays_pending_until_the_reconciler_gets_a_clear_one(
     system.mode = "garbage"
 
     ok(shop.call("POST", f"/v1/returns/{ret}/resolve", json={}))
+    assert send_due_refunds(container.uow(), container.payments) == 1
     pending = resolution(shop, ret)["refund"]
     assert pending["status"] == "pending"
     assert "unreadable" in pending["failure_reason"]
@@ -105,8 +112,13 @@ def test_a_refusal_fails_the_refund_and_a_retry_pays_it(
     system.mode = "refuse"
 
     ok(shop.call("POST", f"/v1/returns/{ret}/resolve", json={}))
+    assert send_due_refunds(container.uow(), container.payments) == 1
     failed = resolution(shop, ret)["refund"]
-    assert (failed["status"], failed["failure_reason"]) == ("failed", "card expired")
+    # The gateway's own words are not shown back: only ours.
+    assert (failed["status"], failed["failure_reason"]) == (
+        "failed",
+        "refused by the payment gateway",
+    )
     assert events(container, "refund.failed") == [ret]
 
     system.mode = "pay"

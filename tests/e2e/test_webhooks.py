@@ -25,7 +25,7 @@ def receiver() -> Iterator[Receiver]:
 @pytest.fixture
 def allow_loopback(container: Container, monkeypatch: pytest.MonkeyPatch) -> Container:
     """The operator allows private addresses (the receivers of these tests are on loopback)."""
-    monkeypatch.setattr(container.settings, "webhooks_allow_private", True)
+    monkeypatch.setattr(container.destinations, "allow_private", True)
     monkeypatch.setattr(container.settings, "webhook_retry_schedule", [0, 0])
     monkeypatch.setattr(container.settings, "webhook_timeout_seconds", 1.0)
     return container
@@ -225,10 +225,10 @@ def test_private_addresses_are_refused_unless_the_operator_allows_them(
     )
 
     # Allowed when it was created, refused when the operator no longer allows it.
-    monkeypatch.setattr(container.settings, "webhooks_allow_private", True)
+    monkeypatch.setattr(container.destinations, "allow_private", True)
     monkeypatch.setattr(container.settings, "webhook_retry_schedule", [])
     endpoint = subscribe(shop, receiver.url, event_types=["return.requested"])
-    monkeypatch.setattr(container.settings, "webhooks_allow_private", False)
+    monkeypatch.setattr(container.destinations, "allow_private", False)
     shop.order("1001")
     ok(shop.request_return("1001", [("1", 1)]), 201)
     drain(container)

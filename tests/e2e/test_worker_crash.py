@@ -83,7 +83,7 @@ def test_a_worker_killed_mid_run_loses_no_event(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(container.settings, "webhooks_allow_private", True)
+    monkeypatch.setattr(container.destinations, "allow_private", True)
     shop = open_shop(http)
     ok(shop.call("POST", "/v1/webhook-endpoints", json={"url": f"{receiver.url}/erp"}), 201)
     event_ids = insert_events(container, shop.seller_id, EVENTS)
@@ -122,7 +122,7 @@ def test_a_worker_killed_mid_run_loses_no_event(
 def test_two_workers_at_once_deliver_each_event_exactly_once(
     http: httpx.Client, container: Container, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(container.settings, "webhooks_allow_private", True)
+    monkeypatch.setattr(container.destinations, "allow_private", True)
     monkeypatch.setattr(container.settings, "worker_batch_size", 7)
     assert serve_runs_worker(container) is False  # on PostgreSQL, `rma worker` does the work
     receiver.delay_seconds = 0

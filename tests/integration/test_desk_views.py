@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from rma.adapters.destinations import DestinationGuard
 from rma.adapters.email import JinjaEmailComposer
-from rma.adapters.webhooks import DestinationGuard, new_webhook_secret
+from rma.adapters.webhooks import new_webhook_secret
 from rma.bootstrap import Container
 from rma.domain.policy import RequestedItem
 from rma.domain.returns import Actor

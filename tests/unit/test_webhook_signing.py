@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from standardwebhooks import Webhook
 
-from rma.adapters.webhooks import DestinationGuard, new_webhook_secret, sign, signed_headers
+from rma.adapters.destinations import DestinationGuard
+from rma.adapters.webhooks import new_webhook_secret, sign, signed_headers
 from rma.domain.webhooks import Attempt, DeliveryStatus, WebhookEndpoint, after_attempt
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)

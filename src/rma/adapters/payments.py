@@ -4,6 +4,10 @@ The webhook request is signed like Standard Webhooks: ``webhook-id`` (the refund
 idempotency key), ``webhook-timestamp`` and ``webhook-signature: v1,<base64 HMAC-SHA256 of
 "id.timestamp.body">`` with the seller's ``whsec_`` secret. It also carries
 ``Idempotency-Key`` so the seller's system pays one attempt once, however often it is asked.
+
+The URL goes through the destination guard before every request and at connect time. What
+the answering system says is never shown back as it is: only a reference made of a few safe
+characters is kept; reasons are our own words.
 """
 
 from __future__ import annotations
@@ -12,10 +16,12 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import time
 
 import httpx
 
+from rma.adapters.destinations import DestinationGuard
 from rma.domain.sellers import PaymentGatewayKind, Seller
 from rma.services.payments import AnswerStatus, GatewayAnswer, RefundRequest
 
@@ -27,15 +33,25 @@ def sign(secret: str, message_id: str, timestamp: str, body: bytes) -> str:
     return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
 
 
+REFERENCE_CHARS = 64
+UNSAFE = re.compile(r"[^A-Za-z0-9._:/#-]")
+
+
 class WebhookGateway:
     """Asks the seller's system at ``payment_webhook_url``; unclear answers stay pending."""
 
-    def __init__(self, client: httpx.Client):
+    def __init__(self, client: httpx.Client, guard: DestinationGuard):
         self._client = client
+        self._guard = guard
 
     def request_refund(self, seller: Seller, request: RefundRequest) -> GatewayAnswer:
         if not seller.payment_webhook_url:
             return GatewayAnswer(AnswerStatus.PENDING, reason="no payment_webhook_url set")
+        if self._guard.refusal(seller.payment_webhook_url):
+            return GatewayAnswer(
+                AnswerStatus.FAILED,
+                reason="payment_webhook_url is not allowed: it must be a public http(s) address",
+            )
         body = json.dumps(
             {
                 "type": "refund.requested",
@@ -70,14 +86,14 @@ def _read(response: httpx.Response) -> GatewayAnswer:
     try:
         document = response.json()
         status = AnswerStatus(document["status"])
-        reference = str(document.get("reference", ""))[:200]
+        reference = UNSAFE.sub("", str(document.get("reference", "")))[:REFERENCE_CHARS]
     except (ValueError, KeyError, TypeError):
         return GatewayAnswer(
             AnswerStatus.PENDING, reason=f"unreadable answer (HTTP {response.status_code})"
         )
     if status is AnswerStatus.SUCCEEDED and not response.is_success:
         return GatewayAnswer(AnswerStatus.PENDING, reason=f"HTTP {response.status_code}")
-    reason = str(document.get("reason", ""))[:500] if status is not AnswerStatus.SUCCEEDED else ""
+    reason = "refused by the payment gateway" if status is AnswerStatus.FAILED else ""
     return GatewayAnswer(status, reference=reference, reason=reason)
 
 
@@ -91,8 +107,8 @@ class ManualGateway:
 class SellerGateways:
     """The gateway each seller chose."""
 
-    def __init__(self, client: httpx.Client):
-        self._webhook = WebhookGateway(client)
+    def __init__(self, client: httpx.Client, guard: DestinationGuard):
+        self._webhook = WebhookGateway(client, guard)
         self._manual = ManualGateway()
 
     def request_refund(self, seller: Seller, request: RefundRequest) -> GatewayAnswer:

@@ -1,4 +1,4 @@
-"""Outgoing webhooks: Standard Webhooks signatures, the SSRF guard, and the httpx sender.
+"""Outgoing webhooks: Standard Webhooks signatures and the httpx sender.
 
 A message is signed as ``HMAC-SHA256(key, f"{webhook-id}.{webhook-timestamp}.{body}")``
 with the base64 key after ``whsec_``; ``webhook-signature`` lists ``v1,<base64>`` once per
@@ -10,18 +10,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import ipaddress
 import secrets
 import socket
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import urlsplit
 
 import httpx
 
 from rma import __version__
-from rma.domain.errors import InvalidInput
+from rma.adapters.destinations import DestinationGuard, guarded_transport
 from rma.domain.webhooks import Attempt
 from rma.services.clock import utcnow
 from rma.services.event_ports import ClaimedDelivery
@@ -54,52 +52,6 @@ def signed_headers(
     }
 
 
-class DestinationGuard:
-    """Refuses URLs that resolve to private, loopback, link-local or other special addresses."""
-
-    def __init__(self, allow_private: bool):
-        self.allow_private = allow_private
-
-    def check(self, url: str) -> None:
-        """Raise ``InvalidInput`` (``webhook_url_refused``) for a forbidden destination."""
-        reason = self.refusal(url)
-        if reason:
-            raise InvalidInput(reason, code="webhook_url_refused", details=[{"field": "url"}])
-
-    def refusal(self, url: str) -> str:
-        """Why ``url`` may not be called, or an empty string."""
-        if self.allow_private:
-            return ""
-        host = urlsplit(url).hostname or ""
-        port = urlsplit(url).port or 443
-        try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError):
-            return f"the host {host!r} of the webhook URL does not resolve"
-        for info in infos:
-            address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-            if _special(address):
-                return (
-                    f"the webhook URL resolves to {address}, a private or reserved address; "
-                    "the operator may allow those with RMA_WEBHOOKS_ALLOW_PRIVATE=true"
-                )
-        return ""
-
-
-def _special(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return (
-        address.is_private
-        or address.is_loopback
-        or address.is_link_local
-        or address.is_multicast
-        or address.is_reserved
-        or address.is_unspecified
-        or not address.is_global
-    )
-
-
 class HttpxWebhookSender:
     """Posts signed webhooks over one pooled httpx transport, several requests in flight.
 
@@ -114,7 +66,7 @@ class HttpxWebhookSender:
         # Headers and body leave in two writes: without TCP_NODELAY, Nagle holds the body
         # back until the headers are acknowledged.
         nodelay = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
-        self.transport = httpx.HTTPTransport(limits=limits, socket_options=nodelay)
+        self.transport = guarded_transport(guard, limits, socket_options=nodelay)
         self.timeout = httpx.Timeout(timeout).as_dict()
         self.pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="rma-webhook")
 

@@ -172,4 +172,6 @@ class EmailComposer(Protocol):
 class DestinationGuard(Protocol):
     """Refuses webhook URLs the operator does not allow rma to call (SSRF)."""
 
-    def check(self, url: str) -> None: ...
+    def check(self, url: str, field: str = "url") -> None:
+        """Raise ``InvalidInput`` naming ``field`` if rma may not call ``url``."""
+        ...

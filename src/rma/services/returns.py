@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,8 +30,6 @@ from rma.domain.sellers import EffectivePolicy, Seller
 from rma.domain.statuses import ReturnStatus
 from rma.services.addresses import AddReturnAddress, find_return_address, save_return_address
 from rma.services.clock import utcnow
-from rma.services.payments import PaymentGateway
-from rma.services.refunds import send_due_refunds
 from rma.services.resolutions import (
     Choices,
     ExchangeChoice,
@@ -40,8 +37,6 @@ from rma.services.resolutions import (
     execute_resolutions,
 )
 from rma.services.unit_of_work import UnitOfWork
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -226,25 +221,18 @@ def receive_return(cmd: ReceiveReturn, uow: UnitOfWork) -> Return:
         return ret
 
 
-def resolve_return(
-    cmd: ResolveReturn, uow: UnitOfWork, gateway: PaymentGateway | None = None
-) -> Return:
-    """Execute each item's resolution (refund, credit, exchange, ...), then ask for the refund.
+def resolve_return(cmd: ResolveReturn, uow: UnitOfWork) -> Return:
+    """Execute each item's resolution (refund, credit, exchange, ...).
 
-    The refund is committed (pending) with the move to ``resolved`` before ``gateway`` is
-    asked; if that ask is lost, ``send_due_refunds`` asks again with the same key.
+    A refund is committed pending with the move to ``resolved``; the worker asks the payment
+    gateway (``send_due_refunds``), never the request: a slow gateway holds no one's request.
     """
     with uow:
         ret = _find(uow, cmd.scope, cmd.ref)
         seller = _seller(uow, ret.seller_id)
         choices = Choices(cmd.resolutions, cmd.exchanges, cmd.refund_amount)
-        settled = execute_resolutions(uow, seller, ret, choices, cmd.actor, utcnow())
+        execute_resolutions(uow, seller, ret, choices, cmd.actor, utcnow())
         uow.commit()
-    if gateway is not None and settled.refund is not None:
-        try:
-            send_due_refunds(uow, gateway, only=settled.refund.id)
-        except Exception:  # the refund is recorded; the reconciler asks again
-            log.exception("asking for refund %s failed; it stays pending", settled.refund.id)
     return ret
 
 

@@ -20,6 +20,7 @@ from rma.domain.sellers import (
 )
 from rma.domain.webhooks import check_event_types
 from rma.services.clock import utcnow
+from rma.services.event_ports import DestinationGuard
 from rma.services.unit_of_work import UnitOfWork
 
 
@@ -114,8 +115,12 @@ def get_seller(seller_id: str, uow: UnitOfWork) -> Seller:
         return _seller(uow, seller_id)
 
 
-def update_settings(seller_id: str, changes: ReturnSettings, uow: UnitOfWork) -> Seller:
+def update_settings(
+    seller_id: str, changes: ReturnSettings, uow: UnitOfWork, guard: DestinationGuard
+) -> Seller:
     """Change the given settings; individual sellers alone may choose manual authorization."""
+    if changes.payment_webhook_url is not None:
+        guard.check(changes.payment_webhook_url, field="payment_webhook_url")
     if changes.timezone is not None:
         _check_timezone(changes.timezone)
     if changes.email_preferences is not None:

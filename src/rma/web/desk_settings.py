@@ -109,7 +109,7 @@ def settings_page(request: Request, saved: str = "") -> Response:
 @router.post("/settings")
 async def save_settings(request: Request) -> Response:
     values = await posted(request)
-    principal, seller_id, _ = signed_in(request)
+    principal, seller_id, container = signed_in(request)
     errors: dict[str, str] = {}
     changes = sellers.ReturnSettings(
         authorization_mode=_choice(values, "authorization_mode", AuthorizationMode, errors),
@@ -130,7 +130,7 @@ async def save_settings(request: Request) -> Response:
         return _settings(request, principal, values, errors, status_code=422)
 
     def save(uow: UnitOfWork) -> str:
-        sellers.update_settings(seller_id, changes, uow)
+        sellers.update_settings(seller_id, changes, uow, container.destinations)
         return "/desk/settings?saved=1"
 
     return save_once(

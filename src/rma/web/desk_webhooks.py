@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from rma.adapters.webhooks import DestinationGuard, new_webhook_secret
+from rma.adapters.webhooks import new_webhook_secret
 from rma.bootstrap import Container
 from rma.domain.access import Principal
 from rma.domain.errors import NotFound
@@ -36,7 +36,7 @@ async def create_webhook(request: Request) -> Response:
         values.get("description", "").strip()[:200],
         tuple(values["event_types"]),
     )
-    guard = DestinationGuard(container.settings.webhooks_allow_private)
+    guard = container.destinations
 
     def create(uow: UnitOfWork) -> str:
         endpoint = webhooks.create_webhook_endpoint(cmd, uow, guard)
@@ -59,7 +59,7 @@ async def change_webhook(request: Request, endpoint_id: str, change: str) -> Res
     values = await posted(request)
     principal, seller_id, container = signed_in(request)
     endpoint_id = endpoint_id[:64]
-    guard = DestinationGuard(container.settings.webhooks_allow_private)
+    guard = container.destinations
 
     def apply(uow: UnitOfWork) -> str:
         if change == "delete":

@@ -308,5 +308,5 @@ def resolve_return(
         container,
         principal,
         body,
-        lambda uow: service.resolve_return(cmd, uow, container.payments),
+        lambda uow: service.resolve_return(cmd, uow),
     )

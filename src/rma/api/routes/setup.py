@@ -29,7 +29,9 @@ def update_settings(
     body: schemas.SettingsUpdate, container: ContainerDep, principal: PrincipalDep
 ) -> schemas.SettingsPublic:
     changes = service.ReturnSettings(**body.model_dump(exclude_none=True))
-    seller = service.update_settings(principal.require(*STAFF), changes, container.uow())
+    seller = service.update_settings(
+        principal.require(*STAFF), changes, container.uow(), container.destinations
+    )
     return schemas.SettingsPublic.of(seller)
 
 

@@ -7,10 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
-from rma.adapters.webhooks import DestinationGuard, new_webhook_secret
+from rma.adapters.webhooks import new_webhook_secret
 from rma.api import schemas
 from rma.api.deps import STAFF, ContainerDep, PrincipalDep
-from rma.bootstrap import Container
 from rma.services import webhooks as service
 
 router = APIRouter(prefix="/v1", tags=["webhooks"])
@@ -18,10 +17,6 @@ router = APIRouter(prefix="/v1", tags=["webhooks"])
 Id = Annotated[str, Path(max_length=40)]
 Cursor = Annotated[str | None, Query(max_length=64, description="`next_cursor` of the last page")]
 Limit = Annotated[int, Query(ge=1, le=200)]
-
-
-def _guard(container: Container) -> DestinationGuard:
-    return DestinationGuard(container.settings.webhooks_allow_private)
 
 
 @router.post(
@@ -40,7 +35,7 @@ def create_endpoint(
         body.description,
         tuple(body.event_types),
     )
-    endpoint = service.create_webhook_endpoint(cmd, container.uow(), _guard(container))
+    endpoint = service.create_webhook_endpoint(cmd, container.uow(), container.destinations)
     return schemas.WebhookEndpointPublic.of(endpoint, with_secret=True)
 
 
@@ -77,7 +72,7 @@ def update_endpoint(
         event_types=tuple(body.event_types) if body.event_types is not None else None,
         enabled=body.enabled,
     )
-    endpoint = service.update_webhook_endpoint(cmd, container.uow(), _guard(container))
+    endpoint = service.update_webhook_endpoint(cmd, container.uow(), container.destinations)
     return schemas.WebhookEndpointPublic.of(endpoint)
 
 
