@@ -48,10 +48,20 @@ class Settings(BaseSettings):
     label_max_bytes: int = 2_000_000  # largest prepaid label PDF accepted
     photo_max_bytes: int = 8_000_000  # largest inspection photo accepted
     lost_after_days: int = 7  # an in-transit return with no scan for this long is flagged
+    # Request bodies (413 above these): callers with a key or token, callers without one
+    # (sign-ins, portal forms, customer sessions), signed carrier webhooks.
+    body_max_bytes: int = 1_048_576
+    public_body_max_bytes: int = 65_536
+    carrier_body_max_bytes: int = 1_048_576
 
     @property
     def uploads_path(self) -> Path:
         return self.uploads_dir or self.data_dir / "uploads"
+
+    @property
+    def upload_body_max_bytes(self) -> int:
+        """The largest upload, and room for its multipart framing."""
+        return max(self.label_max_bytes, self.photo_max_bytes) + 65_536
 
 
 @lru_cache

@@ -13,7 +13,7 @@ from rma import __version__
 from rma.api import errors
 from rma.api.amazon import auth as amazon_auth
 from rma.api.amazon import routes as amazon_routes
-from rma.api.guards import RefuseNulInUrl
+from rma.api.guards import BodyLimits, LimitRequestBodies, RefuseNulInUrl
 from rma.api.routes import (
     actions,
     admin,
@@ -61,6 +61,14 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     errors.install(app)
+    settings = container.settings
+    limits = BodyLimits(
+        public=settings.public_body_max_bytes,
+        api=settings.body_max_bytes,
+        upload=settings.upload_body_max_bytes,
+        carrier=settings.carrier_body_max_bytes,
+    )
+    app.add_middleware(LimitRequestBodies, limits=limits)
     app.add_middleware(RefuseNulInUrl)
     app.include_router(health.router)
     for module in (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from itertools import islice
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -20,6 +21,8 @@ from rma.domain.errors import (
 )
 
 log = logging.getLogger(__name__)
+
+MAX_LISTED_ISSUES = 20  # a body with a million bad keys answers 20 of them, not 94 MB
 
 STATUS_BY_FAMILY: tuple[tuple[type[RmaError], int], ...] = (
     (InvalidInput, 422),
@@ -75,15 +78,19 @@ async def _on_rma_error(_request: Request, error: Exception) -> JSONResponse:
 
 async def _on_validation_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
+    issues = error.errors()
     details = [
         {
             "field": ".".join(str(part) for part in issue["loc"]),
             "issue": issue["type"],
             "message": issue["msg"],
         }
-        for issue in error.errors()
+        for issue in islice(issues, MAX_LISTED_ISSUES)
     ]
-    return error_response(422, "invalid_input", "the request is not valid", details)
+    message = "the request is not valid"
+    if len(issues) > MAX_LISTED_ISSUES:
+        message += f"; the first {MAX_LISTED_ISSUES} of {len(issues)} problems are listed"
+    return error_response(422, "invalid_input", message, details)
 
 
 async def _on_http_error(_request: Request, error: Exception) -> JSONResponse:
