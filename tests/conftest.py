@@ -115,6 +115,7 @@ def container(backend: Container) -> Container:
         else:
             for name in reversed(names):
                 connection.execute(text(f"DELETE FROM {name}"))
+    backend.attempts.clear()  # every test starts with no failed sign-ins counted
     return backend
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
-from rma.domain.access import ApiKey, CustomerSession
+from rma.domain.access import ApiKey, CustomerSession, StaffSession
 from rma.domain.addresses import Facility, ReturnAddress
 from rma.domain.authorization import Authorization
 from rma.domain.events import Event
@@ -41,6 +41,10 @@ class _Store:
 
     def get(self, kind: str, key: Any) -> Any:
         return self.pending.get(kind, {}).get(key) or self.committed.get(kind, {}).get(key)
+
+    def remove(self, kind: str, key: Any) -> None:
+        self.pending.get(kind, {}).pop(key, None)
+        self.committed.get(kind, {}).pop(key, None)
 
     def commit(self) -> None:
         for kind, objects in self.pending.items():
@@ -101,6 +105,25 @@ class FakeApiKeys(_Repo):
     def by_hash(self, secret_hash: str) -> ApiKey | None:
         found: ApiKey | None = self.store.get("api_keys", secret_hash)
         return found
+
+    def get(self, key_id: str) -> ApiKey | None:
+        return next((k for k in self.store.all("api_keys") if k.id == key_id), None)
+
+    def listed(self, seller_id: str | None) -> list[ApiKey]:
+        keys = self.store.all("api_keys")
+        return [k for k in keys if seller_id is None or k.seller_id == seller_id]
+
+
+class FakeStaffSessions(_Repo):
+    def add(self, staff_session: StaffSession) -> None:
+        self.store.add("staff_sessions", staff_session.token_hash, staff_session)
+
+    def by_hash(self, token_hash: str) -> StaffSession | None:
+        found: StaffSession | None = self.store.get("staff_sessions", token_hash)
+        return found
+
+    def remove(self, token_hash: str) -> None:
+        self.store.remove("staff_sessions", token_hash)
 
 
 class FakeCustomerSessions(_Repo):
@@ -339,6 +362,7 @@ class FakeUnitOfWork:
         self.facilities = FakeFacilities(self.store)
         self.api_keys = FakeApiKeys(self.store)
         self.customer_sessions = FakeCustomerSessions(self.store)
+        self.staff_sessions = FakeStaffSessions(self.store)
         self.policies = FakePolicies(self.store)
         self.sku_policies = FakeSkuPolicies(self.store)
         self.reason_codes = FakeReasonCodes(self.store)

@@ -30,7 +30,7 @@ from tests.tenancy_world import (
 
 SOURCE_SECRET = "s3cret-for-tenancy-0123"
 # Never listening: deliveries to it fail, which is all a replay needs.
-DEAD_URL = "http://127.0.0.1:9/hook"
+DEAD_URL = "http://127.0.0.1:65533/hook"  # nothing listens there
 
 
 def prepare_world(

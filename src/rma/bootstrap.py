@@ -14,8 +14,10 @@ from rma.adapters.files import LocalFiles
 from rma.adapters.orm import start_mappers
 from rma.adapters.payments import SellerGateways
 from rma.adapters.signing import Signer, load_or_create_secret
+from rma.adapters.throttle import LimitsAttempts
 from rma.adapters.unit_of_work import SqlUnitOfWork
 from rma.config import Settings, get_settings
+from rma.services.throttling import Rule
 
 
 @dataclass
@@ -39,6 +41,15 @@ class Container:
         )
         self.payments = SellerGateways(client, self.destinations)
         self.files = LocalFiles(self.settings.uploads_path)
+        self.attempts = LimitsAttempts(
+            {
+                Rule.ADDRESS: self.settings.throttle_address,
+                Rule.ORDER: self.settings.throttle_order,
+                Rule.CREDENTIAL: self.settings.throttle_credential,
+                Rule.KEY_REQUESTS: self.settings.throttle_key_requests,
+            },
+            self.settings.redis_url,
+        )
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self._session_factory)

@@ -7,15 +7,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from rma import cli_returns
-from rma.domain.access import Role
+from rma import cli_keys, cli_returns
 from rma.domain.tracking import SourceKind
 
 app = typer.Typer(help="rma: returns management.", no_args_is_help=True)
-keys = typer.Typer(help="API keys.", no_args_is_help=True)
 jobs = typer.Typer(help="Scheduled jobs.", no_args_is_help=True)
 refunds = typer.Typer(help="Refunds.", no_args_is_help=True)
-app.add_typer(keys, name="keys")
+app.add_typer(cli_keys.app, name="keys")
 app.add_typer(jobs, name="jobs")
 app.add_typer(cli_returns.app, name="returns")
 orders = typer.Typer(help="Orders.", no_args_is_help=True)
@@ -26,8 +24,6 @@ app.add_typer(amazon, name="amazon")
 amazon.add_typer(amazon_credentials, name="credentials")
 app.add_typer(refunds, name="refunds")
 carriers = typer.Typer(help="Carrier tracking sources.", no_args_is_help=True)
-app.add_typer(keys, name="keys")
-app.add_typer(jobs, name="jobs")
 app.add_typer(carriers, name="carriers")
 console = Console()
 
@@ -83,29 +79,6 @@ def demo() -> None:
     for role, secret in DEMO_KEYS.items():
         console.print(f"  {role:<10} key: [bold]{secret}[/bold]")
     console.print("  customer:  order [bold]DEMO-1001[/bold], email [bold]ada@example.com[/bold]")
-
-
-@keys.command("create")
-def create_key(
-    role: Annotated[Role, typer.Option(help="admin, seller or warehouse.")] = Role.ADMIN,
-    seller: Annotated[
-        str | None, typer.Option(help="Seller id; none for a platform admin.")
-    ] = None,
-    name: Annotated[str, typer.Option(help="A label to recognise the key by.")] = "",
-) -> None:
-    """Issue an API key and print its secret (shown once)."""
-    from rma.bootstrap import bootstrap
-    from rma.domain.errors import RmaError
-    from rma.services.sellers import IssueApiKey, issue_api_key
-
-    container = bootstrap()
-    try:
-        issued = issue_api_key(IssueApiKey(role, seller, name), container.uow())
-    except RmaError as error:
-        console.print(f"[red]{error.code}[/red]: {error.message}")
-        raise typer.Exit(2) from error
-    console.print(f"{issued.key.id} ({issued.key.role}, seller {issued.key.seller_id or '-'})")
-    print(issued.secret)
 
 
 @jobs.command("run-due")

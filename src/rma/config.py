@@ -53,6 +53,13 @@ class Settings(BaseSettings):
     body_max_bytes: int = 1_048_576
     public_body_max_bytes: int = 65_536
     carrier_body_max_bytes: int = 1_048_576
+    # Throttling (`limits` notation, e.g. "30 per minute"; empty turns a rule off). Counted in
+    # this process, or in Redis for every process when redis_url is set.
+    redis_url: str | None = None
+    throttle_address: str = "30 per minute"  # failed sign-ins of any kind per client address
+    throttle_order: str = "10 per 15 minutes"  # wrong emails per order number
+    throttle_credential: str = "10 per 15 minutes"  # wrong secrets per LWA client id
+    throttle_key_requests: str = ""  # requests per API key; off unless the operator sets one
 
     @property
     def uploads_path(self) -> Path:

@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import registry, relationship
 
-from rma.domain.access import ApiKey, CustomerSession, Role
+from rma.domain.access import ApiKey, CustomerSession, Role, StaffSession
 from rma.domain.addresses import Address, Facility, ReturnAddress
 from rma.domain.orders import Order, OrderLine, Product, Shipment, ShipmentItem
 from rma.domain.returns import (
@@ -176,6 +176,14 @@ customer_sessions = Table(
     Column("token_hash", String(64), primary_key=True),
     Column("seller_id", ID, nullable=False),
     Column("order_id", ID, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+)
+
+staff_sessions = Table(
+    "staff_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("key_id", ID, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
 )
 
@@ -408,6 +416,7 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(Facility, facilities)
     mapper_registry.map_imperatively(ApiKey, api_keys)
     mapper_registry.map_imperatively(CustomerSession, customer_sessions)
+    mapper_registry.map_imperatively(StaffSession, staff_sessions)
     mapper_registry.map_imperatively(CategoryPolicy, category_policies)
     mapper_registry.map_imperatively(SkuPolicy, sku_policies)
     mapper_registry.map_imperatively(ReasonCode, reason_codes)

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    delete,
     exists,
     func,
     insert,
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session, joinedload, make_transient_to_detached, sele
 from rma.adapters import bulk_authorization, orm
 from rma.adapters.orm import UtcDateTime
 from rma.adapters.row_sets import one_of
-from rma.domain.access import ApiKey, CustomerSession
+from rma.domain.access import ApiKey, CustomerSession, StaffSession
 from rma.domain.addresses import Facility, ReturnAddress
 from rma.domain.authorization import Authorization
 from rma.domain.events import Event
@@ -94,6 +95,15 @@ class SqlApiKeys:
     def by_hash(self, secret_hash: str) -> ApiKey | None:
         return self.session.scalars(_api_key_by_hash(), {"secret_hash": secret_hash}).first()
 
+    def get(self, key_id: str) -> ApiKey | None:
+        return self.session.get(ApiKey, key_id)
+
+    def listed(self, seller_id: str | None) -> list[ApiKey]:
+        query = select(ApiKey).order_by(orm.api_keys.c.created_at, orm.api_keys.c.id)
+        if seller_id is not None:
+            query = query.where(orm.api_keys.c.seller_id == seller_id)
+        return list(self.session.scalars(query))
+
 
 class SqlCustomerSessions:
     def __init__(self, session: Session):
@@ -104,6 +114,22 @@ class SqlCustomerSessions:
 
     def by_hash(self, token_hash: str) -> CustomerSession | None:
         return self.session.get(CustomerSession, token_hash)
+
+
+class SqlStaffSessions:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, staff_session: StaffSession) -> None:
+        self.session.add(staff_session)
+
+    def by_hash(self, token_hash: str) -> StaffSession | None:
+        return self.session.get(StaffSession, token_hash)
+
+    def remove(self, token_hash: str) -> None:
+        self.session.execute(
+            delete(orm.staff_sessions).where(orm.staff_sessions.c.token_hash == token_hash)
+        )
 
 
 class SqlPolicies:

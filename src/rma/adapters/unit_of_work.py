@@ -61,6 +61,7 @@ from rma.services.unit_of_work import (
     ReturnRepository,
     SellerRepository,
     SkuPolicyRepository,
+    StaffSessionRepository,
 )
 
 
@@ -90,6 +91,7 @@ class SqlUnitOfWork:
     facilities: FacilityRepository
     api_keys: ApiKeyRepository
     customer_sessions: CustomerSessionRepository
+    staff_sessions: StaffSessionRepository
     policies: PolicyRepository
     sku_policies: SkuPolicyRepository
     reason_codes: ReasonCodeRepository
@@ -122,6 +124,7 @@ class SqlUnitOfWork:
         self.facilities = repositories.SqlFacilities(self.session)
         self.api_keys = repositories.SqlApiKeys(self.session)
         self.customer_sessions = repositories.SqlCustomerSessions(self.session)
+        self.staff_sessions = repositories.SqlStaffSessions(self.session)
         self.policies = repositories.SqlPolicies(self.session)
         self.sku_policies = repositories.SqlSkuPolicies(self.session)
         self.reason_codes = repositories.SqlReasonCodes(self.session)

@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from rma.bootstrap import Container
 from rma.domain.access import Principal, Role
 from rma.domain.errors import Unauthenticated
-from rma.services.access import authenticate
+from rma.services.access import sign_in
 from rma.services.returns import Scope
 
 _bearer = HTTPBearer(auto_error=False, description="An API key, or a customer portal token.")
@@ -25,14 +25,24 @@ async def get_container(request: Request) -> Container:
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
+def client_address(request: Request) -> str:
+    """The caller's address (uvicorn takes it from the proxy headers it trusts)."""
+    return request.client.host if request.client else ""
+
+
 def get_principal(
+    request: Request,
     container: ContainerDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("send `Authorization: Bearer <api key>`")
-    return authenticate(
-        credentials.credentials, container.reader(), admin_key=container.settings.admin_key
+    return sign_in(
+        credentials.credentials,
+        client_address(request),
+        container.reader(),
+        container.attempts,
+        admin_key=container.settings.admin_key,
     )
 
 

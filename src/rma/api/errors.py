@@ -17,6 +17,7 @@ from rma.domain.errors import (
     InvalidInput,
     NotFound,
     RmaError,
+    TooManyAttempts,
     Unauthenticated,
 )
 
@@ -30,6 +31,7 @@ STATUS_BY_FAMILY: tuple[tuple[type[RmaError], int], ...] = (
     (Conflict, 409),
     (Unauthenticated, 401),
     (Forbidden, 403),
+    (TooManyAttempts, 429),
 )
 
 _CODE_BY_STATUS = {
@@ -53,6 +55,7 @@ def documented_errors() -> dict[int | str, dict[str, Any]]:
         404: "Absent, or another seller's",
         409: "Clashes with the current state (illegal transition, duplicate, concurrent update)",
         422: "The request is not valid; `details` names the fields",
+        429: "Too many failed attempts or requests: wait `Retry-After` seconds",
     }
     return {
         status: {"model": ErrorPublic, "description": text} for status, text in described.items()
@@ -73,7 +76,10 @@ def status_of(error: RmaError) -> int:
 
 async def _on_rma_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RmaError)
-    return error_response(status_of(error), error.code, error.message, error.details)
+    response = error_response(status_of(error), error.code, error.message, error.details)
+    if isinstance(error, TooManyAttempts):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 async def _on_validation_error(_request: Request, error: Exception) -> JSONResponse:

@@ -44,6 +44,15 @@ class CustomerSession:
     expires_at: datetime
 
 
+@dataclass(eq=False)
+class StaffSession:
+    """A signed-in desk or station browser: it lives until it expires or signs out."""
+
+    token_hash: str
+    key_id: str
+    expires_at: datetime
+
+
 @dataclass(frozen=True)
 class Principal:
     """The authenticated caller of one request."""

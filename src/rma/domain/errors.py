@@ -14,7 +14,8 @@ place (``rma.api.errors``)::
     │   ├── DuplicateRmaNumber
     │   └── IdempotencyKeyReused
     ├── Unauthenticated         401  no valid credential
-    └── Forbidden               403  valid credential, wrong role
+    ├── Forbidden               403  valid credential, wrong role
+    └── TooManyAttempts         429  too many failed attempts (or requests): wait and retry
 """
 
 from __future__ import annotations
@@ -77,3 +78,13 @@ class Unauthenticated(RmaError):
 
 class Forbidden(RmaError):
     code = "forbidden"
+
+
+class TooManyAttempts(RmaError):
+    """Throttled; ``retry_after`` says in how many seconds another attempt is let through."""
+
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -13,7 +13,7 @@ from enum import StrEnum
 from types import TracebackType
 from typing import Any, Protocol, Self
 
-from rma.domain.access import ApiKey, CustomerSession
+from rma.domain.access import ApiKey, CustomerSession, StaffSession
 from rma.domain.addresses import Facility, ReturnAddress
 from rma.domain.amazon import AmazonAccessToken, AmazonCredential, FulfillmentOrderDetails
 from rma.domain.authorization import Authorization
@@ -144,11 +144,21 @@ class FacilityRepository(Protocol):
 class ApiKeyRepository(Protocol):
     def add(self, key: ApiKey) -> None: ...
     def by_hash(self, secret_hash: str) -> ApiKey | None: ...
+    def get(self, key_id: str) -> ApiKey | None: ...
+    def listed(self, seller_id: str | None) -> list[ApiKey]:
+        """A seller's keys, oldest first; ``None``: every key of the platform."""
+        ...
 
 
 class CustomerSessionRepository(Protocol):
     def add(self, session: CustomerSession) -> None: ...
     def by_hash(self, token_hash: str) -> CustomerSession | None: ...
+
+
+class StaffSessionRepository(Protocol):
+    def add(self, staff_session: StaffSession) -> None: ...
+    def by_hash(self, token_hash: str) -> StaffSession | None: ...
+    def remove(self, token_hash: str) -> None: ...
 
 
 class PolicyRepository(Protocol):
@@ -242,6 +252,7 @@ class UnitOfWork(Protocol):
     facilities: FacilityRepository
     api_keys: ApiKeyRepository
     customer_sessions: CustomerSessionRepository
+    staff_sessions: StaffSessionRepository
     policies: PolicyRepository
     sku_policies: SkuPolicyRepository
     reason_codes: ReasonCodeRepository

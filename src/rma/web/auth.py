@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-import time
+from datetime import timedelta
 
 from fastapi import Request, Response
 
 from rma.adapters.signing import BadSignature
+from rma.api.deps import client_address
 from rma.bootstrap import Container
-from rma.domain.access import Principal, Role, hash_secret
+from rma.domain.access import Principal, Role
 from rma.domain.errors import Forbidden, Unauthenticated
-from rma.services.access import authenticate, authenticate_key_hash
+from rma.services.access import (
+    authenticate,
+    close_staff_session,
+    open_staff_session,
+    staff_principal,
+)
 from rma.web.rendering import LoginRequired, set_cookie
 
 STAFF_COOKIE = "rma_staff"
@@ -25,13 +31,16 @@ WAREHOUSE_ROLES = (Role.WAREHOUSE, Role.SELLER, Role.ADMIN)
 def sign_in_staff(request: Request, response: Response, api_key: str) -> Principal:
     """Check an API key and open a session for it (the cookie never holds the key)."""
     container: Container = request.app.state.container
-    principal = authenticate(api_key, container.reader())
-    if principal.seller_id is None or principal.role is Role.CUSTOMER:
-        raise Unauthenticated("sign in with a seller, admin or warehouse key")
-    expires = int(time.time()) + STAFF_SESSION_SECONDS
-    cookie = container.signer.sign("staff", {"h": hash_secret(api_key), "e": expires})
+    opened = open_staff_session(
+        api_key,
+        client_address(request),
+        container.uow(),
+        container.attempts,
+        timedelta(seconds=STAFF_SESSION_SECONDS),
+    )
+    cookie = container.signer.sign("staff", {"s": opened.token})
     set_cookie(response, request, STAFF_COOKIE, cookie, STAFF_SESSION_SECONDS)
-    return principal
+    return opened.principal
 
 
 def staff(request: Request, roles: tuple[Role, ...], login_path: str) -> Principal:
@@ -42,13 +51,8 @@ def staff(request: Request, roles: tuple[Role, ...], login_path: str) -> Princip
         raise LoginRequired(login_path)
     try:
         payload = container.signer.unsign("staff", cookie)
-    except BadSignature as error:
-        raise LoginRequired(login_path) from error
-    if int(payload.get("e", 0)) < time.time():
-        raise LoginRequired(login_path)
-    try:
-        principal = authenticate_key_hash(str(payload.get("h", "")), container.reader())
-    except Unauthenticated as error:
+        principal = staff_principal(str(payload.get("s", "")), container.reader())
+    except (BadSignature, Unauthenticated) as error:
         raise LoginRequired(login_path) from error
     if principal.role not in roles:
         raise Forbidden("this key's role cannot use these pages")
@@ -67,6 +71,16 @@ def customer(request: Request) -> Principal:
         raise LoginRequired("/returns") from error
 
 
-def sign_out(response: Response) -> None:
+def sign_out(request: Request, response: Response) -> None:
+    """Close the staff session this browser holds (not only forget its cookie)."""
+    container: Container = request.app.state.container
+    cookie = request.cookies.get(STAFF_COOKIE)
+    if cookie is not None:
+        try:
+            token = str(container.signer.unsign("staff", cookie).get("s", ""))
+        except BadSignature:
+            token = ""
+        if token:
+            close_staff_session(token, container.uow())
     response.delete_cookie(STAFF_COOKIE)
     response.delete_cookie(PORTAL_COOKIE)

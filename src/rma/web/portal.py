@@ -8,9 +8,10 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
+from rma.api.deps import client_address
 from rma.api.routes.labels import PAGE_PURPOSE
 from rma.bootstrap import Container
-from rma.domain.errors import InvalidInput, NoReturnableItems, NotFound
+from rma.domain.errors import InvalidInput, NoReturnableItems, NotFound, TooManyAttempts
 from rma.domain.policy import RequestedItem
 from rma.domain.returns import Resolution, Return
 from rma.domain.statuses import ReturnStatus
@@ -64,9 +65,16 @@ def find_order(
     check_csrf(request, csrf)
     container: Container = request.app.state.container
     values = {"order_number": order_number, "email": email, "seller_id": seller_id}
-    cmd = access.OpenPortalSession(order_number.strip(), email.strip(), seller_id or None)
+    cmd = access.OpenPortalSession(
+        order_number.strip(), email.strip(), seller_id or None, client_address(request)
+    )
     try:
-        opened = access.open_portal_session(cmd, container.uow())
+        opened = access.open_portal_session(cmd, container.uow(), container.attempts)
+    except TooManyAttempts as error:
+        errors = {"form": f"Too many tries. Please wait {error.retry_after} seconds."}
+        page = render(request, "portal/find.html", status_code=429, errors=errors, values=values)
+        page.headers["Retry-After"] = str(error.retry_after)
+        return page
     except NotFound:
         errors = {"form": "We found no order with that number and email. Check both and retry."}
         return render(request, "portal/find.html", status_code=404, errors=errors, values=values)

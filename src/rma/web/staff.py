@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, Response
 
 from rma.domain.access import Role
-from rma.domain.errors import Unauthenticated
+from rma.domain.errors import TooManyAttempts, Unauthenticated
 from rma.web.auth import sign_in_staff, sign_out
 from rma.web.rendering import PageRoute, check_csrf, redirect, render
 
@@ -44,6 +44,18 @@ def login(
     response = redirect(_local(next) or f"/{area}")
     try:
         principal = sign_in_staff(request, response, api_key.strip())
+    except TooManyAttempts as error:
+        page = render(
+            request,
+            "staff/login.html",
+            status_code=429,
+            area=area,
+            title=AREAS[area],
+            next=_local(next),
+            error=f"Too many tries. Please wait {error.retry_after} seconds.",
+        )
+        page.headers["Retry-After"] = str(error.retry_after)
+        return page
     except Unauthenticated:
         return render(
             request,
@@ -63,7 +75,7 @@ def login(
 def logout(request: Request, csrf: Annotated[str, Form(max_length=200)]) -> Response:
     check_csrf(request, csrf)
     response = redirect("/")
-    sign_out(response)
+    sign_out(request, response)
     return response
 
 

@@ -10,12 +10,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StringConstraints
 
-from rma.api.deps import ContainerDep, PrincipalDep
+from rma.api.deps import ContainerDep, PrincipalDep, client_address
 from rma.api.errors import documented_errors
 from rma.api.schemas.base import In
 from rma.domain.access import Role
-from rma.domain.errors import InvalidInput, NotFound, RmaError
+from rma.domain.errors import InvalidInput, NotFound, RmaError, TooManyAttempts
 from rma.services import amazon_access as service
+from rma.services.throttling import Rule, attempt
 
 router = APIRouter(tags=["amazon"])
 
@@ -115,7 +116,19 @@ async def exchange_token(request: Request, container: ContainerDep) -> JSONRespo
     try:
         fields = await _token_fields(request)
         cmd = service.ExchangeToken(**{name: fields.get(name, "") for name in _FIELDS})
-        issued = service.exchange_refresh_token(cmd, container.uow())
+        counted = [(Rule.ADDRESS, client_address(request)), (Rule.CREDENTIAL, cmd.client_id)]
+        issued = attempt(
+            container.attempts,
+            counted,
+            lambda: service.exchange_refresh_token(cmd, container.uow()),
+            failures=(service.InvalidClient, service.TokenRequestError),
+        )
+    except TooManyAttempts as error:
+        return JSONResponse(
+            {"error": "slow_down", "error_description": error.message},
+            status_code=429,
+            headers={"Retry-After": str(error.retry_after)},
+        )
     except RmaError as error:
         status = 401 if isinstance(error, service.InvalidClient) else 400
         return JSONResponse(

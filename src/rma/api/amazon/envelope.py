@@ -24,6 +24,7 @@ from rma.domain.errors import (
     InvalidInput,
     NotFound,
     RmaError,
+    TooManyAttempts,
     Unauthenticated,
 )
 
@@ -36,6 +37,7 @@ _STATUS_AND_CODE: tuple[tuple[type[RmaError], int, str], ...] = (
     (Conflict, 400, "InvalidInput"),
     (Unauthenticated, 401, "Unauthorized"),
     (Forbidden, 403, "Unauthorized"),
+    (TooManyAttempts, 429, "QuotaExceeded"),
 )
 _CODE_BY_STATUS = {400: "InvalidInput", 404: "NotFound", 405: "InvalidInput", 415: "InvalidInput"}
 
@@ -60,7 +62,10 @@ def _on_rma_error(error: RmaError) -> JSONResponse:
         ((status, code) for family, status, code in _STATUS_AND_CODE if isinstance(error, family)),
         (400, "InvalidInput"),
     )
-    return errors_response(status, code, error.message, _details(error.details))
+    response = errors_response(status, code, error.message, _details(error.details))
+    if isinstance(error, TooManyAttempts):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def _on_validation_error(error: RequestValidationError) -> JSONResponse:

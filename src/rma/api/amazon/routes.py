@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
 
 from rma.api.amazon import mapping
 from rma.api.amazon import schemas as sp
 from rma.api.amazon.envelope import SpApiRoute
-from rma.api.deps import ContainerDep
+from rma.api.deps import ContainerDep, client_address
 from rma.bootstrap import Container
 from rma.domain.amazon import RequestedReturnItem
+from rma.domain.errors import Unauthenticated
 from rma.domain.returns import Actor
 from rma.services import amazon as service
 from rma.services import catalog
 from rma.services.amazon_access import authenticate_access_token
+from rma.services.throttling import Rule, attempt
 
 # The statuses SpApiRoute answers errors with (unknown orders are 400, as in Amazon's sandbox).
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -38,12 +40,18 @@ OrderId = Annotated[
 
 
 def seller_of(
+    request: Request,
     container: ContainerDep,
     x_amz_access_token: Annotated[
         str | None, Header(description="An access token from POST /auth/o2/token.")
     ] = None,
 ) -> str:
-    return authenticate_access_token(x_amz_access_token, container.uow())
+    return attempt(
+        container.attempts,
+        [(Rule.ADDRESS, client_address(request))],
+        lambda: authenticate_access_token(x_amz_access_token, container.uow()),
+        failures=(Unauthenticated,),
+    )
 
 
 SellerDep = Annotated[str, Depends(seller_of)]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from rma.api import schemas
@@ -10,6 +12,7 @@ from rma.api.deps import ContainerDep, PrincipalDep
 from rma.api.idempotency import run_idempotent
 from rma.domain.access import Role
 from rma.domain.errors import Forbidden, NotFound
+from rma.services import keys
 from rma.services import sellers as service
 from rma.services.unit_of_work import UnitOfWork
 
@@ -72,3 +75,31 @@ def create_api_key(
         )
 
     return run_idempotent(request, container, principal, body, issue, status_code=201)
+
+
+@router.get(
+    "/api-keys",
+    operation_id="api-keys-list",
+    response_model=schemas.ApiKeysPublic,
+    summary="List API keys (a seller's own; the platform admin: all, or one seller's)",
+)
+def list_api_keys(
+    container: ContainerDep,
+    principal: PrincipalDep,
+    seller_id: Annotated[str | None, Query(max_length=40)] = None,
+) -> schemas.ApiKeysPublic:
+    listed = keys.list_api_keys(principal, container.reader(), seller_id)
+    return schemas.ApiKeysPublic(data=[schemas.ApiKeyListed.of(k) for k in listed])
+
+
+@router.post(
+    "/api-keys/{key_id}/revoke",
+    operation_id="api-keys-revoke",
+    response_model=schemas.ApiKeyListed,
+    summary="Revoke an API key: it stops working with the next request",
+)
+def revoke_api_key(
+    key_id: Annotated[str, Path(max_length=40)], container: ContainerDep, principal: PrincipalDep
+) -> schemas.ApiKeyListed:
+    revoked = keys.revoke_api_key(keys.RevokeApiKey(key_id, principal), container.uow())
+    return schemas.ApiKeyListed.of(revoked)

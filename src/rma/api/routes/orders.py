@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 
 from rma.api import schemas
-from rma.api.deps import STAFF, ContainerDep, PrincipalDep
+from rma.api.deps import STAFF, ContainerDep, PrincipalDep, client_address
 from rma.api.idempotency import run_idempotent
 from rma.domain.ids import new_id
 from rma.domain.orders import Order, OrderLine, Product, Shipment, ShipmentItem
@@ -102,10 +102,12 @@ def add_shipment(
     summary="Prove an order's number and email; get a token for that order only",
 )
 def create_portal_session(
-    body: schemas.PortalSessionCreate, container: ContainerDep
+    body: schemas.PortalSessionCreate, container: ContainerDep, request: Request
 ) -> schemas.PortalSessionPublic:
-    cmd = access.OpenPortalSession(body.order_number, body.email, body.seller_id)
-    opened = access.open_portal_session(cmd, container.uow())
+    cmd = access.OpenPortalSession(
+        body.order_number, body.email, body.seller_id, client_address(request)
+    )
+    opened = access.open_portal_session(cmd, container.uow(), container.attempts)
     return schemas.PortalSessionPublic(
         token=opened.token,
         expires_at=opened.session.expires_at,

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field, StringConstraints
 
 from rma.api.schemas.base import Code, Email, In, Name
-from rma.domain.access import Role
+from rma.domain.access import ApiKey, Role
 from rma.domain.addresses import Address, Facility, ReturnAddress
 from rma.domain.sellers import (
     AuthorizationMode,
@@ -127,6 +127,34 @@ class ApiKeyPublic(BaseModel):
     prefix: str
     created_at: datetime
     key: str = Field(description="The secret; shown once, never stored in clear.")
+
+
+class ApiKeyListed(BaseModel):
+    """A key as listed: never its secret."""
+
+    id: str
+    role: Role
+    seller_id: str | None
+    name: str
+    prefix: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, key: ApiKey) -> ApiKeyListed:
+        return cls(
+            id=key.id,
+            role=key.role,
+            seller_id=key.seller_id,
+            name=key.name,
+            prefix=key.prefix,
+            created_at=key.created_at,
+            revoked_at=key.revoked_at,
+        )
+
+
+class ApiKeysPublic(BaseModel):
+    data: list[ApiKeyListed]
 
 
 class PolicyUpdate(In):
