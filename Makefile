@@ -23,7 +23,7 @@ run: $(STAMP)
 	@echo "  Warehouse station:  http://127.0.0.1:8000/warehouse (key rma_sk_demo_warehouse)"
 	@echo "  API docs:           http://127.0.0.1:8000/docs"
 	@echo ""
-	$(BIN)/rma serve
+	RMA_DEV_MAIL=true $(BIN)/rma serve
 
 test: $(STAMP)
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     smtp_username: str | None = None
     smtp_password: str | None = None
     mail_from: str = "rma <no-reply@localhost>"
+    dev_mail: bool = False  # show the mail folder at /dev/mail to this machine (`make run`)
     webhooks_allow_private: bool = False  # allow endpoints on private or loopback addresses
     webhook_timeout_seconds: float = 10.0
     webhook_retry_schedule: list[int] = list(DEFAULT_RETRY_SCHEDULE)

@@ -194,7 +194,7 @@ def test_the_seller_replies_to_the_customer_from_the_email(
 
 
 def test_without_smtp_emails_land_in_the_mail_folder_shown_by_a_page(
-    http: httpx.Client, container: Container
+    http: httpx.Client, container: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert container.settings.smtp_host is None
     shop = open_shop(http)
@@ -216,6 +216,7 @@ def test_without_smtp_emails_land_in_the_mail_folder_shown_by_a_page(
 
     files = sorted((container.settings.data_dir / "mail").glob("*.eml"))
     assert len(files) >= 2
+    monkeypatch.setattr(container.settings, "dev_mail", True)
     page = http.get("/dev/mail")
     assert page.status_code == 200
     assert "We received your return request" in page.text
@@ -225,11 +226,23 @@ def test_without_smtp_emails_land_in_the_mail_folder_shown_by_a_page(
     assert "ada@example.com" in shown.text
 
 
-def test_the_mail_folder_is_not_shown_on_a_public_install(
+def test_the_mail_folder_is_not_shown_unless_the_operator_asked_for_it(
+    http: httpx.Client, container: Container
+) -> None:
+    assert container.settings.dev_mail is False
+    assert http.get("/dev/mail").status_code == 404
+    assert http.get("/dev/mail", headers={"host": "returns.shop.example"}).status_code == 404
+
+
+def test_the_mail_folder_is_shown_to_this_machine_only(
     http: httpx.Client, container: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(container.settings, "base_url", "https://returns.shop.example")
-    assert http.get("/dev/mail").status_code == 404
+    monkeypatch.setattr(container.settings, "dev_mail", True)
+    assert http.get("/dev/mail").status_code == 200
+    # A caller elsewhere, as a reverse proxy on this machine reports it (uvicorn trusts
+    # X-Forwarded-For from loopback), is refused.
+    elsewhere = {"x-forwarded-for": "203.0.113.9", "host": "returns.shop.example"}
+    assert http.get("/dev/mail", headers=elsewhere).status_code == 404
 
 
 def test_an_smtp_server_that_is_down_is_retried_then_marked_failed(

@@ -6,16 +6,16 @@
 
 from __future__ import annotations
 
+import ipaddress
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse
 
 from rma.adapters.email import FolderMailer, compose_reply, read_action_token, template_environment
-from rma.api.deps import ContainerDep
+from rma.api.deps import ContainerDep, client_address
 from rma.api.errors import status_of
 from rma.domain.errors import NotFound, RmaError
 from rma.services import actions as service
@@ -65,9 +65,9 @@ def perform_action(
 
 
 @router.get("/dev/mail", response_class=HTMLResponse)
-def mail_folder(container: ContainerDep) -> HTMLResponse:
+def mail_folder(container: ContainerDep, request: Request) -> HTMLResponse:
     try:
-        mailer = _folder(container)
+        mailer = _folder(container, request)
     except NotFound as error:
         return _page("actions/refused.html", 404, error=error)
     messages = [(path.stem, _read(path.read_bytes())) for path in mailer.messages()]
@@ -76,10 +76,12 @@ def mail_folder(container: ContainerDep) -> HTMLResponse:
 
 @router.get("/dev/mail/{message_id}", response_class=HTMLResponse)
 def mail_message(
-    message_id: Annotated[str, Path(pattern=r"^[a-z0-9_]{1,60}$")], container: ContainerDep
+    message_id: Annotated[str, Path(pattern=r"^[a-z0-9_]{1,60}$")],
+    container: ContainerDep,
+    request: Request,
 ) -> HTMLResponse:
     try:
-        path = _folder(container).folder / f"{message_id}.eml"
+        path = _folder(container, request).folder / f"{message_id}.eml"
     except NotFound as error:
         return _page("actions/refused.html", 404, error=error)
     if not path.is_file():
@@ -95,14 +97,20 @@ def mail_message(
     )
 
 
-def _folder(container: ContainerDep) -> FolderMailer:
-    # The folder holds the sellers' action links: it is shown on a local try-out only
-    # (no SMTP server, and a loopback base URL), never on a public install.
+def _folder(container: ContainerDep, request: Request) -> FolderMailer:
+    # The folder holds working action links: it is shown on a try-out only (`make run` sets
+    # RMA_DEV_MAIL), to a browser on this machine. The Host header proves nothing.
     settings = container.settings
-    local = urlsplit(settings.base_url).hostname in {"127.0.0.1", "localhost", "::1"}
-    if settings.smtp_host or not local:
+    if not settings.dev_mail or settings.smtp_host or not _loopback(client_address(request)):
         raise NotFound("the mail folder is shown on a local install only", code="no_mail_folder")
     return FolderMailer(settings.data_dir / "mail", settings.mail_from)
+
+
+def _loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
 
 
 def _read(raw: bytes) -> EmailMessage:
