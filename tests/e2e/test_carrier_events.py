@@ -248,7 +248,10 @@ def test_a_seller_resolving_on_first_scan_refunds_when_the_carrier_first_moves_i
     shop = open_shop(http)
     ok(shop.call("PUT", "/v1/settings", json={"resolution_trigger": "first_scan"}))
     source = carrier_source(shop, "easypost", SECRET)
-    ret = _tracked(shop, "C-9", "EZ9000000009")
+    ret = authorized_return(shop, "C-9")
+    # The seller gives the number (with the label it issued): its scans may move money.
+    tracking = {"carrier": "USPS", "tracking_number": "EZ9000000009"}
+    ok(shop.call("PUT", f"/v1/returns/{ret['id']}/tracking", json=tracking))
     event = easypost_event("EZ9000000009", [("in_transit", "2026-11-02T09:00:00Z", "Accepted")])
     body, headers = signed("easypost", SECRET, event)
 

@@ -312,6 +312,7 @@ returns = Table(
     Column("customer_note", Text, nullable=False),
     Column("carrier", String(64)),
     Column("tracking_number", String(100)),
+    Column("tracking_trusted", Boolean, nullable=False, default=False),
     Column("label_cost", BigInteger, nullable=False, default=0),
     Column("label_paid_by", String(16), nullable=False, default="seller"),
     Column("ship_from", AddressType),

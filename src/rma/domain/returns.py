@@ -176,6 +176,9 @@ class Return:
     customer_note: str = ""
     carrier: str | None = None
     tracking_number: str | None = None
+    # The number came with a label the seller issued or uploaded, or from the seller: only
+    # then may a carrier scan of it trigger an early resolution (money moves on it).
+    tracking_trusted: bool = False
     label_cost: int = 0  # minor units the return label cost
     label_paid_by: str = "seller"  # buyer: the label cost is taken off the refund
     ship_from: Address | None = None  # the customer's address, as given for the label
@@ -315,6 +318,7 @@ class Return:
         *,
         now: datetime,
         ship_from: Address | None = None,
+        trusted: bool = False,
     ) -> None:
         """Record how the package travels: carrier, tracking number, the sender's address."""
         if self.status not in {ReturnStatus.AUTHORIZED, ReturnStatus.IN_TRANSIT}:
@@ -324,6 +328,7 @@ class Return:
             )
         self.carrier = carrier
         self.tracking_number = tracking_number
+        self.tracking_trusted = trusted
         if ship_from is not None:
             self.ship_from = ship_from
         self.updated_at = now

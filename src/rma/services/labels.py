@@ -12,6 +12,7 @@ from rma.domain.tracking import TrackingEvent
 from rma.services.clock import utcnow
 from rma.services.physical_ports import FileStore
 from rma.services.returns import Scope, _find
+from rma.services.tracking import check_tracking_number_free
 from rma.services.unit_of_work import UnitOfWork
 
 # A return has documents once authorized, and keeps them while it may still travel.
@@ -81,7 +82,9 @@ def attach_prepaid_label(cmd: AttachLabel, uow: UnitOfWork, files: FileStore) ->
         ret.label_cost = cmd.cost or 0
         ret.label_file = key
         if cmd.tracking_number:
-            ret.ship_with(cmd.carrier or ret.carrier or "", cmd.tracking_number, now=utcnow())
+            carrier = cmd.carrier or ret.carrier or ""
+            check_tracking_number_free(uow, ret, carrier, cmd.tracking_number)
+            ret.ship_with(carrier, cmd.tracking_number, now=utcnow(), trusted=True)
         ret.updated_at = utcnow()
         uow.commit()
         return ret

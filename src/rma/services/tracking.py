@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from rma.domain import tracking
 from rma.domain.addresses import Address
-from rma.domain.errors import InvalidInput, NotFound, Unauthenticated
+from rma.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from rma.domain.ids import new_id
 from rma.domain.returns import Return
 from rma.domain.scans import apply_scans, flag_if_lost
@@ -78,17 +78,47 @@ def list_carrier_sources(seller_id: str, uow: UnitOfWork) -> list[CarrierSource]
 
 
 def set_tracking(cmd: SetTracking, uow: UnitOfWork) -> Return:
-    """The customer or seller says which carrier carries the return, under which number."""
+    """The customer or seller says which carrier carries the return, under which number.
+
+    A number the customer typed moves the return as it is scanned, but never triggers an
+    early resolution: only one the seller gave (or a scan at the facility) moves money.
+    """
     with uow:
         ret = _find(uow, cmd.scope, cmd.ref)
         changed = ret.tracking_number != cmd.tracking_number
-        ret.ship_with(cmd.carrier, cmd.tracking_number, now=utcnow(), ship_from=cmd.ship_from)
+        check_tracking_number_free(uow, ret, cmd.carrier, cmd.tracking_number)
+        by_seller = cmd.scope.order_id is None
+        ret.ship_with(
+            cmd.carrier,
+            cmd.tracking_number,
+            now=utcnow(),
+            ship_from=cmd.ship_from,
+            trusted=by_seller or (ret.tracking_trusted and not changed),
+        )
         if changed:
             # Scans that came before the number was known are applied now, by their time.
             earlier = uow.tracking_events.for_tracking_number(ret.seller_id, cmd.tracking_number)
             _apply(uow, _seller(uow, ret.seller_id), ret, earlier, utcnow())
         uow.commit()
         return ret
+
+
+def check_tracking_number_free(
+    uow: UnitOfWork, ret: Return, carrier: str, tracking_number: str
+) -> None:
+    """``Conflict`` if another live return of the seller travels under the same number."""
+    others = uow.physical.by_tracking_numbers(ret.seller_id, [tracking_number])
+    if any(
+        other.id != ret.id
+        and other.status.is_open
+        and (other.carrier or "").casefold() == carrier.casefold()
+        for other in others
+    ):
+        raise Conflict(
+            "another return already travels under that tracking number",
+            code="tracking_number_taken",
+            details=[{"field": "tracking_number"}],
+        )
 
 
 def ingest_carrier_events(cmd: IngestCarrierEvents, uow: UnitOfWork) -> Ingested:
@@ -155,7 +185,8 @@ def _apply(
     uow.flags.add_all(apply_scans(ret, scans, now))
     moved = before is not ReturnStatus.IN_TRANSIT and ret.status is ReturnStatus.IN_TRANSIT
     # Checked here first: most sellers resolve after inspection, and a scan must stay cheap.
-    if moved and resolution_due(ret.status, seller.resolution_trigger):
+    # A number the customer typed could be any parcel's: its scans never move money.
+    if moved and ret.tracking_trusted and resolution_due(ret.status, seller.resolution_trigger):
         execute_due_resolutions(uow, seller, ret, now)
 
 

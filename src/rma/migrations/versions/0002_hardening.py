@@ -1,4 +1,4 @@
-"""security hardening: staff sessions that sign-out closes
+"""security hardening: staff sessions that sign-out closes; trusted tracking numbers
 
 Revision ID: 0002
 Revises: 0001
@@ -21,7 +21,13 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("token_hash", name=op.f("pk_staff_sessions")),
     )
+    with op.batch_alter_table("returns", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("tracking_trusted", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("returns", schema=None) as batch_op:
+        batch_op.drop_column("tracking_trusted")
     op.drop_table("staff_sessions")
