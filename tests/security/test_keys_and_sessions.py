@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 import httpx
 
 from rma.bootstrap import Container
+from tests.security.browsing import hidden, sign_in
 from tests.support import ADMIN_KEY, bearer, error_code, ok, open_shop
 
 
@@ -67,14 +67,11 @@ def test_signing_out_closes_the_session_even_for_a_copied_cookie(server_url: str
     with httpx.Client(base_url=server_url) as setup:
         shop = open_shop(setup)
     with httpx.Client(base_url=server_url) as browser:
-        _sign_in(browser, shop.keys["seller"])
+        sign_in(browser, shop.keys["seller"])
         copied = dict(browser.cookies)
         assert browser.get("/desk").status_code == 200
 
-        form = browser.get("/desk")
-        csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
-        assert csrf is not None
-        browser.post("/logout", data={"csrf": csrf.group(1)})
+        browser.post("/logout", data={"csrf": hidden(browser.get("/desk"), "csrf")})
 
     with httpx.Client(base_url=server_url, cookies=copied) as thief:
         answer = thief.get("/desk")
@@ -87,7 +84,7 @@ def test_revoking_a_key_signs_its_desk_sessions_out_at_once(
 ) -> None:
     shop = open_shop(http)
     with httpx.Client(base_url=server_url) as browser:
-        _sign_in(browser, shop.keys["seller"])
+        sign_in(browser, shop.keys["seller"])
         assert browser.get("/desk").status_code == 200
 
         seller = _key_id(shop.call("GET", "/v1/api-keys", "admin"), "seller")
@@ -100,21 +97,16 @@ def test_the_desk_lists_keys_and_revokes_one(http: httpx.Client, server_url: str
     shop = open_shop(http)
     warehouse = _key_id(shop.call("GET", "/v1/api-keys"), "warehouse")
     with httpx.Client(base_url=server_url) as browser:
-        _sign_in(browser, shop.keys["seller"])
+        sign_in(browser, shop.keys["seller"])
         page = browser.get("/desk/keys")
         assert page.status_code == 200
         assert warehouse in page.text
         assert f"/desk/keys/{_key_id(shop.call('GET', '/v1/api-keys'), 'admin')}/revoke" not in (
             page.text
         )  # a seller key is not offered what it may not do
-        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
-        form_key = re.search(r'name="form_key" value="([^"]+)"', page.text)
-        assert csrf is not None
-        assert form_key is not None
-
         done = browser.post(
             f"/desk/keys/{warehouse}/revoke",
-            data={"csrf": csrf.group(1), "form_key": form_key.group(1)},
+            data={"csrf": hidden(page, "csrf"), "form_key": hidden(page, "form_key")},
             follow_redirects=True,
         )
 
@@ -124,14 +116,6 @@ def test_the_desk_lists_keys_and_revokes_one(http: httpx.Client, server_url: str
 
 def _key_id(answer: httpx.Response, role: str) -> str:
     return next(k["id"] for k in ok(answer)["data"] if k["role"] == role)
-
-
-def _sign_in(browser: httpx.Client, key: str) -> None:
-    form = browser.get("/desk/login")
-    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
-    assert csrf is not None
-    answer = browser.post("/desk/login", data={"csrf": csrf.group(1), "api_key": key})
-    assert answer.status_code == 303, answer.text
 
 
 def _rma(container: Container, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 
 import httpx
@@ -12,6 +11,7 @@ import redis
 from rma.adapters.throttle import LimitsAttempts
 from rma.bootstrap import Container
 from rma.services.throttling import Rule
+from tests.security.browsing import hidden
 from tests.support import bearer, error_code, ok, open_shop
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -130,6 +130,4 @@ def test_an_operator_quota_per_key_answers_429(
 
 def _sign_in(http: httpx.Client, key: str) -> httpx.Response:
     form = http.get("/desk/login")
-    csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
-    assert csrf is not None
-    return http.post("/desk/login", data={"csrf": csrf.group(1), "api_key": key})
+    return http.post("/desk/login", data={"csrf": hidden(form, "csrf"), "api_key": key})

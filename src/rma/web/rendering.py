@@ -112,6 +112,13 @@ class PageRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def page_handler(request: Request) -> Response:
+            if request.method == "POST" and await _form_holds_nul(request):
+                return _error_page(
+                    request,
+                    422,
+                    "A field holds a character that cannot be stored (NUL). "
+                    "Remove it and send the form again.",
+                )
             try:
                 return await handler(request)
             except LoginRequired as needed:
@@ -126,6 +133,21 @@ class PageRoute(APIRoute):
                 return _error_page(request, 409, error.message)
 
         return page_handler
+
+
+async def _form_holds_nul(request: Request) -> bool:
+    """Whether a text field of the posted form holds NUL (the database cannot store it).
+
+    The body and the parsed form are kept by the request, so the route reads them again free.
+    """
+    kind = request.headers.get("content-type", "")
+    if kind.startswith("application/x-www-form-urlencoded"):
+        body = await request.body()
+        return b"%00" in body or b"\x00" in body
+    if kind.startswith("multipart/form-data"):
+        form = await request.form()
+        return any(isinstance(value, str) and "\x00" in value for _, value in form.multi_items())
+    return False
 
 
 def _error_page(request: Request, status: int, message: str) -> HTMLResponse:
