@@ -13,6 +13,8 @@ from rma.domain.receiving import check_rma_typo, read_scan
 from rma.domain.tracking import SourceKind, TrackingStatus, parse_payload, sign, verify
 from tests.physical_support import easypost_event, shippo_event
 
+NOW = 1_800_000_000.0  # a fixed "now", in Unix seconds
+
 
 def test_easypost_signature_is_the_hex_hmac_of_the_body_with_the_nfkd_secret() -> None:
     body = b'{"description": "tracker.updated"}'
@@ -20,21 +22,38 @@ def test_easypost_signature_is_the_hex_hmac_of_the_body_with_the_nfkd_secret() -
     assert sign(SourceKind.EASYPOST, "ﬁsh-secret", body, 0) == sign(
         SourceKind.EASYPOST, "fish-secret", body, 0
     )
-    verify(
-        SourceKind.EASYPOST, "fish-secret", body, sign(SourceKind.EASYPOST, "fish-secret", body, 0)
-    )
+    signature = sign(SourceKind.EASYPOST, "fish-secret", body, 0)
+    verify(SourceKind.EASYPOST, "fish-secret", body, signature, NOW)
     with pytest.raises(Unauthenticated):
-        verify(SourceKind.EASYPOST, "fish-secret", body + b" ", "hmac-sha256-hex=00")
+        verify(SourceKind.EASYPOST, "fish-secret", body + b" ", "hmac-sha256-hex=00", NOW)
 
 
 def test_timestamped_signatures_cover_the_timestamp() -> None:
     body = b"{}"
     header = sign(SourceKind.SHIPPO, "secret-123456789", body, 1700000000)
-    verify(SourceKind.SHIPPO, "secret-123456789", body, header)
+    verify(SourceKind.SHIPPO, "secret-123456789", body, header, 1700000000)
     with pytest.raises(Unauthenticated):
-        verify(SourceKind.SHIPPO, "secret-123456789", body, header.replace("t=17", "t=18"))
+        verify(SourceKind.SHIPPO, "secret-123456789", body, header.replace("t=17", "t=18"), NOW)
     with pytest.raises(Unauthenticated):
-        verify(SourceKind.NATIVE, "secret-123456789", body, "v1=abc")
+        verify(SourceKind.NATIVE, "secret-123456789", body, "v1=abc", NOW)
+
+
+@pytest.mark.parametrize("kind", [SourceKind.SHIPPO, SourceKind.NATIVE])
+@pytest.mark.parametrize(
+    ("age", "fresh"),
+    [(0, True), (299, True), (-299, True), (301, False), (-301, False), (30 * 86400, False)],
+)
+def test_a_timestamped_signature_ages_out_after_five_minutes_either_way(
+    kind: SourceKind, age: int, fresh: bool
+) -> None:
+    body = b"{}"
+    header = sign(kind, "secret-123456789", body, int(NOW) - age)
+    if fresh:
+        verify(kind, "secret-123456789", body, header, NOW)
+    else:
+        with pytest.raises(Unauthenticated) as refused:
+            verify(kind, "secret-123456789", body, header, NOW)
+        assert refused.value.code == "signature_expired"
 
 
 def test_easypost_history_becomes_one_event_per_detail_with_stable_ids() -> None:

@@ -112,8 +112,16 @@ def sign(kind: SourceKind, secret: str, body: bytes, timestamp: int) -> str:
     return f"t={timestamp},v1={_hex(secret.encode(), str(timestamp).encode() + b'.' + body)}"
 
 
-def verify(kind: SourceKind, secret: str, body: bytes, header: str | None) -> None:
-    """Raise ``Unauthenticated`` unless ``header`` is the right signature of ``body``."""
+SIGNATURE_TOLERANCE_SECONDS = 300  # as Standard Webhooks: a signature ages out in 5 minutes
+
+
+def verify(kind: SourceKind, secret: str, body: bytes, header: str | None, now: float) -> None:
+    """Raise ``Unauthenticated`` unless ``header`` is the right, fresh signature of ``body``.
+
+    A timestamped signature (Shippo's and rma's ``t=``) more than five minutes away from
+    ``now`` (Unix seconds), either way, is refused: a captured delivery cannot be replayed
+    later. EasyPost signs the body alone; its events carry ids that are stored once.
+    """
     if not header:
         raise Unauthenticated("the carrier event is not signed", code="signature_missing")
     if kind is SourceKind.EASYPOST:
@@ -126,6 +134,11 @@ def verify(kind: SourceKind, secret: str, body: bytes, header: str | None) -> No
             parts.get("v1", "").encode(),
             sign(kind, secret, body, int(stamp)).split("v1=")[1].encode(),
         )
+        if good and abs(now - int(stamp)) > SIGNATURE_TOLERANCE_SECONDS:
+            raise Unauthenticated(
+                "the carrier event's signature is more than 5 minutes old or ahead",
+                code="signature_expired",
+            )
     if not good:
         raise Unauthenticated("the carrier event signature does not match", code="bad_signature")
 

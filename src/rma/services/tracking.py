@@ -131,7 +131,7 @@ def ingest_carrier_events(cmd: IngestCarrierEvents, uow: UnitOfWork) -> Ingested
         source = uow.carrier_sources.get(cmd.source_id)
         if source is None:
             raise Unauthenticated("the carrier event is not signed by a known source")
-        tracking.verify(source.kind, source.secret, cmd.body, cmd.signature)
+        tracking.verify(source.kind, source.secret, cmd.body, cmd.signature, now.timestamp())
         scans = tracking.parse_payload(source.kind, cmd.body)
         new = uow.tracking_events.add_new(source, scans, now)
         by_number: dict[str, list[TrackingEvent]] = {}
