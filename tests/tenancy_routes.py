@@ -154,7 +154,24 @@ def _carrier_event(world: World) -> Request:
     return "POST", f"/v1/carrier-events?source={world.source_id}", Raw(content, headers)
 
 
+def _fresh_key(world: World) -> str:
+    """A new warehouse key of ours, for a caller to revoke without disturbing the others."""
+    issued = ok(world.ours.call("POST", "/v1/api-keys", "admin", json={"role": "warehouse"}), 201)
+    key_id: str = issued["id"]
+    return key_id
+
+
 ADDED_ROUTES: dict[str, Route] = {
+    # -- keys -------------------------------------------------------------------------------
+    "GET /v1/api-keys": Route(
+        frozenset(STAFF | {"platform"}), OWN, 200, lambda w: ("GET", "/v1/api-keys", None)
+    ),
+    "POST /v1/api-keys/{key_id}/revoke": Route(
+        frozenset(STAFF | {"platform"}),
+        OBJECT,
+        200,
+        lambda w: ("POST", f"/v1/api-keys/{_fresh_key(w)}/revoke", None),
+    ),
     # -- setup ------------------------------------------------------------------------------
     "GET /v1/sku-policies": Route(
         frozenset(STAFF), OWN, 200, lambda w: ("GET", "/v1/sku-policies", None)
@@ -338,7 +355,7 @@ ADDED_ROUTES: dict[str, Route] = {
         frozenset(WAREHOUSE), OWN, 200, lambda w: ("GET", "/v1/outbound-orders", None)
     ),
     "POST /v1/outbound-orders/{order_id}/status": Route(
-        frozenset(WAREHOUSE),
+        frozenset(STAFF),
         OBJECT,
         200,
         lambda w: (
@@ -352,7 +369,7 @@ ADDED_ROUTES: dict[str, Route] = {
         frozenset(WAREHOUSE), OWN, 200, lambda w: ("GET", "/v1/repair-orders", None)
     ),
     "POST /v1/repair-orders/{order_id}/status": Route(
-        frozenset(WAREHOUSE),
+        frozenset(STAFF),
         OBJECT,
         200,
         lambda w: (

@@ -184,7 +184,7 @@ def move_outbound_order(
     order_id: Id, body: schemas.OutboundOrderMove, container: ContainerDep, principal: PrincipalDep
 ) -> schemas.OutboundOrderPublic:
     order = fulfillment.move_outbound_order(
-        principal.require(*WAREHOUSE), order_id, body.status, container.uow()
+        principal.require(*STAFF), order_id, body.status, container.uow()
     )
     return schemas.OutboundOrderPublic.of(order)
 
@@ -217,6 +217,6 @@ def move_repair_order(
     order_id: Id, body: schemas.RepairOrderMove, container: ContainerDep, principal: PrincipalDep
 ) -> schemas.RepairOrderPublic:
     order = fulfillment.move_repair_order(
-        principal.require(*WAREHOUSE), order_id, body.status, container.uow()
+        principal.require(*STAFF), order_id, body.status, container.uow()
     )
     return schemas.RepairOrderPublic.of(order)

@@ -211,7 +211,9 @@ def test_every_route_has_an_entry(http: httpx.Client) -> None:
         if method in {"get", "post", "put", "patch", "delete"}
         and not path.startswith(("/fba/", "/auth/o2/"))
     }
-    assert served - set(ROUTES) == set(), "add these routes to ROUTES in test_tenancy.py"
+    assert served - set(ROUTES) == set(), (
+        "add these routes to ROUTES (here or in tenancy_routes.py)"
+    )
     assert set(ROUTES) - served == set(), "these routes are no longer served"
 
 
