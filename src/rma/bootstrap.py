@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -12,6 +13,7 @@ from rma.adapters.database import make_engine, make_session_factory
 from rma.adapters.destinations import DestinationGuard, guarded_transport
 from rma.adapters.files import LocalFiles
 from rma.adapters.orm import start_mappers
+from rma.adapters.page_links import PageLinks
 from rma.adapters.payments import SellerGateways
 from rma.adapters.signing import Signer, load_or_create_secret
 from rma.adapters.throttle import LimitsAttempts
@@ -32,6 +34,11 @@ class Container:
         self._read_only_session_factory = make_session_factory(self.engine, read_only=True)
         secret = load_or_create_secret(self.settings.secret_key, self.settings.data_dir)
         self.signer = Signer(secret)
+        self.page_links = PageLinks(
+            self.signer,
+            self.settings.base_url,
+            timedelta(days=self.settings.rma_page_link_days),
+        )
         # One guard for every call rma makes to a URL a seller named (webhooks, payments).
         self.destinations = DestinationGuard(self.settings.webhooks_allow_private)
         client = httpx.Client(

@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = 10.0
     webhook_retry_schedule: list[int] = list(DEFAULT_RETRY_SCHEDULE)
     action_link_hours: int = 72  # how long the links in the seller's emails work
+    rma_page_link_days: int = 180  # how long a link to a return's RMA page works
     worker_batch_size: int = 200
     worker_concurrency: int = 16  # webhook requests in flight per worker
     worker_lanes: int = 2  # batches one `rma worker` works on at once (PostgreSQL)

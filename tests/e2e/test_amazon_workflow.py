@@ -156,6 +156,10 @@ def test_fulfillment_return_workflow_across_two_facilities(
         assert {i["seller_return_item_id"] for i in ours["items"]} <= set(by_item)
         base = container.settings.base_url.rstrip("/")
         assert authorization["rmaPageURL"].startswith(f"{base}/rma/{ours['rma_number']}?t=")
+        # The link opens the page (the base URL names the public site; this server differs).
+        page = shop.http.get(authorization["rmaPageURL"].removeprefix(base))
+        assert page.status_code == 200
+        assert ours["rma_number"] in page.text
     assert len(native_returns(shop)) == 2
 
     # 5. Asking again answers the current state and creates nothing.

@@ -9,9 +9,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request, Response
 
-from rma.adapters.signing import Signer
 from rma.api.cursors import decode_cursor, encode_cursor
-from rma.api.routes.labels import PAGE_PURPOSE
 from rma.bootstrap import Container
 from rma.domain.access import Principal
 from rma.domain.addresses import Address
@@ -291,15 +289,10 @@ def _return_page(
         deny_reasons=list(DenyReason),
         decidable=ret.status in DECIDABLE,
         closable=ret.status.is_open,
-        page_link=_rma_page(container.signer, ret) if ret.rma_number else None,
-        label_link=_rma_page(container.signer, ret, "/label.pdf") if ret.rma_number else None,
+        page_link=container.page_links.path(ret) if ret.rma_number else None,
+        label_link=container.page_links.path(ret, "/label.pdf") if ret.rma_number else None,
         form_key=values.get("form_key") or new_form_key(),
     )
-
-
-def _rma_page(signer: Signer, ret: Return, suffix: str = "") -> str:
-    """The signed path of the return's RMA page (or its label), as the customer gets it."""
-    return f"/rma/{ret.rma_number}{suffix}?t={signer.sign(PAGE_PURPOSE, {'r': ret.id})}"
 
 
 def _new_address(values: dict[str, str], errors: dict[str, str]) -> service.NewReturnAddress | None:

@@ -8,16 +8,17 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from rma.adapters.page_links import LinkExpired
 from rma.adapters.signing import BadSignature
 from rma.api.deps import ANYONE, ContainerDep, scope_of
-from rma.api.routes.labels import PAGE_PURPOSE, pdf_response
+from rma.api.routes.labels import pdf_response
 from rma.bootstrap import Container
 from rma.domain.errors import NotFound
 from rma.services import labels as service
 from rma.services.access import authenticate
-from rma.web.rendering import env
+from rma.web.rendering import PageRoute, env, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
 _bearer = HTTPBearer(auto_error=False)
 
 Token = Annotated[str | None, Query(max_length=500, description="The signed page link token")]
@@ -31,7 +32,7 @@ def _documents(
     uow, files = container.uow(), container.files
     if t is not None:
         try:
-            return_id = str(container.signer.unsign(PAGE_PURPOSE, t).get("r", ""))
+            return_id = container.page_links.return_id(t)
         except BadSignature as error:
             raise NotFound("no such RMA page", code="return_not_found") from error
         return service.page_documents(return_id, rma_number, uow, files)
@@ -51,7 +52,10 @@ def rma_page(
     credentials: Credentials,
     t: Token = None,
 ) -> HTMLResponse:
-    docs = _documents(container, rma_number[:64], t, credentials)
+    try:
+        docs = _documents(container, rma_number[:64], t, credentials)
+    except LinkExpired:
+        return _expired(request)
     label_url = f"/rma/{docs.ret.rma_number}/label.pdf" + (f"?t={t}" if t else "")
     html = env.get_template("rma_page.html").render(
         docs=docs, ret=docs.ret, label_url=label_url, static="/static"
@@ -63,6 +67,21 @@ def rma_page(
 
 @router.get("/rma/{rma_number}/label.pdf")
 def rma_label(
-    rma_number: str, container: ContainerDep, credentials: Credentials, t: Token = None
+    rma_number: str,
+    request: Request,
+    container: ContainerDep,
+    credentials: Credentials,
+    t: Token = None,
 ) -> Response:
-    return pdf_response(container, _documents(container, rma_number[:64], t, credentials))
+    try:
+        return pdf_response(container, _documents(container, rma_number[:64], t, credentials))
+    except LinkExpired:
+        return _expired(request)
+
+
+def _expired(request: Request) -> HTMLResponse:
+    message = (
+        "This link has expired. Find your order on the returns page to open your return "
+        "again, or ask the shop for a new link."
+    )
+    return render(request, "error.html", status_code=410, status=410, message=message)

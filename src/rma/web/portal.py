@@ -9,7 +9,6 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
 from rma.api.deps import client_address
-from rma.api.routes.labels import PAGE_PURPOSE
 from rma.bootstrap import Container
 from rma.domain.errors import InvalidInput, NoReturnableItems, NotFound, TooManyAttempts
 from rma.domain.policy import RequestedItem
@@ -230,8 +229,7 @@ def cancel_return(
 
 def _page_path(container: Container, ret: Return, suffix: str = "") -> str:
     """The signed path of the return's RMA page (or its label), relative to this site."""
-    token = container.signer.sign(PAGE_PURPOSE, {"r": ret.id})
-    return f"/rma/{ret.rma_number}{suffix}?t={token}"
+    return container.page_links.path(ret, suffix)
 
 
 def _order_view(request: Request) -> portal.OrderForReturn:

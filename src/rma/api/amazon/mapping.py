@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any
-from urllib.parse import quote
+from typing import Any, Protocol
 
-from rma.adapters.signing import Signer
 from rma.api.amazon import schemas as sp
 from rma.domain.addresses import Address
 from rma.domain.amazon import (
@@ -29,17 +27,10 @@ DEFAULT_CURRENCY = "USD"
 _EXPONENT = {"JPY": 0, "KRW": 0, "CLP": 0, "VND": 0, "ISK": 0, "BHD": 3, "KWD": 3, "OMR": 3}
 
 
-class Links:
-    """Absolute RMA page links from the configured base URL (never the Host header)."""
+class Links(Protocol):
+    """Absolute RMA page links (``rma.adapters.page_links.PageLinks``)."""
 
-    def __init__(self, base_url: str, signer: Signer):
-        self._base_url = base_url.rstrip("/")
-        self._signer = signer
-
-    def rma_page(self, ret: Return) -> str:
-        token = self._signer.sign("rma-page", {"return_id": ret.id})
-        number = quote(ret.rma_number or "", safe="-")
-        return f"{self._base_url}/rma/{number}?t={token}"
+    def url(self, ret: Return, suffix: str = "") -> str: ...
 
 
 # -- in -------------------------------------------------------------------------------------
@@ -266,7 +257,7 @@ def authorizations(
                 fulfillment_center_id=code or "",
                 return_to_address=address_out(address),
                 amazon_rma_id=ret.rma_number,
-                rma_page_url=links.rma_page(ret),
+                rma_page_url=links.url(ret),
             )
         )
     return answer

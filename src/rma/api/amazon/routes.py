@@ -58,7 +58,7 @@ SellerDep = Annotated[str, Depends(seller_of)]
 
 
 def _links(container: Container) -> mapping.Links:
-    return mapping.Links(container.settings.base_url, container.signer)
+    return container.page_links
 
 
 @router.post(

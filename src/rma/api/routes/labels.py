@@ -17,14 +17,12 @@ from rma.services import labels as service
 router = APIRouter(tags=["labels"])
 
 ReturnRef = Annotated[str, Path(min_length=1, max_length=64, description="Return id or RMA number")]
-PAGE_PURPOSE = "rma-page"
 PDF = {200: {"content": {"application/pdf": {}}, "description": "A PDF document"}}
 
 
 def page_url(container: Container, ret: Return) -> str:
-    """The unguessable link to a return's RMA page (what a seller sends the customer)."""
-    token = container.signer.sign(PAGE_PURPOSE, {"r": ret.id})
-    return f"{container.settings.base_url.rstrip('/')}/rma/{ret.rma_number}?t={token}"
+    """The unguessable, expiring link to a return's RMA page (what the customer gets)."""
+    return container.page_links.url(ret)
 
 
 def pdf_response(container: Container, docs: service.ReturnDocuments) -> Response:
@@ -89,5 +87,7 @@ def get_links(
     docs = service.return_documents(
         scope_of(principal, *STAFF), ref, container.uow(), container.files
     )
-    url = page_url(container, docs.ret)
-    return schemas.LinksPublic(page_url=url, label_url=url.replace("?t=", "/label.pdf?t=", 1))
+    links = container.page_links
+    return schemas.LinksPublic(
+        page_url=links.url(docs.ret), label_url=links.url(docs.ret, "/label.pdf")
+    )
