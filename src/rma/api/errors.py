@@ -8,7 +8,9 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from rma.domain.errors import (
@@ -56,6 +58,7 @@ def documented_errors() -> dict[int | str, dict[str, Any]]:
         409: "Clashes with the current state (illegal transition, duplicate, concurrent update)",
         422: "The request is not valid; `details` names the fields",
         429: "Too many failed attempts or requests: wait `Retry-After` seconds",
+        503: "The database is unreachable: retry after `Retry-After` seconds",
     }
     return {
         status: {"model": ErrorPublic, "description": text} for status, text in described.items()
@@ -109,13 +112,50 @@ async def _on_http_error(_request: Request, error: Exception) -> JSONResponse:
     return error_response(error.status_code, code, str(error.detail))
 
 
+# A lost or refused database connection: the request changed nothing, and a retry after the
+# database is back will work (the pool checks connections before lending them).
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout)
+RETRY_AFTER_OUTAGE_SECONDS = 5
+
+
+async def _on_database_unavailable(request: Request, error: Exception) -> Response:
+    # Handled as an expected error, not in the last-resort handler: that one re-raises, and
+    # the server then drops the client's keep-alive connection.
+    log.warning("database unavailable: %s", type(error).__name__)
+    headers = {"Retry-After": str(RETRY_AFTER_OUTAGE_SECONDS)}
+    if _wants_page(request):
+        return HTMLResponse(_OUTAGE_PAGE, status_code=503, headers=headers)
+    response = error_response(
+        503, "service_unavailable", "the database is not reachable; try again shortly"
+    )
+    response.headers.update(headers)
+    return response
+
+
 async def _on_unexpected(_request: Request, error: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=error)
     return error_response(500, "internal_error", "something went wrong on our side")
+
+
+def _wants_page(request: Request) -> bool:
+    """A browser asking for one of the pages (not the API) gets a page, never JSON."""
+    api = request.url.path.startswith(("/v1/", "/fba/", "/auth/", "/healthz", "/openapi"))
+    return not api and "text/html" in request.headers.get("accept", "")
+
+
+# Plain, with no template: the pages' own rendering may need the database that is down.
+_OUTAGE_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Back shortly</title>
+<link rel="stylesheet" href="/static/rma.css"></head><body><main>
+<h1>Back in a moment</h1><p class="card" role="alert">We cannot reach our records right now.
+Nothing you sent was lost or done twice: please try again in a few seconds.</p>
+</main></body></html>"""
 
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RmaError, _on_rma_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(HTTPException, _on_http_error)
+    for kind in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(kind, _on_database_unavailable)
     app.add_exception_handler(Exception, _on_unexpected)
