@@ -45,8 +45,11 @@ def migrate() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Processes serving requests (one core each, roughly).")
+    ] = 1,
 ) -> None:
-    """Serve the API and pages; due jobs run in the background."""
+    """Serve the API and pages; due jobs (and, on SQLite, the worker) run in the background."""
     import uvicorn
 
     from rma.api.app import create_app
@@ -55,13 +58,21 @@ def serve(
 
     container = bootstrap()
     settings = container.settings
+    # Jobs and the worker run once, in this process, however many serve requests.
     start_background_jobs(container)
     if serve_runs_worker(container):
         start_event_worker(container)
+    host, port = host or settings.host, port or settings.port
+    if workers == 1:
+        uvicorn.run(create_app(container), host=host, port=port, log_level="info")
+        return
+    # Each process builds its own app (engine, pools) from the same environment.
     uvicorn.run(
-        create_app(container),
-        host=host or settings.host,
-        port=port or settings.port,
+        "rma.api.app:create_app_from_settings",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
         log_level="info",
     )
 

@@ -28,7 +28,7 @@ from rma.api.routes import (
     warehouse,
     webhooks,
 )
-from rma.bootstrap import Container
+from rma.bootstrap import Container, bootstrap
 from rma.web import desk, pages, portal, staff
 from rma.web import warehouse as station
 from rma.web.rendering import STATIC
@@ -52,6 +52,11 @@ async def _settle_startup_objects(app: FastAPI) -> AsyncIterator[None]:
     gc.collect()
     gc.freeze()
     yield
+
+
+def create_app_from_settings() -> FastAPI:
+    """The app for the settings in the environment (each process of `rma serve --workers`)."""
+    return create_app(bootstrap())
 
 
 def create_app(container: Container) -> FastAPI:
