@@ -33,7 +33,7 @@ def _manual_seller(container: Container, **settings: Any) -> str:
         sellers.CreateSeller("Shop", SellerKind.INDIVIDUAL), container.uow()
     )
     changes = sellers.ReturnSettings(authorization_mode=AuthorizationMode.MANUAL, **settings)
-    sellers.update_settings(seller.id, changes, container.uow())
+    sellers.update_settings(seller.id, changes, container.uow(), container.destinations)
     addresses.add_return_address(
         addresses.AddReturnAddress(seller.id, "main", ADDRESS), container.uow()
     )

@@ -24,7 +24,10 @@ def test_a_new_return_moved_again_before_commit_is_stored_as_it_ended(
     # it: the rows inserted at add() must then be updated, and the refund refer to them.
     seller_id = _seller(container)
     sellers.update_settings(
-        seller_id, sellers.ReturnSettings(keep_item_max_value=5000), container.uow()
+        seller_id,
+        sellers.ReturnSettings(keep_item_max_value=5000),
+        container.uow(),
+        container.destinations,
     )
     _order(container, seller_id)
     cmd = service.RequestReturn(

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from rma.adapters.destinations import DestinationGuard
 from rma.domain import rma_numbers
 from rma.domain.errors import DuplicateRmaNumber, InvalidInput, NoReturnableItems, NotFound
 from rma.domain.orders import Order
@@ -21,6 +22,8 @@ from tests.unit.factories import order
 
 CUSTOMER = Actor("customer", "ord_1001")
 STAFF = Actor("seller", "key_1")
+
+GUARD = DestinationGuard(allow_private=False)  # no URL is set here: nothing resolves
 
 
 def _shop(uow: FakeUnitOfWork, kind: SellerKind = SellerKind.PROFESSIONAL) -> str:
@@ -85,7 +88,7 @@ def test_individual_seller_in_manual_mode_reviews_even_in_policy_requests() -> N
     uow = FakeUnitOfWork()
     seller_id = _shop(uow, SellerKind.INDIVIDUAL)
     sellers.update_settings(
-        seller_id, sellers.ReturnSettings(authorization_mode=AuthorizationMode.MANUAL), uow
+        seller_id, sellers.ReturnSettings(authorization_mode=AuthorizationMode.MANUAL), uow, GUARD
     )
     _order(uow, seller_id, "1001", delivered_days_ago=3)
 
@@ -101,7 +104,10 @@ def test_professional_seller_cannot_choose_manual_mode() -> None:
     seller_id = _shop(uow)
     with pytest.raises(InvalidInput) as raised:
         sellers.update_settings(
-            seller_id, sellers.ReturnSettings(authorization_mode=AuthorizationMode.MANUAL), uow
+            seller_id,
+            sellers.ReturnSettings(authorization_mode=AuthorizationMode.MANUAL),
+            uow,
+            GUARD,
         )
     assert raised.value.code == "manual_mode_not_allowed"
 
