@@ -48,10 +48,10 @@ _PRODUCTS = (
     ("GIFTCARD-50", "Gift card 50", "final-sale", 5000),
 )
 _CUSTOMERS = (
-    ("ada@example.com", "Ada Lovelace"),
-    ("grace@example.com", "Grace Hopper"),
-    ("alan@example.com", "Alan Turing"),
-    ("edsger@example.com", "Edsger Dijkstra"),
+    ("ada@example.com", "Ada Lovelace", "12 St James's Square", "London", "SW1Y 4JH", "GB", ""),
+    ("grace@example.com", "Grace Hopper", "1 Navy Yard Ave", "Arlington", "22202", "US", "VA"),
+    ("alan@example.com", "Alan Turing", "78 High Street", "Wilmslow", "SK9 1AB", "GB", ""),
+    ("edsger@example.com", "Edsger Dijkstra", "Nuenen 4", "Nuenen", "5671 AA", "NL", ""),
 )
 
 
@@ -180,7 +180,9 @@ _ORDERS = (
 
 
 def _order(container: Container, seller_id: str, suffix: int, delivered_at: datetime) -> str:
-    email, name = _CUSTOMERS[(suffix - 1) % len(_CUSTOMERS)]
+    email, name, street, city, postal_code, country, region = _CUSTOMERS[
+        (suffix - 1) % len(_CUSTOMERS)
+    ]
     number = f"DEMO-{suffix}"
     lines = [
         OrderLine(str(i), sku, 1 if category != "apparel" else 2, price, title)
@@ -201,6 +203,7 @@ def _order(container: Container, seller_id: str, suffix: int, delivered_at: date
         customer_email=email,
         customer_name=name,
         currency="USD",
+        shipping_address=Address(name, street, city, postal_code, country, region=region),
         ordered_at=delivered_at - timedelta(days=4),
         lines=lines,
         shipments=[shipment],

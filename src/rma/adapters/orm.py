@@ -234,6 +234,7 @@ orders = Table(
     Column("currency", String(3), nullable=False),
     Column("ordered_at", UtcDateTime, nullable=False),
     Column("shipping_amount", BigInteger, nullable=False, default=0),
+    Column("shipping_address", AddressType),
     UniqueConstraint("seller_id", "number"),
     UniqueConstraint("seller_id", "id"),
 )
@@ -349,6 +350,7 @@ return_items = Table(
     Column("inspected_at", UtcDateTime),
     Column("shipment_id", ID),
     Column("seller_return_item_id", String(80)),
+    Column("exchange_sku", String(100)),
     ForeignKeyConstraint(["seller_id", "return_id"], ["returns.seller_id", "returns.id"]),
     Index("ix_return_items_seller_id_return_id", "seller_id", "return_id"),
 )
@@ -443,6 +445,7 @@ def start_mappers() -> None:
     orm_events.map_event_tables(mapper_registry)
     orm_money.map_money()
     orm_physical.map_physical(mapper_registry)
+    orm_customer.map_customer(mapper_registry)
 
 
 def _children(kind: type, order_by: Any) -> Any:
@@ -457,5 +460,5 @@ def _fresh_event_list(ret: Return, _context: object) -> None:
 # Last, so that these modules find this one's names: importing them registers the tables of
 # the Amazon API, of events, webhooks and email, of money and of the physical flow on the
 # same metadata.
-from rma.adapters import orm_events, orm_money, orm_physical  # noqa: E402
+from rma.adapters import orm_customer, orm_events, orm_money, orm_physical  # noqa: E402
 from rma.adapters.orm_amazon import map_amazon  # noqa: E402

@@ -74,6 +74,11 @@ class Actor:
 
 SYSTEM = Actor("system", "rma")
 
+# Until the package is on its way, the customer may still say where it leaves from.
+SENDER_EDITABLE = frozenset(
+    {ReturnStatus.REQUESTED, ReturnStatus.PENDING_REVIEW, ReturnStatus.AUTHORIZED}
+)
+
 
 @dataclass(eq=False)
 class ReturnItem:
@@ -97,6 +102,7 @@ class ReturnItem:
     inspected_at: datetime | None = None
     shipment_id: str | None = None  # the shipment the units came in, when the caller named it
     seller_return_item_id: str | None = None  # the caller's own id (Amazon-compatible API)
+    exchange_sku: str | None = None  # the variant the customer asked for, for an exchange
 
     @property
     def settled_quantity(self) -> int:
@@ -326,6 +332,16 @@ class Return:
         self.tracking_number = tracking_number
         if ship_from is not None:
             self.ship_from = ship_from
+        self.updated_at = now
+
+    def send_from(self, address: Address, *, now: datetime) -> None:
+        """The customer corrects where the package leaves from (the label's sender)."""
+        if self.status not in SENDER_EDITABLE:
+            raise Conflict(
+                f"a return that is {self.status} is already on its way",
+                code="not_shippable",
+            )
+        self.ship_from = address
         self.updated_at = now
 
     def receive(self, receipts: list[Receipt], *, actor: Actor, now: datetime) -> None:

@@ -66,6 +66,8 @@ class NewEmail:
     subject: str
     text_body: str
     html_body: str
+    sender_name: str = ""  # the seller's name, shown as the sender
+    reply_to: str = ""  # where the customer's answer goes
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,8 @@ class ClaimedEmail:
     text_body: str
     html_body: str
     attempts: int
+    sender_name: str = ""
+    reply_to: str = ""
 
 
 class OutboxRepository(Protocol):

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from rma.domain import rma_numbers
+from rma.domain import offers, rma_numbers
 from rma.domain.addresses import Address, ReturnAddress
 from rma.domain.errors import DuplicateRmaNumber, InvalidInput, NoReturnableItems, NotFound
 from rma.domain.ids import new_id
@@ -59,6 +59,7 @@ class RequestReturn:
     items: Sequence[RequestedItem]
     actor: Actor
     resolution: Resolution = Resolution.REFUND
+    ship_from: Address | None = None  # where the box leaves from; the order's address if None
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,7 @@ def request_return(cmd: RequestReturn, uow: UnitOfWork) -> RequestOutcome:
                 details=[{"field": "order_number", "value": cmd.order_number}],
             )
         categories = _check_reasons(uow, seller.id, order, cmd.items)
+        _check_offer(uow, seller, order, cmd, categories)
         held = held_by_line(order, uow.returns.for_order(seller.id, order.id))
         decision = evaluate_request(
             order,
@@ -164,6 +166,7 @@ def request_return(cmd: RequestReturn, uow: UnitOfWork) -> RequestOutcome:
             actor=cmd.actor,
             now=now,
         )
+        ret.ship_from = cmd.ship_from or order.shipping_address  # the label's sender
         if decision.authorizes_automatically(seller):
             _authorize(uow, seller, ret, AuthorizeReturn(cmd.scope, ret.id, SYSTEM), now)
         else:
@@ -362,6 +365,24 @@ def _check_reasons(
     return categories
 
 
+def _check_offer(
+    uow: UnitOfWork,
+    seller: Seller,
+    order: Order,
+    cmd: RequestReturn,
+    categories: Mapping[str, str | None],
+) -> None:
+    """Refuse a resolution the seller does not allow, or an exchange for no real variant."""
+    asked = []
+    for index, item in enumerate(cmd.items):
+        line = order.line(item.line_id)
+        if line is not None:
+            asked.append(offers.AskedItem(index, line.sku, line.unit_price, item.exchange_sku))
+    wanted = {a.exchange_sku for a in asked if a.exchange_sku}
+    catalog = {sku: p for sku in wanted if (p := uow.products.get(seller.id, sku)) is not None}
+    offers.check_resolution(seller, cmd.resolution, asked, categories, catalog)
+
+
 def held_by_line(order: Order, others: Sequence[Return]) -> dict[str, int]:
     """Units of each line of ``order`` that live returns already hold."""
     return {
@@ -395,4 +416,5 @@ def _item(order: Order, item: RequestedItem) -> ReturnItem:
         requested_quantity=item.quantity,
         reason_code=item.reason_code,
         comment=item.comment,
+        exchange_sku=item.exchange_sku or None,
     )

@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from rma.adapters import i18n
 from rma.bootstrap import Container
 from rma.domain.errors import Forbidden, InvalidInput, NotFound, RmaError, Unauthenticated
 
@@ -31,6 +33,7 @@ env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+i18n.install(env)
 env.filters["words"] = lambda value: str(value).replace("_", " ")
 env.filters["money"] = lambda minor, currency="USD": f"{currency} {minor / 100:,.2f}"
 env.filters["when"] = lambda at: at.strftime("%Y-%m-%d %H:%M") if isinstance(at, datetime) else ""
@@ -55,20 +58,38 @@ class CsrfFailed(Exception):
 
 
 def render(
-    request: Request, template: str, *, status_code: int = 200, **context: Any
+    request: Request,
+    template: str,
+    *,
+    status_code: int = 200,
+    language: str = "en",
+    **context: Any,
 ) -> HTMLResponse:
-    """The page ``template`` with ``context``, a CSRF token for its forms, and safe headers."""
+    """The page ``template`` with ``context``, a CSRF token for its forms, and safe headers.
+
+    Customer pages pass ``language`` (see ``page_language``); staff pages are in English.
+    """
     cookie = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
     container: Container = request.app.state.container
-    html = env.get_template(template).render(
-        request=request, csrf=_csrf_token(container, cookie), static="/static", **context
-    )
+    with i18n.speaking(language) as spoken:
+        html = env.get_template(template).render(
+            request=request,
+            csrf=_csrf_token(container, cookie),
+            static="/static",
+            lang=spoken,
+            **context,
+        )
     response = HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
     if CSRF_COOKIE not in request.cookies:
         response.set_cookie(
             CSRF_COOKIE, cookie, httponly=True, samesite="strict", secure=_secure(container)
         )
     return response
+
+
+def page_language(request: Request, default: str = "en") -> str:
+    """The language of a customer page: the browser's choice if rma has it, else ``default``."""
+    return i18n.choose_language(request.headers.get("accept-language", "")[:500], default)
 
 
 def check_csrf(request: Request, token: str) -> None:
@@ -117,19 +138,38 @@ class PageRoute(APIRoute):
             except LoginRequired as needed:
                 return redirect(f"{needed.login_path}?next={request.url.path}")
             except CsrfFailed:
-                return _error_page(request, 403, "This form has expired. Go back and try again.")
+                return error_page(request, 403, EXPIRED)
             except (NotFound, Unauthenticated):
-                return _error_page(request, 404, "There is nothing here, or it is not yours.")
+                return error_page(request, 404, NOT_HERE)
             except Forbidden as error:
-                return _error_page(request, 403, error.message)
+                return error_page(request, 403, error.message)
+            except InvalidInput as error:
+                return error_page(request, 422, error.message)
             except RmaError as error:
-                return _error_page(request, 409, error.message)
+                return error_page(request, 409, error.message)
+            except RequestValidationError:
+                return error_page(request, 422, INCOMPLETE)
 
         return page_handler
 
 
-def _error_page(request: Request, status: int, message: str) -> HTMLResponse:
-    return render(request, "error.html", status_code=status, status=status, message=message)
+# What a page says when it cannot do what was asked (translated when shown).
+EXPIRED = "This form has expired. Go back, reload the page and try again."
+NOT_HERE = "There is nothing here, or it is not yours."
+INCOMPLETE = "Some of the form was missing or not valid. Go back and fill in every field."
+BROKEN = "Something went wrong on our side. Try again in a minute."
+
+
+def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    """A styled page saying what went wrong and what to do next; never the API's JSON."""
+    return render(
+        request,
+        "error.html",
+        status_code=status,
+        language=page_language(request),
+        status=status,
+        message=message,
+    )
 
 
 def _csrf_token(container: Container, cookie: str) -> str:

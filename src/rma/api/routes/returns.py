@@ -43,7 +43,10 @@ def create_return(
     cmd = service.RequestReturn(
         scope=scope_of(principal, Role.SELLER, Role.ADMIN, Role.CUSTOMER),
         order_number=body.order_number,
-        items=[RequestedItem(i.line_id, i.quantity, i.reason_code, i.comment) for i in body.items],
+        items=[
+            RequestedItem(i.line_id, i.quantity, i.reason_code, i.comment, i.exchange_sku or "")
+            for i in body.items
+        ],
         actor=principal.actor,
         resolution=body.resolution,
     )
