@@ -28,6 +28,7 @@ from rma.services import (
     returns,
     review,
     sellers,
+    storefront,
     tracking,
 )
 from rma.services.access import authenticate
@@ -87,6 +88,14 @@ def load_demo(container: Container) -> tuple[str, bool]:
     policies.put_policy(policies.PutPolicy(seller.id, "final-sale", 0, returnable=False), uow())
     for sku, name, category, _price in _PRODUCTS:
         catalog.add_product(Product(seller.id, sku, name, category), uow())
+    # Gift cards are final sale: the portal says so before the customer asks.
+    policies.put_sku_policy(
+        policies.PutSkuPolicy(seller.id, "GIFTCARD-50", returnable=False), uow()
+    )
+    storefront.put_portal_settings(
+        storefront.PutPortalSettings(seller.id, "demo", "en", "help@demo-outfitters.example"),
+        uow(),
+    )
 
     now = utcnow()
     numbers = [_order(container, seller.id, n, now - timedelta(days=age)) for n, age in _ORDERS]

@@ -17,6 +17,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, TemplateNotFound, select_autoescape
 
+from rma.adapters import i18n
 from rma.adapters.signing import BadSignature, Signer
 from rma.config import Settings
 from rma.domain.errors import NotFound
@@ -40,10 +41,12 @@ SELLER_ACTIONS: dict[str, tuple[tuple[str, str], ...]] = {
 
 def template_environment() -> Environment:
     """The Jinja2 environment of pages and emails, escaping HTML (not text) templates."""
-    return Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html"]),
-        keep_trailing_newline=True,
+    return i18n.install(
+        Environment(
+            loader=FileSystemLoader(TEMPLATES),
+            autoescape=select_autoescape(["html"]),
+            keep_trailing_newline=True,
+        )
     )
 
 

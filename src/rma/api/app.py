@@ -29,7 +29,7 @@ from rma.api.routes import (
     webhooks,
 )
 from rma.bootstrap import Container
-from rma.web import desk, pages, portal, staff
+from rma.web import desk, pages, portal, portal_returns, staff
 from rma.web import warehouse as station
 from rma.web.rendering import STATIC
 
@@ -81,6 +81,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(amazon_routes.router)
     app.include_router(pages.router)
     app.include_router(portal.router)
+    app.include_router(portal_returns.router)
     app.include_router(station.router)
     app.include_router(desk.router)
     app.include_router(staff.router)

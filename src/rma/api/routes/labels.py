@@ -8,6 +8,8 @@ from fastapi import APIRouter, Form, Path, UploadFile
 from fastapi.responses import Response
 
 from rma.adapters.label_pdf import render_documents
+from rma.adapters.page_links import PAGE_PURPOSE as PAGE_PURPOSE  # where pages read it
+from rma.adapters.page_links import page_path
 from rma.api import schemas
 from rma.api.deps import ANYONE, STAFF, ContainerDep, PrincipalDep, scope_of
 from rma.bootstrap import Container
@@ -17,14 +19,14 @@ from rma.services import labels as service
 router = APIRouter(tags=["labels"])
 
 ReturnRef = Annotated[str, Path(min_length=1, max_length=64, description="Return id or RMA number")]
-PAGE_PURPOSE = "rma-page"
 PDF = {200: {"content": {"application/pdf": {}}, "description": "A PDF document"}}
 
 
 def page_url(container: Container, ret: Return) -> str:
     """The unguessable link to a return's RMA page (what a seller sends the customer)."""
-    token = container.signer.sign(PAGE_PURPOSE, {"r": ret.id})
-    return f"{container.settings.base_url.rstrip('/')}/rma/{ret.rma_number}?t={token}"
+    assert ret.rma_number is not None  # a return has a page once authorized
+    base = container.settings.base_url.rstrip("/")
+    return base + page_path(container.signer, ret.id, ret.rma_number)
 
 
 def pdf_response(container: Container, docs: service.ReturnDocuments) -> Response:
