@@ -314,6 +314,7 @@ returns = Table(
     Column("tracking_at", UtcDateTime),
     Column("delivered_at", UtcDateTime),
     Column("lost_flagged_at", UtcDateTime),
+    Column("language", String(8)),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("version", Integer, nullable=False),

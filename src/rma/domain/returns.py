@@ -191,6 +191,7 @@ class Return:
     tracking_at: datetime | None = None  # when the latest carrier scan happened
     delivered_at: datetime | None = None  # the carrier delivered it to the facility
     lost_flagged_at: datetime | None = None  # no movement for too long: investigate
+    language: str | None = None  # the customer's, when asked in the portal: their emails' one
     version: int = 1
     events: list[Event] = field(default_factory=list)
 

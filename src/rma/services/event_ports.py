@@ -11,9 +11,12 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rma.domain.webhooks import Attempt, DeliveryStatus, WebhookDelivery, WebhookEndpoint
+
+if TYPE_CHECKING:
+    from rma.services.tracker import Story
 
 
 def webhook_body(envelope: dict[str, Any]) -> str:
@@ -169,7 +172,12 @@ class EmailComposer(Protocol):
     """Renders the email of one event for one audience, or ``None`` if it has none."""
 
     def compose(
-        self, event: OutboxEvent, audience: str, contact: ReturnContact, seller_name: str
+        self,
+        event: OutboxEvent,
+        audience: str,
+        contact: ReturnContact,
+        seller_name: str,
+        story: Story | None = None,
     ) -> tuple[str, str, str] | None: ...
 
 

@@ -60,6 +60,7 @@ class RequestReturn:
     actor: Actor
     resolution: Resolution = Resolution.REFUND
     ship_from: Address | None = None  # where the box leaves from; the order's address if None
+    language: str | None = None  # the customer's (from the browser): their emails' language
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,7 @@ def request_return(cmd: RequestReturn, uow: UnitOfWork) -> RequestOutcome:
             now=now,
         )
         ret.ship_from = cmd.ship_from or order.shipping_address  # the label's sender
+        ret.language = cmd.language
         if decision.authorizes_automatically(seller):
             _authorize(uow, seller, ret, AuthorizeReturn(cmd.scope, ret.id, SYSTEM), now)
         else:

@@ -96,7 +96,13 @@ async def request_return(request: Request) -> Response:
         estimate = estimates.estimate_return(scope, items, Resolution(resolution), container.uow())
         return _order_form(request, view, values, {}, status_code=200, estimate=estimate)
     cmd = service.RequestReturn(
-        scope, view.order.number, items, principal.actor, Resolution(resolution), sender
+        scope,
+        view.order.number,
+        items,
+        principal.actor,
+        Resolution(resolution),
+        sender,
+        page_language(request, view.language),
     )
 
     def ask(uow: UnitOfWork) -> str:

@@ -17,6 +17,9 @@ def upgrade() -> None:
     # Where the order went: the sender block of the return label.
     with op.batch_alter_table("orders") as batch:
         batch.add_column(sa.Column("shipping_address", sa.JSON(), nullable=True))
+    # The language the customer asked in: the one their emails are written in.
+    with op.batch_alter_table("returns") as batch:
+        batch.add_column(sa.Column("language", sa.String(length=8), nullable=True))
     # The variant a customer asked for when choosing an exchange.
     with op.batch_alter_table("return_items") as batch:
         batch.add_column(sa.Column("exchange_sku", sa.String(length=100), nullable=True))
@@ -46,5 +49,7 @@ def downgrade() -> None:
         batch.drop_column("sender_name")
     with op.batch_alter_table("return_items") as batch:
         batch.drop_column("exchange_sku")
+    with op.batch_alter_table("returns") as batch:
+        batch.drop_column("language")
     with op.batch_alter_table("orders") as batch:
         batch.drop_column("shipping_address")
