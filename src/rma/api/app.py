@@ -24,6 +24,7 @@ from rma.api.routes import (
     places,
     returns,
     setup,
+    storefront,
     tracking,
     warehouse,
     webhooks,
@@ -75,6 +76,7 @@ def create_app(container: Container) -> FastAPI:
         money,
         webhooks,
         actions,
+        storefront,
     ):
         app.include_router(module.router, responses=errors.documented_errors())
     app.include_router(amazon_auth.router)
