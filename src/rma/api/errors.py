@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
+from rma.adapters.i18n import N_
 from rma.domain.errors import (
     Conflict,
     Forbidden,
@@ -130,10 +131,10 @@ async def _on_unexpected(request: Request, error: Exception) -> Response:
 
 
 # What the pages say (English source text of the gettext catalogues).
-MISSING_PAGE = "There is no page at this address. Check the link, or start again from the top."
-WRONG_METHOD_PAGE = "This address is not used that way. Go back and use the page's buttons."
-INCOMPLETE_PAGE = "Some of the form was missing or not valid. Go back and fill in every field."
-BROKEN_PAGE = "Something went wrong on our side. Try again in a minute."
+MISSING_PAGE = N_("There is no page at this address. Check the link, or start again from the top.")
+WRONG_METHOD_PAGE = N_("This address is not used that way. Go back and use the page's buttons.")
+INCOMPLETE_PAGE = N_("Some of the form was missing or not valid. Go back and fill in every field.")
+BROKEN_PAGE = N_("Something went wrong on our side. Try again in a minute.")
 
 
 def install(app: FastAPI) -> None:

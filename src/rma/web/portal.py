@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
 
+from rma.adapters.i18n import N_
 from rma.bootstrap import Container
 from rma.domain.addresses import Address
 from rma.domain.errors import InvalidInput, NoReturnableItems, NotFound
@@ -83,9 +84,9 @@ async def request_return(request: Request) -> Response:
     items, errors = _requested_items(view, values)
     resolution = values.get("resolution", "")
     if resolution not in {r.value for r in view.resolutions}:
-        errors["resolution"] = "Choose one of the ways offered to resolve your return."
+        errors["resolution"] = N_("Choose one of the ways offered to resolve your return.")
     if not items and not any(key.startswith(("qty_", "reason_", "variant_")) for key in errors):
-        errors["form"] = "Choose at least one item and how many units to send back."
+        errors["form"] = N_("Choose at least one item and how many units to send back.")
     sender, sender_errors = _sender(view, values)
     errors.update(sender_errors)
     if errors:
@@ -150,9 +151,9 @@ def _open_order(
     values = {"order_number": order_number, "email": email, "seller_id": seller_id}
     errors = {}
     if not order_number.strip():
-        errors["order_number"] = "Enter your order number."
+        errors["order_number"] = N_("Enter your order number.")
     if "@" not in email:
-        errors["email"] = "Enter the email address you ordered with."
+        errors["email"] = N_("Enter the email address you ordered with.")
     if errors:
         return _find_page(request, shop, errors, values, status_code=422)
     chosen = shop.seller_id if shop else (seller_id.strip() or None)
@@ -160,11 +161,11 @@ def _open_order(
     try:
         opened = access.open_portal_session(cmd, container.uow())
     except NotFound:
-        errors["form"] = "We found no order with that number and email. Check both and retry."
+        errors["form"] = N_("We found no order with that number and email. Check both and retry.")
         return _find_page(request, shop, errors, values, status_code=404)
     except InvalidInput as error:
         if error.code == "seller_required":
-            errors["seller_id"] = "Several shops have this order number: enter the shop id."
+            errors["seller_id"] = N_("Several shops have this order number: enter the shop id.")
         else:
             errors["form"] = error.message
         return _find_page(request, shop, errors, values, status_code=422)
@@ -189,7 +190,7 @@ def _requested_items(
     for line in view.lines:
         raw = values.get(f"qty_{line.line_id}", "0").strip() or "0"
         if not (raw.isascii() and raw.isdigit()):
-            errors[f"qty_{line.line_id}"] = "Give a whole number of units."
+            errors[f"qty_{line.line_id}"] = N_("Give a whole number of units.")
             continue
         quantity = int(raw)
         if quantity == 0:
@@ -202,11 +203,11 @@ def _requested_items(
             continue
         reason = values.get(f"reason_{line.line_id}", "")
         if reason not in {r.code for r in line.reasons}:
-            errors[f"reason_{line.line_id}"] = "Choose why you are returning this item."
+            errors[f"reason_{line.line_id}"] = N_("Choose why you are returning this item.")
             continue
         variant = values.get(f"variant_{line.line_id}", "") if exchange else ""
         if exchange and variant not in {v.sku for v in line.variants}:
-            errors[f"variant_{line.line_id}"] = "Choose what you would like instead."
+            errors[f"variant_{line.line_id}"] = N_("Choose what you would like instead.")
             continue
         comment = values.get(f"comment_{line.line_id}", "")[:2000]
         items.append(RequestedItem(line.line_id, quantity, reason, comment, variant))
@@ -223,10 +224,10 @@ def _sender(
     errors = {}
     for name in ("name", "line1", "city", "postal_code"):
         if not given[name]:
-            errors[f"from_{name}"] = "Fill in this part of the address."
+            errors[f"from_{name}"] = N_("Fill in this part of the address.")
     given["country"] = given["country"].upper()
     if not (len(given["country"]) == 2 and given["country"].isalpha()):
-        errors["from_country"] = "Give the two-letter country code, such as US or DE."
+        errors["from_country"] = N_("Give the two-letter country code, such as US or DE.")
     if errors:
         return None, errors
     address = Address(**given)
@@ -236,11 +237,11 @@ def _sender(
 def _errors_of(error: InvalidInput, items: list[RequestedItem]) -> dict[str, str]:
     """An input error of the request, placed next to the field it is about."""
     message = {
-        "resolution_not_allowed": "This shop does not offer that for these items.",
-        "exchange_sku_required": "Choose what you would like instead.",
-        "exchange_sku_unknown": "Choose what you would like instead.",
-        "exchange_not_a_variant": "Choose what you would like instead.",
-        "unknown_reason_code": "Choose why you are returning this item.",
+        "resolution_not_allowed": N_("This shop does not offer that for these items."),
+        "exchange_sku_required": N_("Choose what you would like instead."),
+        "exchange_sku_unknown": N_("Choose what you would like instead."),
+        "exchange_not_a_variant": N_("Choose what you would like instead."),
+        "unknown_reason_code": N_("Choose why you are returning this item."),
     }.get(error.code, error.message)
     for detail in error.details:
         field = str(detail.get("field", "")) if isinstance(detail, dict) else ""

@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
+from rma.adapters.i18n import N_
 from rma.adapters.page_links import page_path
 from rma.bootstrap import Container
 from rma.domain.addresses import Address
@@ -40,9 +41,9 @@ PHOTOS_OPEN = {
     ReturnStatus.RECEIVED,
 }
 NOTES = {
-    "photo": "Photo added. Thank you.",
-    "tracking": "Thank you: we will follow your parcel.",
-    "address": "The address is updated; the label now shows it.",
+    "photo": N_("Photo added. Thank you."),
+    "tracking": N_("Thank you: we will follow your parcel."),
+    "address": N_("The address is updated; the label now shows it."),
 }
 
 
@@ -86,10 +87,10 @@ def return_page(
 
 # Errors the return page shows next to a field, by short code (carried in the redirect).
 ERRORS = {
-    "carrier": "Enter the carrier, such as UPS or DHL.",
-    "tracking": "Enter the tracking number from your receipt.",
-    "shipped": "This return takes no tracking number now.",
-    "address": "Fill in the name, street, city, postal code and a two-letter country code.",
+    "carrier": N_("Enter the carrier, such as UPS or DHL."),
+    "tracking": N_("Enter the tracking number from your receipt."),
+    "shipped": N_("This return takes no tracking number now."),
+    "address": N_("Fill in the name, street, city, postal code and a two-letter country code."),
 }
 
 

@@ -154,10 +154,10 @@ class PageRoute(APIRoute):
 
 
 # What a page says when it cannot do what was asked (translated when shown).
-EXPIRED = "This form has expired. Go back, reload the page and try again."
-NOT_HERE = "There is nothing here, or it is not yours."
-INCOMPLETE = "Some of the form was missing or not valid. Go back and fill in every field."
-BROKEN = "Something went wrong on our side. Try again in a minute."
+EXPIRED = i18n.N_("This form has expired. Go back, reload the page and try again.")
+NOT_HERE = i18n.N_("There is nothing here, or it is not yours.")
+INCOMPLETE = i18n.N_("Some of the form was missing or not valid. Go back and fill in every field.")
+BROKEN = i18n.N_("Something went wrong on our side. Try again in a minute.")
 
 
 def error_page(request: Request, status: int, message: str) -> HTMLResponse:
