@@ -154,10 +154,10 @@ def test_an_exchange_chosen_in_the_portal_sends_the_variant_asked_for(
     )
     [ret] = _returns(shop)
     item = ret["items"][0]["id"]  # type: ignore[index]
-    ok(shop.call("POST", f"/v1/returns/{ret['id']}/receive", "warehouse",
-                 json={"items": [{"item_id": item, "quantity": 1}]}))  # fmt: skip
-    ok(shop.call("POST", f"/v1/returns/{ret['id']}/inspect", "warehouse", json={"items": [
-        {"item_id": item, "accepted": 1, "condition": "defective", "disposition": "dispose"}]}))  # fmt: skip
+    receive = {"items": [{"item_id": item, "quantity": 1}]}
+    ok(shop.call("POST", f"/v1/returns/{ret['id']}/receive", "warehouse", json=receive))
+    judged = {"item_id": item, "accepted": 1, "condition": "defective", "disposition": "dispose"}
+    ok(shop.call("POST", f"/v1/returns/{ret['id']}/inspect", "warehouse", json={"items": [judged]}))
     ok(shop.call("POST", f"/v1/returns/{ret['id']}/resolve", json={}))
     outbound = ok(shop.call("GET", f"/v1/returns/{ret['id']}/resolution"))["outbound_orders"]
     assert [line["sku"] for line in outbound[0]["lines"]] == ["TEE-L"]
@@ -173,10 +173,9 @@ def test_empty_and_bad_form_submits_answer_a_page_with_what_to_fix(http: httpx.C
     assert empty.status_code == 422
     assert empty.headers["content-type"].startswith("text/html")
     assert "Enter your order number." in portal.text()
-    assert (
-        'id="order_number" name="order_number" required autocomplete="off" value="" aria-invalid="true"'
-        in portal.page
-    )
+    field = re.search(r'<input[^>]*id="order_number"[^>]*>', portal.page)
+    assert field is not None
+    assert 'aria-invalid="true"' in field.group(0)
 
     portal.open_order("P-7")
     nothing = portal.post("/returns/order", {"step": "request", "resolution": "refund"})
@@ -193,8 +192,15 @@ def test_empty_and_bad_form_submits_answer_a_page_with_what_to_fix(http: httpx.C
 def test_every_html_route_answers_a_page_and_the_api_keeps_json(http: httpx.Client) -> None:
     shop = catalogue_shop(http)
     order_with_catalogue(shop, "P-8")
-    for path in ("/nowhere", "/rma/K7QX-M4TP-HW", "/rma/K7QX-M4TP-HW?t=forged.token",
-                 "/returns/r/ret_nope/cancel/more", "/s/no-such-shop/returns", "/rma/X/label.pdf"):  # fmt: skip
+    pages = (
+        "/nowhere",
+        "/rma/K7QX-M4TP-HW",
+        "/rma/K7QX-M4TP-HW?t=forged.token",
+        "/returns/r/ret_nope/cancel/more",
+        "/s/no-such-shop/returns",
+        "/rma/X/label.pdf",
+    )
+    for path in pages:
         answer = http.get(path)
         assert answer.status_code == 404, path
         assert answer.headers["content-type"].startswith("text/html"), path
