@@ -61,6 +61,22 @@ STATUS = {
     "cancelled": N_("You cancelled this return."),
 }
 
+# What happened, as the history lists it.
+HISTORY = {
+    "requested": N_("Return requested"),
+    "pending_review": N_("Sent to the shop for review"),
+    "authorized": N_("Authorized"),
+    "denied": N_("Declined"),
+    "in_transit": N_("Shipped"),
+    "partially_received": N_("Partly received at the warehouse"),
+    "received": N_("Received at the warehouse"),
+    "inspected": N_("Inspected"),
+    "resolved": N_("Resolved"),
+    "closed": N_("Closed"),
+    "expired": N_("Expired"),
+    "cancelled": N_("Cancelled"),
+}
+
 SCANS = {
     "pre_transit": N_("Label created"),
     "in_transit": N_("In transit"),
