@@ -2,7 +2,8 @@
 
 The seller's settings decide: keeping the item (a refund without sending it back) only when
 every item is worth at most ``keep_item_max_value``; an exchange only for another SKU of the
-returned item's category. Asking for anything else is refused before a return is created.
+returned item's category (named now, or by the seller when resolving). Asking for anything
+else is refused before a return is created.
 """
 
 from __future__ import annotations
@@ -80,11 +81,7 @@ def check_resolution(
     for item in items:
         field = f"items[{item.index}].exchange_sku"
         if not item.exchange_sku:
-            raise InvalidInput(
-                "an exchange names the variant to send for each item (exchange_sku)",
-                code="exchange_sku_required",
-                details=[{"field": field}],
-            )
+            continue  # the seller names the variant when resolving (the portal always asks)
         product = catalog.get(item.exchange_sku)
         if product is None or item.exchange_sku == item.sku:
             raise InvalidInput(
