@@ -135,6 +135,7 @@ def install(env: Environment) -> Environment:
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     filters: dict[str, Any] = {
+        "tr": gettext,  # a message held in a variable: translated, never %-formatted
         "amount": money,  # "money" stays the staff pages' code-and-figure form (USD 12.00)
         "day": day,
         "last_day": last_day,
