@@ -160,6 +160,7 @@ def test_an_exchange_chosen_in_the_portal_sends_the_variant_asked_for(
     ok(shop.call("POST", f"/v1/returns/{ret['id']}/resolve", json={}))
     outbound = ok(shop.call("GET", f"/v1/returns/{ret['id']}/resolution"))["outbound_orders"]
     assert [line["sku"] for line in outbound[0]["lines"]] == ["TEE-L"]
+    assert outbound[0]["ship_to"]["line1"] == "12 St James's Square"  # the order's address
 
 
 def test_empty_and_bad_form_submits_answer_a_page_with_what_to_fix(http: httpx.Client) -> None:

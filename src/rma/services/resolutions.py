@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from rma.domain.addresses import Address
 from rma.domain.errors import InvalidInput
 from rma.domain.fulfillment import OutboundKind, OutboundOrder, RepairOrder
 from rma.domain.ids import new_id
@@ -77,7 +78,9 @@ def execute_resolutions(
     ]
     shipped_back = any(r is not Resolution.KEEP_ITEM for r in chosen.values())
     label = ret.label_cost if ret.label_paid_by == "buyer" and shipped_back else 0
-    outbound, exchange_credit = _outbound_orders(uow, seller, ret, chosen, choices, now)
+    outbound, exchange_credit = _outbound_orders(
+        uow, seller, ret, chosen, choices, now, order.shipping_address
+    )
     refund_lines = [lines[i] for i, r in chosen.items() if r in MONEY_BACK]
     credit_lines = [lines[i] for i, r in chosen.items() if r is Resolution.STORE_CREDIT]
     refund_bd = compute_refund(
@@ -307,6 +310,7 @@ def _outbound_orders(
     chosen: Mapping[str, Resolution],
     choices: Choices,
     now: datetime,
+    shipping_address: Address | None = None,
 ) -> tuple[list[OutboundOrder], int]:
     """Outbound orders for exchanges and replacements, and the credit owed on exchanges."""
     orders: dict[OutboundKind, OutboundOrder] = {}
@@ -324,7 +328,17 @@ def _outbound_orders(
             asked = ExchangeChoice(item.exchange_sku) if item.exchange_sku else None
             sku, price = _exchange(uow, seller, item, choices.exchanges.get(item.id) or asked)
         order = orders.setdefault(
-            kind, OutboundOrder(new_id("out"), seller.id, ret.id, kind, ret.currency, now, now)
+            kind,
+            OutboundOrder(
+                new_id("out"),
+                seller.id,
+                ret.id,
+                kind,
+                ret.currency,
+                now,
+                now,
+                ship_to=ret.ship_from or shipping_address,
+            ),
         )
         order.lines.append(
             {"item_id": item.id, "sku": sku, "quantity": item.settled_quantity, "unit_price": price}

@@ -23,6 +23,9 @@ def upgrade() -> None:
     # The variant a customer asked for when choosing an exchange.
     with op.batch_alter_table("return_items") as batch:
         batch.add_column(sa.Column("exchange_sku", sa.String(length=100), nullable=True))
+    # Exchanges and replacements go to the customer's address.
+    with op.batch_alter_table("outbound_orders") as batch:
+        batch.add_column(sa.Column("ship_to", sa.JSON(), nullable=True))
     # Emails leave under the seller's name, answered to the seller's own address.
     with op.batch_alter_table("email_messages") as batch:
         batch.add_column(
@@ -47,6 +50,8 @@ def downgrade() -> None:
     with op.batch_alter_table("email_messages") as batch:
         batch.drop_column("reply_to")
         batch.drop_column("sender_name")
+    with op.batch_alter_table("outbound_orders") as batch:
+        batch.drop_column("ship_to")
     with op.batch_alter_table("return_items") as batch:
         batch.drop_column("exchange_sku")
     with op.batch_alter_table("returns") as batch:
