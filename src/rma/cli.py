@@ -83,6 +83,7 @@ def demo() -> None:
     for role, secret in DEMO_KEYS.items():
         console.print(f"  {role:<10} key: [bold]{secret}[/bold]")
     console.print("  customer:  order [bold]DEMO-1001[/bold], email [bold]ada@example.com[/bold]")
+    console.print("  the shop's own portal: [bold]/s/demo/returns[/bold] (also /returns)")
 
 
 @keys.command("create")
