@@ -304,3 +304,55 @@ def test_a_shop_portal_finds_orders_of_that_shop_only(http: httpx.Client) -> Non
     assert "Order SAME-1" in shop_portal.text()
     assert "Second" in shop_portal.page
     assert 'name="seller_id"' not in shop_portal.page
+
+
+def test_a_gift_card_is_refused_for_being_final_sale_not_for_a_closed_window(
+    http: httpx.Client,
+) -> None:
+    shop = catalogue_shop(http)
+    # As in the demo: a category that is neither returnable nor has any window left.
+    ok(shop.call("PUT", "/v1/policies/gift", json={"window_days": 0, "returnable": False}))
+    assert shop.call("DELETE", "/v1/sku-policies/GIFT-50").status_code == 204
+    order_with_catalogue(shop, "P-12")
+    portal = Portal(http)
+    portal.open_order("P-12")
+    assert "Gift card $50.00 each Cannot be returned. Items of this kind cannot be returned." in (
+        portal.text()
+    )
+
+    portal.post(
+        "/returns/order",
+        {"qty_3": "1", "reason_3": "CR-UNWANTED_ITEM", "resolution": "refund", "step": "request"},
+    )
+
+    assert "Items of this kind cannot be returned." in portal.text()
+    assert "window" not in portal.text().split("There is a problem")[1].split("Organic tee")[0]
+    assert _returns(shop) == []
+
+
+def test_once_the_box_arrived_the_rma_page_no_longer_says_to_print_and_ship(
+    http: httpx.Client,
+) -> None:
+    shop = catalogue_shop(http)
+    order_with_catalogue(shop, "P-13")
+    body = {
+        "order_number": "P-13",
+        "items": [{"line_id": "2", "quantity": 1, "reason_code": "CR-DEFECTIVE"}],
+    }
+    ret = ok(shop.call("POST", "/v1/returns", json=body), 201)
+    page = ok(shop.call("GET", f"/v1/returns/{ret['id']}/links"))["page_url"]
+    path = page.removeprefix("http://127.0.0.1:8000")
+    assert "Print the label" in http.get(path).text
+    item = ret["items"][0]["id"]
+    receive = {"items": [{"item_id": item, "quantity": 1}]}
+    ok(shop.call("POST", f"/v1/returns/{ret['id']}/receive", "warehouse", json=receive))
+    judged = {"item_id": item, "accepted": 1, "condition": "defective", "disposition": "dispose"}
+    ok(shop.call("POST", f"/v1/returns/{ret['id']}/inspect", "warehouse", json={"items": [judged]}))
+
+    inspected = http.get(path).text
+
+    assert "Print the label" not in inspected
+    assert "Ship it by" not in inspected
+    assert "Download the label" not in inspected
+    assert 'aria-current="step"' in inspected
+    assert "Your return has been inspected." in inspected
