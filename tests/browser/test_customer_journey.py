@@ -20,6 +20,14 @@ pytestmark = ON_SQLITE
 PHONE = {"width": 390, "height": 844}
 
 
+@pytest.fixture(autouse=True)
+def empty_mail_folder(container: Container) -> Iterator[None]:
+    """What a test reads in the mail folder is what it sent; it leaves the folder empty."""
+    clear_mail(container)
+    yield
+    clear_mail(container)
+
+
 @pytest.fixture
 def phone(browser: Browser, server_url: str, http: httpx.Client) -> Iterator[BrowserContext]:
     """A phone-sized browser with a touch screen."""
@@ -59,7 +67,6 @@ def _find_order(page: Page, number: str, email: str) -> None:
 def _walk_the_return(
     page: Page, shop: Shop, container: Container, email: str, *, shots: str = ""
 ) -> None:
-    clear_mail(container)
     checks = no_sideways_scroll if shots == "phone" else (lambda page: None)
     number = f"J-{email.split('@')[0].upper()}"
     order_with_catalogue(shop, number, email=email)
@@ -209,7 +216,6 @@ def test_the_focus_ring_stands_out_at_least_three_to_one(page: Page, http: httpx
 def test_german_accept_language_gets_german_pages_and_emails(
     german: BrowserContext, http: httpx.Client, container: Container
 ) -> None:
-    clear_mail(container)
     shop = catalogue_shop(http)
     order_with_catalogue(shop, "J-DE", email="greta@example.com")
     page = german.new_page()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
@@ -19,12 +20,13 @@ BASE = "https://rma.example"
 
 
 @pytest.fixture
-def mailbox(container: Container, monkeypatch: pytest.MonkeyPatch) -> Container:
-    """The mail folder emptied, and links made on a public host."""
+def mailbox(container: Container, monkeypatch: pytest.MonkeyPatch) -> Iterator[Container]:
+    """The mail folder emptied before and after, and links made on a public host."""
     monkeypatch.setattr(container.settings, "base_url", BASE)
     monkeypatch.setattr(container.settings, "mail_from", "rma <no-reply@rma.example>")
     clear_mail(container)
-    return container
+    yield container
+    clear_mail(container)  # other modules read the folder too
 
 
 def clear_mail(container: Container) -> None:
