@@ -131,3 +131,22 @@ def test_every_customer_email_links_to_the_return_and_the_resolution_says_the_am
     # 50.00 + 4.00 tax - 7.50 restocking fee, in the order's currency.
     assert "Refund of $46.50: on its way to you." in resolved
     assert f"{BASE}/rma/{ret['rma_number']}?t=" in resolved
+
+
+def test_a_customer_who_asks_in_french_is_written_to_in_french(
+    http: httpx.Client, mailbox: Container
+) -> None:
+    shop = catalogue_shop(http)
+    ok(shop.call("PUT", "/v1/portal-settings", json={"language": "de"}))
+    order_with_catalogue(shop, "E-3", email="fanny@example.com")
+    order_with_catalogue(shop, "E-4", email="gerd@example.com")
+    french = _ask(shop, "E-3", headers={"Accept-Language": "fr-CH, fr;q=0.9"})
+    _ask(shop, "E-4")  # no language asked: the seller's default
+
+    *_, authorized = delivered(mailbox, "fanny@example.com")
+    assert authorized["Subject"] == f"Votre retour {french['rma_number']} est autorisé"
+    text = text_of(authorized)
+    assert "- Organic tee x 2: Plus nécessaire/plus souhaité" in text
+    assert "Imprimer l\u2019étiquette :" in text
+    *_, german = delivered(mailbox, "gerd@example.com")
+    assert german["Subject"].endswith("ist genehmigt")
