@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 from rma.domain.addresses import Address
 from rma.domain.errors import NotFound
 from rma.domain.fulfillment import OutboundOrder
-from rma.domain.journey import StepState, progress
+from rma.domain.journey import TO_BE_SENT, StepState, progress
 from rma.domain.refunds import Refund
 from rma.domain.returns import Return
 from rma.domain.sellers import LabelDefault
-from rma.domain.statuses import ReturnStatus
 from rma.domain.store_credit import CreditEntry
 from rma.domain.storefront import PortalSettings
 from rma.domain.tracking import TrackingEvent
@@ -46,7 +45,7 @@ class Story:
     @property
     def to_be_sent(self) -> bool:
         """Whether the customer still has to send the box (label and "ship by" apply)."""
-        return self.ret.status is ReturnStatus.AUTHORIZED
+        return self.ret.status in TO_BE_SENT
 
     @property
     def prepaid(self) -> bool:

@@ -247,9 +247,10 @@ def _errors_of(error: InvalidInput, items: list[RequestedItem]) -> dict[str, str
         field = str(detail.get("field", "")) if isinstance(detail, dict) else ""
         if field == "resolution":
             return {"resolution": message}
-        if field.startswith("items[") and "]" in field:
-            index = int(field[6 : field.index("]")])
-            if 0 <= index < len(items):
+        position = field[6 : field.find("]")] if field.startswith("items[") else ""
+        if position.isdigit():
+            index = int(position)
+            if index < len(items):
                 prefix = "variant" if "exchange" in field else "reason"
                 return {f"{prefix}_{items[index].line_id}": message}
     return {"form": message}
