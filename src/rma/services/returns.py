@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from rma.domain import offers, rma_numbers
+from rma.domain import rma_numbers
 from rma.domain.addresses import Address, ReturnAddress
 from rma.domain.errors import DuplicateRmaNumber, InvalidInput, NoReturnableItems, NotFound
 from rma.domain.ids import new_id
@@ -31,6 +31,7 @@ from rma.domain.sellers import EffectivePolicy, Seller
 from rma.domain.statuses import ReturnStatus
 from rma.services.addresses import AddReturnAddress, find_return_address, save_return_address
 from rma.services.clock import utcnow
+from rma.services.offers import check_offer
 from rma.services.payments import PaymentGateway
 from rma.services.refunds import send_due_refunds
 from rma.services.resolutions import (
@@ -139,7 +140,7 @@ def request_return(cmd: RequestReturn, uow: UnitOfWork) -> RequestOutcome:
                 details=[{"field": "order_number", "value": cmd.order_number}],
             )
         categories = _check_reasons(uow, seller.id, order, cmd.items)
-        _check_offer(uow, seller, order, cmd, categories)
+        check_offer(uow, seller, order, cmd.items, cmd.resolution, categories)
         held = held_by_line(order, uow.returns.for_order(seller.id, order.id))
         decision = evaluate_request(
             order,
@@ -365,24 +366,6 @@ def _check_reasons(
                 details=[{"field": f"items[{index}].reason_code", "value": item.reason_code}],
             )
     return categories
-
-
-def _check_offer(
-    uow: UnitOfWork,
-    seller: Seller,
-    order: Order,
-    cmd: RequestReturn,
-    categories: Mapping[str, str | None],
-) -> None:
-    """Refuse a resolution the seller does not allow, or an exchange for no real variant."""
-    asked = []
-    for index, item in enumerate(cmd.items):
-        line = order.line(item.line_id)
-        if line is not None:
-            asked.append(offers.AskedItem(index, line.sku, line.unit_price, item.exchange_sku))
-    wanted = {a.exchange_sku for a in asked if a.exchange_sku}
-    catalog = {sku: p for sku in wanted if (p := uow.products.get(seller.id, sku)) is not None}
-    offers.check_resolution(seller, cmd.resolution, asked, categories, catalog)
 
 
 def held_by_line(order: Order, others: Sequence[Return]) -> dict[str, int]:
