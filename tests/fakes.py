@@ -214,6 +214,15 @@ class FakeProducts(_Repo):
             if p.seller_id == seller_id and p.sku in wanted
         }
 
+    def in_categories(self, seller_id: str, categories: Iterable[str]) -> list[Product]:
+        wanted = set(categories)
+        found = [
+            p
+            for p in self.store.all("products")
+            if p.seller_id == seller_id and p.category in wanted
+        ]
+        return sorted(found, key=lambda p: p.sku)
+
 
 class FakeOrders(_Repo):
     def add(self, order: Order) -> None:
@@ -345,6 +354,7 @@ _UNTESTED = (
     "flags",
     "photos",
     "inventory",
+    "portal_settings",
 )
 
 

@@ -49,6 +49,7 @@ class Shop:
         lines: list[dict[str, Any]] | None = None,
         shipped: bool = True,
         shipping_amount: int = 0,
+        shipping_address: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """An order of two lines, shipped and delivered ``delivered_days_ago`` days ago."""
         now = datetime.now(UTC)
@@ -68,6 +69,7 @@ class Shop:
             "lines": lines,
             "shipments": [],
             "shipping_amount": shipping_amount,
+            "shipping_address": shipping_address,
         }
         if shipped:
             body["shipments"].append(

@@ -90,6 +90,7 @@ def demo() -> None:
     for role, secret in DEMO_KEYS.items():
         console.print(f"  {role:<10} key: [bold]{secret}[/bold]")
     console.print("  customer:  order [bold]DEMO-1001[/bold], email [bold]ada@example.com[/bold]")
+    console.print("  the shop's own portal: [bold]/s/demo/returns[/bold] (also /returns)")
 
 
 @jobs.command("run-due")
@@ -149,6 +150,37 @@ def ship_order(
         console.print(f"[red]{error.code}[/red]: {error.message}")
         raise typer.Exit(2) from error
     console.print(f"order {saved.number}: shipment {shipment.id} from {facility or '-'}")
+
+
+@orders.command("address")
+def set_order_address(
+    order: Annotated[str, typer.Argument(help="Order id or number.")],
+    seller: Annotated[str, typer.Option(help="Seller id.")],
+    name: Annotated[str, typer.Option(help="The customer's name as the label prints it.")],
+    line1: Annotated[str, typer.Option(help="Street and number.")],
+    city: Annotated[str, typer.Option(help="City.")],
+    postal_code: Annotated[str, typer.Option(help="Postal code.")],
+    country: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2 country code, e.g. US.")],
+    line2: Annotated[str, typer.Option(help="Flat, floor, building.")] = "",
+    region: Annotated[str, typer.Option(help="State or province code.")] = "",
+) -> None:
+    """Set where an order was shipped: the sender block of its return labels."""
+    from rma.bootstrap import bootstrap
+    from rma.domain.addresses import Address
+    from rma.domain.errors import RmaError
+    from rma.services.catalog import SetShippingAddress, set_shipping_address
+
+    if len(country) != 2 or not country.isalpha():
+        console.print(f"[red]invalid_input[/red]: --country {country!r} is not a 2-letter code")
+        raise typer.Exit(2)
+    address = Address(name, line1, city, postal_code, country.upper(), line2, region)
+    container = bootstrap()
+    try:
+        saved = set_shipping_address(SetShippingAddress(seller, order, address), container.uow())
+    except RmaError as error:
+        console.print(f"[red]{error.code}[/red]: {error.message}")
+        raise typer.Exit(2) from error
+    console.print(f"order {saved.number} ships to: {', '.join(address.lines())}")
 
 
 @amazon_credentials.command("create")

@@ -28,6 +28,7 @@ from rma.services import (
     returns,
     review,
     sellers,
+    storefront,
     tracking,
 )
 from rma.services.access import authenticate
@@ -48,10 +49,10 @@ _PRODUCTS = (
     ("GIFTCARD-50", "Gift card 50", "final-sale", 5000),
 )
 _CUSTOMERS = (
-    ("ada@example.com", "Ada Lovelace"),
-    ("grace@example.com", "Grace Hopper"),
-    ("alan@example.com", "Alan Turing"),
-    ("edsger@example.com", "Edsger Dijkstra"),
+    ("ada@example.com", "Ada Lovelace", "12 St James's Square", "London", "SW1Y 4JH", "GB", ""),
+    ("grace@example.com", "Grace Hopper", "1 Navy Yard Ave", "Arlington", "22202", "US", "VA"),
+    ("alan@example.com", "Alan Turing", "78 High Street", "Wilmslow", "SK9 1AB", "GB", ""),
+    ("edsger@example.com", "Edsger Dijkstra", "Nuenen 4", "Nuenen", "5671 AA", "NL", ""),
 )
 
 
@@ -87,6 +88,14 @@ def load_demo(container: Container) -> tuple[str, bool]:
     policies.put_policy(policies.PutPolicy(seller.id, "final-sale", 0, returnable=False), uow())
     for sku, name, category, _price in _PRODUCTS:
         catalog.add_product(Product(seller.id, sku, name, category), uow())
+    # Gift cards are final sale: the portal says so before the customer asks.
+    policies.put_sku_policy(
+        policies.PutSkuPolicy(seller.id, "GIFTCARD-50", returnable=False), uow()
+    )
+    storefront.put_portal_settings(
+        storefront.PutPortalSettings(seller.id, "demo", "en", "help@demo-outfitters.example"),
+        uow(),
+    )
 
     now = utcnow()
     numbers = [_order(container, seller.id, n, now - timedelta(days=age)) for n, age in _ORDERS]
@@ -180,7 +189,9 @@ _ORDERS = (
 
 
 def _order(container: Container, seller_id: str, suffix: int, delivered_at: datetime) -> str:
-    email, name = _CUSTOMERS[(suffix - 1) % len(_CUSTOMERS)]
+    email, name, street, city, postal_code, country, region = _CUSTOMERS[
+        (suffix - 1) % len(_CUSTOMERS)
+    ]
     number = f"DEMO-{suffix}"
     lines = [
         OrderLine(str(i), sku, 1 if category != "apparel" else 2, price, title)
@@ -201,6 +212,7 @@ def _order(container: Container, seller_id: str, suffix: int, delivered_at: date
         customer_email=email,
         customer_name=name,
         currency="USD",
+        shipping_address=Address(name, street, city, postal_code, country, region=region),
         ordered_at=delivered_at - timedelta(days=4),
         lines=lines,
         shipments=[shipment],

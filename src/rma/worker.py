@@ -77,7 +77,10 @@ class EventWorker:
             schedule=tuple(settings.webhook_retry_schedule),
         )
         self.composer = JinjaEmailComposer(
-            container.signer, settings.base_url, settings.action_link_hours
+            container.signer,
+            settings.base_url,
+            settings.action_link_hours,
+            settings.rma_page_link_days,
         )
         self.sender = HttpxWebhookSender(
             container.destinations,

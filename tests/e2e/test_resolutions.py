@@ -227,11 +227,20 @@ def test_keep_item_under_the_sellers_limit_is_refunded_at_authorization(
     assert resolution(shop, ret)["refund"]["amount"] == 2500 + 200 + 403
 
 
-def test_keep_item_above_the_limit_waits_for_the_item(http: httpx.Client) -> None:
+def test_keep_item_above_the_limit_is_refused_at_request_and_at_resolution(
+    http: httpx.Client,
+) -> None:
     shop = open_shop(http)
     ok(shop.call("PUT", "/v1/settings", json={"keep_item_max_value": 1000}))
-    ret, item = start_return(shop, "B-4", reason="CR-DEFECTIVE", resolution="keep_item")
-    assert ok(shop.call("GET", f"/v1/returns/{ret}"))["status"] == "authorized"
+    shop.order("B-4x", lines=[{"line_id": "1", "sku": "TEE", "quantity": 1, "unit_price": 2500}])
+    line = {"line_id": "1", "quantity": 1, "reason_code": "CR-DEFECTIVE"}
+    asked = {"order_number": "B-4x", "items": [line], "resolution": "keep_item"}
+    # The seller's settings refuse it: said before anything is created (issue 14).
+    assert error_code(shop.call("POST", "/v1/returns", json=asked), 422) == (
+        "resolution_not_allowed"
+    )
+    assert ok(shop.call("GET", "/v1/returns"))["data"] == []
+    ret, item = start_return(shop, "B-4", reason="CR-DEFECTIVE")
     body = {"items": [{"item_id": item, "resolution": "keep_item"}]}
 
     refused = shop.call("POST", f"/v1/returns/{ret}/resolve", json=body)

@@ -137,6 +137,9 @@ QUERIES: dict[str, list[Query]] = {
         lambda u, me, them: u.reason_codes.among(me.seller_id, ["CR-DEFECTIVE", "CR-DAMAGED"])
     ],
     "ProductRepository.get": [lambda u, me, them: u.products.get(me.seller_id, "TEE")],
+    "ProductRepository.in_categories": [
+        lambda u, me, them: u.products.in_categories(me.seller_id, [me.category, them.category])
+    ],
     "ProductRepository.categories": [
         lambda u, me, them: [
             _Tag(me.seller_id if category == me.category else them.seller_id)
@@ -297,6 +300,8 @@ UNSCOPED = {
     "StaffSessionRepository.by_hash": "a session leads to its key, and so its seller",
     "StaffSessionRepository.remove": "writes (signs one session out)",
     "OrderRepository.by_number_any_seller": "the portal asks which sellers have the order",
+    "PortalSettingsRepository.by_handle": "a shop's portal finds its seller by the public handle",
+    "PortalSettingsRepository.get": "keyed by the seller id alone: one row per seller",
     "ReturnRepository.due_for_expiry": "the expiry job runs for every seller",
     "ReturnRepository.rma_number_taken": "answers a bool for one seller (checked below)",
     "ReturnRepository.count_by_status": "answers counts for one seller (checked below)",

@@ -16,6 +16,7 @@ import pytest
 
 from rma.bootstrap import Container
 from tests.support import ADMIN_KEY, bearer, customer_token, ok, open_shop
+from tests.tenancy_customer_routes import CUSTOMER_ROUTES
 from tests.tenancy_routes import ADDED_ROUTES, prepare_world
 from tests.tenancy_world import (
     ADDRESS,
@@ -159,6 +160,7 @@ ROUTES: dict[str, Route] = {
         frozenset(STAFF), OBJECT, 200, move("resolve", "inspected", lambda i: {})
     ),
     **ADDED_ROUTES,
+    **CUSTOMER_ROUTES,
 }
 
 

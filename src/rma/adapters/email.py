@@ -7,16 +7,20 @@ to it. Emails to the seller carry signed, single-use, expiring action links.
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, TemplateNotFound, select_autoescape
 
+from rma.adapters import i18n
+from rma.adapters.page_links import PageLinks
 from rma.adapters.signing import BadSignature, Signer
 from rma.config import Settings
 from rma.domain.errors import NotFound
@@ -24,6 +28,10 @@ from rma.domain.ids import new_id
 from rma.services.actions import ActionLink, ReplyEmail
 from rma.services.clock import utcnow
 from rma.services.event_ports import ClaimedEmail, OutboxEvent, ReturnContact
+from rma.web import words
+
+if TYPE_CHECKING:
+    from rma.services.tracker import Story
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates"
 ACTION_PURPOSE = "email-action"
@@ -40,24 +48,56 @@ SELLER_ACTIONS: dict[str, tuple[tuple[str, str], ...]] = {
 
 def template_environment() -> Environment:
     """The Jinja2 environment of pages and emails, escaping HTML (not text) templates."""
-    return Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(["html"]),
-        keep_trailing_newline=True,
+    return i18n.install(
+        Environment(
+            loader=FileSystemLoader(TEMPLATES),
+            autoescape=select_autoescape(["html"]),
+            keep_trailing_newline=True,
+        )
     )
 
 
 class JinjaEmailComposer:
     """Renders subject, text and HTML of an event's email; signs the seller's action links."""
 
-    def __init__(self, signer: Signer, base_url: str, link_hours: int):
+    def __init__(self, signer: Signer, base_url: str, link_hours: int, page_days: int = 180):
         self.env = template_environment()
         self.signer = signer
         self.base_url = base_url.rstrip("/")
         self.link_hours = link_hours
+        self.page_links = PageLinks(signer, base_url, timedelta(days=page_days))
 
     def compose(
-        self, event: OutboxEvent, audience: str, contact: ReturnContact, seller_name: str
+        self,
+        event: OutboxEvent,
+        audience: str,
+        contact: ReturnContact,
+        seller_name: str,
+        story: Story | None = None,
+    ) -> tuple[str, str, str] | None:
+        """Subject, text and HTML of ``event``'s email to ``audience``, or ``None``.
+
+        A customer's email is written in the language the customer used in the portal (else
+        the seller's), with the signed links to the RMA page and the label.
+        """
+        language = "en"
+        links: dict[str, str] = {"portal_url": f"{self.base_url}/returns"}
+        if story is not None:
+            language = story.ret.language or story.language
+            if story.ret.rma_number:
+                links["page_url"] = self.page_links.url(story.ret)
+                links["label_url"] = self.page_links.url(story.ret, "/label.pdf")
+        with i18n.speaking(language):
+            return self._compose(event, audience, contact, seller_name, story, links)
+
+    def _compose(
+        self,
+        event: OutboxEvent,
+        audience: str,
+        contact: ReturnContact,
+        seller_name: str,
+        story: Story | None,
+        links: dict[str, str],
     ) -> tuple[str, str, str] | None:
         try:
             text = self.env.get_template(f"email/{audience}/{event.type}.txt")
@@ -86,20 +126,33 @@ class JinjaEmailComposer:
             "seller_name": seller_name,
             "actions": actions,
             "links_expire": expires.strftime("%Y-%m-%d %H:%M UTC"),
+            "story": story,
+            "words": words,
+            **links,
         }
         first, _, body = text.render(context).partition("\n")
         subject = first.removeprefix("Subject:").strip()
-        return subject, body.lstrip("\n"), html.render(context)
+        # Parts left out leave blank lines behind: one blank line between paragraphs is enough.
+        body = re.sub(r"\n[ \t]*(\n[ \t]*)+\n", "\n\n", body.lstrip("\n"))
+        return subject, body, html.render(context)
 
 
-def build_message(email: ClaimedEmail, sender: str) -> EmailMessage:
-    """A MIME message with a text part and an HTML alternative."""
+def build_message(email: ClaimedEmail, sender: str, domain: str = "localhost") -> EmailMessage:
+    """A MIME message with a text part and an HTML alternative.
+
+    It comes from ``sender``'s address under the seller's name when the email has one, with
+    the seller's Reply-To; ``Date`` is in UTC (``+0000``) and the Message-ID is on ``domain``
+    (the host of ``RMA_BASE_URL``), so mail systems thread and trust it.
+    """
+    display, address = parseaddr(sender)
     message = EmailMessage()
-    message["From"] = sender
+    message["From"] = formataddr((email.sender_name or display, address or sender))
     message["To"] = email.recipient
+    if email.reply_to:
+        message["Reply-To"] = email.reply_to
     message["Subject"] = email.subject
-    message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(idstring=email.id)
+    message["Date"] = format_datetime(utcnow().astimezone(UTC))
+    message["Message-ID"] = make_msgid(idstring=email.id, domain=domain)
     message.set_content(email.text_body)
     message.add_alternative(email.html_body, subtype="html")
     return message
@@ -127,21 +180,22 @@ class SmtpMailer:
                 smtp.starttls(context=ssl.create_default_context())
             if s.smtp_username:
                 smtp.login(s.smtp_username, s.smtp_password or "")
-            smtp.send_message(build_message(email, s.mail_from))
+            smtp.send_message(build_message(email, s.mail_from, message_domain(s)))
 
 
 class FolderMailer:
     """Writes each email as an ``.eml`` file, so trying rma needs no mail server."""
 
-    def __init__(self, folder: Path, sender: str):
+    def __init__(self, folder: Path, sender: str, domain: str = "localhost"):
         self.folder = folder
         self.sender = sender
+        self.domain = domain
 
     def send(self, email: ClaimedEmail) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"{email.id}.eml"
         partial = path.with_suffix(".tmp")
-        partial.write_bytes(bytes(build_message(email, self.sender)))
+        partial.write_bytes(bytes(build_message(email, self.sender, self.domain)))
         partial.replace(path)  # readers never see half a message
 
     def messages(self) -> list[Path]:
@@ -159,7 +213,12 @@ def make_mailer(settings: Settings) -> SmtpMailer | FolderMailer:
     """SMTP when ``RMA_SMTP_HOST`` is set, else the mail folder under ``data_dir``."""
     if settings.smtp_host:
         return SmtpMailer(settings)
-    return FolderMailer(mail_folder(settings), settings.mail_from)
+    return FolderMailer(mail_folder(settings), settings.mail_from, message_domain(settings))
+
+
+def message_domain(settings: Settings) -> str:
+    """The host Message-IDs are made on: the one customers' links point to."""
+    return urlsplit(settings.base_url).hostname or "localhost"
 
 
 def read_action_token(signer: Signer, token: str) -> ActionLink:

@@ -58,7 +58,9 @@ def _label(canvas: Canvas, docs: ReturnDocuments, page_url: str, x0: float, y0: 
     postage = "PREPAID" if ret.label_type == "prepaid" else "Postage paid by sender"
     canvas.drawRightString(x0 + LABEL_W - pad, top - 10, postage)
 
-    sender = ret.ship_from.lines() if ret.ship_from else [docs.customer_name, "(your address)"]
+    # An order without a shipping address prints the customer's name: the customer writes
+    # the street on the label, which is better than a made-up "(your address)".
+    sender = docs.sender.lines() if docs.sender else [docs.customer_name]
     y = _block(canvas, "FROM", sender, left, top - 34, size=8, width=LABEL_W - 2 * pad)
     recipient = _lines(ret.return_address) or [docs.seller_name or "the seller"]
     y = _block(

@@ -242,6 +242,7 @@ orders = Table(
     Column("currency", String(3), nullable=False),
     Column("ordered_at", UtcDateTime, nullable=False),
     Column("shipping_amount", BigInteger, nullable=False, default=0),
+    Column("shipping_address", AddressType),
     UniqueConstraint("seller_id", "number"),
     UniqueConstraint("seller_id", "id"),
 )
@@ -322,6 +323,7 @@ returns = Table(
     Column("tracking_at", UtcDateTime),
     Column("delivered_at", UtcDateTime),
     Column("lost_flagged_at", UtcDateTime),
+    Column("language", String(8)),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("version", Integer, nullable=False),
@@ -358,6 +360,7 @@ return_items = Table(
     Column("inspected_at", UtcDateTime),
     Column("shipment_id", ID),
     Column("seller_return_item_id", String(80)),
+    Column("exchange_sku", String(100)),
     ForeignKeyConstraint(["seller_id", "return_id"], ["returns.seller_id", "returns.id"]),
     Index("ix_return_items_seller_id_return_id", "seller_id", "return_id"),
 )
@@ -453,6 +456,7 @@ def start_mappers() -> None:
     orm_events.map_event_tables(mapper_registry)
     orm_money.map_money()
     orm_physical.map_physical(mapper_registry)
+    orm_customer.map_customer(mapper_registry)
 
 
 def _children(kind: type, order_by: Any) -> Any:
@@ -467,5 +471,5 @@ def _fresh_event_list(ret: Return, _context: object) -> None:
 # Last, so that these modules find this one's names: importing them registers the tables of
 # the Amazon API, of events, webhooks and email, of money and of the physical flow on the
 # same metadata.
-from rma.adapters import orm_events, orm_money, orm_physical  # noqa: E402
+from rma.adapters import orm_customer, orm_events, orm_money, orm_physical  # noqa: E402
 from rma.adapters.orm_amazon import map_amazon  # noqa: E402

@@ -92,6 +92,8 @@ email_messages = Table(
     Column("last_error", String(500), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("sent_at", UtcDateTime),
+    Column("sender_name", String(200), nullable=False, server_default=""),  # From display name
+    Column("reply_to", String(320), nullable=False, server_default=""),
     UniqueConstraint("event_id", "audience", "recipient"),
     Index("ix_email_messages_status_next_attempt_at", "status", "next_attempt_at"),
 )

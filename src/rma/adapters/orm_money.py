@@ -21,7 +21,7 @@ from sqlalchemy import (
     event,
 )
 
-from rma.adapters.orm import ID, UtcDateTime, _enum, mapper_registry, metadata
+from rma.adapters.orm import ID, AddressType, UtcDateTime, _enum, mapper_registry, metadata
 from rma.domain.fulfillment import (
     OutboundKind,
     OutboundOrder,
@@ -99,6 +99,7 @@ outbound_orders = Table(
     Column("status", _enum(OutboundStatus), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    Column("ship_to", AddressType),
     ForeignKeyConstraint(["seller_id", "return_id"], ["returns.seller_id", "returns.id"]),
     UniqueConstraint("seller_id", "return_id", "kind"),
     Index("ix_outbound_orders_seller_id_status", "seller_id", "status"),

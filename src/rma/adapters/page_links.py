@@ -16,6 +16,7 @@ from rma.adapters.signing import BadSignature, Signer
 from rma.domain.returns import Return
 
 PURPOSE = "rma-page"
+DAY = 86_400
 
 
 class LinkExpired(Exception):
@@ -29,8 +30,12 @@ class PageLinks:
         self._lifetime = lifetime
 
     def path(self, ret: Return, suffix: str = "") -> str:
-        """The page's path (or its label's, with ``suffix="/label.pdf"``), for this site."""
-        expires = int(time.time() + self._lifetime.total_seconds())
+        """The page's path (or its label's, with ``suffix="/label.pdf"``), for this site.
+
+        The expiry is rounded up to a whole day, so a link made twice in a day is the same
+        link: a label drawn with it (its QR code) stays cached for the day.
+        """
+        expires = -(-int(time.time() + self._lifetime.total_seconds()) // DAY) * DAY
         token = self._signer.sign(PURPOSE, {"r": ret.id, "e": expires})
         return f"/rma/{quote(ret.rma_number or '', safe='-')}{suffix}?t={token}"
 

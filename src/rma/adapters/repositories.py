@@ -219,6 +219,14 @@ class SqlProducts:
         rows = self.session.execute(_PRODUCT_CATEGORIES, params)
         return {sku: category for sku, category in rows}  # noqa: C416 (rows are Row objects)
 
+    def in_categories(self, seller_id: str, categories: Iterable[str]) -> list[Product]:
+        c = orm.products.c
+        wanted = list(categories)
+        if not wanted:
+            return []
+        found = select(Product).where(c.seller_id == seller_id, c.category.in_(wanted))
+        return list(self.session.scalars(found.order_by(c.sku).limit(500)))
+
 
 class SqlOrders:
     def __init__(self, session: Session):

@@ -349,9 +349,16 @@ class SqlEmails:
             .values(attempts=m.attempts + 1, next_attempt_at=lease_until)
         )
         rows = self.session.execute(
-            select(m.id, m.recipient, m.subject, m.text_body, m.html_body, m.attempts).where(
-                m.id.in_(ids)
-            )
+            select(
+                m.id,
+                m.recipient,
+                m.subject,
+                m.text_body,
+                m.html_body,
+                m.attempts,
+                m.sender_name,
+                m.reply_to,
+            ).where(m.id.in_(ids))
         )
         return [ClaimedEmail(*row) for row in rows]
 

@@ -15,6 +15,7 @@ from rma.adapters import (
     orm,
     orm_events,
     repositories,
+    repositories_customer,
     repositories_events,
     repositories_money,
     repositories_physical,
@@ -25,6 +26,7 @@ from rma.domain.errors import ConcurrentUpdate, Conflict
 from rma.domain.events import Event
 from rma.domain.ids import new_id
 from rma.services.clock import utcnow
+from rma.services.customer_ports import PortalSettingsRepository
 from rma.services.event_ports import (
     ActionTokenRepository,
     DeliveryRepository,
@@ -116,6 +118,7 @@ class SqlUnitOfWork:
     flags: FlagRepository
     photos: PhotoRepository
     inventory: InventoryRepository
+    portal_settings: PortalSettingsRepository
 
     def __enter__(self) -> Self:
         self.session = self._session_factory()
@@ -149,6 +152,7 @@ class SqlUnitOfWork:
         self.flags = repositories_physical.SqlFlags(self.session)
         self.photos = repositories_physical.SqlPhotos(self.session)
         self.inventory = repositories_physical.SqlInventory(self.session)
+        self.portal_settings = repositories_customer.SqlPortalSettings(self.session)
         return self
 
     def __exit__(

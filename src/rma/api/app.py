@@ -24,12 +24,13 @@ from rma.api.routes import (
     places,
     returns,
     setup,
+    storefront,
     tracking,
     warehouse,
     webhooks,
 )
 from rma.bootstrap import Container, bootstrap
-from rma.web import desk, pages, portal, staff
+from rma.web import desk, pages, portal, portal_returns, staff
 from rma.web import warehouse as station
 from rma.web.rendering import STATIC
 
@@ -88,12 +89,14 @@ def create_app(container: Container) -> FastAPI:
         money,
         webhooks,
         actions,
+        storefront,
     ):
         app.include_router(module.router, responses=errors.documented_errors())
     app.include_router(amazon_auth.router)
     app.include_router(amazon_routes.router)
     app.include_router(pages.router)
     app.include_router(portal.router)
+    app.include_router(portal_returns.router)
     app.include_router(station.router)
     app.include_router(desk.router)
     app.include_router(staff.router)

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
+from rma.adapters.i18n import N_
 from rma.domain.errors import (
     Conflict,
     Forbidden,
@@ -77,16 +78,36 @@ def status_of(error: RmaError) -> int:
     return next((status for family, status in STATUS_BY_FAMILY if isinstance(error, family)), 400)
 
 
-async def _on_rma_error(_request: Request, error: Exception) -> JSONResponse:
+# Paths whose answers are JSON for programs; every other path is a page for people.
+API_PREFIXES = ("/v1/", "/fba/", "/auth/", "/healthz", "/metrics", "/openapi.json", "/docs")
+
+
+def wants_page(request: Request) -> bool:
+    """Whether ``request`` is a person's browser on a page (not a program on the API)."""
+    path = request.url.path
+    return path != "/v1" and not path.startswith(API_PREFIXES)
+
+
+def _page(request: Request, status: int, message: str) -> Response:
+    from rma.web.rendering import error_page  # pages are drawn by the web package
+
+    return error_page(request, status, message)
+
+
+async def _on_rma_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, RmaError)
+    if wants_page(request):
+        return _page(request, status_of(error), error.message)
     response = error_response(status_of(error), error.code, error.message, error.details)
     if isinstance(error, TooManyAttempts):
         response.headers["Retry-After"] = str(error.retry_after)
     return response
 
 
-async def _on_validation_error(_request: Request, error: Exception) -> JSONResponse:
+async def _on_validation_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, RequestValidationError)
+    if wants_page(request):
+        return _page(request, 422, INCOMPLETE_PAGE)
     issues = error.errors()
     details = [
         {
@@ -102,8 +123,14 @@ async def _on_validation_error(_request: Request, error: Exception) -> JSONRespo
     return error_response(422, "invalid_input", message, details)
 
 
-async def _on_http_error(_request: Request, error: Exception) -> JSONResponse:
+async def _on_http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
+    if wants_page(request):
+        if error.status_code == 404:
+            return _page(request, 404, MISSING_PAGE)
+        if error.status_code == 405:
+            return _page(request, 405, WRONG_METHOD_PAGE)
+        return _page(request, error.status_code, str(error.detail))
     if error.status_code == 400:
         # FastAPI answers 400 for a body it cannot decode (not UTF-8, say), but 422 for one
         # that is not JSON: both are malformed input, answered alike.
@@ -123,7 +150,7 @@ async def _on_database_unavailable(request: Request, error: Exception) -> Respon
     # the server then drops the client's keep-alive connection.
     log.warning("database unavailable: %s", type(error).__name__)
     headers = {"Retry-After": str(RETRY_AFTER_OUTAGE_SECONDS)}
-    if _wants_page(request):
+    if wants_page(request):
         return HTMLResponse(_OUTAGE_PAGE, status_code=503, headers=headers)
     response = error_response(
         503, "service_unavailable", "the database is not reachable; try again shortly"
@@ -132,15 +159,18 @@ async def _on_database_unavailable(request: Request, error: Exception) -> Respon
     return response
 
 
-async def _on_unexpected(_request: Request, error: Exception) -> JSONResponse:
+async def _on_unexpected(request: Request, error: Exception) -> Response:
     log.exception("unhandled error", exc_info=error)
+    if wants_page(request):
+        return _page(request, 500, BROKEN_PAGE)
     return error_response(500, "internal_error", "something went wrong on our side")
 
 
-def _wants_page(request: Request) -> bool:
-    """A browser asking for one of the pages (not the API) gets a page, never JSON."""
-    api = request.url.path.startswith(("/v1/", "/fba/", "/auth/", "/healthz", "/openapi"))
-    return not api and "text/html" in request.headers.get("accept", "")
+# What the pages say (English source text of the gettext catalogues).
+MISSING_PAGE = N_("There is no page at this address. Check the link, or start again from the top.")
+WRONG_METHOD_PAGE = N_("This address is not used that way. Go back and use the page's buttons.")
+INCOMPLETE_PAGE = N_("Some of the form was missing or not valid. Go back and fill in every field.")
+BROKEN_PAGE = N_("Something went wrong on our side. Try again in a minute.")
 
 
 # Plain, with no template: the pages' own rendering may need the database that is down.

@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from rma.domain.addresses import Address
 from rma.domain.errors import IllegalTransition
 
 
@@ -48,6 +49,7 @@ class OutboundOrder:
     lines: list[dict[str, Any]] = field(default_factory=list)
     amount_due: int = 0
     status: OutboundStatus = OutboundStatus.PENDING
+    ship_to: Address | None = None  # the customer's: where the return's box came from
 
     def move(self, target: OutboundStatus, now: datetime) -> None:
         """Follow the fulfillment system's progress."""

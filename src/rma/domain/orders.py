@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from rma.domain.addresses import Address
+
 
 @dataclass(eq=False)
 class Product:
@@ -61,6 +63,7 @@ class Order:
     ordered_at: datetime
     customer_name: str = ""
     shipping_amount: int = 0  # minor units charged for shipping the whole order
+    shipping_address: Address | None = None  # where the order went: the return's sender
     lines: list[OrderLine] = field(default_factory=list)
     shipments: list[Shipment] = field(default_factory=list)
 

@@ -55,6 +55,7 @@ class RequestedItem:
     quantity: int
     reason_code: str
     comment: str = ""
+    exchange_sku: str = ""  # the variant the customer would like instead, for an exchange
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,11 @@ class Actor:
 
 SYSTEM = Actor("system", "rma")
 
+# Until the package is on its way, the customer may still say where it leaves from.
+SENDER_EDITABLE = frozenset(
+    {ReturnStatus.REQUESTED, ReturnStatus.PENDING_REVIEW, ReturnStatus.AUTHORIZED}
+)
+
 
 @dataclass(eq=False)
 class ReturnItem:
@@ -97,6 +102,7 @@ class ReturnItem:
     inspected_at: datetime | None = None
     shipment_id: str | None = None  # the shipment the units came in, when the caller named it
     seller_return_item_id: str | None = None  # the caller's own id (Amazon-compatible API)
+    exchange_sku: str | None = None  # the variant the customer asked for, for an exchange
 
     @property
     def settled_quantity(self) -> int:
@@ -188,6 +194,7 @@ class Return:
     tracking_at: datetime | None = None  # when the latest carrier scan happened
     delivered_at: datetime | None = None  # the carrier delivered it to the facility
     lost_flagged_at: datetime | None = None  # no movement for too long: investigate
+    language: str | None = None  # the customer's, when asked in the portal: their emails' one
     version: int = 1
     events: list[Event] = field(default_factory=list)
 
@@ -331,6 +338,16 @@ class Return:
         self.tracking_trusted = trusted
         if ship_from is not None:
             self.ship_from = ship_from
+        self.updated_at = now
+
+    def send_from(self, address: Address, *, now: datetime) -> None:
+        """The customer corrects where the package leaves from (the label's sender)."""
+        if self.status not in SENDER_EDITABLE:
+            raise Conflict(
+                f"a return that is {self.status} is already on its way",
+                code="not_shippable",
+            )
+        self.ship_from = address
         self.updated_at = now
 
     def receive(self, receipts: list[Receipt], *, actor: Actor, now: datetime) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rma.domain.addresses import Address
 from rma.domain.errors import Conflict, InvalidInput, NotFound
 from rma.domain.ids import new_id
 from rma.domain.orders import Order, Product, Shipment
@@ -53,6 +54,22 @@ def add_shipment(cmd: AddShipment, uow: UnitOfWork) -> Order:
         order = _order(uow, cmd.seller_id, cmd.order_id)
         order.shipments.append(cmd.shipment)
         _check_order(order)
+        uow.commit()
+        return order
+
+
+@dataclass(frozen=True)
+class SetShippingAddress:
+    seller_id: str
+    order_ref: str
+    address: Address
+
+
+def set_shipping_address(cmd: SetShippingAddress, uow: UnitOfWork) -> Order:
+    """Say where an order went; returns asked for from now on leave from there."""
+    with uow:
+        order = _order(uow, cmd.seller_id, cmd.order_ref)
+        order.shipping_address = cmd.address
         uow.commit()
         return order
 

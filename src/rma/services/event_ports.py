@@ -11,9 +11,12 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rma.domain.webhooks import Attempt, DeliveryStatus, WebhookDelivery, WebhookEndpoint
+
+if TYPE_CHECKING:
+    from rma.services.tracker import Story
 
 
 def webhook_body(envelope: dict[str, Any]) -> str:
@@ -66,6 +69,8 @@ class NewEmail:
     subject: str
     text_body: str
     html_body: str
+    sender_name: str = ""  # the seller's name, shown as the sender
+    reply_to: str = ""  # where the customer's answer goes
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,8 @@ class ClaimedEmail:
     text_body: str
     html_body: str
     attempts: int
+    sender_name: str = ""
+    reply_to: str = ""
 
 
 class OutboxRepository(Protocol):
@@ -165,7 +172,12 @@ class EmailComposer(Protocol):
     """Renders the email of one event for one audience, or ``None`` if it has none."""
 
     def compose(
-        self, event: OutboxEvent, audience: str, contact: ReturnContact, seller_name: str
+        self,
+        event: OutboxEvent,
+        audience: str,
+        contact: ReturnContact,
+        seller_name: str,
+        story: Story | None = None,
     ) -> tuple[str, str, str] | None: ...
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rma.domain.addresses import Address
 from rma.domain.errors import Conflict, InvalidInput, NotFound
 from rma.domain.returns import Return
 from rma.domain.sellers import LabelDefault
@@ -37,6 +38,7 @@ class ReturnDocuments:
     item_names: dict[str, str]  # item id -> product name
     scans: list[TrackingEvent]
     prepaid_label: bytes | None  # the seller's uploaded label, served instead of ours
+    sender: Address | None = None  # where the package leaves from: the customer's address
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,7 @@ def _documents(uow: UnitOfWork, ret: Return, files: FileStore) -> ReturnDocument
         files.read(ret.label_file)
         if ret.label_type is LabelDefault.PREPAID and ret.label_file
         else None,
+        ret.ship_from or (order.shipping_address if order else None),
     )
 
 

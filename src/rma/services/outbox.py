@@ -34,6 +34,7 @@ from rma.services.event_ports import (
     WebhookSender,
     webhook_body,
 )
+from rma.services.tracker import story_for_email
 from rma.services.unit_of_work import UnitOfWork
 
 
@@ -191,13 +192,14 @@ def _emails(uow: UnitOfWork, composer: EmailComposer, batch: list[OutboxEvent]) 
         seller = sellers[event.seller_id]
         if contact is None or seller is None:
             continue
-        email = _compose(composer, event, audience, contact, seller, seller_address)
+        email = _compose(uow, composer, event, audience, contact, seller, seller_address)
         if email is not None:
             emails.append(email)
     return emails
 
 
 def _compose(
+    uow: UnitOfWork,
     composer: EmailComposer,
     event: OutboxEvent,
     audience: str,
@@ -205,11 +207,24 @@ def _compose(
     seller: Seller,
     seller_address: str,
 ) -> NewEmail | None:
-    rendered = composer.compose(event, audience, contact, seller.name)
+    story = None
+    if audience == "customer":
+        # The customer's email tells the return's story: items, links, address, money.
+        story = story_for_email(seller.id, event.return_id, uow)
+    rendered = composer.compose(event, audience, contact, seller.name, story)
     if rendered is None:
         return None
     subject, text, html = rendered
     recipient = contact.customer_email if audience == "customer" else seller_address
     return NewEmail(
-        new_id("eml"), event.seller_id, event.id, audience, recipient, subject, text, html
+        new_id("eml"),
+        event.seller_id,
+        event.id,
+        audience,
+        recipient,
+        subject,
+        text,
+        html,
+        sender_name=seller.name if audience == "customer" else "",
+        reply_to=story.reply_to if story is not None else "",
     )

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from rma.domain.addresses import Address
 from rma.domain.errors import InvalidInput
 from rma.domain.fulfillment import OutboundKind, OutboundOrder, RepairOrder
 from rma.domain.ids import new_id
@@ -77,7 +78,9 @@ def execute_resolutions(
     ]
     shipped_back = any(r is not Resolution.KEEP_ITEM for r in chosen.values())
     label = ret.label_cost if ret.label_paid_by == "buyer" and shipped_back else 0
-    outbound, exchange_credit = _outbound_orders(uow, seller, ret, chosen, choices, now)
+    outbound, exchange_credit = _outbound_orders(
+        uow, seller, ret, chosen, choices, now, order.shipping_address
+    )
     refund_lines = [lines[i] for i, r in chosen.items() if r in MONEY_BACK]
     credit_lines = [lines[i] for i, r in chosen.items() if r is Resolution.STORE_CREDIT]
     refund_bd = compute_refund(
@@ -186,18 +189,45 @@ def _check_keep_items(seller: Seller, ret: Return, chosen: Mapping[str, Resoluti
 
 
 def _refund_lines(uow: UnitOfWork, seller: Seller, ret: Return) -> dict[str, RefundLine]:
-    faults = {code.code: code.fault for code in uow.reason_codes.all(seller.id)}
-    categories = uow.products.categories(seller.id, [i.sku for i in ret.items])
-    fees = {p.category: p.restocking_fee_percent for p in uow.policies.all(seller.id)}
-    return {
-        item.id: RefundLine(
-            item_id=item.id,
-            line_id=item.line_id,
-            quantity=item.settled_quantity,
-            fault=faults.get(item.reason_code, Fault.BUYER),
-            restocking_fee_percent=fees.get(categories.get(item.sku) or "", 0),
-        )
+    parts = [
+        MoneyPart(item.id, item.line_id, item.sku, item.settled_quantity, item.reason_code)
         for item in ret.items
+    ]
+    return refund_lines(uow, seller.id, parts)
+
+
+@dataclass(frozen=True)
+class MoneyPart:
+    """Units of one order line whose money may go back, and the reason they come back."""
+
+    item_id: str
+    line_id: str
+    sku: str
+    quantity: int
+    reason_code: str
+
+
+def refund_lines(
+    uow: UnitOfWork, seller_id: str, parts: Iterable[MoneyPart]
+) -> dict[str, RefundLine]:
+    """The refund lines of ``parts``: whose fault, which restocking fee, by item id.
+
+    The one reading of faults and fees: resolving a return and the portal's estimate both
+    use it, so the estimate is what is later paid.
+    """
+    parts = list(parts)
+    faults = {code.code: code.fault for code in uow.reason_codes.all(seller_id)}
+    categories = uow.products.categories(seller_id, [part.sku for part in parts])
+    fees = {p.category: p.restocking_fee_percent for p in uow.policies.all(seller_id)}
+    return {
+        part.item_id: RefundLine(
+            item_id=part.item_id,
+            line_id=part.line_id,
+            quantity=part.quantity,
+            fault=faults.get(part.reason_code, Fault.BUYER),
+            restocking_fee_percent=fees.get(categories.get(part.sku) or "", 0),
+        )
+        for part in parts
     }
 
 
@@ -280,6 +310,7 @@ def _outbound_orders(
     chosen: Mapping[str, Resolution],
     choices: Choices,
     now: datetime,
+    shipping_address: Address | None = None,
 ) -> tuple[list[OutboundOrder], int]:
     """Outbound orders for exchanges and replacements, and the credit owed on exchanges."""
     orders: dict[OutboundKind, OutboundOrder] = {}
@@ -293,9 +324,21 @@ def _outbound_orders(
             continue
         sku, price = item.sku, item.unit_price
         if kind is OutboundKind.EXCHANGE:
-            sku, price = _exchange(uow, seller, item, choices.exchanges.get(item.id))
+            # The seller's choice, else the variant the customer asked for.
+            asked = ExchangeChoice(item.exchange_sku) if item.exchange_sku else None
+            sku, price = _exchange(uow, seller, item, choices.exchanges.get(item.id) or asked)
         order = orders.setdefault(
-            kind, OutboundOrder(new_id("out"), seller.id, ret.id, kind, ret.currency, now, now)
+            kind,
+            OutboundOrder(
+                new_id("out"),
+                seller.id,
+                ret.id,
+                kind,
+                ret.currency,
+                now,
+                now,
+                ship_to=ret.ship_from or shipping_address,
+            ),
         )
         order.lines.append(
             {"item_id": item.id, "sku": sku, "quantity": item.settled_quantity, "unit_price": price}

@@ -30,6 +30,7 @@ from rma.domain.sellers import EffectivePolicy, Seller
 from rma.domain.statuses import ReturnStatus
 from rma.services.addresses import AddReturnAddress, find_return_address, save_return_address
 from rma.services.clock import utcnow
+from rma.services.offers import check_offer
 from rma.services.resolutions import (
     Choices,
     ExchangeChoice,
@@ -54,6 +55,8 @@ class RequestReturn:
     items: Sequence[RequestedItem]
     actor: Actor
     resolution: Resolution = Resolution.REFUND
+    ship_from: Address | None = None  # where the box leaves from; the order's address if None
+    language: str | None = None  # the customer's (from the browser): their emails' language
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,7 @@ def request_return(cmd: RequestReturn, uow: UnitOfWork) -> RequestOutcome:
                 details=[{"field": "order_number", "value": cmd.order_number}],
             )
         categories = _check_reasons(uow, seller.id, order, cmd.items)
+        check_offer(uow, seller, order, cmd.items, cmd.resolution, categories)
         held = held_by_line(order, uow.returns.for_order(seller.id, order.id))
         decision = evaluate_request(
             order,
@@ -159,6 +163,8 @@ def request_return(cmd: RequestReturn, uow: UnitOfWork) -> RequestOutcome:
             actor=cmd.actor,
             now=now,
         )
+        ret.ship_from = cmd.ship_from or order.shipping_address  # the label's sender
+        ret.language = cmd.language
         if decision.authorizes_automatically(seller):
             _authorize(uow, seller, ret, AuthorizeReturn(cmd.scope, ret.id, SYSTEM), now)
         else:
@@ -383,4 +389,5 @@ def _item(order: Order, item: RequestedItem) -> ReturnItem:
         requested_quantity=item.quantity,
         reason_code=item.reason_code,
         comment=item.comment,
+        exchange_sku=item.exchange_sku or None,
     )

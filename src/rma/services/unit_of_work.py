@@ -21,6 +21,7 @@ from rma.domain.orders import Order, Product
 from rma.domain.returns import Resolution, Return
 from rma.domain.sellers import CategoryPolicy, LabelDefault, ReasonCode, Seller, SkuPolicy
 from rma.domain.statuses import ReturnStatus
+from rma.services.customer_ports import PortalSettingsRepository
 from rma.services.event_ports import (
     ActionTokenRepository,
     DeliveryRepository,
@@ -188,6 +189,7 @@ class ProductRepository(Protocol):
     def add(self, product: Product) -> None: ...
     def get(self, seller_id: str, sku: str) -> Product | None: ...
     def categories(self, seller_id: str, skus: Iterable[str]) -> dict[str, str | None]: ...
+    def in_categories(self, seller_id: str, categories: Iterable[str]) -> list[Product]: ...
 
 
 class OrderRepository(Protocol):
@@ -277,6 +279,7 @@ class UnitOfWork(Protocol):
     flags: FlagRepository
     photos: PhotoRepository
     inventory: InventoryRepository
+    portal_settings: PortalSettingsRepository
 
     def __enter__(self) -> Self: ...
 

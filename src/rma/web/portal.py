@@ -1,241 +1,191 @@
-"""The customer returns portal: find an order, ask for a return, see the decision, track it."""
+"""The customer returns portal: find an order, see what can go back, ask, and see the decision.
+
+``/returns`` serves a single-shop install (or a marketplace where order numbers are unique);
+``/s/{shop}/returns`` finds orders of one shop only, so a customer is never asked for an id.
+Every line says whether it can be returned before anything is submitted, and the estimate
+shows the money the resolution will pay.
+"""
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated
-from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from fastapi import APIRouter, Form, Request, Response
 
+from rma.adapters.i18n import N_
 from rma.api.deps import client_address
 from rma.bootstrap import Container
+from rma.domain.addresses import Address
 from rma.domain.errors import InvalidInput, NoReturnableItems, NotFound, TooManyAttempts
-from rma.domain.policy import RequestedItem
-from rma.domain.returns import Resolution, Return
-from rma.domain.statuses import ReturnStatus
-from rma.services import access, inspection, portal
+from rma.domain.policy import INVALIDATING, RequestedItem
+from rma.domain.returns import Resolution
+from rma.services import access, estimates, portal, storefront
 from rma.services import returns as service
 from rma.services.unit_of_work import UnitOfWork
+from rma.web import words
 from rma.web.auth import PORTAL_COOKIE, PORTAL_SESSION_SECONDS, customer
 from rma.web.forms import new_form_key, submit_once
-from rma.web.rendering import PageRoute, check_csrf, field_errors, redirect, render, set_cookie
+from rma.web.rendering import PageRoute, check_csrf, page_language, redirect, render, set_cookie
 
-router = APIRouter(prefix="/returns", route_class=PageRoute, include_in_schema=False)
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 Text = Annotated[str, Form(max_length=200)]
 CsrfField = Annotated[str, Form(max_length=200)]
-
-# What the customer reads for each violation: plain words, not codes.
-PLAIN_WORDS = {
-    "return_window_ended": "the return window for this item has ended",
-    "non_returnable": "this item cannot be returned",
-    "not_shipped": "this item has not shipped yet",
-    "quantity_exceeds_returnable": "more than the units left to return",
-}
-CANCELLABLE = {ReturnStatus.PENDING_REVIEW, ReturnStatus.AUTHORIZED}
-PHOTO_WORDS = {
-    "not_an_image": "That file is not a photo: choose a JPEG, PNG or WebP image.",
-    "file_too_large": "That photo is too large: take it again at a lower resolution.",
-}
-# Photos may be added until the package has been inspected.
-PHOTOS_OPEN = {
-    ReturnStatus.PENDING_REVIEW,
-    ReturnStatus.AUTHORIZED,
-    ReturnStatus.IN_TRANSIT,
-    ReturnStatus.PARTIALLY_RECEIVED,
-    ReturnStatus.RECEIVED,
-}
+ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postal_code", "country")
 
 
-@router.get("")
+@router.get("/returns")
 def find_order_page(request: Request) -> Response:
-    return render(request, "portal/find.html", errors={}, values={})
+    return _find_page(request, None, {}, {})
 
 
-@router.post("")
+@router.get("/s/{shop}/returns")
+def shop_find_order_page(request: Request, shop: str) -> Response:
+    return _find_page(request, _shop(request, shop), {}, {})
+
+
+@router.post("/returns")
 def find_order(
     request: Request,
-    csrf: CsrfField,
-    order_number: Text,
-    email: Text,
+    csrf: CsrfField = "",
+    order_number: Text = "",
+    email: Text = "",
     seller_id: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
     check_csrf(request, csrf)
-    container: Container = request.app.state.container
-    values = {"order_number": order_number, "email": email, "seller_id": seller_id}
-    cmd = access.OpenPortalSession(
-        order_number.strip(), email.strip(), seller_id or None, client_address(request)
-    )
-    try:
-        opened = access.open_portal_session(cmd, container.uow(), container.attempts)
-    except TooManyAttempts as error:
-        errors = {"form": f"Too many tries. Please wait {error.retry_after} seconds."}
-        page = render(request, "portal/find.html", status_code=429, errors=errors, values=values)
-        page.headers["Retry-After"] = str(error.retry_after)
-        return page
-    except NotFound:
-        errors = {"form": "We found no order with that number and email. Check both and retry."}
-        return render(request, "portal/find.html", status_code=404, errors=errors, values=values)
-    except InvalidInput as error:
-        errors = field_errors(error)
-        return render(request, "portal/find.html", status_code=422, errors=errors, values=values)
-    response = redirect("/returns/order")
-    set_cookie(response, request, PORTAL_COOKIE, opened.token, PORTAL_SESSION_SECONDS)
-    return response
+    return _open_order(request, None, order_number, email, seller_id)
 
 
-@router.get("/order")
+@router.post("/s/{shop}/returns")
+def shop_find_order(
+    request: Request,
+    shop: str,
+    csrf: CsrfField = "",
+    order_number: Text = "",
+    email: Text = "",
+) -> Response:
+    check_csrf(request, csrf)
+    return _open_order(request, _shop(request, shop), order_number, email, "")
+
+
+@router.get("/returns/order")
 def order_page(request: Request) -> Response:
     view = _order_view(request)
-    return render(
-        request,
-        "portal/order.html",
-        view=view,
-        errors={},
-        values={},
-        form_key=new_form_key(),
-        resolutions=list(Resolution),
-    )
+    return _order_form(request, view, {}, {}, status_code=200)
 
 
-@router.post("/order")
+@router.post("/returns/order")
 async def request_return(request: Request) -> Response:
     form = await request.form()
     check_csrf(request, str(form.get("csrf", "")))
     principal = customer(request)
     container: Container = request.app.state.container
     view = _order_view(request)
-    values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
+    values = {k: str(v)[:2000] for k, v in form.items() if isinstance(v, str)}
     items, errors = _requested_items(view, values)
-    resolution = values.get("resolution", "refund")
-    if resolution not in {r.value for r in Resolution}:
-        errors["resolution"] = "choose how you would like it resolved"
-    if not errors and not items:
-        errors["form"] = "choose at least one item and how many to send back"
+    resolution = values.get("resolution", "")
+    if resolution not in {r.value for r in view.resolutions}:
+        errors["resolution"] = N_("Choose one of the ways offered to resolve your return.")
+    if not items and not any(key.startswith(("qty_", "reason_", "variant_")) for key in errors):
+        errors["form"] = N_("Choose at least one item and how many units to send back.")
+    sender, sender_errors = _sender(view, values)
+    errors.update(sender_errors)
     if errors:
         return _order_form(request, view, values, errors, status_code=422)
+    scope = service.Scope(view.order.seller_id, view.order.id)
+    # The button is named "step", not "action": a control named "action" hides form.action.
+    if values.get("step") == "estimate":
+        estimate = estimates.estimate_return(scope, items, Resolution(resolution), container.uow())
+        return _order_form(request, view, values, {}, status_code=200, estimate=estimate)
     cmd = service.RequestReturn(
-        service.Scope(view.order.seller_id, view.order.id),
+        scope,
         view.order.number,
         items,
         principal.actor,
         Resolution(resolution),
+        sender,
+        page_language(request, view.language),
     )
 
     def ask(uow: UnitOfWork) -> str:
-        outcome = service.request_return(cmd, uow)
-        refused = ",".join(
-            f"{v.item.line_id}:{v.violations[0].code}" for v in outcome.decision.invalid_items
-        )
-        return f"/returns/r/{outcome.ret.id}" + (f"?refused={refused}" if refused else "")
+        return f"/returns/r/{service.request_return(cmd, uow).ret.id}"
 
     try:
         url = submit_once(container, principal, values.get("form_key", ""), repr(cmd), ask)
     except NoReturnableItems as error:
-        for detail in error.details:
-            line, code = detail.get("line_id"), detail.get("code")
-            errors[f"qty_{line}"] = PLAIN_WORDS.get(code, detail.get("message", ""))
+        for detail in sorted(error.details, key=lambda d: d.get("code") not in INVALIDATING):
+            key = f"qty_{detail.get('line_id')}"
+            errors.setdefault(key, words.VIOLATIONS.get(detail.get("code", ""), ""))
         return _order_form(request, view, values, errors, status_code=422)
     except InvalidInput as error:
-        return _order_form(request, view, values, field_errors(error), status_code=422)
+        return _order_form(request, view, values, _errors_of(error, items), status_code=422)
     return redirect(url)
 
 
-@router.get("/r/{return_id}")
-def return_page(
-    request: Request, return_id: str, refused: str = "", photo: str = "", photo_error: str = ""
+def _find_page(
+    request: Request,
+    shop: storefront.Shop | None,
+    errors: dict[str, str],
+    values: dict[str, str],
+    status_code: int = 200,
 ) -> Response:
-    principal = customer(request)
-    container: Container = request.app.state.container
-    assert principal.seller_id is not None  # a customer session names its seller
-    scope = service.Scope(principal.seller_id, principal.order_id)
-    ret = service.get_return(scope, return_id[:64], container.uow())
-    view = portal.order_for_return(scope, container.uow())
-    names = {line.line_id: line.name for line in view.lines}
-    refused_lines = []
-    for part in refused[:500].split(","):
-        line, _, code = part.partition(":")
-        if line in names:
-            refused_lines.append((names[line], PLAIN_WORDS.get(code, "it cannot be returned")))
     return render(
         request,
-        "portal/return.html",
-        ret=ret,
-        view=view,
-        names=names,
-        refused=refused_lines,
-        page_link=_page_path(container, ret) if ret.rma_number else None,
-        label_link=_page_path(container, ret, "/label.pdf") if ret.rma_number else None,
-        plain=PLAIN_WORDS,
-        cancellable=ret.status in CANCELLABLE,
-        photos_open=ret.status in PHOTOS_OPEN,
-        photo_added=photo == "added",
-        photo_error=photo_error[:200],
-        form_key=new_form_key(),
+        "portal/find.html",
+        status_code=status_code,
+        language=page_language(request, shop.language if shop else "en"),
+        shop=shop,
+        errors=errors,
+        values=values,
     )
 
 
-@router.post("/r/{return_id}/items/{item_id}/photos")
-async def add_photo(
-    request: Request,
-    return_id: str,
-    item_id: str,
-    csrf: CsrfField,
-    photo: Annotated[UploadFile | None, File()] = None,
-    form_key: Annotated[str, Form(max_length=100)] = "",
-) -> Response:
-    """The customer shows the item (a defect, damage): kept with the item for inspection."""
-    check_csrf(request, csrf)
-    principal = customer(request)
+def _shop(request: Request, handle: str) -> storefront.Shop:
     container: Container = request.app.state.container
-    assert principal.seller_id is not None
-    limit = container.settings.photo_max_bytes
-    data = await photo.read(limit + 1) if photo is not None else b""
-    scope = service.Scope(principal.seller_id, principal.order_id)
-    cmd = inspection.AddPhoto(scope, return_id[:64], item_id[:40], data, limit)
-    what = f"photo {cmd.ref} {cmd.item_id} {hashlib.sha256(data).hexdigest()}"
+    return storefront.find_shop(handle[:40], container.reader())
 
-    def keep(uow: UnitOfWork) -> str:
-        added = inspection.add_photo(cmd, uow, container.files)
-        return f"/returns/r/{added.return_id}?photo=added"
 
+def _open_order(
+    request: Request, shop: storefront.Shop | None, order_number: str, email: str, seller_id: str
+) -> Response:
+    container: Container = request.app.state.container
+    values = {"order_number": order_number, "email": email, "seller_id": seller_id}
+    errors = {}
+    if not order_number.strip():
+        errors["order_number"] = N_("Enter your order number.")
+    if "@" not in email:
+        errors["email"] = N_("Enter the email address you ordered with.")
+    if errors:
+        return _find_page(request, shop, errors, values, status_code=422)
+    chosen = shop.seller_id if shop else (seller_id.strip() or None)
+    cmd = access.OpenPortalSession(
+        order_number.strip(), email.strip(), chosen, client_address(request)
+    )
     try:
-        return redirect(submit_once(container, principal, form_key, what, keep))
+        opened = access.open_portal_session(cmd, container.uow(), container.attempts)
+    except TooManyAttempts as error:
+        errors["form"] = f"Too many tries. Please wait {error.retry_after} seconds."
+        page = _find_page(request, shop, errors, values, status_code=429)
+        page.headers["Retry-After"] = str(error.retry_after)
+        return page
+    except NotFound:
+        errors["form"] = N_("We found no order with that number and email. Check both and retry.")
+        return _find_page(request, shop, errors, values, status_code=404)
     except InvalidInput as error:
-        message = PHOTO_WORDS.get(error.code, error.message)
-        return redirect(f"/returns/r/{cmd.ref}?photo_error={quote(message)}")
-
-
-@router.post("/r/{return_id}/cancel")
-def cancel_return(
-    request: Request,
-    return_id: str,
-    csrf: CsrfField,
-    form_key: Annotated[str, Form(max_length=100)] = "",
-) -> Response:
-    check_csrf(request, csrf)
-    principal = customer(request)
-    container: Container = request.app.state.container
-    assert principal.seller_id is not None
-    scope = service.Scope(principal.seller_id, principal.order_id)
-    cmd = service.FinishReturn(scope, return_id[:64], principal.actor, "cancelled in the portal")
-
-    def cancel(uow: UnitOfWork) -> str:
-        return f"/returns/r/{service.cancel_return(cmd, uow).id}"
-
-    return redirect(submit_once(container, principal, form_key, repr(cmd), cancel))
-
-
-def _page_path(container: Container, ret: Return, suffix: str = "") -> str:
-    """The signed path of the return's RMA page (or its label), relative to this site."""
-    return container.page_links.path(ret, suffix)
+        if error.code == "seller_required":
+            errors["seller_id"] = N_("Several shops have this order number: enter the shop id.")
+        else:
+            errors["form"] = error.message
+        return _find_page(request, shop, errors, values, status_code=422)
+    response = redirect("/returns/order")
+    set_cookie(response, request, PORTAL_COOKIE, opened.token, PORTAL_SESSION_SECONDS)
+    return response
 
 
 def _order_view(request: Request) -> portal.OrderForReturn:
     principal = customer(request)
     container: Container = request.app.state.container
-    assert principal.seller_id is not None
+    assert principal.seller_id is not None  # a customer session names its seller
     scope = service.Scope(principal.seller_id, principal.order_id)
     return portal.order_for_return(scope, container.uow())
 
@@ -244,21 +194,74 @@ def _requested_items(
     view: portal.OrderForReturn, values: dict[str, str]
 ) -> tuple[list[RequestedItem], dict[str, str]]:
     items, errors = [], {}
+    exchange = values.get("resolution") == Resolution.EXCHANGE
     for line in view.lines:
-        raw = values.get(f"qty_{line.line_id}", "0") or "0"
-        if not (raw.isascii() and raw.isdigit()) or int(raw) > 10_000:
-            errors[f"qty_{line.line_id}"] = "give a whole number of units"
+        raw = values.get(f"qty_{line.line_id}", "0").strip() or "0"
+        if not (raw.isascii() and raw.isdigit()):
+            errors[f"qty_{line.line_id}"] = N_("Give a whole number of units.")
             continue
         quantity = int(raw)
         if quantity == 0:
             continue
+        if quantity > line.returnable:
+            why = words.BLOCKED.get(
+                line.blocked or "", words.VIOLATIONS["quantity_exceeds_returnable"]
+            )
+            errors[f"qty_{line.line_id}"] = why
+            continue
         reason = values.get(f"reason_{line.line_id}", "")
         if reason not in {r.code for r in line.reasons}:
-            errors[f"reason_{line.line_id}"] = "choose why you are returning it"
+            errors[f"reason_{line.line_id}"] = N_("Choose why you are returning this item.")
+            continue
+        variant = values.get(f"variant_{line.line_id}", "") if exchange else ""
+        if exchange and variant not in {v.sku for v in line.variants}:
+            errors[f"variant_{line.line_id}"] = N_("Choose what you would like instead.")
             continue
         comment = values.get(f"comment_{line.line_id}", "")[:2000]
-        items.append(RequestedItem(line.line_id, quantity, reason, comment))
+        items.append(RequestedItem(line.line_id, quantity, reason, comment, variant))
     return items, errors
+
+
+def _sender(
+    view: portal.OrderForReturn, values: dict[str, str]
+) -> tuple[Address | None, dict[str, str]]:
+    """The address the customer typed for this return, if it differs from the order's."""
+    given = {name: values.get(f"from_{name}", "").strip()[:200] for name in ADDRESS_FIELDS}
+    if not any(given.values()):
+        return None, {}
+    errors = {}
+    for name in ("name", "line1", "city", "postal_code"):
+        if not given[name]:
+            errors[f"from_{name}"] = N_("Fill in this part of the address.")
+    given["country"] = given["country"].upper()
+    if not (len(given["country"]) == 2 and given["country"].isalpha()):
+        errors["from_country"] = N_("Give the two-letter country code, such as US or DE.")
+    if errors:
+        return None, errors
+    address = Address(**given)
+    return (None if address == view.ship_from else address), {}
+
+
+def _errors_of(error: InvalidInput, items: list[RequestedItem]) -> dict[str, str]:
+    """An input error of the request, placed next to the field it is about."""
+    message = {
+        "resolution_not_allowed": N_("This shop does not offer that for these items."),
+        "exchange_sku_required": N_("Choose what you would like instead."),
+        "exchange_sku_unknown": N_("Choose what you would like instead."),
+        "exchange_not_a_variant": N_("Choose what you would like instead."),
+        "unknown_reason_code": N_("Choose why you are returning this item."),
+    }.get(error.code, error.message)
+    for detail in error.details:
+        field = str(detail.get("field", "")) if isinstance(detail, dict) else ""
+        if field == "resolution":
+            return {"resolution": message}
+        position = field[6 : field.find("]")] if field.startswith("items[") else ""
+        if position.isdigit():
+            index = int(position)
+            if index < len(items):
+                prefix = "variant" if "exchange" in field else "reason"
+                return {f"{prefix}_{items[index].line_id}": message}
+    return {"form": message}
 
 
 def _order_form(
@@ -268,14 +271,18 @@ def _order_form(
     errors: dict[str, str],
     *,
     status_code: int,
+    estimate: estimates.Estimate | None = None,
 ) -> Response:
     return render(
         request,
         "portal/order.html",
         status_code=status_code,
+        language=page_language(request, view.language),
         view=view,
         errors=errors,
         values=values,
+        estimate=estimate,
         form_key=values.get("form_key") or new_form_key(),
-        resolutions=list(Resolution),
+        words=words,
+        address_fields=ADDRESS_FIELDS,
     )

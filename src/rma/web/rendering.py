@@ -14,10 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from rma.adapters import i18n
+from rma.adapters.page_links import LinkExpired
 from rma.bootstrap import Container
 from rma.domain.errors import Forbidden, InvalidInput, NotFound, RmaError, Unauthenticated
 
@@ -31,6 +34,7 @@ env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+i18n.install(env)
 env.filters["words"] = lambda value: str(value).replace("_", " ")
 env.filters["money"] = lambda minor, currency="USD": f"{currency} {minor / 100:,.2f}"
 env.filters["when"] = lambda at: at.strftime("%Y-%m-%d %H:%M") if isinstance(at, datetime) else ""
@@ -55,20 +59,38 @@ class CsrfFailed(Exception):
 
 
 def render(
-    request: Request, template: str, *, status_code: int = 200, **context: Any
+    request: Request,
+    template: str,
+    *,
+    status_code: int = 200,
+    language: str = "en",
+    **context: Any,
 ) -> HTMLResponse:
-    """The page ``template`` with ``context``, a CSRF token for its forms, and safe headers."""
+    """The page ``template`` with ``context``, a CSRF token for its forms, and safe headers.
+
+    Customer pages pass ``language`` (see ``page_language``); staff pages are in English.
+    """
     cookie = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
     container: Container = request.app.state.container
-    html = env.get_template(template).render(
-        request=request, csrf=_csrf_token(container, cookie), static="/static", **context
-    )
+    with i18n.speaking(language) as spoken:
+        html = env.get_template(template).render(
+            request=request,
+            csrf=_csrf_token(container, cookie),
+            static="/static",
+            lang=spoken,
+            **context,
+        )
     response = HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
     if CSRF_COOKIE not in request.cookies:
         response.set_cookie(
             CSRF_COOKIE, cookie, httponly=True, samesite="strict", secure=_secure(container)
         )
     return response
+
+
+def page_language(request: Request, default: str = "en") -> str:
+    """The language of a customer page: the browser's choice if rma has it, else ``default``."""
+    return i18n.choose_language(request.headers.get("accept-language", "")[:500], default)
 
 
 def check_csrf(request: Request, token: str) -> None:
@@ -113,7 +135,7 @@ class PageRoute(APIRoute):
 
         async def page_handler(request: Request) -> Response:
             if request.method == "POST" and await _form_holds_nul(request):
-                return _error_page(
+                return error_page(
                     request,
                     422,
                     "A field holds a character that cannot be stored (NUL). "
@@ -124,13 +146,19 @@ class PageRoute(APIRoute):
             except LoginRequired as needed:
                 return redirect(f"{needed.login_path}?next={request.url.path}")
             except CsrfFailed:
-                return _error_page(request, 403, "This form has expired. Go back and try again.")
+                return error_page(request, 403, EXPIRED)
+            except LinkExpired:
+                return error_page(request, 410, LINK_EXPIRED)
             except (NotFound, Unauthenticated):
-                return _error_page(request, 404, "There is nothing here, or it is not yours.")
+                return error_page(request, 404, NOT_HERE)
             except Forbidden as error:
-                return _error_page(request, 403, error.message)
+                return error_page(request, 403, error.message)
+            except InvalidInput as error:
+                return error_page(request, 422, error.message)
             except RmaError as error:
-                return _error_page(request, 409, error.message)
+                return error_page(request, 409, error.message)
+            except RequestValidationError:
+                return error_page(request, 422, INCOMPLETE)
 
         return page_handler
 
@@ -150,8 +178,27 @@ async def _form_holds_nul(request: Request) -> bool:
     return False
 
 
-def _error_page(request: Request, status: int, message: str) -> HTMLResponse:
-    return render(request, "error.html", status_code=status, status=status, message=message)
+# What a page says when it cannot do what was asked (translated when shown).
+EXPIRED = i18n.N_("This form has expired. Go back, reload the page and try again.")
+NOT_HERE = i18n.N_("There is nothing here, or it is not yours.")
+INCOMPLETE = i18n.N_("Some of the form was missing or not valid. Go back and fill in every field.")
+LINK_EXPIRED = (
+    "This link has expired. Find your order on the returns page to open your return again, "
+    "or ask the shop for a new link."
+)
+BROKEN = i18n.N_("Something went wrong on our side. Try again in a minute.")
+
+
+def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    """A styled page saying what went wrong and what to do next; never the API's JSON."""
+    return render(
+        request,
+        "error.html",
+        status_code=status,
+        language=page_language(request),
+        status=status,
+        message=message,
+    )
 
 
 def _csrf_token(container: Container, cookie: str) -> str:

@@ -55,6 +55,7 @@ def order_of(
         customer_email=body.notification_emails[0] if body.notification_emails else "",
         customer_name=body.destination_address.name,
         currency=currency,
+        shipping_address=_address(body.destination_address),
         ordered_at=body.displayable_order_date,
         lines=[
             OrderLine(
@@ -271,4 +272,19 @@ def invalid_item(refused: InvalidItem) -> sp.InvalidReturnItem:
             invalid_item_reason_code=refused.reason.value,
             description=refused.description,
         ),
+    )
+
+
+def _address(address: sp.Address) -> Address:
+    """The destination of a fulfillment order, as the customer's shipping address."""
+    street = [p for p in (address.address_line2, address.address_line3) if p]
+    return Address(
+        name=address.name,
+        line1=address.address_line1,
+        line2=", ".join(street),
+        city=address.city or address.district_or_county or "",
+        postal_code=address.postal_code,
+        country=address.country_code,
+        region=address.state_or_region or "",
+        phone=address.phone or "",
     )

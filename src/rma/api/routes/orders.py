@@ -48,6 +48,7 @@ def create_order(
         currency=body.currency,
         ordered_at=body.ordered_at,
         shipping_amount=body.shipping_amount,
+        shipping_address=body.shipping_address.to_domain() if body.shipping_address else None,
         lines=[OrderLine(**line.model_dump()) for line in body.lines],
         shipments=[_shipment(s) for s in body.shipments],
     )
@@ -91,6 +92,19 @@ def add_shipment(
         lambda uow: schemas.OrderPublic.of(catalog.add_shipment(cmd, uow)),
         status_code=201,
     )
+
+
+@router.put(
+    "/orders/{order_ref}/shipping-address",
+    operation_id="orders-shipping-address-put",
+    response_model=schemas.OrderPublic,
+    summary="Set where an order went: the sender of its return labels",
+)
+def put_shipping_address(
+    order_ref: OrderRef, body: schemas.AddressIn, container: ContainerDep, principal: PrincipalDep
+) -> schemas.OrderPublic:
+    cmd = catalog.SetShippingAddress(principal.require(*STAFF), order_ref, body.to_domain())
+    return schemas.OrderPublic.of(catalog.set_shipping_address(cmd, container.uow()))
 
 
 @router.post(

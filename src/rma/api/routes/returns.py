@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from rma.adapters.i18n import choose_language
 from rma.api import schemas
 from rma.api.cursors import decode_cursor, encode_cursor
 from rma.api.deps import ANYONE, STAFF, WAREHOUSE, ContainerDep, PrincipalDep, scope_of
@@ -43,9 +44,14 @@ def create_return(
     cmd = service.RequestReturn(
         scope=scope_of(principal, Role.SELLER, Role.ADMIN, Role.CUSTOMER),
         order_number=body.order_number,
-        items=[RequestedItem(i.line_id, i.quantity, i.reason_code, i.comment) for i in body.items],
+        items=[
+            RequestedItem(i.line_id, i.quantity, i.reason_code, i.comment, i.exchange_sku or "")
+            for i in body.items
+        ],
         actor=principal.actor,
         resolution=body.resolution,
+        # The customer's emails follow the language their client asks for, if rma has it.
+        language=_language(request),
     )
 
     def request_it(uow: UnitOfWork) -> schemas.ReturnCreated:
@@ -310,3 +316,8 @@ def resolve_return(
         body,
         lambda uow: service.resolve_return(cmd, uow),
     )
+
+
+def _language(request: Request) -> str | None:
+    asked = request.headers.get("accept-language", "")[:500]
+    return choose_language(asked, "en") if asked else None

@@ -12,3 +12,4 @@ from rma.api.schemas.orders import *  # noqa: F403
 from rma.api.schemas.physical import *  # noqa: F403
 from rma.api.schemas.returns import *  # noqa: F403
 from rma.api.schemas.setup import *  # noqa: F403
+from rma.api.schemas.storefront import *  # noqa: F403

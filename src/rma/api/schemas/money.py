@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, StringConstraints
 
 from rma.api.schemas.base import Currency, Email, In, Note
+from rma.api.schemas.setup import AddressPublic
 from rma.domain.fulfillment import OutboundOrder, OutboundStatus, RepairOrder, RepairStatus
 from rma.domain.refunds import Refund, RefundStatus
 from rma.domain.store_credit import CreditAccount, CreditEntry, EntryKind
@@ -109,11 +110,17 @@ class OutboundOrderPublic(BaseModel):
     amount_due: int = Field(description="Owed by the customer when the exchange costs more.")
     created_at: datetime
     updated_at: datetime
+    ship_to: AddressPublic | None = Field(
+        default=None, description="Where to send it: the customer's address for this return."
+    )
 
     @classmethod
     def of(cls, order: OutboundOrder) -> OutboundOrderPublic:
-        fields = {n: getattr(order, n) for n in cls.model_fields if n != "lines"}
-        return cls(**fields, lines=[OutboundLinePublic(**line) for line in order.lines])
+        fields = {n: getattr(order, n) for n in cls.model_fields if n not in {"lines", "ship_to"}}
+        ship_to = AddressPublic.of(order.ship_to) if order.ship_to else None
+        return cls(
+            **fields, lines=[OutboundLinePublic(**line) for line in order.lines], ship_to=ship_to
+        )
 
 
 class OutboundOrdersPublic(BaseModel):

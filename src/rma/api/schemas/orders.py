@@ -17,6 +17,7 @@ from rma.api.schemas.base import (
     Name,
     Quantity,
 )
+from rma.api.schemas.setup import AddressIn, AddressPublic
 from rma.domain.orders import Order
 
 # -- catalog and orders ---------------------------------------------------------------------
@@ -65,6 +66,9 @@ class OrderCreate(In):
     currency: Currency
     ordered_at: AwareDatetime
     shipping_amount: MinorUnits = 0
+    shipping_address: AddressIn | None = Field(
+        default=None, description="Where the order went: the sender of the return label."
+    )
     lines: Annotated[list[OrderLineIn], Field(min_length=1, max_length=500)]
     shipments: Annotated[list[ShipmentCreate], Field(max_length=100)] = []
 
@@ -102,6 +106,7 @@ class OrderPublic(BaseModel):
     currency: str
     ordered_at: datetime
     shipping_amount: int
+    shipping_address: AddressPublic | None
     lines: list[OrderLinePublic]
     shipments: list[ShipmentPublic]
 
@@ -115,6 +120,9 @@ class OrderPublic(BaseModel):
             currency=order.currency,
             ordered_at=order.ordered_at,
             shipping_amount=order.shipping_amount,
+            shipping_address=(
+                AddressPublic.of(order.shipping_address) if order.shipping_address else None
+            ),
             lines=[
                 OrderLinePublic(
                     line_id=line.line_id,

@@ -29,6 +29,9 @@ class ReturnItemIn(In):
     quantity: Quantity
     reason_code: Code
     comment: Note = ""
+    exchange_sku: Code | None = Field(
+        default=None, description="For an exchange: the variant (another SKU) to send instead."
+    )
 
 
 class ReturnCreate(In):
@@ -62,6 +65,9 @@ class ReturnItemPublic(BaseModel):
     shipment_id: str | None = Field(default=None, description="The shipment the units came in.")
     seller_return_item_id: str | None = Field(
         default=None, description="The caller's id for the unit (Amazon-compatible API)."
+    )
+    exchange_sku: str | None = Field(
+        default=None, description="The variant the customer asked for, for an exchange."
     )
 
 
