@@ -12,6 +12,7 @@ from rma.adapters.database import make_engine, make_session_factory
 from rma.adapters.files import LocalFiles
 from rma.adapters.orm import start_mappers
 from rma.adapters.payments import SellerGateways
+from rma.adapters.private_files import private_dir, touch_private
 from rma.adapters.signing import Signer, load_or_create_secret
 from rma.adapters.unit_of_work import SqlUnitOfWork
 from rma.config import Settings, get_settings
@@ -44,8 +45,11 @@ class Container:
 def bootstrap(settings: Settings | None = None) -> Container:
     """Map the domain, open the engine, and hand back the container."""
     settings = settings or get_settings()
+    private_dir(settings.data_dir)
     db_path = settings.database_url.removeprefix("sqlite:///")
     if db_path != settings.database_url and db_path not in {"", ":memory:"}:
-        Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+        # SQLite gives its -wal and -shm files the mode of the database file: made 0600 here,
+        # all three stay private.
+        touch_private(Path(db_path))
     start_mappers()
     return Container(settings, make_engine(settings.database_url))

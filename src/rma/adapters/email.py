@@ -17,6 +17,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, TemplateNotFound, select_autoescape
 
+from rma.adapters.private_files import write_private
 from rma.adapters.signing import BadSignature, Signer
 from rma.config import Settings
 from rma.domain.errors import NotFound
@@ -138,11 +139,8 @@ class FolderMailer:
         self.sender = sender
 
     def send(self, email: ClaimedEmail) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / f"{email.id}.eml"
-        partial = path.with_suffix(".tmp")
-        partial.write_bytes(bytes(build_message(email, self.sender)))
-        partial.replace(path)  # readers never see half a message
+        # 0600: the message may carry working action links. Readers never see half of it.
+        write_private(self.folder / f"{email.id}.eml", bytes(build_message(email, self.sender)))
 
     def messages(self) -> list[Path]:
         """The stored emails, newest first."""
