@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import Engine
 
+from rma.adapters.crypto import attach_keyring, load_keyring
 from rma.adapters.database import make_engine, make_session_factory
 from rma.adapters.files import LocalFiles
 from rma.adapters.orm import start_mappers
@@ -52,4 +53,6 @@ def bootstrap(settings: Settings | None = None) -> Container:
         # all three stay private.
         touch_private(Path(db_path))
     start_mappers()
-    return Container(settings, make_engine(settings.database_url))
+    engine = make_engine(settings.database_url)
+    attach_keyring(engine, load_keyring(settings.encryption_key, settings.data_dir))
+    return Container(settings, engine)

@@ -16,11 +16,11 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import registry
 
+from rma.adapters.crypto import EncryptedText
 from rma.adapters.orm import ID, UtcDateTime, _enum, metadata
 from rma.domain.webhooks import DeliveryStatus, WebhookEndpoint
 
@@ -32,8 +32,8 @@ webhook_endpoints = Table(
     Column("url", String(2000), nullable=False),
     Column("description", String(500), nullable=False),
     Column("event_types", JSON, nullable=False),
-    Column("secret", String(100), nullable=False),
-    Column("previous_secret", String(100)),
+    Column("secret", EncryptedText, nullable=False),
+    Column("previous_secret", EncryptedText),
     Column("previous_secret_expires_at", UtcDateTime),
     Column("enabled", Boolean, nullable=False),
     Column("disabled_reason", String(200), nullable=False),
@@ -84,8 +84,9 @@ email_messages = Table(
     Column("audience", String(16), nullable=False),  # customer or seller
     Column("recipient", String(320), nullable=False),
     Column("subject", String(300), nullable=False),
-    Column("text_body", Text, nullable=False),
-    Column("html_body", Text, nullable=False),
+    # Encrypted: a seller's email carries working action links.
+    Column("text_body", EncryptedText, nullable=False),
+    Column("html_body", EncryptedText, nullable=False),
     Column("status", _enum(DeliveryStatus), nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("next_attempt_at", UtcDateTime),
