@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rma.domain.errors import Conflict, InvalidInput, NotFound
+from rma.domain.pdf import TooMuchToInflate, active_content
 from rma.domain.returns import Return
 from rma.domain.sellers import LabelDefault
 from rma.domain.statuses import ReturnStatus
@@ -13,6 +14,9 @@ from rma.services.clock import utcnow
 from rma.services.physical_ports import FileStore
 from rma.services.returns import Scope, _find
 from rma.services.unit_of_work import UnitOfWork
+
+# No label needs more once its streams are inflated; a bomb is refused before it grows.
+MAX_INFLATED_BYTES = 64_000_000
 
 # A return has documents once authorized, and keeps them while it may still travel.
 _HAS_LABEL = {
@@ -88,7 +92,7 @@ def attach_prepaid_label(cmd: AttachLabel, uow: UnitOfWork, files: FileStore) ->
 
 
 def check_pdf(data: bytes, max_bytes: int) -> None:
-    """``InvalidInput`` unless ``data`` is a whole PDF file no larger than ``max_bytes``."""
+    """``InvalidInput`` unless ``data`` is a whole, inert PDF file of at most ``max_bytes``."""
     if len(data) > max_bytes:
         raise InvalidInput(
             f"a label is at most {max_bytes} bytes",
@@ -101,6 +105,21 @@ def check_pdf(data: bytes, max_bytes: int) -> None:
             "the file is not a complete PDF document",
             code="not_a_pdf",
             details=[{"field": "file"}],
+        )
+    try:
+        active = active_content(data, max_inflated=MAX_INFLATED_BYTES)
+    except TooMuchToInflate as error:
+        raise InvalidInput(
+            f"the label's streams inflate to more than {MAX_INFLATED_BYTES} bytes",
+            code="file_too_large",
+            details=[{"field": "file"}],
+        ) from error
+    if active:
+        raise InvalidInput(
+            "a label may not carry active content (scripts, actions, embedded files, media"
+            " or forms): " + ", ".join(sorted(active)),
+            code="pdf_active_content",
+            details=[{"field": "file", "names": sorted(active)}],
         )
 
 
