@@ -11,6 +11,8 @@ from sqlalchemy import Engine
 from rma.adapters.crypto import attach_keyring, load_keyring
 from rma.adapters.database import make_engine, make_session_factory
 from rma.adapters.files import LocalFiles
+from rma.adapters.label_cache import LabelCache
+from rma.adapters.label_pdf import render_documents
 from rma.adapters.orm import start_mappers
 from rma.adapters.payments import SellerGateways
 from rma.adapters.private_files import private_dir, touch_private
@@ -34,6 +36,7 @@ class Container:
         timeout = self.settings.payment_timeout_seconds
         self.payments = SellerGateways(httpx.Client(timeout=timeout, follow_redirects=False))
         self.files = LocalFiles(self.settings.uploads_path)
+        self.labels = LabelCache(self.settings.data_dir / "cache" / "labels", render_documents)
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self._session_factory)

@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Path, UploadFile
 from fastapi.responses import Response
 
-from rma.adapters.label_pdf import render_documents
 from rma.api import schemas
 from rma.api.deps import ANYONE, STAFF, ContainerDep, PrincipalDep, scope_of
 from rma.bootstrap import Container
@@ -29,7 +28,7 @@ def page_url(container: Container, ret: Return) -> str:
 
 def pdf_response(container: Container, docs: service.ReturnDocuments) -> Response:
     """The prepaid label if the seller gave one, else our label and slips."""
-    data = docs.prepaid_label or render_documents(docs, page_url(container, docs.ret))
+    data = docs.prepaid_label or container.labels.label(docs, page_url(container, docs.ret))
     name = f"rma-{docs.ret.rma_number}.pdf"
     return Response(data, media_type="application/pdf", headers=inert_download(name))
 
