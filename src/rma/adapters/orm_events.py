@@ -1,8 +1,10 @@
 """Tables of the event pipeline: webhook endpoints, deliveries and attempts, emails, used links.
 
 Deliveries and emails are work queues: a worker claims due rows (``FOR UPDATE SKIP LOCKED``
-on PostgreSQL), leases them by pushing ``next_attempt_at`` ahead, and records the outcome.
-A worker that dies mid-delivery leaves the lease to run out, and another picks the row up.
+on PostgreSQL), leases them by pushing ``next_attempt_at`` ahead (and ``leased_until``, which
+says the row is held rather than waiting for a retry), and records the outcome, which ends
+the lease. A worker that dies mid-delivery leaves the lease to run out, and another picks
+the row up.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ webhook_deliveries = Table(
     Column("status", _enum(DeliveryStatus), nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("next_attempt_at", UtcDateTime),
+    Column("leased_until", UtcDateTime),  # set while a worker holds the row
     Column("created_at", UtcDateTime, nullable=False),
     Column("delivered_at", UtcDateTime),
     UniqueConstraint("endpoint_id", "event_id"),
@@ -91,6 +94,7 @@ email_messages = Table(
     Column("attempts", Integer, nullable=False),
     Column("next_attempt_at", UtcDateTime),
     Column("last_error", String(500), nullable=False),
+    Column("leased_until", UtcDateTime),  # set while a worker holds the row
     Column("created_at", UtcDateTime, nullable=False),
     Column("sent_at", UtcDateTime),
     UniqueConstraint("event_id", "audience", "recipient"),

@@ -1,5 +1,8 @@
 """secrets encrypted at rest
 
+Also: ``leased_until`` on the webhook and email queues, so `rma worker --drain` can tell a
+row held by a (perhaps dead) worker from one waiting for its retry.
+
 Signing secrets, the payment webhook secret, email bodies and stored idempotent answers
 become ciphertext (Fernet, see rma.adapters.crypto): their columns turn to TEXT, wide enough
 for it, and the values already stored in clear are encrypted here, with the newest key of
@@ -28,6 +31,8 @@ _WIDENED = [
     ("carrier_sources", "secret", sa.String(length=200), False),
 ]
 
+_LEASED = ["webhook_deliveries", "email_messages"]
+
 
 def upgrade() -> None:
     for table, column, before, nullable in _WIDENED:
@@ -45,9 +50,16 @@ def upgrade() -> None:
         )
     bind = op.get_bind()
     encrypt_clear_values(bind, lambda: keyring_of(bind.dialect))
+    # Whether a pending row is held by a worker, or waiting for its retry: drain waits for
+    # the former only.
+    for table in _LEASED:
+        op.add_column(table, sa.Column("leased_until", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    for table in _LEASED:
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column("leased_until")
     bind = op.get_bind()
     decrypt_values(bind, lambda: keyring_of(bind.dialect))
     with op.batch_alter_table("idempotency_keys") as batch:
