@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from rma.bootstrap import Container
 from rma.domain.access import Role
@@ -87,3 +88,52 @@ def test_lookups_are_answered_while_a_write_is_open(container: Container) -> Non
     assert found is not None
     assert found.status == "authorized"  # the reader sees only what was committed
     assert principal.seller_id == seller_id
+
+
+def _committed(container: Container) -> tuple[list[str], list[tuple[str, int | None]]]:
+    """Seller names and idempotency answers as another connection sees them."""
+    # Read only: on SQLite a writer's BEGIN IMMEDIATE would wait for the held transaction.
+    with container.engine.connect().execution_options(rma_read_only=True) as connection:
+        names = list(connection.execute(text("SELECT name FROM sellers ORDER BY name")).scalars())
+        keys = connection.execute(text("SELECT key, status_code FROM idempotency_keys")).all()
+    return names, [(k, s) for k, s in keys]
+
+
+def test_the_change_its_idempotency_key_and_its_answer_commit_together(
+    container: Container,
+) -> None:
+    uow = container.uow()
+    uow.claim_idempotency_key("admin:x", "k-1", "hash")
+
+    sellers.create_seller(sellers.CreateSeller("Held"), uow)
+
+    assert _committed(container) == ([], [])  # nothing yet: the commit waits for the answer
+    assert uow.commit_with_answer(201, {"name": "Held"}) is True
+    assert _committed(container) == (["Held"], [("k-1", 201)])
+    with container.uow() as reader:
+        record = reader.idempotency.get("admin:x", "k-1")
+    assert record is not None
+    assert record.body == {"name": "Held"}
+
+
+def test_a_use_case_of_two_transactions_commits_the_first_when_the_second_starts(
+    container: Container,
+) -> None:
+    uow = container.uow()
+    uow.claim_idempotency_key("admin:x", "k-2", "hash")
+
+    sellers.create_seller(sellers.CreateSeller("First"), uow)
+    sellers.create_seller(sellers.CreateSeller("Second"), uow)
+
+    assert _committed(container) == (["First", "Second"], [("k-2", None)])
+    assert uow.commit_with_answer(201, {}) is False  # the caller saves the answer itself
+
+
+def test_an_abandoned_use_case_leaves_neither_change_nor_key(container: Container) -> None:
+    uow = container.uow()
+    uow.claim_idempotency_key("admin:x", "k-3", "hash")
+    sellers.create_seller(sellers.CreateSeller("Gone"), uow)
+
+    uow.abandon()
+
+    assert _committed(container) == ([], [])
