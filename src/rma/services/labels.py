@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rma.domain.errors import Conflict, InvalidInput, NotFound
-from rma.domain.pdf import TooMuchToInflate, active_content
+from rma.domain.pdf import NotInspectable, TooMuchToInflate, active_content
 from rma.domain.returns import Return
 from rma.domain.sellers import LabelDefault
 from rma.domain.statuses import ReturnStatus
@@ -112,6 +112,13 @@ def check_pdf(data: bytes, max_bytes: int) -> None:
         raise InvalidInput(
             f"the label's streams inflate to more than {MAX_INFLATED_BYTES} bytes",
             code="file_too_large",
+            details=[{"field": "file"}],
+        ) from error
+    except NotInspectable as error:
+        raise InvalidInput(
+            "the label packs objects with a compression that cannot be checked for active"
+            " content; save it again without object streams or with standard compression",
+            code="pdf_not_inspectable",
             details=[{"field": "file"}],
         ) from error
     if active:
