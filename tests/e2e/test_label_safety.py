@@ -85,7 +85,7 @@ def test_a_label_that_only_mentions_javascript_in_its_text_is_accepted(
 ) -> None:
     shop = open_shop(http)
     ret = authorized_return(shop, "S-2")
-    harmless = plain_pdf("Do not open JavaScript or /JS links; OpenAction AA")
+    harmless = plain_pdf("Do not open JavaScript links; OpenAction, Launch, AA and JS")
 
     stored = shop.call(
         "PUT",
