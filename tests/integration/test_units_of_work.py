@@ -13,6 +13,7 @@ from rma.domain.statuses import ReturnStatus
 from rma.services import receiving, sellers
 from rma.services import returns as service
 from rma.services.access import authenticate
+from rma.services.clock import utcnow
 from tests.integration.test_returns_storage import _order, _request, _seller
 
 STAFF = Actor("seller", "key_1")
@@ -137,3 +138,29 @@ def test_an_abandoned_use_case_leaves_neither_change_nor_key(container: Containe
     uow.abandon()
 
     assert _committed(container) == ([], [])
+
+
+def test_commits_within_a_held_transaction_write_each_event_once(container: Container) -> None:
+    seller_id = _seller(container)
+    _order(container, seller_id)
+    ret = _request(container, seller_id)  # authorized: 2 events
+    uow = container.uow()
+    uow.claim_idempotency_key("seller:x", "k-4", "hash")
+
+    with uow:
+        held = uow.returns.get(seller_id, ret.id)
+        assert held is not None
+        held.close(actor=STAFF, now=utcnow(), note="first")
+        uow.commit()
+        held.reopen(actor=STAFF, now=utcnow(), note="second")
+        uow.commit()
+    assert uow.commit_with_answer(200, {"id": ret.id}) is True
+
+    with container.engine.connect().execution_options(rma_read_only=True) as connection:
+        types = list(
+            connection.execute(
+                text("SELECT event_type FROM outbox WHERE aggregate_id = :id"), {"id": ret.id}
+            ).scalars()
+        )
+    assert types.count("return.closed") == 1
+    assert types.count("return.reopened") == 1

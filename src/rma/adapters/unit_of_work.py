@@ -91,7 +91,6 @@ class SqlUnitOfWork:
         self._claim: tuple[str, str, str] | None = None
         self._spent_token: tuple[str, str] | None = None
         self._held: tuple[str, str] | None = None  # the claim waiting in an open transaction
-        self._touched: list[Any] = []  # aggregates whose events are written, until committed
 
     session: Session
     sellers: SellerRepository
@@ -129,7 +128,7 @@ class SqlUnitOfWork:
             # The use case runs a second transaction: the first cannot wait for the answer
             # any longer, and the answer will be saved after (``commit_with_answer`` says so).
             self._held = None
-            self._finish_commit()
+            self.session.commit()
             self.session.close()
         self.session = self._session_factory()
         self.sellers = repositories.SqlSellers(self.session)
@@ -192,7 +191,7 @@ class SqlUnitOfWork:
         self._held = None
         try:
             SqlIdempotency(self.session).save_response(scope, key, status_code, body)
-            self._finish_commit()
+            self.session.commit()
         finally:
             self.session.close()
         return True
@@ -228,19 +227,15 @@ class SqlUnitOfWork:
             raise Conflict("the change clashes with another one; try again") from error
         recorded = [event for aggregate in touched for event in _events(aggregate)]
         self._write_outbox([*recorded, *self._returns.saved_events])
-        self._touched = touched
         claim = self._write_claim()
         self._write_spent_token()
         if claim is not None:
             self._held = claim
-            return
-        self._finish_commit()
-
-    def _finish_commit(self) -> None:
-        self.session.commit()
-        for aggregate in self._touched:
+        if self._held is None:
+            self.session.commit()
+        # Written to the outbox: a later commit in a held transaction must not write them again.
+        for aggregate in touched:
             aggregate.events.clear()
-        self._touched = []
         self._returns.saved_events.clear()
 
     def rollback(self) -> None:
