@@ -26,7 +26,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from rma.bootstrap import Container
-from tests.support import Shop, ok
+from tests.support import Shop, encryption_key, ok
 
 MODEL_FILE = "fulfillmentOutbound_2020-07-01.json"
 EXAMPLES_FILE = "sandbox-examples.json"
@@ -226,6 +226,7 @@ def run_rma(args: list[str], container: Container, data_dir: Path) -> str:
         **os.environ,
         "RMA_DATABASE_URL": container.settings.database_url,
         "RMA_DATA_DIR": str(data_dir),
+        "RMA_ENCRYPTION_KEY": encryption_key(container),
     }
     done = subprocess.run(
         [str(Path(sys.executable).parent / "rma"), *args],

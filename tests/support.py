@@ -8,7 +8,20 @@ from typing import Any
 
 import httpx
 
+from rma.bootstrap import Container
+
 ADMIN_KEY = "test-platform-admin-key"
+
+
+def encryption_key(container: Container) -> str:
+    """The key(s) ``container`` encrypts secrets with, for an ``rma`` process on its database.
+
+    Every process on one database needs the same keys, as it needs the same secret_key.
+    """
+    configured = container.settings.encryption_key
+    if configured:
+        return configured
+    return ",".join((container.settings.data_dir / "encryption_key").read_text().split())
 
 
 def bearer(key: str) -> dict[str, str]:

@@ -9,12 +9,16 @@ from pathlib import Path
 import httpx
 from sqlalchemy import Engine
 
+from rma.adapters.crypto import attach_keyring, load_keyring
 from rma.adapters.database import make_engine, make_session_factory
 from rma.adapters.destinations import DestinationGuard, guarded_transport
 from rma.adapters.files import LocalFiles
+from rma.adapters.label_cache import LabelCache
+from rma.adapters.label_pdf import render_documents
 from rma.adapters.orm import start_mappers
 from rma.adapters.page_links import PageLinks
 from rma.adapters.payments import SellerGateways
+from rma.adapters.private_files import private_dir, touch_private
 from rma.adapters.signing import Signer, load_or_create_secret
 from rma.adapters.throttle import LimitsAttempts
 from rma.adapters.unit_of_work import SqlUnitOfWork
@@ -57,6 +61,7 @@ class Container:
             },
             self.settings.redis_url,
         )
+        self.labels = LabelCache(self.settings.data_dir / "cache" / "labels", render_documents)
 
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self._session_factory)
@@ -69,8 +74,13 @@ class Container:
 def bootstrap(settings: Settings | None = None) -> Container:
     """Map the domain, open the engine, and hand back the container."""
     settings = settings or get_settings()
+    private_dir(settings.data_dir)
     db_path = settings.database_url.removeprefix("sqlite:///")
     if db_path != settings.database_url and db_path not in {"", ":memory:"}:
-        Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+        # SQLite gives its -wal and -shm files the mode of the database file: made 0600 here,
+        # all three stay private.
+        touch_private(Path(db_path))
     start_mappers()
-    return Container(settings, make_engine(settings.database_url))
+    engine = make_engine(settings.database_url)
+    attach_keyring(engine, load_keyring(settings.encryption_key, settings.data_dir))
+    return Container(settings, engine)

@@ -25,6 +25,8 @@ amazon.add_typer(amazon_credentials, name="credentials")
 app.add_typer(refunds, name="refunds")
 carriers = typer.Typer(help="Carrier tracking sources.", no_args_is_help=True)
 app.add_typer(carriers, name="carriers")
+secrets_app = typer.Typer(help="The key that encrypts secrets at rest.", no_args_is_help=True)
+app.add_typer(secrets_app, name="secrets")
 console = Console()
 
 
@@ -267,3 +269,55 @@ def add_carrier(
         f"{source.id} ({source.kind}) webhook URL: {base}/v1/carrier-events?source={source.id}"
     )
     print(source.secret)
+
+
+@secrets_app.command("new-key")
+def new_encryption_key() -> None:
+    """Make a new encryption key; it goes first, the older ones keep decrypting.
+
+    With RMA_ENCRYPTION_KEY unset, the key is put first in data_dir/encryption_key; else it
+    is printed, for the operator to put first in RMA_ENCRYPTION_KEY of every process.
+    """
+    from rma.adapters.crypto import add_key_to_file, new_key
+    from rma.config import get_settings
+
+    settings = get_settings()
+    if settings.encryption_key:
+        print(new_key())
+        console.print(
+            "put it first in RMA_ENCRYPTION_KEY (comma-separated, newest first) of every"
+            " process, restart them, then run `rma secrets rotate`",
+            highlight=False,
+        )
+        return
+    add_key_to_file(settings.data_dir)
+    console.print(
+        f"a new key is first in {settings.data_dir / 'encryption_key'}; restart every process"
+        " that shares this database, then run `rma secrets rotate`",
+        highlight=False,
+    )
+
+
+@secrets_app.command("rotate")
+def rotate_secrets(
+    forget_old_keys: Annotated[
+        bool,
+        typer.Option(
+            "--forget-old-keys",
+            help="Then keep only the newest key in data_dir/encryption_key.",
+        ),
+    ] = False,
+) -> None:
+    """Encrypt every stored secret again with the newest key."""
+    from rma.adapters.crypto import drop_old_keys_from_file, reencrypt
+    from rma.bootstrap import bootstrap
+
+    container = bootstrap()
+    for where, count in reencrypt(container.engine).items():
+        console.print(f"{where}: {count}", highlight=False)
+    if forget_old_keys:
+        if container.settings.encryption_key:
+            console.print("the keys come from RMA_ENCRYPTION_KEY: drop the old ones there")
+            raise typer.Exit(2)
+        dropped = drop_old_keys_from_file(container.settings.data_dir)
+        console.print(f"old keys forgotten: {dropped}")

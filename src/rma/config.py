@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///var/rma.db"
     admin_key: str | None = None
     secret_key: str | None = None  # signs links; kept in data_dir/secret_key when unset
+    # Fernet keys encrypting secrets at rest, comma-separated, newest first; kept in
+    # data_dir/encryption_key when unset (see docs/security.md, "Rotating the encryption key").
+    encryption_key: str | None = None
     base_url: str = "http://127.0.0.1:8000"  # links in emails and labels; never the Host header
     data_dir: Path = Path("var")
     host: str = "127.0.0.1"

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import timedelta
 
 from rma.adapters.email import FolderMailer, JinjaEmailComposer, SmtpMailer, make_mailer
 from rma.adapters.webhooks import HttpxWebhookSender
 from rma.bootstrap import Container
+from rma.services.clock import utcnow
 from rma.services.outbox import (
     QueueOptions,
     deliver_webhooks,
     fan_out_events,
+    next_lease_end,
     send_deliveries,
     send_emails,
 )
@@ -102,14 +105,24 @@ class EventWorker:
         }
 
     def drain(self) -> dict[str, int]:
-        """Run rounds until nothing is due; answer the totals."""
+        """Run rounds until nothing is due nor held by a worker; answer the totals.
+
+        A row another worker holds is not done: if that worker is alive it records the
+        outcome, if it died its lease runs out and the row is due again. Either way drain
+        waits (checking every ``worker_idle_seconds``) rather than stop with work left.
+        """
         totals = {"events": 0, "webhooks": 0, "emails": 0, "refunds": 0}
         while True:
             done = self.run_once()
             for kind, count in done.items():
                 totals[kind] += count
-            if not any(done.values()):
+            if any(done.values()):
+                continue
+            lease_end = next_lease_end(self.container.uow())
+            if lease_end is None:
                 return totals
+            wait = (lease_end - utcnow()).total_seconds()
+            time.sleep(min(max(wait, 0.01), self.container.settings.worker_idle_seconds))
 
     def run(self, stop: threading.Event, lanes: int = 1) -> None:
         """Work in ``lanes`` threads until ``stop`` is set.

@@ -24,7 +24,7 @@ from rma.services.refunds import send_due_refunds
 from tests.e2e.test_refund_gateways import events, webhook_shop
 from tests.payment_server import payment_system
 from tests.returns_flow import inspected_return, receive, resolution, start_return
-from tests.support import bearer, ok, open_shop
+from tests.support import bearer, encryption_key, ok, open_shop
 
 pytestmark = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 
@@ -127,6 +127,7 @@ def test_a_worker_killed_after_paying_is_reconciled_without_paying_twice(
             "RMA_DATA_DIR": str(tmp_path),
             "RMA_SECRET_KEY": "kill-test",
             "RMA_WEBHOOKS_ALLOW_PRIVATE": "true",
+            "RMA_ENCRYPTION_KEY": encryption_key(container),
         }
         rma = Path(sys.executable).parent / "rma"
         worker = subprocess.Popen(

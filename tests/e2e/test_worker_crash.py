@@ -22,7 +22,7 @@ from rma.bootstrap import Container
 from rma.domain.ids import new_id
 from rma.worker import EventWorker, serve_runs_worker
 from tests.receiver import Receiver, run_receiver
-from tests.support import ok, open_shop
+from tests.support import encryption_key, ok, open_shop
 
 EVENTS = 150
 
@@ -40,6 +40,7 @@ def start_worker(container: Container, data_dir: Path) -> subprocess.Popen[bytes
         "RMA_DATABASE_URL": container.engine.url.render_as_string(hide_password=False),
         "RMA_DATA_DIR": str(data_dir),
         "RMA_SECRET_KEY": "crash-test",
+        "RMA_ENCRYPTION_KEY": encryption_key(container),
         "RMA_WEBHOOKS_ALLOW_PRIVATE": "true",
         "RMA_WORKER_LEASE_SECONDS": "1",
         "RMA_WORKER_BATCH_SIZE": "10",

@@ -329,6 +329,8 @@ UNSCOPED = {
     "EmailRepository.claim_due": "the mail worker runs for every seller",
     "EmailRepository.record_sent": "writes, for the mail worker",
     "EmailRepository.record_failure": "writes, for the mail worker",
+    "DeliveryRepository.lease_ends": "drain waits for every seller's held rows (a time only)",
+    "EmailRepository.lease_ends": "drain waits for every seller's held rows (a time only)",
     "ActionTokenRepository.used": "a signed link names its token; ids are unique",
     "RefundRepository.claim_due": "the refund worker runs for every seller",
     "RefundRepository.refunded_for_order": "answers an amount for one seller (checked below)",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from rma.bootstrap import Container
 from rma.domain.access import Role
@@ -12,6 +13,7 @@ from rma.domain.statuses import ReturnStatus
 from rma.services import receiving, sellers
 from rma.services import returns as service
 from rma.services.access import authenticate
+from rma.services.clock import utcnow
 from tests.integration.test_returns_storage import _order, _request, _seller
 
 STAFF = Actor("seller", "key_1")
@@ -90,3 +92,78 @@ def test_lookups_are_answered_while_a_write_is_open(container: Container) -> Non
     assert found is not None
     assert found.status == "authorized"  # the reader sees only what was committed
     assert principal.seller_id == seller_id
+
+
+def _committed(container: Container) -> tuple[list[str], list[tuple[str, int | None]]]:
+    """Seller names and idempotency answers as another connection sees them."""
+    # Read only: on SQLite a writer's BEGIN IMMEDIATE would wait for the held transaction.
+    with container.engine.connect().execution_options(rma_read_only=True) as connection:
+        names = list(connection.execute(text("SELECT name FROM sellers ORDER BY name")).scalars())
+        keys = connection.execute(text("SELECT key, status_code FROM idempotency_keys")).all()
+    return names, [(k, s) for k, s in keys]
+
+
+def test_the_change_its_idempotency_key_and_its_answer_commit_together(
+    container: Container,
+) -> None:
+    uow = container.uow()
+    uow.claim_idempotency_key("admin:x", "k-1", "hash")
+
+    sellers.create_seller(sellers.CreateSeller("Held"), uow)
+
+    assert _committed(container) == ([], [])  # nothing yet: the commit waits for the answer
+    assert uow.commit_with_answer(201, {"name": "Held"}) is True
+    assert _committed(container) == (["Held"], [("k-1", 201)])
+    with container.uow() as reader:
+        record = reader.idempotency.get("admin:x", "k-1")
+    assert record is not None
+    assert record.body == {"name": "Held"}
+
+
+def test_a_use_case_of_two_transactions_commits_the_first_when_the_second_starts(
+    container: Container,
+) -> None:
+    uow = container.uow()
+    uow.claim_idempotency_key("admin:x", "k-2", "hash")
+
+    sellers.create_seller(sellers.CreateSeller("First"), uow)
+    sellers.create_seller(sellers.CreateSeller("Second"), uow)
+
+    assert _committed(container) == (["First", "Second"], [("k-2", None)])
+    assert uow.commit_with_answer(201, {}) is False  # the caller saves the answer itself
+
+
+def test_an_abandoned_use_case_leaves_neither_change_nor_key(container: Container) -> None:
+    uow = container.uow()
+    uow.claim_idempotency_key("admin:x", "k-3", "hash")
+    sellers.create_seller(sellers.CreateSeller("Gone"), uow)
+
+    uow.abandon()
+
+    assert _committed(container) == ([], [])
+
+
+def test_commits_within_a_held_transaction_write_each_event_once(container: Container) -> None:
+    seller_id = _seller(container)
+    _order(container, seller_id)
+    ret = _request(container, seller_id)  # authorized: 2 events
+    uow = container.uow()
+    uow.claim_idempotency_key("seller:x", "k-4", "hash")
+
+    with uow:
+        held = uow.returns.get(seller_id, ret.id)
+        assert held is not None
+        held.close(actor=STAFF, now=utcnow(), note="first")
+        uow.commit()
+        held.reopen(actor=STAFF, now=utcnow(), note="second")
+        uow.commit()
+    assert uow.commit_with_answer(200, {"id": ret.id}) is True
+
+    with container.engine.connect().execution_options(rma_read_only=True) as connection:
+        types = list(
+            connection.execute(
+                text("SELECT event_type FROM outbox WHERE aggregate_id = :id"), {"id": ret.id}
+            ).scalars()
+        )
+    assert types.count("return.closed") == 1
+    assert types.count("return.reopened") == 1

@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, TemplateNotFound, select_autoe
 
 from rma.adapters import i18n
 from rma.adapters.page_links import PageLinks
+from rma.adapters.private_files import write_private
 from rma.adapters.signing import BadSignature, Signer
 from rma.config import Settings
 from rma.domain.errors import NotFound
@@ -192,11 +193,9 @@ class FolderMailer:
         self.domain = domain
 
     def send(self, email: ClaimedEmail) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / f"{email.id}.eml"
-        partial = path.with_suffix(".tmp")
-        partial.write_bytes(bytes(build_message(email, self.sender, self.domain)))
-        partial.replace(path)  # readers never see half a message
+        # 0600: the message may carry working action links. Readers never see half of it.
+        message = bytes(build_message(email, self.sender, self.domain))
+        write_private(self.folder / f"{email.id}.eml", message)
 
     def messages(self) -> list[Path]:
         """The stored emails, newest first."""

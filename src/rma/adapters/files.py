@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
-import os
 import warnings
 from pathlib import Path
 
 from PIL import Image
+
+from rma.adapters.private_files import private_dir, write_private
 
 _IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 # A decompression bomb is refused, not decoded: no photo needs more pixels than this.
@@ -21,11 +22,8 @@ class LocalFiles:
         self.root = root
 
     def save(self, key: str, data: bytes) -> None:
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(path.suffix + ".part")
-        partial.write_bytes(data)
-        os.replace(partial, path)  # readers never see half a file
+        private_dir(self.root)
+        write_private(self._path(key), data)  # 0600, and readers never see half a file
 
     def read(self, key: str) -> bytes:
         return self._path(key).read_bytes()

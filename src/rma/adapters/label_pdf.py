@@ -7,7 +7,9 @@ the box, with the RMA barcode the warehouse scans.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 from xml.sax.saxutils import escape
 
 from reportlab.graphics import renderPDF
@@ -23,9 +25,43 @@ from reportlab.platypus import Paragraph, Table, TableStyle
 from rma.domain.addresses import Address
 from rma.services.labels import ReturnDocuments
 
+# Bump when the drawing changes, so labels cached by an older version are drawn again.
+LAYOUT_VERSION = 1
 LABEL_W, LABEL_H = 4 * inch, 6 * inch
 PAGE_W, PAGE_H = LETTER
 _STYLE = getSampleStyleSheet()["BodyText"]
+
+
+def label_version(docs: ReturnDocuments, page_url: str) -> str:
+    """A name for what the documents of ``docs`` show: it changes whenever any of it does.
+
+    The return's row version changes with every write of the return; the digest covers
+    what the label shows from elsewhere (seller, order, products, the page link) and what
+    bulk writes of the return could change without it. Keep it next to the drawing: what
+    ``render_documents`` reads, this reads.
+    """
+    ret = docs.ret
+    shown = {
+        "layout": LAYOUT_VERSION,
+        "id": ret.id,
+        "rma_number": ret.rma_number,
+        "label_type": str(ret.label_type),
+        "order_number": ret.order_number,
+        "ship_from": _lines(ret.ship_from),
+        "return_address": _lines(ret.return_address),
+        "carrier": ret.carrier,
+        "tracking_number": ret.tracking_number,
+        "deadline": ret.deadline.isoformat() if ret.deadline else None,
+        "items": [
+            [i.id, i.sku, i.authorized_quantity, i.reason_code, i.comment] for i in ret.items
+        ],
+        "item_names": docs.item_names,
+        "seller_name": docs.seller_name,
+        "customer_name": docs.customer_name,
+        "page_url": page_url,
+    }
+    digest = hashlib.sha256(json.dumps(shown, sort_keys=True).encode()).hexdigest()
+    return f"v{ret.version}-{digest[:32]}"
 
 
 def render_documents(docs: ReturnDocuments, page_url: str) -> bytes:

@@ -32,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import registry, relationship
 
+from rma.adapters.crypto import EncryptedJSON, EncryptedText
 from rma.domain.access import ApiKey, CustomerSession, Role, StaffSession
 from rma.domain.addresses import Address, Facility, ReturnAddress
 from rma.domain.orders import Order, OrderLine, Product, Shipment, ShipmentItem
@@ -133,7 +134,7 @@ sellers = Table(
     Column("store_credit_bonus_percent", Integer, nullable=False, default=0),
     Column("payment_gateway", _enum(PaymentGatewayKind), nullable=False, default="manual"),
     Column("payment_webhook_url", String(500)),
-    Column("payment_webhook_secret", String(100), nullable=False, default=""),
+    Column("payment_webhook_secret", EncryptedText, nullable=False, default=""),
     Column("created_at", UtcDateTime, nullable=False),
     Column("notification_email", String(320)),
     Column("email_preferences", JSON, nullable=False, default=list),
@@ -388,7 +389,7 @@ idempotency_keys = Table(
     Column("key", String(255), primary_key=True),
     Column("request_hash", String(64), nullable=False),
     Column("status_code", Integer),
-    Column("body", JSON),
+    Column("body", EncryptedJSON),  # may show a secret made by the request (a new API key)
     Column("created_at", UtcDateTime, nullable=False),
 )
 

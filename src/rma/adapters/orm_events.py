@@ -1,8 +1,10 @@
 """Tables of the event pipeline: webhook endpoints, deliveries and attempts, emails, used links.
 
 Deliveries and emails are work queues: a worker claims due rows (``FOR UPDATE SKIP LOCKED``
-on PostgreSQL), leases them by pushing ``next_attempt_at`` ahead, and records the outcome.
-A worker that dies mid-delivery leaves the lease to run out, and another picks the row up.
+on PostgreSQL), leases them by pushing ``next_attempt_at`` ahead (and ``leased_until``, which
+says the row is held rather than waiting for a retry), and records the outcome, which ends
+the lease. A worker that dies mid-delivery leaves the lease to run out, and another picks
+the row up.
 """
 
 from __future__ import annotations
@@ -16,11 +18,11 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
-    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import registry
 
+from rma.adapters.crypto import EncryptedText
 from rma.adapters.orm import ID, UtcDateTime, _enum, metadata
 from rma.domain.webhooks import DeliveryStatus, WebhookEndpoint
 
@@ -32,8 +34,8 @@ webhook_endpoints = Table(
     Column("url", String(2000), nullable=False),
     Column("description", String(500), nullable=False),
     Column("event_types", JSON, nullable=False),
-    Column("secret", String(100), nullable=False),
-    Column("previous_secret", String(100)),
+    Column("secret", EncryptedText, nullable=False),
+    Column("previous_secret", EncryptedText),
     Column("previous_secret_expires_at", UtcDateTime),
     Column("enabled", Boolean, nullable=False),
     Column("disabled_reason", String(200), nullable=False),
@@ -54,6 +56,7 @@ webhook_deliveries = Table(
     Column("status", _enum(DeliveryStatus), nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("next_attempt_at", UtcDateTime),
+    Column("leased_until", UtcDateTime),  # set while a worker holds the row
     Column("created_at", UtcDateTime, nullable=False),
     Column("delivered_at", UtcDateTime),
     UniqueConstraint("endpoint_id", "event_id"),
@@ -84,12 +87,14 @@ email_messages = Table(
     Column("audience", String(16), nullable=False),  # customer or seller
     Column("recipient", String(320), nullable=False),
     Column("subject", String(300), nullable=False),
-    Column("text_body", Text, nullable=False),
-    Column("html_body", Text, nullable=False),
+    # Encrypted: a seller's email carries working action links.
+    Column("text_body", EncryptedText, nullable=False),
+    Column("html_body", EncryptedText, nullable=False),
     Column("status", _enum(DeliveryStatus), nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("next_attempt_at", UtcDateTime),
     Column("last_error", String(500), nullable=False),
+    Column("leased_until", UtcDateTime),  # set while a worker holds the row
     Column("created_at", UtcDateTime, nullable=False),
     Column("sent_at", UtcDateTime),
     Column("sender_name", String(200), nullable=False, server_default=""),  # From display name

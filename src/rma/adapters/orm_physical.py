@@ -15,6 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import registry
 
+from rma.adapters.crypto import EncryptedText
 from rma.adapters.orm import ID, UtcDateTime, _enum, metadata
 from rma.domain.flags import Flag, FlagCode
 from rma.domain.inventory import Bucket
@@ -30,7 +31,7 @@ carrier_sources = Table(
     Column("seller_id", ID, nullable=False, index=True),
     Column("kind", _enum(SourceKind), nullable=False),
     Column("name", String(200), nullable=False),
-    Column("secret", String(200), nullable=False),  # needed as given to check HMACs
+    Column("secret", EncryptedText, nullable=False),  # needed as given to check HMACs
     Column("created_at", UtcDateTime, nullable=False),
 )
 

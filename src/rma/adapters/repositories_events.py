@@ -156,6 +156,7 @@ class SqlDeliveries:
                 "status": DeliveryStatus.PENDING,
                 "attempts": 1,
                 "next_attempt_at": lease_until,
+                "leased_until": lease_until,
                 "created_at": now,
             }
             for d in deliveries
@@ -178,7 +179,7 @@ class SqlDeliveries:
         self.session.execute(
             update(webhook_deliveries)
             .where(d.id.in_(ids))
-            .values(attempts=d.attempts + 1, next_attempt_at=lease_until)
+            .values(attempts=d.attempts + 1, next_attempt_at=lease_until, leased_until=lease_until)
         )
         rows = self.session.execute(
             select(
@@ -243,14 +244,23 @@ class SqlDeliveries:
             self.session.execute(
                 update(webhook_deliveries)
                 .where(d.id.in_(succeeded))
-                .values(status=DeliveryStatus.SUCCEEDED, next_attempt_at=None, delivered_at=now)
+                .values(
+                    status=DeliveryStatus.SUCCEEDED,
+                    next_attempt_at=None,
+                    leased_until=None,
+                    delivered_at=now,
+                )
             )
         others = [o for o in outcomes if o.status is not DeliveryStatus.SUCCEEDED]
         if others:
             self.session.connection().execute(
                 update(webhook_deliveries)
                 .where(d.id == bindparam("b_id"))
-                .values(status=bindparam("b_status"), next_attempt_at=bindparam("b_next")),
+                .values(
+                    status=bindparam("b_status"),
+                    next_attempt_at=bindparam("b_next"),
+                    leased_until=None,
+                ),
                 [
                     {"b_id": o.delivery_id, "b_status": o.status, "b_next": o.next_attempt_at}
                     for o in others
@@ -284,8 +294,16 @@ class SqlDeliveries:
         self.session.execute(
             update(webhook_deliveries)
             .where(d.seller_id == seller_id, d.id == delivery_id)
-            .values(status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now)
+            .values(
+                status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now, leased_until=None
+            )
         )
+
+    def lease_ends(self, now: datetime) -> datetime | None:
+        d = webhook_deliveries.c
+        held = d.status == DeliveryStatus.PENDING, d.leased_until > now
+        end: datetime | None = self.session.scalar(select(func.min(d.leased_until)).where(*held))
+        return end
 
     def count_by_endpoint(self, seller_id: str) -> dict[str, int]:
         d = webhook_deliveries.c
@@ -346,7 +364,7 @@ class SqlEmails:
         self.session.execute(
             update(email_messages)
             .where(m.id.in_(ids))
-            .values(attempts=m.attempts + 1, next_attempt_at=lease_until)
+            .values(attempts=m.attempts + 1, next_attempt_at=lease_until, leased_until=lease_until)
         )
         rows = self.session.execute(
             select(
@@ -362,12 +380,23 @@ class SqlEmails:
         )
         return [ClaimedEmail(*row) for row in rows]
 
+    def lease_ends(self, now: datetime) -> datetime | None:
+        m = email_messages.c
+        held = m.status == DeliveryStatus.PENDING, m.leased_until > now
+        end: datetime | None = self.session.scalar(select(func.min(m.leased_until)).where(*held))
+        return end
+
     def record_sent(self, email_id: str, now: datetime) -> None:
         m = email_messages.c
         self.session.execute(
             update(email_messages)
             .where(m.id == email_id)
-            .values(status=DeliveryStatus.SUCCEEDED, sent_at=now, next_attempt_at=None)
+            .values(
+                status=DeliveryStatus.SUCCEEDED,
+                sent_at=now,
+                next_attempt_at=None,
+                leased_until=None,
+            )
         )
 
     def record_failure(
@@ -377,7 +406,12 @@ class SqlEmails:
         self.session.execute(
             update(email_messages)
             .where(m.id == email_id)
-            .values(status=status, last_error=error[:500], next_attempt_at=next_attempt_at)
+            .values(
+                status=status,
+                last_error=error[:500],
+                next_attempt_at=next_attempt_at,
+                leased_until=None,
+            )
         )
 
 

@@ -10,6 +10,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from rma.adapters.private_files import create_private
+
 
 class BadSignature(Exception):
     """The token was not made by us for this purpose, or was altered."""
@@ -52,9 +54,7 @@ def load_or_create_secret(configured: str | None, data_dir: Path) -> bytes:
         return configured.encode()
     path = data_dir / "secret_key"
     if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        create_private(path, secrets.token_urlsafe(48).encode())
     return path.read_text().strip().encode()
 
 

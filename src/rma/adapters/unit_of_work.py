@@ -20,6 +20,7 @@ from rma.adapters import (
     repositories_money,
     repositories_physical,
 )
+from rma.adapters.repositories import SqlIdempotency
 from rma.adapters.repositories_amazon import SqlAmazon
 from rma.adapters.row_sets import execute_for_rows, insert_into
 from rma.domain.errors import ConcurrentUpdate, Conflict
@@ -80,14 +81,21 @@ class ActionLinkUsed(Conflict):
 
 
 class SqlUnitOfWork:
-    """Repositories over one session; commit also writes the outbox and any idempotency key."""
+    """Repositories over one session; commit also writes the outbox and any idempotency key.
+
+    The commit that records an ``Idempotency-Key`` is held open: the change and the claim are
+    written but not committed until ``commit_with_answer`` adds the answer, so the three
+    commit together and a retry after any crash finds either nothing or the answer.
+    """
 
     def __init__(self, session_factory: Callable[[], Session], *, read_only: bool = False):
         self._session_factory = session_factory
         self._read_only = read_only
         self._claim: tuple[str, str, str] | None = None
         self._spent_token: tuple[str, str] | None = None
+        self._held: tuple[str, str] | None = None  # the claim waiting in an open transaction
 
+    session: Session
     sellers: SellerRepository
     return_addresses: ReturnAddressRepository
     facilities: FacilityRepository
@@ -121,6 +129,12 @@ class SqlUnitOfWork:
     portal_settings: PortalSettingsRepository
 
     def __enter__(self) -> Self:
+        if self._held is not None:
+            # The use case runs a second transaction: the first cannot wait for the answer
+            # any longer, and the answer will be saved after (``commit_with_answer`` says so).
+            self._held = None
+            self.session.commit()
+            self.session.close()
         self.session = self._session_factory()
         self.sellers = repositories.SqlSellers(self.session)
         self.return_addresses = repositories.SqlReturnAddresses(self.session)
@@ -161,12 +175,39 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if self._held is not None and exc_type is None:
+            return  # the transaction waits for its answer (``commit_with_answer``)
+        self._held = None
         # Closing rolls back what was not committed; unlike rollback() it leaves loaded
         # objects readable, so entrypoints can render what a use case returned.
         self.session.close()
 
     def claim_idempotency_key(self, scope: str, key: str, request_hash: str) -> None:
+        """Record the key with the next commit, and hold that commit for the answer."""
         self._claim = (scope, key, request_hash)
+
+    def commit_with_answer(self, status_code: int, body: Any) -> bool:
+        """Commit the held change with its answer; ``False`` if no commit is held.
+
+        None is held when the use case failed, committed nothing, or ran more than one
+        transaction; the caller then saves the answer on its own.
+        """
+        if self._held is None:
+            return False
+        scope, key = self._held
+        self._held = None
+        try:
+            SqlIdempotency(self.session).save_response(scope, key, status_code, body)
+            self.session.commit()
+        finally:
+            self.session.close()
+        return True
+
+    def abandon(self) -> None:
+        """Roll back a held commit (the use case failed after it)."""
+        if self._held is not None:
+            self._held = None
+            self.session.close()
 
     def spend_action_token(self, token_id: str, seller_id: str) -> None:
         self._spent_token = (token_id, seller_id)
@@ -193,9 +234,13 @@ class SqlUnitOfWork:
             raise Conflict("the change clashes with another one; try again") from error
         recorded = [event for aggregate in touched for event in _events(aggregate)]
         self._write_outbox([*recorded, *self._returns.saved_events])
-        self._write_claim()
+        claim = self._write_claim()
         self._write_spent_token()
-        self.session.commit()
+        if claim is not None:
+            self._held = claim
+        if self._held is None:
+            self.session.commit()
+        # Written to the outbox: a later commit in a held transaction must not write them again.
         for aggregate in touched:
             aggregate.events.clear()
         self._returns.saved_events.clear()
@@ -221,9 +266,9 @@ class SqlUnitOfWork:
         # One statement for however many events: a bulk authorization records thousands.
         execute_for_rows(self.session.connection(), orm.outbox, rows, insert_into(orm.outbox))
 
-    def _write_claim(self) -> None:
+    def _write_claim(self) -> tuple[str, str] | None:
         if self._claim is None:
-            return
+            return None
         scope, key, request_hash = self._claim
         self._claim = None
         try:
@@ -237,6 +282,7 @@ class SqlUnitOfWork:
             raise IdempotencyKeyTaken(
                 "a request with this Idempotency-Key was just made"
             ) from error
+        return scope, key
 
     def _write_spent_token(self) -> None:
         if self._spent_token is None:

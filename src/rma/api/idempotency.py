@@ -1,7 +1,11 @@
 """``Idempotency-Key``: a replay answers the first response; another body is a 409.
 
-The key is recorded by the unit of work in the same transaction as the change it guards, so
-a retry can never apply the change twice, even when two copies race.
+The key and the answer are recorded by the unit of work in the same transaction as the
+change they guard, so a retry can never apply the change twice, even when two copies race,
+and a request that committed always has an answer to replay, even if its process died
+before sending it. (A use case that runs several transactions, such as a bulk
+authorization over many chunks, records the key with the first and the answer after the
+last; if the process dies between them, the key answers ``idempotency_answer_lost``.)
 """
 
 from __future__ import annotations
@@ -61,7 +65,9 @@ def run_idempotent(
     uow.claim_idempotency_key(scope, key, request_hash)
     try:
         result = action(uow)
+        payload = result.model_dump(mode="json")
     except RmaError:
+        uow.abandon()
         # Another copy of this request may have won the race: answer as it did. Not only a
         # clash says so: a copy that waited for the winner's lock may find its work done
         # (the units already held) and fail for that reason.
@@ -69,10 +75,13 @@ def run_idempotent(
         if replay is not None:
             return replay
         raise
-    payload = result.model_dump(mode="json")
-    with container.uow() as store:
-        store.idempotency.save_response(scope, key, status_code, payload)
-        store.commit()
+    except BaseException:
+        uow.abandon()
+        raise
+    if not uow.commit_with_answer(status_code, payload):
+        with container.uow() as store:
+            store.idempotency.save_response(scope, key, status_code, payload)
+            store.commit()
     return JSONResponse(payload, status_code=status_code)
 
 

@@ -139,6 +139,9 @@ class DeliveryRepository(Protocol):
     ) -> list[WebhookDelivery]: ...
     def get(self, seller_id: str, delivery_id: str) -> WebhookDelivery | None: ...
     def requeue(self, seller_id: str, delivery_id: str, now: datetime) -> None: ...
+    def lease_ends(self, now: datetime) -> datetime | None:
+        """When the first lease still held on a pending delivery runs out (None: none held)."""
+
     def count_by_endpoint(self, seller_id: str) -> dict[str, int]:
         """Deliveries made to each of the seller's endpoints, by endpoint id."""
 
@@ -146,6 +149,9 @@ class DeliveryRepository(Protocol):
 class EmailRepository(Protocol):
     def add_all(self, emails: Sequence[NewEmail], now: datetime) -> None: ...
     def claim_due(self, now: datetime, limit: int, lease_until: datetime) -> list[ClaimedEmail]: ...
+    def lease_ends(self, now: datetime) -> datetime | None:
+        """When the first lease still held on a pending email runs out (None: none held)."""
+
     def record_sent(self, email_id: str, now: datetime) -> None: ...
     def record_failure(
         self, email_id: str, error: str, status: DeliveryStatus, next_attempt_at: datetime | None

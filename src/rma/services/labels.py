@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from rma.domain.addresses import Address
 from rma.domain.errors import Conflict, InvalidInput, NotFound
+from rma.domain.pdf import NotInspectable, TooMuchToInflate, active_content
 from rma.domain.returns import Return
 from rma.domain.sellers import LabelDefault
 from rma.domain.statuses import ReturnStatus
@@ -15,6 +16,9 @@ from rma.services.physical_ports import FileStore
 from rma.services.returns import Scope, _find
 from rma.services.tracking import check_tracking_number_free
 from rma.services.unit_of_work import UnitOfWork
+
+# No label needs more once its streams are inflated; a bomb is refused before it grows.
+MAX_INFLATED_BYTES = 64_000_000
 
 # A return has documents once authorized, and keeps them while it may still travel.
 _HAS_LABEL = {
@@ -93,7 +97,7 @@ def attach_prepaid_label(cmd: AttachLabel, uow: UnitOfWork, files: FileStore) ->
 
 
 def check_pdf(data: bytes, max_bytes: int) -> None:
-    """``InvalidInput`` unless ``data`` is a whole PDF file no larger than ``max_bytes``."""
+    """``InvalidInput`` unless ``data`` is a whole, inert PDF file of at most ``max_bytes``."""
     if len(data) > max_bytes:
         raise InvalidInput(
             f"a label is at most {max_bytes} bytes",
@@ -106,6 +110,28 @@ def check_pdf(data: bytes, max_bytes: int) -> None:
             "the file is not a complete PDF document",
             code="not_a_pdf",
             details=[{"field": "file"}],
+        )
+    try:
+        active = active_content(data, max_inflated=MAX_INFLATED_BYTES)
+    except TooMuchToInflate as error:
+        raise InvalidInput(
+            f"the label's streams inflate to more than {MAX_INFLATED_BYTES} bytes",
+            code="file_too_large",
+            details=[{"field": "file"}],
+        ) from error
+    except NotInspectable as error:
+        raise InvalidInput(
+            "the label packs objects with a compression that cannot be checked for active"
+            " content; save it again without object streams or with standard compression",
+            code="pdf_not_inspectable",
+            details=[{"field": "file"}],
+        ) from error
+    if active:
+        raise InvalidInput(
+            "a label may not carry active content (scripts, actions, embedded files, media"
+            " or forms): " + ", ".join(sorted(active)),
+            code="pdf_active_content",
+            details=[{"field": "file", "names": sorted(active)}],
         )
 
 

@@ -138,6 +138,15 @@ def send_deliveries(
     return len(claimed)
 
 
+def next_lease_end(uow: UnitOfWork) -> datetime | None:
+    """When the first row a worker holds (alive or dead) comes back to the queue, if any."""
+    now = utcnow()
+    with uow:
+        ends = [uow.deliveries.lease_ends(now), uow.emails.lease_ends(now)]
+    held = [end for end in ends if end is not None]
+    return min(held) if held else None
+
+
 def send_emails(uow: UnitOfWork, mailer: Mailer, options: QueueOptions) -> int:
     """Send the due emails of one batch; answer how many were attempted."""
     now = utcnow()

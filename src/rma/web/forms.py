@@ -26,8 +26,9 @@ def submit_once(
 ) -> str:
     """Run ``action`` once per form key; answer the URL to see its result.
 
-    The key is recorded in the transaction of the change itself, so a double click or a
-    reload cannot do the change twice: the second submission goes where the first went.
+    The key and where it led are recorded in the transaction of the change itself, so a
+    double click or a reload cannot do the change twice: the second submission goes where
+    the first went, even if the server stopped right after the first.
     """
     scope = f"page:{principal.role}:{principal.subject}"
     key = form_key[:100] or new_form_key()
@@ -36,17 +37,22 @@ def submit_once(
     if seen is not None:
         return seen
     uow = container.uow()
-    uow.claim_idempotency_key(scope, key, fingerprint)
+    uow.claim_idempotency_key(scope, key, fingerprint)  # holds the commit for the answer
     try:
         url = action(uow)
     except Conflict:
+        uow.abandon()
         seen = _seen(container, scope, key)
         if seen is not None:
             return seen
         raise
-    with container.uow() as store:
-        store.idempotency.save_response(scope, key, 303, {"redirect": url})
-        store.commit()
+    except BaseException:
+        uow.abandon()
+        raise
+    if not uow.commit_with_answer(303, {"redirect": url}):
+        with container.uow() as store:
+            store.idempotency.save_response(scope, key, 303, {"redirect": url})
+            store.commit()
     return url
 
 

@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Path, UploadFile
 from fastapi.responses import Response
 
-from rma.adapters.label_pdf import render_documents
 from rma.api import schemas
 from rma.api.deps import ANYONE, STAFF, ContainerDep, PrincipalDep, scope_of
 from rma.bootstrap import Container
@@ -27,13 +26,23 @@ def page_url(container: Container, ret: Return) -> str:
 
 def pdf_response(container: Container, docs: service.ReturnDocuments) -> Response:
     """The prepaid label if the seller gave one, else our label and slips."""
-    data = docs.prepaid_label or render_documents(docs, page_url(container, docs.ret))
+    data = docs.prepaid_label or container.labels.label(docs, page_url(container, docs.ret))
     name = f"rma-{docs.ret.rma_number}.pdf"
-    return Response(
-        data,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{name}"'},
-    )
+    return Response(data, media_type="application/pdf", headers=inert_download(name))
+
+
+def inert_download(name: str) -> dict[str, str]:
+    """Headers that keep a served file from running in our origin: saved, sandboxed, unsniffed.
+
+    A prepaid label is the seller's file; opened inline, a PDF viewer in the browser would
+    run any script left in it with our origin. The upload check refuses active content, and
+    these headers hold should one slip through.
+    """
+    return {
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "Content-Security-Policy": "sandbox",
+        "X-Content-Type-Options": "nosniff",
+    }
 
 
 @router.get(
