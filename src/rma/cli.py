@@ -83,6 +83,16 @@ def demo() -> None:
     for role, secret in DEMO_KEYS.items():
         console.print(f"  {role:<10} key: [bold]{secret}[/bold]")
     console.print("  customer:  order [bold]DEMO-1001[/bold], email [bold]ada@example.com[/bold]")
+    # Where `rma serve` will listen: the same settings, so RMA_HOST / RMA_PORT show here too.
+    served = f"http://{container.settings.host}:{container.settings.port}"
+    console.print("")
+    for path, who in (
+        ("/returns", "Customer portal:  "),
+        ("/desk", "Seller desk:      "),
+        ("/warehouse", "Warehouse station:"),
+        ("/docs", "API docs:         "),
+    ):
+        console.print(f"  {who} {served}{path}", soft_wrap=True)
 
 
 @keys.command("create")

@@ -190,15 +190,16 @@ def test_inspection_flags_contradictions_books_stock_and_reconciles(http: httpx.
         ("sku_mismatch", mug),
     ]
     moves = ok(shop.call("GET", "/v1/inventory/movements?location=RNO1", "warehouse"))["data"]
+    # The box held a CUP, not the MUG authorized: the CUP is what was written off.
     assert sorted((m["sku"], m["bucket"], m["quantity"]) for m in moves) == [
-        ("MUG", "dispose", 1),
+        ("CUP", "dispose", 1),
         ("TEE", "available", 1),
         ("TEE", "rejected", 1),
     ]
     report = ok(shop.call("GET", "/v1/inventory/reconciliation"))["data"]
     assert {
         r["sku"]: (r["expected"], r["received"], r["restocked"], r["written_off"]) for r in report
-    } == {"TEE": (2, 2, 1, 0), "MUG": (1, 1, 0, 1)}
+    } == {"TEE": (2, 2, 1, 0), "MUG": (1, 1, 0, 0), "CUP": (0, 0, 0, 1)}
     assert ok(open_shop(http, "Other").call("GET", "/v1/inventory/reconciliation"))["data"] == []
 
 

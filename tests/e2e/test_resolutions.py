@@ -266,7 +266,10 @@ def test_a_policy_charging_the_buyer_for_the_label_takes_its_cost_off_the_refund
     http: httpx.Client,
 ) -> None:
     shop = open_shop(http)
-    ok(shop.call("POST", "/v1/products", json={"sku": "TEE", "name": "Tee", "category": "tops"}), 201)
+    ok(
+        shop.call("POST", "/v1/products", json={"sku": "TEE", "name": "Tee", "category": "tops"}),
+        201,
+    )
     ok(shop.call("PUT", "/v1/policies/tops", json={"label_paid_by": "buyer"}))
     # A defective item is the seller's fault, yet this policy has the buyer pay the label.
     ret, item = start_return(shop, "B-1", reason="CR-DEFECTIVE", quantity=1)

@@ -228,9 +228,16 @@ class SqlFlags:
         query = select(Flag).where(c.seller_id == seller_id, c.return_id == return_id)
         return list(self.session.scalars(query.order_by(c.pk)))
 
-    def by_code(self, seller_id: str, code: FlagCode, limit: int) -> list[Flag]:
+    def by_code(
+        self, seller_id: str, code: FlagCode | None, limit: int, *, return_id: str | None = None
+    ) -> list[Flag]:
+        """The latest flags, of every kind when ``code`` is ``None``."""
         c = return_flags.c
-        query = select(Flag).where(c.seller_id == seller_id, c.code == code)
+        query = select(Flag).where(c.seller_id == seller_id)
+        if code is not None:
+            query = query.where(c.code == code)
+        if return_id is not None:
+            query = query.where(c.return_id == return_id)
         return list(self.session.scalars(query.order_by(c.pk.desc()).limit(limit)))
 
 

@@ -49,6 +49,10 @@ class Disposition(StrEnum):
     DISPOSE = "dispose"  # destroyed or recycled
 
 
+# Dispositions after which nothing of the unit is left to repair, restock or send on.
+WRITTEN_OFF_DISPOSITIONS = frozenset({Disposition.LIQUIDATE, Disposition.DISPOSE})
+
+
 class DenyReason(StrEnum):
     RETURN_PERIOD_ENDED = "return_period_ended"  # asked too late
     NON_RETURNABLE = "non_returnable"  # the item may not be returned
@@ -97,6 +101,7 @@ class ReturnItem:
     inspected_at: datetime | None = None
     shipment_id: str | None = None  # the shipment the units came in, when the caller named it
     seller_return_item_id: str | None = None  # the caller's own id (Amazon-compatible API)
+    seen_sku: str | None = None  # another SKU the warehouse found in the box instead
 
     @property
     def settled_quantity(self) -> int:
