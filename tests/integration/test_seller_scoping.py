@@ -205,6 +205,10 @@ QUERIES: dict[str, list[Query]] = {
         lambda u, me, them: u.refunds.for_return(me.seller_id, them.return_id),
         lambda u, me, them: u.refunds.for_return(me.seller_id, me.return_id),
     ],
+    "RefundRepository.all_for_return": [
+        lambda u, me, them: u.refunds.all_for_return(me.seller_id, them.return_id),
+        lambda u, me, them: u.refunds.all_for_return(me.seller_id, me.return_id),
+    ],
     "RefundRepository.page": [
         lambda u, me, them: u.refunds.page(me.seller_id, None, after=None, limit=50)
     ],

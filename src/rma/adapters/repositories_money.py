@@ -30,9 +30,14 @@ class SqlRefunds:
         return self.session.scalars(query).first()
 
     def for_return(self, seller_id: str, return_id: str) -> Refund | None:
+        """The return's first refund (the one its resolution made)."""
+        return next(iter(self.all_for_return(seller_id, return_id)), None)
+
+    def all_for_return(self, seller_id: str, return_id: str) -> list[Refund]:
+        """The return's refunds: the first, then each top-up."""
         c = t.refunds.c
         query = select(Refund).where(c.seller_id == seller_id, c.return_id == return_id)
-        return self.session.scalars(query).first()
+        return list(self.session.scalars(query.order_by(c.sequence)))
 
     def refunded_for_order(self, seller_id: str, order_id: str, *, besides: str) -> int:
         """What other returns of the order (not ``besides``) refund or have refunded."""

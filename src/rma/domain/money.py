@@ -92,4 +92,5 @@ def parse_amount(text: str, currency: str) -> int:
         raise InvalidInput(
             f"{text!r} has more than {digits} decimals for {currency}", code="amount_not_a_number"
         )
-    return int(whole or "0") * 10**digits + int(fraction.ljust(digits, "0") or "0")
+    scale: int = 10**digits
+    return int(whole or "0") * scale + int(fraction.ljust(digits, "0") or "0")

@@ -431,6 +431,19 @@ class Return:
             )
         return chosen
 
+    def note_top_up(self, note: str, *, actor: Actor, now: datetime) -> None:
+        """A further refund of a resolved return, written to its history; the status stays."""
+        if self.status not in {ReturnStatus.RESOLVED, ReturnStatus.CLOSED}:
+            raise Conflict(
+                f"only a resolved return is refunded more; this one is {self.status}",
+                code="return_not_resolved",
+                details=[{"status": str(self.status)}],
+            )
+        self.history.append(
+            HistoryEntry(now, str(actor), "refund_top_up", self.status, self.status, note)
+        )
+        self.updated_at = now
+
     # -- helpers ----------------------------------------------------------------------------
 
     def item(self, item_id: str) -> ReturnItem:

@@ -82,6 +82,7 @@ class Plan:
     """What resolving a return would create, computed and checked, nothing recorded yet."""
 
     chosen: dict[str, Resolution]
+    currency: str
     label_paid_by: LabelPayer
     refund_breakdown: Breakdown
     credit_breakdown: Breakdown
@@ -136,6 +137,7 @@ def plan_resolutions(
     ]
     return Plan(
         chosen=chosen,
+        currency=ret.currency,
         label_paid_by=payer,
         refund_breakdown=refund_bd,
         credit_breakdown=credit_bd,

@@ -282,16 +282,11 @@ def inspect_return(
     )
 
 
-@router.post("/{ref}/resolve", operation_id="returns-resolve", response_model=schemas.ReturnPublic)
-def resolve_return(
-    ref: ReturnRef,
-    request: Request,
-    container: ContainerDep,
-    principal: PrincipalDep,
-    body: schemas.ResolveIn | None = None,
-) -> JSONResponse:
-    body = body or schemas.ResolveIn()
-    cmd = service.ResolveReturn(
+def resolve_command(
+    ref: str, principal: Principal, body: schemas.ResolveIn
+) -> service.ResolveReturn:
+    """The resolve command a body asks for (the preview reads the same one)."""
+    return service.ResolveReturn(
         scope_of(principal, *STAFF),
         ref,
         principal.actor,
@@ -303,6 +298,18 @@ def resolve_return(
         },
         refund_amount=body.refund_amount,
     )
+
+
+@router.post("/{ref}/resolve", operation_id="returns-resolve", response_model=schemas.ReturnPublic)
+def resolve_return(
+    ref: ReturnRef,
+    request: Request,
+    container: ContainerDep,
+    principal: PrincipalDep,
+    body: schemas.ResolveIn | None = None,
+) -> JSONResponse:
+    body = body or schemas.ResolveIn()
+    cmd = resolve_command(ref, principal, body)
     return _step(
         request,
         container,
