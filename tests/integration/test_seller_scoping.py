@@ -33,6 +33,17 @@ from rma.services.unit_of_work import ReturnFilter, UnitOfWork
 ADDRESS = Address("Returns", "1 Dock St", "Springfield", "12345", "US")
 
 
+def _keys(uow: UnitOfWork, world: World) -> list[Any]:
+    """Every key of the world's seller, read straight from its table."""
+    from sqlalchemy import select
+
+    from rma.adapters import orm
+    from rma.domain.access import ApiKey
+
+    session = uow.session  # type: ignore[attr-defined]
+    return list(session.scalars(select(ApiKey).where(orm.api_keys.c.seller_id == world.seller_id)))
+
+
 @dataclass
 class World:
     seller_id: str
@@ -137,6 +148,15 @@ QUERIES: dict[str, list[Query]] = {
         lambda u, me, them: u.reason_codes.among(me.seller_id, ["CR-DEFECTIVE", "CR-DAMAGED"])
     ],
     "ProductRepository.get": [lambda u, me, them: u.products.get(me.seller_id, "TEE")],
+    "ProductRepository.in_category": [
+        lambda u, me, them: u.products.in_category(me.seller_id, None, 50),
+        lambda u, me, them: u.products.in_category(me.seller_id, them.category, 50),
+    ],
+    "ApiKeyRepository.of_seller": [
+        lambda u, me, them: u.api_keys.of_seller(
+            me.seller_id, [k.id for k in _keys(u, me)] + [k.id for k in _keys(u, them)]
+        ),
+    ],
     "ProductRepository.categories": [
         lambda u, me, them: [
             _Tag(me.seller_id if category == me.category else them.seller_id)

@@ -94,6 +94,12 @@ class SqlApiKeys:
     def by_hash(self, secret_hash: str) -> ApiKey | None:
         return self.session.scalars(_api_key_by_hash(), {"secret_hash": secret_hash}).first()
 
+    def of_seller(self, seller_id: str, key_ids: Iterable[str]) -> list[ApiKey]:
+        """The seller's keys among ``key_ids`` (to name who did what)."""
+        c = orm.api_keys.c
+        query = select(ApiKey).where(c.seller_id == seller_id, c.id.in_(list(key_ids)))
+        return list(self.session.scalars(query))
+
 
 class SqlCustomerSessions:
     def __init__(self, session: Session):
@@ -187,6 +193,14 @@ class SqlProducts:
 
     def get(self, seller_id: str, sku: str) -> Product | None:
         return self.session.get(Product, (seller_id, sku))
+
+    def in_category(self, seller_id: str, category: str | None, limit: int) -> list[Product]:
+        """The seller's products of one category (all when ``None``), by SKU."""
+        c = orm.products.c
+        query = select(Product).where(c.seller_id == seller_id)
+        if category is not None:
+            query = query.where(c.category == category)
+        return list(self.session.scalars(query.order_by(c.sku).limit(limit)))
 
     def categories(self, seller_id: str, skus: Iterable[str]) -> dict[str, str | None]:
         params = {"seller_id": seller_id, "skus": list(skus)}

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rma.domain.addresses import ReturnAddress
-from rma.domain.returns import Return
+from rma.domain.flags import Flag
+from rma.domain.fulfillment import OutboundOrder, RepairOrder
+from rma.domain.orders import Product
+from rma.domain.refunds import Refund, RefundStatus
+from rma.domain.returns import Actor, Return
+from rma.domain.store_credit import CreditEntry
 from rma.domain.tracking import TrackingEvent
 from rma.domain.webhooks import WebhookEndpoint
+from rma.services.physical_ports import Photo
 from rma.services.returns import Scope, _find
+from rma.services.settlement import ReturnRefunds, return_refunds_in
 from rma.services.unit_of_work import Cursor, ReturnFilter, UnitOfWork
 
 
@@ -28,6 +35,15 @@ class DeskOverview:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """What the customer and the warehouse showed about a return: photos and flags."""
+
+    customer_photos: list[Photo]  # added before the first unit was received
+    warehouse_photos: list[Photo]  # taken at the facility
+    flags: list[Flag]
+
+
+@dataclass(frozen=True)
 class ReturnForDesk:
     """A return with its carrier scans, the addresses it may be sent to, and item names."""
 
@@ -37,6 +53,14 @@ class ReturnForDesk:
     default_address_id: str | None
     reasons: dict[str, str]  # code: description
     names: dict[str, str]  # order line id: product name
+    customer_name: str = ""
+    evidence: Evidence = field(default_factory=lambda: Evidence([], [], []))
+    actors: dict[str, str] = field(default_factory=dict)  # "seller:key_..." -> a person's words
+    refunds: ReturnRefunds = field(default_factory=lambda: ReturnRefunds([], 0, 0, 0))
+    credit: CreditEntry | None = None
+    outbound: list[OutboundOrder] = field(default_factory=list)
+    repairs: list[RepairOrder] = field(default_factory=list)
+    variants: dict[str, list[Product]] = field(default_factory=dict)  # item id -> other SKUs
 
 
 @dataclass(frozen=True)
@@ -77,7 +101,66 @@ def return_for_desk(scope: Scope, ref: str, uow: UnitOfWork) -> ReturnForDesk:
             default_address_id=seller.default_return_address_id if seller else None,
             reasons={c.code: c.description for c in uow.reason_codes.all(ret.seller_id)},
             names=names,
+            customer_name=order.customer_name if order else "",
+            evidence=_evidence(uow, ret),
+            actors=_actors(uow, ret, order.customer_name if order else ""),
+            refunds=return_refunds_in(uow, scope, ret.id),
+            credit=uow.store_credit.for_return(ret.seller_id, ret.id),
+            outbound=uow.outbound_orders.for_return(ret.seller_id, ret.id),
+            repairs=uow.repair_orders.for_return(ret.seller_id, ret.id),
+            variants=_variants(uow, ret),
         )
+
+
+def _evidence(uow: UnitOfWork, ret: Return) -> Evidence:
+    photos = uow.photos.for_return(ret.seller_id, ret.id)
+    # A photo is the customer's when it came before any unit reached the facility.
+    received = [h.at for h in ret.history if h.action == "receive"]
+    first = min(received) if received else None
+    customer = [p for p in photos if first is None or p.created_at < first]
+    return Evidence(
+        customer_photos=customer,
+        warehouse_photos=[p for p in photos if p not in customer],
+        flags=uow.flags.for_return(ret.seller_id, ret.id),
+    )
+
+
+def _actors(uow: UnitOfWork, ret: Return, customer_name: str) -> dict[str, str]:
+    """Each actor of the history in words: a key by its name, the customer by name."""
+    said = {entry.actor for entry in ret.history}
+    parsed = {text: Actor.parse(text) for text in said}
+    keys = {
+        key.id: key
+        for key in uow.api_keys.of_seller(
+            ret.seller_id, [a.id for a in parsed.values() if a.id.startswith("key_")]
+        )
+    }
+    words = {}
+    for text, actor in parsed.items():
+        key = keys.get(actor.id)
+        if key is not None:
+            words[text] = key.name or f"{str(key.role).capitalize()} key {key.prefix}…"
+        elif actor.kind == "customer":
+            words[text] = f"Customer {customer_name or ret.customer_email}"
+        elif actor.kind == "system":
+            words[text] = "Automatic"
+        elif actor.kind == "operator":
+            words[text] = f"Operator {actor.id}"
+        else:
+            words[text] = f"{actor.kind.capitalize()} (key no longer known)"
+    return words
+
+
+def _variants(uow: UnitOfWork, ret: Return) -> dict[str, list[Product]]:
+    """The other SKUs of each item's category, which an exchange may send instead."""
+    categories = uow.products.categories(ret.seller_id, [i.sku for i in ret.items])
+    found: dict[str | None, list[Product]] = {}
+    for category in set(categories.values()):
+        found[category] = uow.products.in_category(ret.seller_id, category, 100)
+    return {
+        item.id: [p for p in found.get(categories.get(item.sku), []) if p.sku != item.sku]
+        for item in ret.items
+    }
 
 
 def webhook_endpoints_overview(seller_id: str, uow: UnitOfWork) -> list[EndpointSummary]:
@@ -105,3 +188,31 @@ def desk_queue(
     with uow:
         page = uow.returns.page(scope.seller_id, where, after=after, limit=limit)
         return Queue(page, uow.returns.count_by_status(scope.seller_id))
+
+
+@dataclass(frozen=True)
+class RefundRow:
+    """A refund on the refunds page, with the return it belongs to."""
+
+    refund: Refund
+    rma_number: str | None
+    customer_email: str
+
+
+def refunds_for_desk(
+    seller_id: str, status: RefundStatus | None, uow: UnitOfWork, *, after: str | None, limit: int
+) -> list[RefundRow]:
+    """A page of the seller's refunds, newest first, each with its return's RMA number."""
+    with uow:
+        page = uow.refunds.page(seller_id, status, after=after, limit=limit)
+        rows = []
+        for refund in page:
+            ret = uow.returns.get(seller_id, refund.return_id)
+            rows.append(
+                RefundRow(
+                    refund,
+                    ret.rma_number if ret else None,
+                    ret.customer_email if ret else "",
+                )
+            )
+        return rows

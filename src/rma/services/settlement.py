@@ -58,7 +58,7 @@ def preview_resolution(cmd: ResolveReturn, uow: UnitOfWork) -> Plan:
 def return_refunds(scope: Scope, ref: str, uow: UnitOfWork) -> ReturnRefunds:
     """The refunds of one of the caller's returns, and what is left to refund."""
     with uow:
-        return _return_refunds(uow, scope, ref)
+        return return_refunds_in(uow, scope, ref)
 
 
 def top_up_refund(
@@ -78,7 +78,7 @@ def top_up_refund(
                 f"only a resolved return is refunded more; this one is {ret.status}",
                 code="return_not_resolved",
             )
-        money = _return_refunds(uow, cmd.scope, ret.id)
+        money = return_refunds_in(uow, cmd.scope, ret.id)
         if not money.refunds:
             raise Conflict(
                 "this return was resolved without a refund; there is nothing to top up",
@@ -123,7 +123,7 @@ def top_up_refund(
     return refund
 
 
-def _return_refunds(uow: UnitOfWork, scope: Scope, ref: str) -> ReturnRefunds:
+def return_refunds_in(uow: UnitOfWork, scope: Scope, ref: str) -> ReturnRefunds:
     ret = _find(uow, scope, ref)
     refunds = uow.refunds.all_for_return(ret.seller_id, ret.id)
     if not refunds:

@@ -9,9 +9,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request, Response
 
-from rma.adapters.signing import Signer
 from rma.api.cursors import decode_cursor, encode_cursor
-from rma.api.routes.labels import PAGE_PURPOSE
 from rma.bootstrap import Container
 from rma.domain.access import Principal
 from rma.domain.addresses import Address
@@ -19,52 +17,33 @@ from rma.domain.errors import Conflict, InvalidInput
 from rma.domain.policy import ViolationCode
 from rma.domain.returns import DenyReason, Return
 from rma.domain.statuses import ReturnStatus
-from rma.services import desk, review
+from rma.services import desk, inspection, review
 from rma.services import returns as service
 from rma.services.unit_of_work import ReturnFilter, ReturnSort, UnitOfWork
-from rma.web import desk_settings, desk_webhooks
-from rma.web.auth import DESK_ROLES, staff
+from rma.web import desk_money, desk_settings, desk_webhooks
+from rma.web.desk_return import DECIDABLE, PLAIN_WORDS, seller, seller_id
+from rma.web.desk_return import return_page as show_return
 from rma.web.forms import new_form_key, submit_once
 from rma.web.rendering import PageRoute, check_csrf, field_errors, redirect, render
 
 router = APIRouter(prefix="/desk", route_class=PageRoute, include_in_schema=False)
 router.include_router(desk_settings.router)
 router.include_router(desk_webhooks.router)
+router.include_router(desk_money.router)
 
 PAGE_SIZE = 25
 CsrfField = Annotated[str, Form(max_length=200)]
 FormKey = Annotated[str, Form(max_length=100)]
 Note = Annotated[str, Form(max_length=2000)]
 
-# What the seller reads for each violation and each refusal of the bulk action.
-PLAIN_WORDS = {
-    "return_window_ended": "asked after the return window ended",
-    "non_returnable": "the item cannot be returned",
-    "not_shipped": "the item has not shipped yet",
-    "quantity_exceeds_returnable": "more units than are left to return",
-    "return_not_found": "no such return",
-    "illegal_transition": "it is no longer waiting for a decision",
-    "concurrent_update": "it changed meanwhile; try again",
-}
 SORTS = {
     ReturnSort.NEWEST: "Newest first",
     ReturnSort.OLDEST: "Oldest first",
     ReturnSort.RECENTLY_UPDATED: "Recently updated",
     ReturnSort.LEAST_RECENTLY_UPDATED: "Least recently updated",
 }
-DECIDABLE = {ReturnStatus.REQUESTED, ReturnStatus.PENDING_REVIEW}
 Command = service.AuthorizeReturn | service.DenyReturn | service.FinishReturn
 QUEUE_FIELDS = ("status", "policy", "violation", "reason", "sku", "email", "from", "to", "q")
-
-
-def seller(request: Request) -> Principal:
-    """The signed-in seller (or the seller's admin); others are sent to sign in, or refused."""
-    return staff(request, DESK_ROLES, "/desk/login")
-
-
-def seller_id(principal: Principal) -> str:
-    assert principal.seller_id is not None  # staff sessions always belong to a seller
-    return principal.seller_id
 
 
 @router.get("")
@@ -159,6 +138,22 @@ async def authorize_selected(request: Request) -> Response:
 @router.get("/returns/{return_id}")
 def return_page(request: Request, return_id: str) -> Response:
     return _return_page(request, return_id[:64], errors={}, values={})
+
+
+@router.get("/returns/{return_id}/photos/{photo_id}")
+def photo(request: Request, return_id: str, photo_id: str) -> Response:
+    """A photo of the return, full size (the customer's or the warehouse's)."""
+    principal = seller(request)
+    container: Container = request.app.state.container
+    found, data = inspection.photo_file(
+        service.Scope(seller_id(principal)),
+        return_id[:64],
+        photo_id[:40],
+        container.uow(),
+        container.files,
+    )
+    headers = {"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"}
+    return Response(data, media_type=found.content_type, headers=headers)
 
 
 @router.post("/returns/{return_id}/authorize")
@@ -273,32 +268,7 @@ def _return_page(
     values: dict[str, str],
     status_code: int = 200,
 ) -> Response:
-    principal = seller(request)
-    container: Container = request.app.state.container
-    view = desk.return_for_desk(service.Scope(seller_id(principal)), return_id, container.uow())
-    ret = view.ret
-    return render(
-        request,
-        "desk/return.html",
-        status_code=status_code,
-        role=principal.role,
-        view=view,
-        ret=ret,
-        errors=errors,
-        values=values,
-        plain=PLAIN_WORDS,
-        deny_reasons=list(DenyReason),
-        decidable=ret.status in DECIDABLE,
-        closable=ret.status.is_open,
-        page_link=_rma_page(container.signer, ret) if ret.rma_number else None,
-        label_link=_rma_page(container.signer, ret, "/label.pdf") if ret.rma_number else None,
-        form_key=values.get("form_key") or new_form_key(),
-    )
-
-
-def _rma_page(signer: Signer, ret: Return, suffix: str = "") -> str:
-    """The signed path of the return's RMA page (or its label), as the customer gets it."""
-    return f"/rma/{ret.rma_number}{suffix}?t={signer.sign(PAGE_PURPOSE, {'r': ret.id})}"
+    return show_return(request, return_id, errors=errors, values=values, status_code=status_code)
 
 
 def _new_address(values: dict[str, str], errors: dict[str, str]) -> service.NewReturnAddress | None:
