@@ -213,6 +213,22 @@ ADDED_ROUTES: dict[str, Route] = {
         200,
         lambda w: ("POST", "/v1/returns/authorize", {"ids": [w.fresh_return("pending_review")[0]]}),
     ),
+    "POST /v1/returns/deny": Route(
+        frozenset(STAFF),
+        OWN,
+        200,
+        lambda w: (
+            "POST",
+            "/v1/returns/deny",
+            {"ids": [w.fresh_return("pending_review")[0]], "reason": "other"},
+        ),
+    ),
+    "POST /v1/returns/close": Route(
+        frozenset(STAFF),
+        OWN,
+        200,
+        lambda w: ("POST", "/v1/returns/close", {"ids": [w.fresh_return("authorized")[0]]}),
+    ),
     "POST /v1/returns/{ref}/reopen": Route(frozenset(STAFF), OBJECT, 200, _reopen),
     # -- carriers and tracking --------------------------------------------------------------
     "GET /v1/carrier-sources": Route(

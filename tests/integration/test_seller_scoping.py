@@ -182,6 +182,19 @@ QUERIES: dict[str, list[Query]] = {
         lambda u, me, them: u.returns.for_order(me.seller_id, them.order_id),
         lambda u, me, them: u.returns.for_order(me.seller_id, me.order_id),
     ],
+    "ReturnRepository.ids_matching": [
+        lambda u, me, them: [
+            _Tag(me.seller_id if i == me.return_id else them.seller_id)
+            for i in u.returns.ids_matching(me.seller_id, ReturnFilter(search="e"), 50)
+        ],
+    ],
+    "ReturnRepository.count_matching": [
+        lambda u, me, them: [
+            _Tag(
+                me.seller_id if u.returns.count_matching(me.seller_id, ReturnFilter()) == 1 else ""
+            )
+        ],
+    ],
     "ReturnRepository.page": [
         lambda u, me, them: u.returns.page(me.seller_id, ReturnFilter(), after=None, limit=50),
         lambda u, me, them: u.returns.page(

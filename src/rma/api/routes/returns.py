@@ -17,7 +17,7 @@ from rma.domain.access import Principal, Role
 from rma.domain.policy import RequestedItem
 from rma.domain.returns import Inspection, Receipt, Return
 from rma.domain.statuses import ReturnStatus
-from rma.services import inspection, review
+from rma.services import bulk_decisions, inspection, review
 from rma.services import returns as service
 from rma.services.resolutions import ExchangeChoice
 from rma.services.unit_of_work import ReturnFilter, ReturnSort, UnitOfWork
@@ -81,7 +81,12 @@ def list_returns(
     created_from: schemas.AwareDatetime | None = None,
     created_to: schemas.AwareDatetime | None = None,
     q: Annotated[
-        str | None, Query(max_length=100, description="RMA, order or tracking number")
+        str | None,
+        Query(
+            max_length=100,
+            description="Part of the RMA, order or tracking number, or of the customer's "
+            "email or name, in any case",
+        ),
     ] = None,
     sort: ReturnSort = ReturnSort.NEWEST,
     cursor: CursorParam = None,
@@ -137,6 +142,48 @@ def authorize_returns(
         principal,
         body,
         lambda uow: schemas.BulkAuthorizePublic.of(review.authorize_returns(cmd, uow)),
+    )
+
+
+@router.post(
+    "/deny",
+    operation_id="returns-deny-bulk",
+    response_model=schemas.BulkDecisionPublic,
+    summary="Deny many returns with one reason and note; each id gets its own result",
+)
+def deny_returns(
+    body: schemas.BulkDenyIn, request: Request, container: ContainerDep, principal: PrincipalDep
+) -> JSONResponse:
+    cmd = bulk_decisions.DenyReturns(
+        scope_of(principal, *STAFF), body.ids, principal.actor, body.reason, body.note
+    )
+    return run_idempotent(
+        request,
+        container,
+        principal,
+        body,
+        lambda uow: schemas.BulkDecisionPublic.of(bulk_decisions.deny_returns(cmd, uow)),
+    )
+
+
+@router.post(
+    "/close",
+    operation_id="returns-close-bulk",
+    response_model=schemas.BulkDecisionPublic,
+    summary="Close many returns with one note; each id gets its own result",
+)
+def close_returns(
+    body: schemas.BulkCloseIn, request: Request, container: ContainerDep, principal: PrincipalDep
+) -> JSONResponse:
+    cmd = bulk_decisions.CloseReturns(
+        scope_of(principal, *STAFF), body.ids, principal.actor, body.note
+    )
+    return run_idempotent(
+        request,
+        container,
+        principal,
+        body,
+        lambda uow: schemas.BulkDecisionPublic.of(bulk_decisions.close_returns(cmd, uow)),
     )
 
 
