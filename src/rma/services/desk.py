@@ -10,6 +10,7 @@ from rma.domain.fulfillment import OutboundOrder, RepairOrder
 from rma.domain.orders import Product
 from rma.domain.refunds import Refund, RefundStatus
 from rma.domain.returns import Actor, Return
+from rma.domain.sellers import ReasonCode
 from rma.domain.store_credit import CreditEntry
 from rma.domain.tracking import TrackingEvent
 from rma.domain.webhooks import WebhookEndpoint
@@ -179,6 +180,8 @@ class Queue:
 
     returns: list[Return]
     counts: dict[str, int]
+    total: int = 0  # returns the filter shows, on every page
+    reasons: list[ReasonCode] = field(default_factory=list)  # the seller's, for the filter
 
 
 def desk_queue(
@@ -187,7 +190,18 @@ def desk_queue(
     """A page of the seller's returns in the filter's order, with the counts beside it."""
     with uow:
         page = uow.returns.page(scope.seller_id, where, after=after, limit=limit)
-        return Queue(page, uow.returns.count_by_status(scope.seller_id))
+        return Queue(
+            page,
+            uow.returns.count_by_status(scope.seller_id),
+            uow.returns.count_matching(scope.seller_id, where),
+            uow.reason_codes.all(scope.seller_id),
+        )
+
+
+def queue_export(scope: Scope, where: ReturnFilter, uow: UnitOfWork, limit: int) -> list[Return]:
+    """Every return the filter shows (up to ``limit``), in its order, for a download."""
+    with uow:
+        return uow.returns.page(scope.seller_id, where, after=None, limit=limit)
 
 
 @dataclass(frozen=True)
