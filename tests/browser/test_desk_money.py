@@ -176,9 +176,8 @@ def test_a_return_goes_from_review_to_refunded_and_closed_on_the_desk(
     expect(page.locator("#refund_amount-error")).to_contain_text("at most")
     assert _refunds(shop, ret) == []
     page.get_by_label("Refund only part of it (optional)").fill("50.00")
-    sent = page.evaluate(
-        "() => Object.fromEntries(new FormData(document.querySelector('form[action$=\"/resolve\"]')))"
-    )
+    form = "document.querySelector('form[action$=\"/resolve\"]')"
+    sent = page.evaluate(f"() => Object.fromEntries(new FormData({form}))")
     page.get_by_role("button", name="Resolve the return").click()
     expect(page.locator("h1 .badge")).to_have_text("resolved")
     expect(page.locator("#left-to-refund")).to_have_text("$26.95")
