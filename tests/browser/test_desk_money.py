@@ -236,3 +236,41 @@ def test_a_return_goes_from_review_to_refunded_and_closed_on_the_desk(
     assert rows[0][:7] == ["Return", "Order", "Customer", "Status", "Policy", "Items", "Created"]
     assert [row[:7] for row in rows[1:]] == shown
     assert shown[0][:4] == [rma, "D-1001", "ada@example.com", "closed"]
+
+
+def test_bulk_deny_needs_a_reason_and_bulk_close_takes_everything_the_filter_shows(
+    page: Page, http: httpx.Client
+) -> None:
+    shop = open_shop(http, "Tidy Tees")
+    waiting = []
+    for n in range(1, 4):
+        shop.order(f"B-{n}", delivered_days_ago=45)
+        waiting.append(ok(shop.request_return(f"B-{n}", [("1", 1)]), 201))
+    _desk_sign_in(page, shop.keys["seller"])
+    page.goto("/desk/returns?status=pending_review")
+    expect(page.locator("#total")).to_have_text("3")
+
+    page.get_by_label("Select all on this page").check()
+    page.get_by_label("Note (to deny or close)").fill("Outside our window")
+    page.get_by_role("button", name="Deny selected").click()
+    expect(page.locator("#error-summary")).to_contain_text("Choose why the returns are denied")
+    expect(page.locator("#error-summary")).to_be_focused()
+    expect(page.get_by_label("Note (to deny or close)")).to_have_value("Outside our window")
+    statuses = {ok(shop.call("GET", f"/v1/returns/{r['id']}"))["status"] for r in waiting}
+    assert statuses == {"pending_review"}
+
+    page.get_by_label("Select return of order B-1").check()
+    page.get_by_label("Reason (to deny)").select_option("return_period_ended")
+    page.get_by_role("button", name="Deny selected").click()
+    expect(page.get_by_role("heading", name="Denied 1 return")).to_be_visible()
+    expect(page.locator("#total")).to_have_text("2")
+
+    page.get_by_label("Note (to deny or close)").fill("Season over")
+    page.get_by_role("button", name="Close selected").click()
+    expect(page.locator("#error-summary")).to_contain_text("Select at least one return")
+    page.get_by_label("Apply to all 2 returns that match the filter").check()
+    page.get_by_role("button", name="Close selected").click()
+    expect(page.get_by_role("heading", name="Closed 2 returns")).to_be_visible()
+    final = [ok(shop.call("GET", f"/v1/returns/{r['id']}")) for r in waiting]
+    assert [r["status"] for r in final] == ["denied", "closed", "closed"]
+    assert final[2]["history"][-1]["note"] == "Season over"
