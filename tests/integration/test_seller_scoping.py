@@ -245,6 +245,7 @@ QUERIES: dict[str, list[Query]] = {
     "RefundRepository.page": [
         lambda u, me, them: u.refunds.page(me.seller_id, None, after=None, limit=50)
     ],
+    "StoreCreditRepository.holders": [lambda u, me, them: u.store_credit.holders(me.seller_id, 50)],
     "StoreCreditRepository.account": [
         lambda u, me, them: u.store_credit.account(me.seller_id, "ada@example.com", "USD")
     ],

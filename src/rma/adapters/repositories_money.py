@@ -98,6 +98,15 @@ class SqlStoreCredit:
         query = select(CreditAccount).where(c.seller_id == seller_id, c.customer_email == email)
         return list(self.session.scalars(query.order_by(c.currency)))
 
+    def holders(self, seller_id: str, limit: int) -> list[CreditAccount]:
+        """The seller's accounts with credit left, largest balance first."""
+        c = t.credit_accounts.c
+        balance = c.issued - c.redeemed
+        query = select(CreditAccount).where(c.seller_id == seller_id, balance > 0)
+        return list(
+            self.session.scalars(query.order_by(balance.desc(), c.customer_email).limit(limit))
+        )
+
     def entries(self, seller_id: str, email: str) -> list[CreditEntry]:
         c = t.credit_entries.c
         query = select(CreditEntry).where(c.seller_id == seller_id, c.customer_email == email)

@@ -270,8 +270,16 @@ class SqlInventory:
             self.session.execute(insert(inventory_movements), rows)
 
     def movements(
-        self, seller_id: str, sku: str | None, location: str | None, limit: int
+        self,
+        seller_id: str,
+        sku: str | None,
+        location: str | None,
+        limit: int,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
     ) -> list[Movement]:
+        """The latest ledger lines, by SKU, location and a time range (``until`` excluded)."""
         c = inventory_movements.c
         query = select(
             c.seller_id,
@@ -287,6 +295,10 @@ class SqlInventory:
             query = query.where(c.sku == sku)
         if location is not None:
             query = query.where(c.location == location)
+        if since is not None:
+            query = query.where(c.created_at >= since)
+        if until is not None:
+            query = query.where(c.created_at < until)
         rows = self.session.execute(query.order_by(c.pk.desc()).limit(limit))
         return [Movement(*row) for row in rows]
 

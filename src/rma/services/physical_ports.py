@@ -117,7 +117,14 @@ class PhotoRepository(Protocol):
 class InventoryRepository(Protocol):
     def add_all(self, movements: Iterable[Movement]) -> None: ...
     def movements(
-        self, seller_id: str, sku: str | None, location: str | None, limit: int
+        self,
+        seller_id: str,
+        sku: str | None,
+        location: str | None,
+        limit: int,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
     ) -> list[Movement]: ...
     def reconciliation(self, seller_id: str, sku: str | None) -> list[SkuReconciliation]: ...
 

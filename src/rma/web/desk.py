@@ -16,7 +16,7 @@ from rma.domain.statuses import ReturnStatus
 from rma.services import desk, inspection
 from rma.services import returns as service
 from rma.services.unit_of_work import UnitOfWork
-from rma.web import desk_money, desk_queue, desk_settings, desk_webhooks
+from rma.web import desk_money, desk_queue, desk_settings, desk_stock, desk_webhooks
 from rma.web.desk_return import return_page as show_return
 from rma.web.desk_return import seller, seller_id
 from rma.web.forms import submit_once
@@ -27,6 +27,7 @@ router.include_router(desk_settings.router)
 router.include_router(desk_webhooks.router)
 router.include_router(desk_money.router)
 router.include_router(desk_queue.router)
+router.include_router(desk_stock.router)
 
 Command = service.AuthorizeReturn | service.DenyReturn | service.FinishReturn
 CsrfField = Annotated[str, Form(max_length=200)]

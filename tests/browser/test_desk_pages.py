@@ -1,0 +1,86 @@
+"""The desk's other money pages: exchanges and repairs moved on, store credit spent, stock."""
+
+from __future__ import annotations
+
+import httpx
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import ON_SQLITE, screenshot
+from tests.returns_flow import inspect, inspected_return, receive, start_return
+from tests.support import ok, open_shop
+
+pytestmark = ON_SQLITE
+
+
+def _sign_in(page: Page, key: str) -> None:
+    page.goto("/desk/login")
+    page.get_by_label("API key").fill(key)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_an_exchange_is_resolved_on_the_desk_then_sent_and_credit_is_spent(
+    page: Page, http: httpx.Client
+) -> None:
+    shop = open_shop(http, "Tidy Tees")
+    for sku, name in (("TEE", "Tee, medium"), ("TEE-L", "Tee, large")):
+        body = {"sku": sku, "name": name, "category": "tops"}
+        ok(shop.call("POST", "/v1/products", json=body), 201)
+    exchanged, _ = inspected_return(shop, "X-1", reason="CR-UNWANTED_ITEM", resolution="exchange")
+    credited, item = inspected_return(shop, "X-2", reason="CR-UNWANTED_ITEM")
+    body = {"items": [{"item_id": item, "resolution": "store_credit"}]}
+    ok(shop.call("POST", f"/v1/returns/{credited}/resolve", json=body))
+    repaired, item = start_return(shop, "X-3", reason="CR-DEFECTIVE", resolution="repair")
+    receive(shop, repaired, item)
+    inspect(shop, repaired, item)
+    ok(shop.call("POST", f"/v1/returns/{repaired}/resolve", json={}))
+
+    _sign_in(page, shop.keys["seller"])
+    page.goto(f"/desk/returns/{exchanged}")
+    expect(page.get_by_text("name the variant to send")).to_be_visible()
+    page.get_by_label("Exchange TEE for").select_option("TEE-L")
+    page.get_by_role("button", name="Update the amounts").click()
+    expect(page.get_by_label("Refund breakdown")).to_contain_text("Orders to send")
+    page.get_by_role("button", name="Resolve the return").click()
+    expect(page.locator("h1 .badge")).to_have_text("resolved")
+    expect(page.locator("#money-h + p")).to_contain_text("Exchange order")
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Orders").click()
+    page.get_by_role("button", name="Mark submitted").click()
+    expect(page.get_by_role("status")).to_contain_text("next step")
+    page.get_by_role("button", name="Mark shipped").click()
+    expect(page.locator("table.orders").first).to_contain_text("shipped")
+    page.get_by_role("button", name="Mark repaired").click()
+    expect(page.locator("table.orders").nth(1)).to_contain_text("repaired")
+    screenshot(page, "desk-orders")
+    assert ok(shop.call("GET", "/v1/outbound-orders"))["data"][0]["lines"][0]["sku"] == "TEE-L"
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Credit").click()
+    page.get_by_role("link", name="ada@example.com").click()
+    expect(page.locator(".balance")).to_have_text("$54.00")
+    page.get_by_label("Amount (at most $54.00)").fill("60")
+    page.get_by_role("button", name="Redeem").click()
+    expect(page.locator("#amount-error")).to_contain_text("balance")
+    expect(page.locator(".balance")).to_have_text("$54.00")
+    page.get_by_label("Amount (at most $54.00)").fill("10.50")
+    page.get_by_label("Note").fill("Order X-9 paid with credit")
+    page.get_by_role("button", name="Redeem").click()
+    expect(page.get_by_role("status")).to_contain_text("redeemed")
+    expect(page.locator(".balance")).to_have_text("$43.50")
+    screenshot(page, "desk-store-credit")
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Stock").click()
+    page.get_by_label("SKU", exact=True).fill("TEE")
+    page.get_by_role("button", name="Apply").click()
+    row = page.locator("table.stock tbody tr")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("TEE")
+    expect(page.locator("table.ledger tbody tr")).to_have_count(3)
+    screenshot(page, "desk-stock")
+    page.get_by_label("From", exact=True).fill("2001-01-01")
+    page.get_by_label("To", exact=True).fill("2001-01-31")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.get_by_text("No movements match.")).to_be_visible()
+    answer = page.goto("/desk/stock?from=2001-13-01")
+    assert answer is not None
+    assert answer.status == 422
+    expect(page.locator("#from-error")).to_contain_text("YYYY-MM-DD")
