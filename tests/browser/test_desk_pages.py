@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 from playwright.sync_api import Page, expect
 
@@ -84,3 +86,36 @@ def test_an_exchange_is_resolved_on_the_desk_then_sent_and_credit_is_spent(
     assert answer is not None
     assert answer.status == 422
     expect(page.locator("#from-error")).to_contain_text("YYYY-MM-DD")
+
+
+def test_money_settings_save_whole_or_not_at_all_and_the_gateway_secret_shows_once(
+    page: Page, http: httpx.Client
+) -> None:
+    shop = open_shop(http, "Tidy Tees")
+    _sign_in(page, shop.keys["seller"])
+    page.goto("/desk/settings")
+    page.get_by_label("Store-credit bonus (%)").fill("10")
+    page.get_by_label("Let customers keep items worth at most").fill("15.50")
+    page.get_by_label("Refund or resolve").select_option("receipt")
+    page.get_by_label("Refunds are paid").select_option("webhook")
+    page.get_by_role("button", name="Save settings").click()
+    # The webhook gateway needs an address: nothing of this save is kept.
+    expect(page.locator("#payment_webhook_url-error")).to_contain_text("payment_webhook_url")
+    expect(page.locator("#error-summary")).to_be_focused()
+    expect(page.get_by_label("Store-credit bonus (%)")).to_have_value("10")
+    kept = ok(shop.call("GET", "/v1/settings"))
+    assert (kept["store_credit_bonus_percent"], kept["payment_gateway"]) == (0, "manual")
+
+    page.get_by_label("Payment system address (for the webhook gateway)").fill(
+        "https://pay.example.com/refunds"
+    )
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.locator("#payment-secret")).to_have_text(re.compile(r"^\S{16,}$"))
+    saved = ok(shop.call("GET", "/v1/settings"))
+    assert saved["store_credit_bonus_percent"] == 10
+    assert saved["keep_item_max_value"] == 1550
+    assert saved["resolution_trigger"] == "receipt"
+    assert saved["payment_gateway"] == "webhook"
+    page.goto("/desk/settings")
+    expect(page.locator("#payment-secret")).to_have_count(0)
+    expect(page.get_by_label("Let customers keep items worth at most")).to_have_value("15.50")
