@@ -303,13 +303,18 @@ def test_the_seller_disables_rotates_and_deletes_a_webhook_endpoint(
     page.get_by_role("button", name="Enable https://127.0.0.1/hooks").click()
     expect(page.get_by_role("row", name="https://127.0.0.1/hooks")).to_contain_text("Enabled")
     page.get_by_role("button", name="Delete https://127.0.0.1/hooks").click()
+    expect(page.get_by_role("heading", name="Delete this webhook endpoint?")).to_be_visible()
+    page.get_by_role("link", name="Keep it").click()
+    assert len(ok(shop.call("GET", "/v1/webhook-endpoints"))["data"]) == 1
+    page.get_by_role("button", name="Delete https://127.0.0.1/hooks").click()
+    page.get_by_role("button", name="Delete the endpoint").click()
     expect(page.get_by_text("No endpoint: add one")).to_be_visible()
     assert ok(shop.call("GET", "/v1/webhook-endpoints"))["data"] == []
 
     # Another seller's endpoint cannot be touched from this desk, nor its existence learnt.
     forged = page.request.post(
         f"/desk/webhooks/{theirs['id']}/delete",
-        form={"csrf": _csrf(page), "form_key": "forged-1"},
+        form={"csrf": _csrf(page), "form_key": "forged-1", "confirmed": "yes"},
     )
     assert forged.status == 404
     assert [e["id"] for e in ok(other.call("GET", "/v1/webhook-endpoints"))["data"]] == [

@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 
 import httpx
+import pytest
 from playwright.sync_api import Page, expect
 
+from rma.bootstrap import Container
+from rma.worker import EventWorker
 from tests.browser.conftest import ON_SQLITE, screenshot
 from tests.returns_flow import inspect, inspected_return, receive, start_return
 from tests.support import ok, open_shop
@@ -119,3 +122,37 @@ def test_money_settings_save_whole_or_not_at_all_and_the_gateway_secret_shows_on
     page.goto("/desk/settings")
     expect(page.locator("#payment-secret")).to_have_count(0)
     expect(page.get_by_label("Let customers keep items worth at most")).to_have_value("15.50")
+
+
+def test_a_failing_endpoint_shows_each_attempt_and_a_delivery_is_replayed(
+    page: Page, http: httpx.Client, container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(container.settings, "webhooks_allow_private", True)
+    monkeypatch.setattr(container.settings, "webhook_retry_schedule", [0])
+    monkeypatch.setattr(container.settings, "webhook_timeout_seconds", 1.0)
+    shop = open_shop(http, "Tidy Tees")
+    # Nothing listens there: every attempt fails without an answer.
+    hook = {"url": "http://127.0.0.1:9/hook"}
+    endpoint = ok(shop.call("POST", "/v1/webhook-endpoints", json=hook), 201)
+    ret, _ = start_return(shop, "H-1", reason="CR-DEFECTIVE")
+    ok(shop.call("POST", f"/v1/returns/{ret}/close", json={"note": "an event to send"}))
+    worker = EventWorker(container)
+    try:
+        worker.drain()
+    finally:
+        worker.close()
+
+    _sign_in(page, shop.keys["seller"])
+    page.goto("/desk/webhooks")
+    page.get_by_role("link", name="Delivery log of http://127.0.0.1:9/hook").click()
+    rows = page.locator("table.deliveries tbody tr")
+    expect(rows.first).to_contain_text("return.closed")
+    expect(rows.first).to_contain_text("failed")
+    expect(rows.first.locator("ol.attempts li")).to_have_count(2)
+    expect(rows.first).to_contain_text("no answer")
+    screenshot(page, "desk-deliveries")
+    rows.first.get_by_role("button", name="Replay delivery").click()
+    expect(page.get_by_role("status")).to_contain_text("sent again")
+    listed = ok(shop.call("GET", f"/v1/webhook-endpoints/{endpoint['id']}/deliveries"))["data"]
+    closed = next(d for d in listed if d["event_type"] == "return.closed")
+    assert closed["status"] == "pending"

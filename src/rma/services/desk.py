@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rma.domain.addresses import ReturnAddress
+from rma.domain.errors import NotFound
 from rma.domain.flags import Flag
 from rma.domain.fulfillment import OutboundOrder, RepairOrder
 from rma.domain.orders import Product
@@ -13,7 +14,7 @@ from rma.domain.returns import Actor, Return
 from rma.domain.sellers import ReasonCode
 from rma.domain.store_credit import CreditEntry
 from rma.domain.tracking import TrackingEvent
-from rma.domain.webhooks import WebhookEndpoint
+from rma.domain.webhooks import WebhookDelivery, WebhookEndpoint
 from rma.services.physical_ports import Photo
 from rma.services.returns import Scope, _find
 from rma.services.settlement import ReturnRefunds, return_refunds_in
@@ -230,3 +231,24 @@ def refunds_for_desk(
                 )
             )
         return rows
+
+
+@dataclass(frozen=True)
+class EndpointLog:
+    """One webhook endpoint and its latest deliveries, each with every attempt."""
+
+    endpoint: WebhookEndpoint
+    deliveries: list[WebhookDelivery]
+
+
+def endpoint_log(
+    seller_id: str, endpoint_id: str, uow: UnitOfWork, limit: int = 100
+) -> EndpointLog:
+    """The delivery log of one of the seller's endpoints, newest first."""
+    with uow:
+        endpoint = uow.webhook_endpoints.get(seller_id, endpoint_id)
+        if endpoint is None:
+            raise NotFound(f"no webhook endpoint {endpoint_id}", code="webhook_endpoint_not_found")
+        return EndpointLog(
+            endpoint, uow.deliveries.page(seller_id, endpoint_id, after=None, limit=limit)
+        )

@@ -16,7 +16,14 @@ from rma.domain.statuses import ReturnStatus
 from rma.services import desk, inspection
 from rma.services import returns as service
 from rma.services.unit_of_work import UnitOfWork
-from rma.web import desk_money, desk_queue, desk_settings, desk_stock, desk_webhooks
+from rma.web import (
+    desk_deliveries,
+    desk_money,
+    desk_queue,
+    desk_settings,
+    desk_stock,
+    desk_webhooks,
+)
 from rma.web.desk_return import return_page as show_return
 from rma.web.desk_return import seller, seller_id
 from rma.web.forms import submit_once
@@ -28,6 +35,7 @@ router.include_router(desk_webhooks.router)
 router.include_router(desk_money.router)
 router.include_router(desk_queue.router)
 router.include_router(desk_stock.router)
+router.include_router(desk_deliveries.router)
 
 Command = service.AuthorizeReturn | service.DenyReturn | service.FinishReturn
 CsrfField = Annotated[str, Form(max_length=200)]
