@@ -87,9 +87,8 @@ async def authorize(request: Request, return_id: str) -> Response:
     principal = seller(request)
     values = {k: str(v)[:200] for k, v in form.items() if isinstance(v, str)}
     errors: dict[str, str] = {}
-    number = values.get("rma_number", "").strip() if values.get("numbering") == "custom" else ""
-    if values.get("numbering") == "custom" and not number:
-        errors["rma_number"] = "type the RMA number to use, or choose a generated one"
+    # A number typed into the field is used; an empty field gets a generated one.
+    number = values.get("rma_number", "").strip()
     address_id, new_address = None, None
     choice = values.get("address", "")
     if choice == "new":
