@@ -156,3 +156,37 @@ def test_a_failing_endpoint_shows_each_attempt_and_a_delivery_is_replayed(
     listed = ok(shop.call("GET", f"/v1/webhook-endpoints/{endpoint['id']}/deliveries"))["data"]
     closed = next(d for d in listed if d["event_type"] == "return.closed")
     assert closed["status"] == "pending"
+
+
+def test_a_sku_policy_exempts_a_sku_from_prepaid_labels_and_is_deleted_once_confirmed(
+    page: Page, http: httpx.Client
+) -> None:
+    shop = open_shop(http, "Tidy Tees")
+    _sign_in(page, shop.keys["seller"])
+    page.goto("/desk/sku-policies")
+    page.get_by_label("SKU", exact=True).fill("SOFA-XL")
+    page.get_by_label("Window (days)").fill("ninety")
+    page.get_by_role("button", name="Save SKU policy").click()
+    expect(page.locator("#window_days-error")).to_contain_text("whole number")
+    expect(page.get_by_label("SKU", exact=True)).to_have_value("SOFA-XL")
+    assert ok(shop.call("GET", "/v1/sku-policies"))["data"] == []
+
+    page.get_by_label("Window (days)").fill("90")
+    page.get_by_label("Label paid by").select_option("seller")
+    page.get_by_label("This SKU is exempt").check()
+    page.get_by_label("Requests for an exempt SKU are authorized").select_option("automatic")
+    page.get_by_role("button", name="Save SKU policy").click()
+    expect(page.locator("table.sku-policies")).to_contain_text("Exempt: authorized automatic")
+    [saved] = ok(shop.call("GET", "/v1/sku-policies"))["data"]
+    assert (saved["window_days"], saved["label_paid_by"], saved["returnable"]) == (
+        90,
+        "seller",
+        None,
+    )
+    assert (saved["prepaid_label_exempt"], saved["exempt_authorization"]) == (True, "automatic")
+
+    page.get_by_role("button", name="Delete the policy of SOFA-XL").click()
+    expect(page.get_by_role("heading", name="Delete this SKU policy?")).to_be_visible()
+    page.get_by_role("button", name="Delete the SKU policy").click()
+    expect(page.get_by_text("No SKU has its own rules.")).to_be_visible()
+    assert ok(shop.call("GET", "/v1/sku-policies"))["data"] == []

@@ -21,6 +21,7 @@ from rma.web import (
     desk_money,
     desk_queue,
     desk_settings,
+    desk_sku_policies,
     desk_stock,
     desk_webhooks,
 )
@@ -36,6 +37,7 @@ router.include_router(desk_money.router)
 router.include_router(desk_queue.router)
 router.include_router(desk_stock.router)
 router.include_router(desk_deliveries.router)
+router.include_router(desk_sku_policies.router)
 
 Command = service.AuthorizeReturn | service.DenyReturn | service.FinishReturn
 CsrfField = Annotated[str, Form(max_length=200)]
