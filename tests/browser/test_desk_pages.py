@@ -190,3 +190,42 @@ def test_a_sku_policy_exempts_a_sku_from_prepaid_labels_and_is_deleted_once_conf
     page.get_by_role("button", name="Delete the SKU policy").click()
     expect(page.get_by_text("No SKU has its own rules.")).to_be_visible()
     assert ok(shop.call("GET", "/v1/sku-policies"))["data"] == []
+
+
+def test_addresses_are_edited_made_default_and_deleted_and_a_policy_is_deleted(
+    page: Page, http: httpx.Client
+) -> None:
+    shop = open_shop(http, "Tidy Tees")
+    place = {"name": "Returns", "line1": "1 Dock Road", "city": "Reno", "postal_code": "89501"}
+    for label in ("Reno", "Hull"):
+        body = {"label": label, "address": {**place, "country": "US"}}
+        ok(shop.call("POST", "/v1/return-addresses", json=body), 201)
+    ok(shop.call("PUT", "/v1/policies/tops", json={"window_days": 45}))
+    _sign_in(page, shop.keys["seller"])
+    page.goto("/desk/addresses")
+
+    page.get_by_role("link", name="Edit Hull").click()
+    expect(page.get_by_label("Street", exact=True)).to_have_value("1 Dock Road")
+    page.get_by_label("Street", exact=True).fill("2 Quay Street")
+    page.get_by_label("Country (2 letters)").fill("GBR")
+    page.get_by_role("button", name="Save the address").click()
+    expect(page.locator("#country-error")).to_contain_text("two-letter")
+    page.get_by_label("Country (2 letters)").fill("gb")
+    page.get_by_role("button", name="Save the address").click()
+    expect(page.get_by_role("status")).to_contain_text("saved")
+    expect(page.locator("table.addresses")).to_contain_text("2 Quay Street")
+
+    page.get_by_role("button", name="Make Hull the default").click()
+    expect(page.get_by_role("row", name="Hull")).to_contain_text("Default")
+    page.get_by_role("button", name="Delete Hull").click()
+    expect(page.get_by_role("heading", name="Delete this return address?")).to_be_visible()
+    page.get_by_role("button", name="Delete the return address").click()
+    expect(page.get_by_role("status")).to_contain_text("deleted")
+    listed = ok(shop.call("GET", "/v1/return-addresses"))["data"]
+    assert [a["label"] for a in listed] == ["Reno"]
+
+    page.goto("/desk/policies")
+    page.get_by_role("button", name="Delete the policy of tops").click()
+    page.get_by_role("button", name="Delete the category policy").click()
+    expect(page.get_by_text("No category policy")).to_be_visible()
+    assert ok(shop.call("GET", "/v1/policies"))["data"] == []

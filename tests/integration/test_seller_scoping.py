@@ -362,6 +362,8 @@ UNSCOPED = {
     "RefundRepository.claim_due": "the refund worker runs for every seller",
     "RefundRepository.refunded_for_order": "answers an amount for one seller (checked below)",
     "StoreCreditRepository.add_account": "writes",
+    "ReturnAddressRepository.remove": "writes",
+    "PolicyRepository.remove": "writes",
     "StoreCreditRepository.add_entry": "writes",
     "CarrierSourceRepository.get": "a carrier's webhook names its source, and so its seller",
     "TrackingEventRepository.add_new": "writes the events of one source, which has one seller",

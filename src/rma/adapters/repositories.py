@@ -67,6 +67,9 @@ class SqlReturnAddresses:
         query = select(ReturnAddress).where(c.seller_id == seller_id).order_by(c.id)
         return list(self.session.scalars(query))
 
+    def remove(self, address: ReturnAddress) -> None:
+        self.session.delete(address)
+
 
 class SqlFacilities:
     def __init__(self, session: Session):
@@ -134,6 +137,9 @@ class SqlPolicies:
 
     def add(self, policy: CategoryPolicy) -> None:
         self.session.add(policy)
+
+    def remove(self, policy: CategoryPolicy) -> None:
+        self.session.delete(policy)
 
 
 class SqlSkuPolicies:

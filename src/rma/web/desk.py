@@ -17,6 +17,7 @@ from rma.services import desk, inspection
 from rma.services import returns as service
 from rma.services.unit_of_work import UnitOfWork
 from rma.web import (
+    desk_addresses,
     desk_deliveries,
     desk_money,
     desk_queue,
@@ -38,6 +39,7 @@ router.include_router(desk_queue.router)
 router.include_router(desk_stock.router)
 router.include_router(desk_deliveries.router)
 router.include_router(desk_sku_policies.router)
+router.include_router(desk_addresses.router)
 
 Command = service.AuthorizeReturn | service.DenyReturn | service.FinishReturn
 CsrfField = Annotated[str, Form(max_length=200)]

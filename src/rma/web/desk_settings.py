@@ -192,9 +192,13 @@ def _settings(
 
 
 @router.get("/addresses")
-def addresses_page(request: Request) -> Response:
-    principal, _, _ = signed_in(request)
-    return _addresses(request, principal, {}, {})
+def addresses_page(request: Request, edit: str = "", done: str = "") -> Response:
+    principal, seller_id, container = signed_in(request)
+    values: Values = {"done": done[:20]}
+    if edit:
+        found = addresses.get_return_address(seller_id, edit[:64], container.uow())
+        values |= {"editing": found.id, "label": found.label, **found.address.__dict__}
+    return _addresses(request, principal, values, {})
 
 
 @router.post("/addresses")
