@@ -202,11 +202,11 @@ def test_set_up_pages_add_an_address_a_policy_and_an_endpoint_and_retire_a_reaso
     page.get_by_label("Postal code").fill("LS1 1AA")
     page.get_by_label("Country (2 letters)").fill("gb")
     page.get_by_role("button", name="Add address").click()
-    expect(page.get_by_role("cell", name="Main <dock>")).to_be_visible()
+    expect(page.get_by_role("cell", name="Main <dock>", exact=True)).to_be_visible()
     [saved] = ok(shop.call("GET", "/v1/return-addresses"))["data"]
     assert (saved["label"], saved["address"]["country"]) == ("Main <dock>", "GB")
 
-    page.get_by_role("link", name="Policies").click()
+    page.get_by_role("link", name="Policies", exact=True).click()
     page.get_by_label("Category", exact=True).fill("swimwear")
     page.get_by_label("Window (days)").fill("14")
     page.get_by_label("Items of this category can be returned").uncheck()
@@ -221,6 +221,7 @@ def test_set_up_pages_add_an_address_a_policy_and_an_endpoint_and_retire_a_reaso
 
     page.get_by_role("link", name="Reason codes").click()
     page.get_by_role("button", name="Retire CR-FOUND_BETTER_PRICE").click()
+    page.get_by_role("button", name="Retire the reason").click()
     expect(page.get_by_role("button", name="Restore CR-FOUND_BETTER_PRICE")).to_be_visible()
 
     page.get_by_label("Code", exact=True).fill("wet-<suit>")

@@ -344,6 +344,22 @@ async def put_reason_code(request: Request) -> Response:
     if errors:
         codes = catalog.reason_codes_for(seller_id, None, container.uow())
         return _reason_codes(request, principal, codes, values, errors, status_code=422)
+    if values.get("retire") == "yes" and values.get("confirmed") != "yes":
+        kept = ("code", "description", "fault", "categories", "retire")
+        return render(
+            request,
+            "desk/confirm.html",
+            role=principal.role,
+            question="Retire this reason?",
+            what=f"{code}: {description}",
+            consequence="Customers no longer see it; returns that gave it keep it, and you "
+            "can restore it later.",
+            button="Retire the reason",
+            action="/desk/reason-codes",
+            fields={k: values.get(k, "") for k in kept},
+            back="/desk/reason-codes",
+            form_key=values.get("form_key") or new_form_key(),
+        )
     cmd = policies.PutReasonCode(
         seller_id, code, description, Fault(fault), categories or None, values.get("active") == "on"
     )
