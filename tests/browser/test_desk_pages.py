@@ -50,6 +50,10 @@ def test_an_exchange_is_resolved_on_the_desk_then_sent_and_credit_is_spent(
     expect(page.locator("#money-h + p")).to_contain_text("Exchange order")
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Orders").click()
+    page.get_by_role("button", name="Mark cancelled").click()
+    expect(page.get_by_role("heading", name="Cancel this order?")).to_be_visible()
+    page.get_by_role("link", name="Keep it").click()
+    expect(page.locator("table.orders").first).to_contain_text("pending")
     page.get_by_role("button", name="Mark submitted").click()
     expect(page.get_by_role("status")).to_contain_text("next step")
     page.get_by_role("button", name="Mark shipped").click()

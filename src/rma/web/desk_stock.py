@@ -128,12 +128,27 @@ def move_order(
     csrf: CsrfField,
     status: Annotated[str, Form(max_length=40)],
     form_key: FormKey = "",
+    confirmed: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    """Move an outbound or repair order to its next status."""
+    """Move an outbound or repair order to its next status (cancelling asks first)."""
     check_csrf(request, csrf)
     principal = seller(request)
     container: Container = request.app.state.container
     owner = seller_id(principal)
+    if status == OutboundStatus.CANCELLED and confirmed != "yes":
+        return render(
+            request,
+            "desk/confirm.html",
+            role=principal.role,
+            question="Cancel this order?",
+            what=f"Outbound order {order_id[:40]}",
+            consequence="It will not be sent; the customer gets nothing in exchange for it.",
+            button="Cancel the order",
+            action=f"/desk/orders/{kind[:20]}/{order_id[:40]}/status",
+            fields={"status": status},
+            back="/desk/orders",
+            form_key=form_key or new_form_key(),
+        )
 
     def move(uow: UnitOfWork) -> str:
         if kind == "outbound" and status in {s.value for s in OutboundStatus}:
