@@ -202,6 +202,16 @@ def test_a_return_goes_from_review_to_refunded_and_closed_on_the_desk(
     assert [(r["status"], r["reference"]) for r in _refunds(shop, ret)] == [
         ("succeeded", "bank-77")
     ]
+    # A refund no longer pending is not confirmed again: the page says why, nothing changes.
+    paid = _refunds(shop, ret)[0]
+    csrf = page.locator("input[name=csrf]").first.get_attribute("value") or ""
+    late = page.request.post(
+        f"/desk/refunds/{paid['id']}/failed",
+        form={"csrf": csrf, "reason": "bank bounced it", "back": "/desk/refunds"},
+    )
+    assert late.status == 409
+    assert "already succeeded" in late.text()
+    assert _refunds(shop, ret)[0]["status"] == "succeeded"
 
     page.locator("table.refunds").get_by_role("link", name=rma).click()
     page.get_by_label("Amount (at most $26.95)").fill("30")
