@@ -269,6 +269,13 @@ def test_the_queue_pages_on_with_its_filters_kept(page: Page, http: httpx.Client
     expect(rows.last).to_contain_text("P-26")
     expect(page.get_by_label("SKU")).to_have_value("TEE")
     expect(page.get_by_role("link", name="Next page")).to_have_count(0)
+    # Pages by number too: page 2 directly, and back to page 1.
+    page.goto("/desk/returns?sku=TEE&sort=created_at")
+    page.get_by_role("link", name="Page 2").click()
+    expect(rows).to_have_count(2)
+    expect(page.locator(".page-numbers [aria-current=page]")).to_have_text("2")
+    page.get_by_role("link", name="Page 1").click()
+    expect(rows.first).to_contain_text("P-00")
     page.goto("/desk/returns?cursor=not-a-cursor")
     expect(page.get_by_role("alert")).to_contain_text("page link is broken")
     expect(rows).to_have_count(25)

@@ -252,3 +252,17 @@ def endpoint_log(
         return EndpointLog(
             endpoint, uow.deliveries.page(seller_id, endpoint_id, after=None, limit=limit)
         )
+
+
+def page_start(scope: Scope, where: ReturnFilter, skip: int, uow: UnitOfWork) -> Cursor | None:
+    """Where the page after the first ``skip`` returns starts (``None``: past the end).
+
+    Lets the queue link to a page by its number while it still pages by cursor.
+    """
+    with uow:
+        ids = uow.returns.ids_matching(scope.seller_id, where, skip)
+        if skip <= 0 or len(ids) < skip:
+            return None
+        last = uow.returns.get(scope.seller_id, ids[-1])
+        assert last is not None  # just listed, in the same transaction
+        return Cursor(getattr(last, where.sort.field), last.id)

@@ -33,6 +33,7 @@ router = APIRouter(route_class=PageRoute)
 
 PAGE_SIZE = 25
 EXPORT_LIMIT = 10_000
+MAX_PAGE = 400  # pages linked by number; later ones are reached page by page
 SORTS = {
     ReturnSort.NEWEST: "Newest first",
     ReturnSort.OLDEST: "Oldest first",
@@ -166,12 +167,18 @@ def _queue_page(
     container: Container = request.app.state.container
     where, filter_errors = _queue_filter(values)
     errors = {**filter_errors, **(errors or {})}
+    scope = service.Scope(seller_id(principal))
+    number = _page_number(request)
     try:
         after = decode_cursor(raw_cursor) if raw_cursor else None
     except InvalidInput:
         after, errors["form"] = None, "That page link is broken; here is the first page."
+    if after is None and number > 1 and "form" not in errors:
+        skip = (min(number, MAX_PAGE) - 1) * PAGE_SIZE
+        after = desk.page_start(scope, where, skip, container.uow())
+        number = min(number, MAX_PAGE) if after else 1
     page = desk.desk_queue(
-        service.Scope(seller_id(principal)),
+        scope,
         where,
         container.uow(),
         after=after,
@@ -179,7 +186,8 @@ def _queue_page(
     )
     rows = page.returns[:PAGE_SIZE]
     kept = {k: v for k, v in values.items() if v and k in (*QUEUE_FIELDS, "sort")}
-    number = _page_number(request) if after else 1
+    number = number if after else 1
+    pages = max(1, -(-page.total // PAGE_SIZE))
     more = len(page.returns) > PAGE_SIZE
     next_link = (
         "/desk/returns?"
@@ -196,7 +204,12 @@ def _queue_page(
         counts=page.counts,
         total=page.total,
         page_number=number,
-        pages=max(1, -(-page.total // PAGE_SIZE)),
+        pages=pages,
+        page_links=[
+            (n, "/desk/returns?" + urlencode({**kept, "page": n}))
+            for n in range(1, min(pages, MAX_PAGE) + 1)
+            if n in (1, pages) or abs(n - number) <= 3
+        ],
         reasons=page.reasons,
         values=values,
         errors=errors,
