@@ -163,6 +163,6 @@ def test_a_customer_sees_the_store_credit_a_return_left_them(
     page.get_by_role("button", name="Find my order").click()
 
     credit = page.get_by_role("region", name="Your store credit")
-    expect(credit).to_contain_text("USD 44.00 to spend with Tidy Tees")
-    expect(credit).to_contain_text("USD 54.00 issued, USD 10.00 spent")
+    expect(credit).to_contain_text("$44.00 to spend with Tidy Tees")
+    expect(credit).to_contain_text("$54.00 issued, $10.00 spent")
     screenshot(page, "portal-store-credit")
