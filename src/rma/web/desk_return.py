@@ -56,6 +56,7 @@ class Preview:
 
     plan: Plan | None
     error: str = ""
+    code: str = ""
 
 
 def resolve_command(
@@ -109,6 +110,8 @@ def return_page(
     ret = view.ret
     resolvable = ReturnStatus.RESOLVED in TRANSITIONS[ret.status]
     preview = _preview(container, principal, ret, values) if resolvable else Preview(None)
+    # A return this seller resolves later (on inspection, say) shows no resolve form yet.
+    resolvable = resolvable and preview.code != "resolution_not_due"
     left = view.refunds.left
     return render(
         request,
@@ -144,7 +147,7 @@ def _preview(
     try:
         return Preview(settlement.preview_resolution(cmd, container.uow()))
     except (InvalidInput, Conflict) as error:
-        return Preview(None, error.message)
+        return Preview(None, error.message, error.code)
 
 
 def _typed(minor: int, currency: str) -> str:
