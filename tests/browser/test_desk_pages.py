@@ -233,3 +233,29 @@ def test_addresses_are_edited_made_default_and_deleted_and_a_policy_is_deleted(
     page.get_by_role("button", name="Delete the category policy").click()
     expect(page.get_by_text("No category policy")).to_be_visible()
     assert ok(shop.call("GET", "/v1/policies"))["data"] == []
+
+
+def test_no_desk_page_scrolls_sideways_on_a_phone(page: Page, http: httpx.Client) -> None:
+    shop = open_shop(http, "Tidy Tees")
+    ret, _ = inspected_return(shop, "M-1", reason="CR-DEFECTIVE")
+    ok(shop.call("POST", f"/v1/returns/{ret}/resolve", json={"refund_amount": 1000}))
+    _sign_in(page, shop.keys["seller"])
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in (
+        "/desk",
+        "/desk/returns",
+        f"/desk/returns/{ret}",
+        "/desk/refunds",
+        "/desk/orders",
+        "/desk/store-credit",
+        "/desk/stock",
+        "/desk/settings",
+        "/desk/addresses",
+        "/desk/policies",
+        "/desk/sku-policies",
+        "/desk/reason-codes",
+        "/desk/webhooks",
+    ):
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} is {width} px wide on a phone"
