@@ -42,7 +42,7 @@ def test_an_exchange_is_resolved_on_the_desk_then_sent_and_credit_is_spent(
     _sign_in(page, shop.keys["seller"])
     page.goto(f"/desk/returns/{exchanged}")
     expect(page.get_by_text("name the variant to send")).to_be_visible()
-    page.get_by_label("Exchange TEE for").select_option("TEE-L")
+    page.get_by_label("Exchange Tee, medium for").select_option("TEE-L")
     page.get_by_role("button", name="Update the amounts").click()
     expect(page.get_by_label("Refund breakdown")).to_contain_text("Orders to send")
     page.get_by_role("button", name="Resolve the return").click()

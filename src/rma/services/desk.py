@@ -8,7 +8,7 @@ from rma.domain.addresses import ReturnAddress
 from rma.domain.errors import NotFound
 from rma.domain.flags import Flag
 from rma.domain.fulfillment import OutboundOrder, RepairOrder
-from rma.domain.orders import Product
+from rma.domain.orders import Order, Product
 from rma.domain.refunds import Refund, RefundStatus
 from rma.domain.returns import Actor, Return
 from rma.domain.sellers import ReasonCode
@@ -95,7 +95,7 @@ def return_for_desk(scope: Scope, ref: str, uow: UnitOfWork) -> ReturnForDesk:
         )
         seller = uow.sellers.get(ret.seller_id)
         order = uow.orders.get(ret.seller_id, ret.order_id)
-        names = {line.line_id: line.name or line.sku for line in order.lines} if order else {}
+        names = _item_names(uow, ret, order)
         return ReturnForDesk(
             ret=ret,
             scans=scans,
@@ -112,6 +112,15 @@ def return_for_desk(scope: Scope, ref: str, uow: UnitOfWork) -> ReturnForDesk:
             repairs=uow.repair_orders.for_return(ret.seller_id, ret.id),
             variants=_variants(uow, ret),
         )
+
+
+def _item_names(uow: UnitOfWork, ret: Return, order: Order | None) -> dict[str, str]:
+    """Each order line's name: the order's own, else the catalog's, else the SKU."""
+    names = {}
+    for line in order.lines if order else []:
+        product = None if line.name else uow.products.get(ret.seller_id, line.sku)
+        names[line.line_id] = line.name or (product.name if product else "") or line.sku
+    return names
 
 
 def _evidence(uow: UnitOfWork, ret: Return) -> Evidence:
