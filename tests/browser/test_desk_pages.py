@@ -240,6 +240,7 @@ def test_no_desk_page_scrolls_sideways_on_a_phone(page: Page, http: httpx.Client
     ret, _ = inspected_return(shop, "M-1", reason="CR-DEFECTIVE")
     ok(shop.call("POST", f"/v1/returns/{ret}/resolve", json={"refund_amount": 1000}))
     _sign_in(page, shop.keys["seller"])
+    expect(page.locator("#refunds-to-pay")).to_have_text("1 refund waiting to be paid")
     page.set_viewport_size({"width": 390, "height": 844})
     for path in (
         "/desk",

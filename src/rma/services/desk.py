@@ -34,6 +34,10 @@ class ReasonCount:
 class DeskOverview:
     by_status: dict[str, int]
     by_reason: list[ReasonCount]  # most given first
+    refunds_to_pay: int = 0  # pending refunds (counted up to PENDING_SHOWN)
+
+
+PENDING_SHOWN = 100
 
 
 @dataclass(frozen=True)
@@ -77,11 +81,12 @@ def desk_overview(seller_id: str, uow: UnitOfWork) -> DeskOverview:
         by_status = uow.returns.count_by_status(seller_id)
         counts = uow.returns.count_by_reason(seller_id)
         described = {code.code: code.description for code in uow.reason_codes.all(seller_id)}
+        pending = uow.refunds.page(seller_id, RefundStatus.PENDING, after=None, limit=PENDING_SHOWN)
     by_reason = [
         ReasonCount(code, described.get(code, code), count)
         for code, count in sorted(counts.items(), key=lambda pair: (-pair[1], pair[0]))
     ]
-    return DeskOverview(by_status, by_reason)
+    return DeskOverview(by_status, by_reason, len(pending))
 
 
 def return_for_desk(scope: Scope, ref: str, uow: UnitOfWork) -> ReturnForDesk:
