@@ -16,13 +16,7 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/rma migrate
-	$(BIN)/rma demo
-	@echo ""
-	@echo "  Customer portal:    http://127.0.0.1:8000/returns   (order DEMO-1001, ada@example.com)"
-	@echo "  Seller desk:        http://127.0.0.1:8000/desk      (key rma_sk_demo_seller)"
-	@echo "  Warehouse station:  http://127.0.0.1:8000/warehouse (key rma_sk_demo_warehouse)"
-	@echo "  API docs:           http://127.0.0.1:8000/docs"
-	@echo ""
+	$(BIN)/rma demo  # prints the keys and the links, on RMA_HOST:RMA_PORT
 	RMA_DEV_MAIL=true $(BIN)/rma serve
 
 test: $(STAMP)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import uuid
 from typing import Any
 
 import httpx
@@ -26,6 +27,7 @@ from tests.tenancy_world import (
     Route,
     Upload,
     World,
+    inspection,
 )
 
 SOURCE_SECRET = "s3cret-for-tenancy-0123"
@@ -93,6 +95,23 @@ def _resolved(world: World, resolution: str) -> tuple[str, dict[str, Any]]:
 def _refund(world: World) -> str:
     refund: str = _resolved(world, "refund")[1]["refund"]["id"]
     return refund
+
+
+def _top_up(world: World) -> Request:
+    """A return of a new order refunded in part, and a top-up of it.
+
+    Its own order: the returns of order A have used up what it paid long before.
+    """
+    number = f"TOP-{uuid.uuid4().hex[:8]}"
+    world.ours.order(number, email="zed@example.com")
+    made = ok(world.ours.request_return(number, [("1", 1)]), 201)
+    ret, item = made["id"], made["items"][0]["id"]
+    _seller(
+        world, "POST", f"/v1/returns/{ret}/receive", {"items": [{"item_id": item, "quantity": 1}]}
+    )
+    _seller(world, "POST", f"/v1/returns/{ret}/inspect", {"items": [inspection(item)]})
+    _seller(world, "POST", f"/v1/returns/{ret}/resolve", {"refund_amount": 100})
+    return "POST", f"/v1/returns/{ret}/refunds", {"amount": 50}
 
 
 def _rma_number(world: World) -> str:
@@ -211,6 +230,22 @@ ADDED_ROUTES: dict[str, Route] = {
         200,
         lambda w: ("POST", "/v1/returns/authorize", {"ids": [w.fresh_return("pending_review")[0]]}),
     ),
+    "POST /v1/returns/deny": Route(
+        frozenset(STAFF),
+        OWN,
+        200,
+        lambda w: (
+            "POST",
+            "/v1/returns/deny",
+            {"ids": [w.fresh_return("pending_review")[0]], "reason": "other"},
+        ),
+    ),
+    "POST /v1/returns/close": Route(
+        frozenset(STAFF),
+        OWN,
+        200,
+        lambda w: ("POST", "/v1/returns/close", {"ids": [w.fresh_return("authorized")[0]]}),
+    ),
     "POST /v1/returns/{ref}/reopen": Route(frozenset(STAFF), OBJECT, 200, _reopen),
     # -- carriers and tracking --------------------------------------------------------------
     "GET /v1/carrier-sources": Route(
@@ -310,6 +345,17 @@ ADDED_ROUTES: dict[str, Route] = {
         200,
         lambda w: ("GET", f"/v1/returns/{w.return_id}/resolution", None),
     ),
+    "POST /v1/returns/{ref}/resolution-preview": Route(
+        frozenset(STAFF),
+        OBJECT,
+        200,
+        lambda w: (
+            "POST",
+            f"/v1/returns/{w.fresh_return('inspected')[0]}/resolution-preview",
+            {"refund_amount": 100},
+        ),
+    ),
+    "POST /v1/returns/{ref}/refunds": Route(frozenset(STAFF), OBJECT, 201, _top_up),
     "GET /v1/refunds": Route(frozenset(STAFF), OWN, 200, lambda w: ("GET", "/v1/refunds", None)),
     "GET /v1/refunds/{refund_id}": Route(
         frozenset(STAFF), OBJECT, 200, lambda w: ("GET", f"/v1/refunds/{_refund(w)}", None)

@@ -93,6 +93,16 @@ def demo() -> None:
         console.print(f"  {role:<10} key: [bold]{secret}[/bold]")
     console.print("  customer:  order [bold]DEMO-1001[/bold], email [bold]ada@example.com[/bold]")
     console.print("  the shop's own portal: [bold]/s/demo/returns[/bold] (also /returns)")
+    # Where `rma serve` will listen: the same settings, so RMA_HOST / RMA_PORT show here too.
+    served = f"http://{container.settings.host}:{container.settings.port}"
+    console.print("")
+    for path, who in (
+        ("/returns", "Customer portal:  "),
+        ("/desk", "Seller desk:      "),
+        ("/warehouse", "Warehouse station:"),
+        ("/docs", "API docs:         "),
+    ):
+        console.print(f"  {who} {served}{path}", soft_wrap=True)
 
 
 @jobs.command("run-due")

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import Progress
-from rich.table import Table
+from rich.table import Column, Table
 
 from rma.bootstrap import Container, bootstrap
 from rma.domain.errors import RmaError
@@ -46,7 +46,9 @@ def list_returns(
     found = review.list_returns(
         service.Scope(seller), where, bootstrap().uow(), after=None, limit=limit
     )
-    table = Table("id", "rma", "status", "order", "customer", "items", "policy", "created")
+    # Ids are copied into other commands: never cut or wrapped, whatever the terminal's width.
+    whole = Column("id", no_wrap=True, min_width=max((len(r.id) for r in found), default=2))
+    table = Table(whole, "rma", "status", "order", "customer", "items", "policy", "created")
     for ret in found:
         table.add_row(
             ret.id,

@@ -110,18 +110,17 @@ def test_a_custom_rma_number_already_used_is_refused_next_to_the_field(
     sign_in(page, shop.keys["seller"])
 
     page.goto(f"/desk/returns/{first['id']}")
-    page.get_by_label("Use my own:").check()
+    # What is typed in the field is used: no separate choice to tick.
     page.get_by_label("Your RMA number").fill("spring-42")
     page.get_by_role("button", name="Authorize", exact=True).click()
     expect(page.locator("h1 .rma")).to_have_text("SPRING-42")
 
     page.goto(f"/desk/returns/{second['id']}")
-    page.get_by_label("Use my own:").check()
     page.get_by_label("Your RMA number").fill("SPRING-42")
     page.get_by_role("button", name="Authorize", exact=True).click()
     expect(page.locator("#rma_number-error")).to_contain_text("already used")
     expect(page.get_by_label("Your RMA number")).to_have_value("SPRING-42")
-    expect(page.get_by_label("Use my own:")).to_be_checked()
+    expect(page.locator("#error-summary")).to_be_focused()
 
     page.get_by_label("Your RMA number").fill("no spaces!")
     page.get_by_role("button", name="Authorize", exact=True).click()
@@ -203,11 +202,11 @@ def test_set_up_pages_add_an_address_a_policy_and_an_endpoint_and_retire_a_reaso
     page.get_by_label("Postal code").fill("LS1 1AA")
     page.get_by_label("Country (2 letters)").fill("gb")
     page.get_by_role("button", name="Add address").click()
-    expect(page.get_by_role("cell", name="Main <dock>")).to_be_visible()
+    expect(page.get_by_role("cell", name="Main <dock>", exact=True)).to_be_visible()
     [saved] = ok(shop.call("GET", "/v1/return-addresses"))["data"]
     assert (saved["label"], saved["address"]["country"]) == ("Main <dock>", "GB")
 
-    page.get_by_role("link", name="Policies").click()
+    page.get_by_role("link", name="Policies", exact=True).click()
     page.get_by_label("Category", exact=True).fill("swimwear")
     page.get_by_label("Window (days)").fill("14")
     page.get_by_label("Items of this category can be returned").uncheck()
@@ -222,6 +221,7 @@ def test_set_up_pages_add_an_address_a_policy_and_an_endpoint_and_retire_a_reaso
 
     page.get_by_role("link", name="Reason codes").click()
     page.get_by_role("button", name="Retire CR-FOUND_BETTER_PRICE").click()
+    page.get_by_role("button", name="Retire the reason").click()
     expect(page.get_by_role("button", name="Restore CR-FOUND_BETTER_PRICE")).to_be_visible()
 
     page.get_by_label("Code", exact=True).fill("wet-<suit>")
@@ -269,6 +269,13 @@ def test_the_queue_pages_on_with_its_filters_kept(page: Page, http: httpx.Client
     expect(rows.last).to_contain_text("P-26")
     expect(page.get_by_label("SKU")).to_have_value("TEE")
     expect(page.get_by_role("link", name="Next page")).to_have_count(0)
+    # Pages by number too: page 2 directly, and back to page 1.
+    page.goto("/desk/returns?sku=TEE&sort=created_at")
+    page.get_by_role("link", name="Page 2").click()
+    expect(rows).to_have_count(2)
+    expect(page.locator(".page-numbers [aria-current=page]")).to_have_text("2")
+    page.get_by_role("link", name="Page 1").click()
+    expect(rows.first).to_contain_text("P-00")
     page.goto("/desk/returns?cursor=not-a-cursor")
     expect(page.get_by_role("alert")).to_contain_text("page link is broken")
     expect(rows).to_have_count(25)
@@ -303,13 +310,18 @@ def test_the_seller_disables_rotates_and_deletes_a_webhook_endpoint(
     page.get_by_role("button", name="Enable https://127.0.0.1/hooks").click()
     expect(page.get_by_role("row", name="https://127.0.0.1/hooks")).to_contain_text("Enabled")
     page.get_by_role("button", name="Delete https://127.0.0.1/hooks").click()
+    expect(page.get_by_role("heading", name="Delete this webhook endpoint?")).to_be_visible()
+    page.get_by_role("link", name="Keep it").click()
+    assert len(ok(shop.call("GET", "/v1/webhook-endpoints"))["data"]) == 1
+    page.get_by_role("button", name="Delete https://127.0.0.1/hooks").click()
+    page.get_by_role("button", name="Delete the endpoint").click()
     expect(page.get_by_text("No endpoint: add one")).to_be_visible()
     assert ok(shop.call("GET", "/v1/webhook-endpoints"))["data"] == []
 
     # Another seller's endpoint cannot be touched from this desk, nor its existence learnt.
     forged = page.request.post(
         f"/desk/webhooks/{theirs['id']}/delete",
-        form={"csrf": _csrf(page), "form_key": "forged-1"},
+        form={"csrf": _csrf(page), "form_key": "forged-1", "confirmed": "yes"},
     )
     assert forged.status == 404
     assert [e["id"] for e in ok(other.call("GET", "/v1/webhook-endpoints"))["data"]] == [

@@ -17,12 +17,18 @@ from tests.builders import add_order, seller_with_order
 RMA = str(Path(sys.executable).with_name("rma"))
 
 
-def run(container: Container, *args: str) -> subprocess.CompletedProcess[str]:
+def run(
+    container: Container,
+    *args: str,
+    columns: str = "200",
+    extra_env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "RMA_DATABASE_URL": container.settings.database_url,
         "RMA_DATA_DIR": str(container.settings.data_dir),
-        "COLUMNS": "200",
+        "COLUMNS": columns,
+        **(extra_env or {}),
     }
     return subprocess.run(
         [RMA, *args], env=env, capture_output=True, text=True, timeout=120, check=False
@@ -92,3 +98,24 @@ def test_jobs_run_due_reports_what_it_did(container: Container) -> None:
     done = run(container, "jobs", "run-due")
     assert done.returncode == 0, done.stderr
     assert "expired_returns: 0" in done.stdout
+
+
+def test_listed_ids_are_whole_on_a_narrow_terminal(container: Container) -> None:
+    seller, _ = seller_with_order(container, delivered_days_ago=40)
+    scope = returns.Scope(seller.id)
+    item = RequestedItem("1", 1, "CR-UNWANTED_ITEM")
+    cmd = returns.RequestReturn(scope, "1001", [item], Actor("customer", "c"))
+    return_id = returns.request_return(cmd, container.uow()).ret.id
+
+    listed = run(container, "returns", "list", "--seller", seller.id, columns="80")
+
+    assert listed.returncode == 0, listed.stderr
+    assert return_id in listed.stdout
+
+
+def test_demo_prints_links_on_the_port_the_server_listens_on(container: Container) -> None:
+    shown = run(container, "demo", extra_env={"RMA_PORT": "8123", "RMA_HOST": "127.0.0.1"})
+
+    assert shown.returncode == 0, shown.stderr
+    assert "http://127.0.0.1:8123/desk" in shown.stdout
+    assert ":8000" not in shown.stdout

@@ -190,15 +190,16 @@ def test_inspection_flags_contradictions_books_stock_and_reconciles(http: httpx.
         ("sku_mismatch", mug),
     ]
     moves = ok(shop.call("GET", "/v1/inventory/movements?location=RNO1", "warehouse"))["data"]
+    # The box held a CUP, not the MUG authorized: the CUP is what was written off.
     assert sorted((m["sku"], m["bucket"], m["quantity"]) for m in moves) == [
-        ("MUG", "dispose", 1),
+        ("CUP", "dispose", 1),
         ("TEE", "available", 1),
         ("TEE", "rejected", 1),
     ]
     report = ok(shop.call("GET", "/v1/inventory/reconciliation"))["data"]
     assert {
         r["sku"]: (r["expected"], r["received"], r["restocked"], r["written_off"]) for r in report
-    } == {"TEE": (2, 2, 1, 0), "MUG": (1, 1, 0, 1)}
+    } == {"TEE": (2, 2, 1, 0), "MUG": (1, 1, 0, 0), "CUP": (0, 0, 0, 1)}
     assert ok(open_shop(http, "Other").call("GET", "/v1/inventory/reconciliation"))["data"] == []
 
 
@@ -243,3 +244,40 @@ def test_a_second_box_for_a_received_return_is_kept_and_flagged_not_received(
     assert extra["lines"] == [{"item_id": item, "quantity": 1}]
     assert extra["matched"]["status"] == "received"
     assert extra["matched"]["items"][0]["received_quantity"] == 2
+
+
+def test_a_unit_found_under_another_sku_is_booked_under_the_sku_in_the_box(
+    http: httpx.Client,
+) -> None:
+    shop = open_shop(http)
+    ret = authorized_return(shop, "R-20", items=[("1", 1), ("2", 1)])
+    tee, mug = ret["items"][0]["id"], ret["items"][1]["id"]
+    ok(_scan(shop, ret["rma_number"]), 201)
+
+    # Judged in two calls: the SKU seen in the first still counts when the stock is booked.
+    for item, seen in ((mug, {mug: "CUP"}), (tee, {})):
+        judged = {"item_id": item, "accepted": 1, "condition": "sellable", "disposition": "restock"}
+        body = {"items": [judged], "seen_skus": seen}
+        ok(shop.call("POST", f"/v1/returns/{ret['id']}/inspect", "warehouse", json=body))
+
+    moves = ok(shop.call("GET", "/v1/inventory/movements", "warehouse"))["data"]
+    assert sorted((m["sku"], m["bucket"], m["quantity"]) for m in moves) == [
+        ("CUP", "available", 1),
+        ("TEE", "available", 1),
+    ]
+
+
+def test_flags_are_listed_without_a_code_and_filtered_by_one(http: httpx.Client) -> None:
+    shop = open_shop(http)
+    ret = authorized_return(shop, "R-21", items=[("1", 2), ("2", 1)])
+    tee = ret["items"][0]["id"]
+    counted = {"items": [{"item_id": tee, "quantity": 1}]}
+    ok(_scan(shop, ret["rma_number"], **counted), 201)
+
+    every = ok(shop.call("GET", "/v1/flags", "warehouse"))["data"]
+    assert sorted(f["code"] for f in every) == ["partial_receipt", "partial_receipt"]
+    assert ok(shop.call("GET", "/v1/flags?code=over_receipt", "warehouse"))["data"] == []
+    mine = ok(shop.call("GET", f"/v1/flags?return_id={ret['id']}"))["data"]
+    assert len(mine) == 2
+    assert ok(open_shop(http, "Other").call("GET", "/v1/flags"))["data"] == []
+    assert error_code(shop.call("GET", "/v1/flags?code=nonsense"), 422) == "invalid_input"

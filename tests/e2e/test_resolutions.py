@@ -13,7 +13,7 @@ from tests.returns_flow import (
     resolution,
     start_return,
 )
-from tests.support import error_code, ok, open_shop
+from tests.support import Shop, error_code, ok, open_shop
 
 
 def test_buyer_fault_refund_keeps_shipping_and_charges_the_restocking_fee(
@@ -263,3 +263,69 @@ def test_resolve_replayed_with_the_same_idempotency_key_creates_one_refund(
     assert again.headers["Idempotent-Replayed"] == "true"
     assert error_code(double, 409) == "illegal_transition"
     assert len(ok(shop.call("GET", "/v1/refunds"))["data"]) == 1
+
+
+def _prepaid_label(shop: Shop, ret: str, cost: int) -> None:
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\nstartxref\n0\n%%EOF\n"
+    files = {"file": ("label.pdf", pdf, "application/pdf")}
+    ok(shop.call("PUT", f"/v1/returns/{ret}/label", files=files, data={"cost": str(cost)}))
+
+
+def test_a_policy_charging_the_buyer_for_the_label_takes_its_cost_off_the_refund(
+    http: httpx.Client,
+) -> None:
+    shop = open_shop(http)
+    ok(
+        shop.call("POST", "/v1/products", json={"sku": "TEE", "name": "Tee", "category": "tops"}),
+        201,
+    )
+    ok(shop.call("PUT", "/v1/policies/tops", json={"label_paid_by": "buyer"}))
+    # A defective item is the seller's fault, yet this policy has the buyer pay the label.
+    ret, item = start_return(shop, "B-1", reason="CR-DEFECTIVE", quantity=1)
+    _prepaid_label(shop, ret, 700)
+    receive(shop, ret, item, 1)
+    inspect(shop, ret, item, accepted=1)
+
+    ok(shop.call("POST", f"/v1/returns/{ret}/resolve", json={}))
+
+    refund = resolution(shop, ret)["refund"]
+    breakdown = refund["breakdown"]
+    assert breakdown["label_cost"] == 700
+    assert refund["amount"] == 2500 + 200 + breakdown["shipping"] - 700
+
+
+def test_the_seller_pays_the_label_of_a_seller_fault_return_by_default(
+    http: httpx.Client,
+) -> None:
+    shop = open_shop(http)
+    ret, item = start_return(shop, "B-2", reason="CR-DEFECTIVE", quantity=1)
+    _prepaid_label(shop, ret, 700)
+    receive(shop, ret, item, 1)
+    inspect(shop, ret, item, accepted=1)
+
+    ok(shop.call("POST", f"/v1/returns/{ret}/resolve", json={}))
+
+    assert resolution(shop, ret)["refund"]["breakdown"]["label_cost"] == 0
+
+
+def test_an_item_disposed_of_at_inspection_gets_no_repair_order(http: httpx.Client) -> None:
+    shop = open_shop(http)
+    ret, item = start_return(shop, "B-3", reason="CR-DEFECTIVE", resolution="repair")
+    receive(shop, ret, item)
+    body = {
+        "items": [
+            {
+                "item_id": item,
+                "accepted": 2,
+                "condition": "defective",
+                "disposition": "dispose",
+            }
+        ]
+    }
+    ok(shop.call("POST", f"/v1/returns/{ret}/inspect", "warehouse", json=body))
+
+    ok(shop.call("POST", f"/v1/returns/{ret}/resolve", json={}))
+
+    assert resolution(shop, ret)["repair_orders"] == []
+    listed = ok(shop.call("GET", "/v1/repair-orders", "warehouse"))["data"]
+    assert listed == []

@@ -33,6 +33,17 @@ from rma.services.unit_of_work import ReturnFilter, UnitOfWork
 ADDRESS = Address("Returns", "1 Dock St", "Springfield", "12345", "US")
 
 
+def _keys(uow: UnitOfWork, world: World) -> list[Any]:
+    """Every key of the world's seller, read straight from its table."""
+    from sqlalchemy import select
+
+    from rma.adapters import orm
+    from rma.domain.access import ApiKey
+
+    session = uow.session  # type: ignore[attr-defined]
+    return list(session.scalars(select(ApiKey).where(orm.api_keys.c.seller_id == world.seller_id)))
+
+
 @dataclass
 class World:
     seller_id: str
@@ -140,6 +151,15 @@ QUERIES: dict[str, list[Query]] = {
     "ProductRepository.in_categories": [
         lambda u, me, them: u.products.in_categories(me.seller_id, [me.category, them.category])
     ],
+    "ProductRepository.in_category": [
+        lambda u, me, them: u.products.in_category(me.seller_id, None, 50),
+        lambda u, me, them: u.products.in_category(me.seller_id, them.category, 50),
+    ],
+    "ApiKeyRepository.of_seller": [
+        lambda u, me, them: u.api_keys.of_seller(
+            me.seller_id, [k.id for k in _keys(u, me)] + [k.id for k in _keys(u, them)]
+        ),
+    ],
     "ProductRepository.categories": [
         lambda u, me, them: [
             _Tag(me.seller_id if category == me.category else them.seller_id)
@@ -164,6 +184,19 @@ QUERIES: dict[str, list[Query]] = {
     "ReturnRepository.for_order": [
         lambda u, me, them: u.returns.for_order(me.seller_id, them.order_id),
         lambda u, me, them: u.returns.for_order(me.seller_id, me.order_id),
+    ],
+    "ReturnRepository.ids_matching": [
+        lambda u, me, them: [
+            _Tag(me.seller_id if i == me.return_id else them.seller_id)
+            for i in u.returns.ids_matching(me.seller_id, ReturnFilter(search="e"), 50)
+        ],
+    ],
+    "ReturnRepository.count_matching": [
+        lambda u, me, them: [
+            _Tag(
+                me.seller_id if u.returns.count_matching(me.seller_id, ReturnFilter()) == 1 else ""
+            )
+        ],
     ],
     "ReturnRepository.page": [
         lambda u, me, them: u.returns.page(me.seller_id, ReturnFilter(), after=None, limit=50),
@@ -208,9 +241,14 @@ QUERIES: dict[str, list[Query]] = {
         lambda u, me, them: u.refunds.for_return(me.seller_id, them.return_id),
         lambda u, me, them: u.refunds.for_return(me.seller_id, me.return_id),
     ],
+    "RefundRepository.all_for_return": [
+        lambda u, me, them: u.refunds.all_for_return(me.seller_id, them.return_id),
+        lambda u, me, them: u.refunds.all_for_return(me.seller_id, me.return_id),
+    ],
     "RefundRepository.page": [
         lambda u, me, them: u.refunds.page(me.seller_id, None, after=None, limit=50)
     ],
+    "StoreCreditRepository.holders": [lambda u, me, them: u.store_credit.holders(me.seller_id, 50)],
     "StoreCreditRepository.account": [
         lambda u, me, them: u.store_credit.account(me.seller_id, "ada@example.com", "USD")
     ],
@@ -335,6 +373,8 @@ UNSCOPED = {
     "RefundRepository.claim_due": "the refund worker runs for every seller",
     "RefundRepository.refunded_for_order": "answers an amount for one seller (checked below)",
     "StoreCreditRepository.add_account": "writes",
+    "ReturnAddressRepository.remove": "writes",
+    "PolicyRepository.remove": "writes",
     "StoreCreditRepository.add_entry": "writes",
     "CarrierSourceRepository.get": "a carrier's webhook names its source, and so its seller",
     "TrackingEventRepository.add_new": "writes the events of one source, which has one seller",

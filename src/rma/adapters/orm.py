@@ -362,6 +362,7 @@ return_items = Table(
     Column("shipment_id", ID),
     Column("seller_return_item_id", String(80)),
     Column("exchange_sku", String(100)),
+    Column("seen_sku", String(100)),
     ForeignKeyConstraint(["seller_id", "return_id"], ["returns.seller_id", "returns.id"]),
     Index("ix_return_items_seller_id_return_id", "seller_id", "return_id"),
 )

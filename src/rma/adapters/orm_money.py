@@ -1,8 +1,8 @@
 """Tables of resolutions: refunds, the store-credit ledger, outbound and repair orders.
 
-A refund is unique per return, a credit issue is unique per return, an outbound order per
-return and kind, a repair order per return item: the database itself refuses a second one,
-whatever races above it.
+A refund is unique per return and sequence (the first, then each top-up), a credit issue is
+unique per return, an outbound order per return and kind, a repair order per return item: the
+database itself refuses a second one, whatever races above it.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ refunds = Table(
     Column("order_id", ID, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("amount", BigInteger, nullable=False),
+    Column("sequence", Integer, nullable=False),
     Column("breakdown", JSON, nullable=False),
     Column("gateway", _enum(PaymentGatewayKind), nullable=False),
     Column("status", _enum(RefundStatus), nullable=False),
@@ -54,7 +55,7 @@ refunds = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     ForeignKeyConstraint(["seller_id", "return_id"], ["returns.seller_id", "returns.id"]),
-    UniqueConstraint("seller_id", "return_id"),  # one refund per return, ever
+    UniqueConstraint("seller_id", "return_id", "sequence"),  # the 1st, then each top-up, once
     Index("ix_refunds_seller_id_order_id", "seller_id", "order_id"),
     Index("ix_refunds_status_next_attempt_at", "status", "next_attempt_at"),
 )

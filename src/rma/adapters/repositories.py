@@ -68,6 +68,9 @@ class SqlReturnAddresses:
         query = select(ReturnAddress).where(c.seller_id == seller_id).order_by(c.id)
         return list(self.session.scalars(query))
 
+    def remove(self, address: ReturnAddress) -> None:
+        self.session.delete(address)
+
 
 class SqlFacilities:
     def __init__(self, session: Session):
@@ -102,6 +105,12 @@ class SqlApiKeys:
         query = select(ApiKey).order_by(orm.api_keys.c.created_at, orm.api_keys.c.id)
         if seller_id is not None:
             query = query.where(orm.api_keys.c.seller_id == seller_id)
+        return list(self.session.scalars(query))
+
+    def of_seller(self, seller_id: str, key_ids: Iterable[str]) -> list[ApiKey]:
+        """The seller's keys among ``key_ids`` (to name who did what)."""
+        c = orm.api_keys.c
+        query = select(ApiKey).where(c.seller_id == seller_id, c.id.in_(list(key_ids)))
         return list(self.session.scalars(query))
 
 
@@ -154,6 +163,9 @@ class SqlPolicies:
 
     def add(self, policy: CategoryPolicy) -> None:
         self.session.add(policy)
+
+    def remove(self, policy: CategoryPolicy) -> None:
+        self.session.delete(policy)
 
 
 class SqlSkuPolicies:
@@ -213,6 +225,14 @@ class SqlProducts:
 
     def get(self, seller_id: str, sku: str) -> Product | None:
         return self.session.get(Product, (seller_id, sku))
+
+    def in_category(self, seller_id: str, category: str | None, limit: int) -> list[Product]:
+        """The seller's products of one category (all when ``None``), by SKU."""
+        c = orm.products.c
+        query = select(Product).where(c.seller_id == seller_id)
+        if category is not None:
+            query = query.where(c.category == category)
+        return list(self.session.scalars(query.order_by(c.sku).limit(limit)))
 
     def categories(self, seller_id: str, skus: Iterable[str]) -> dict[str, str | None]:
         params = {"seller_id": seller_id, "skus": list(skus)}
@@ -326,6 +346,20 @@ class SqlReturns:
         order = (key.desc(), c.id.desc()) if where.sort.descending else (key.asc(), c.id.asc())
         return list(self.session.scalars(query.order_by(*order).limit(limit)))
 
+    def ids_matching(self, seller_id: str, where: ReturnFilter, limit: int) -> list[str]:
+        """The ids of the returns the filter shows, in its order."""
+        c = orm.returns.c
+        key = c[where.sort.field]
+        order = (key.desc(), c.id.desc()) if where.sort.descending else (key.asc(), c.id.asc())
+        query = select(c.id).where(c.seller_id == seller_id, *_conditions(seller_id, where))
+        return list(self.session.scalars(query.order_by(*order).limit(limit)))
+
+    def count_matching(self, seller_id: str, where: ReturnFilter) -> int:
+        """How many returns the filter shows."""
+        c = orm.returns.c
+        query = select(func.count()).where(c.seller_id == seller_id, *_conditions(seller_id, where))
+        return int(self.session.execute(query).scalar_one())
+
     def to_authorize(self, seller_id: str, return_ids: Sequence[str]) -> list[ReturnToAuthorize]:
         found = bulk_authorization.read(self.session.connection(), seller_id, return_ids)
         self._versions.update(found.versions)
@@ -400,15 +434,27 @@ def _conditions(seller_id: str, where: ReturnFilter) -> list[Any]:
     if where.created_to is not None:
         conditions.append(c.created_at < where.created_to)
     if where.search:
-        term = where.search.strip()
-        conditions.append(
-            or_(
-                c.rma_number == term.upper(),
-                c.order_number == term,
-                c.tracking_number == term,
-            )
-        )
+        conditions.append(_search(seller_id, where.search.strip()))
     return [and_(*conditions)] if conditions else []
+
+
+def _search(seller_id: str, term: str) -> Any:
+    """Any part of the RMA, order or tracking number, the customer's email or name, any case."""
+    c, orders = orm.returns.c, orm.orders.c
+    lowered = term.lower()
+
+    def has(column: Any) -> Any:
+        return func.lower(column).contains(lowered, autoescape=True)
+
+    return or_(
+        has(c.rma_number),
+        has(c.order_number),
+        has(c.tracking_number),
+        has(c.customer_email),
+        exists().where(
+            orders.seller_id == seller_id, orders.id == c.order_id, has(orders.customer_name)
+        ),
+    )
 
 
 class SqlIdempotency:

@@ -30,9 +30,14 @@ class SqlRefunds:
         return self.session.scalars(query).first()
 
     def for_return(self, seller_id: str, return_id: str) -> Refund | None:
+        """The return's first refund (the one its resolution made)."""
+        return next(iter(self.all_for_return(seller_id, return_id)), None)
+
+    def all_for_return(self, seller_id: str, return_id: str) -> list[Refund]:
+        """The return's refunds: the first, then each top-up."""
         c = t.refunds.c
         query = select(Refund).where(c.seller_id == seller_id, c.return_id == return_id)
-        return self.session.scalars(query).first()
+        return list(self.session.scalars(query.order_by(c.sequence)))
 
     def refunded_for_order(self, seller_id: str, order_id: str, *, besides: str) -> int:
         """What other returns of the order (not ``besides``) refund or have refunded."""
@@ -92,6 +97,15 @@ class SqlStoreCredit:
         c = t.credit_accounts.c
         query = select(CreditAccount).where(c.seller_id == seller_id, c.customer_email == email)
         return list(self.session.scalars(query.order_by(c.currency)))
+
+    def holders(self, seller_id: str, limit: int) -> list[CreditAccount]:
+        """The seller's accounts with credit left, largest balance first."""
+        c = t.credit_accounts.c
+        balance = c.issued - c.redeemed
+        query = select(CreditAccount).where(c.seller_id == seller_id, balance > 0)
+        return list(
+            self.session.scalars(query.order_by(balance.desc(), c.customer_email).limit(limit))
+        )
 
     def entries(self, seller_id: str, email: str) -> list[CreditEntry]:
         c = t.credit_entries.c

@@ -228,9 +228,16 @@ class SqlFlags:
         query = select(Flag).where(c.seller_id == seller_id, c.return_id == return_id)
         return list(self.session.scalars(query.order_by(c.pk)))
 
-    def by_code(self, seller_id: str, code: FlagCode, limit: int) -> list[Flag]:
+    def by_code(
+        self, seller_id: str, code: FlagCode | None, limit: int, *, return_id: str | None = None
+    ) -> list[Flag]:
+        """The latest flags, of every kind when ``code`` is ``None``."""
         c = return_flags.c
-        query = select(Flag).where(c.seller_id == seller_id, c.code == code)
+        query = select(Flag).where(c.seller_id == seller_id)
+        if code is not None:
+            query = query.where(c.code == code)
+        if return_id is not None:
+            query = query.where(c.return_id == return_id)
         return list(self.session.scalars(query.order_by(c.pk.desc()).limit(limit)))
 
 
@@ -263,8 +270,16 @@ class SqlInventory:
             self.session.execute(insert(inventory_movements), rows)
 
     def movements(
-        self, seller_id: str, sku: str | None, location: str | None, limit: int
+        self,
+        seller_id: str,
+        sku: str | None,
+        location: str | None,
+        limit: int,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
     ) -> list[Movement]:
+        """The latest ledger lines, by SKU, location and a time range (``until`` excluded)."""
         c = inventory_movements.c
         query = select(
             c.seller_id,
@@ -280,6 +295,10 @@ class SqlInventory:
             query = query.where(c.sku == sku)
         if location is not None:
             query = query.where(c.location == location)
+        if since is not None:
+            query = query.where(c.created_at >= since)
+        if until is not None:
+            query = query.where(c.created_at < until)
         rows = self.session.execute(query.order_by(c.pk.desc()).limit(limit))
         return [Movement(*row) for row in rows]
 

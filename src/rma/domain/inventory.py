@@ -56,7 +56,10 @@ def bucket_for(item: ReturnItem) -> Bucket:
 
 
 def movements_for(ret: Return, location: str, now: datetime) -> list[Movement]:
-    """The ledger lines an inspected return writes, one per item and bucket."""
+    """The ledger lines an inspected return writes, one per item and bucket.
+
+    Units are booked under the SKU found in the box when the warehouse saw another one.
+    """
     lines = []
     for item in ret.items:
         for bucket, quantity in (
@@ -66,7 +69,14 @@ def movements_for(ret: Return, location: str, now: datetime) -> list[Movement]:
             if quantity:
                 lines.append(
                     Movement(
-                        ret.seller_id, item.sku, location, bucket, quantity, ret.id, item.id, now
+                        ret.seller_id,
+                        item.seen_sku or item.sku,
+                        location,
+                        bucket,
+                        quantity,
+                        ret.id,
+                        item.id,
+                        now,
                     )
                 )
     return lines

@@ -206,7 +206,10 @@ RETRY_BACKOFF = (60, 300, 900, 3600, 6 * 3600)  # seconds before asking a gatewa
 
 @dataclass(eq=False)
 class Refund:
-    """Money going back for one return: at most one per return, recorded before it is paid.
+    """Money going back for one return, recorded before it is paid.
+
+    A return's first refund has ``sequence`` 1; each top-up after a partial refund takes the
+    next number, and the database refuses two refunds with one number for the same return.
 
     Each attempt at the gateway carries ``idempotency_key``; asking again about the same
     attempt reuses it, so the seller's system pays it once however often it is asked.
@@ -222,6 +225,7 @@ class Refund:
     created_at: datetime
     updated_at: datetime
     breakdown: dict[str, Any] = field(default_factory=dict)
+    sequence: int = 1
     status: RefundStatus = RefundStatus.PENDING
     attempt: int = 1
     asks: int = 0  # how many times the gateway was asked about the current attempt

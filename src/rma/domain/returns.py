@@ -49,6 +49,10 @@ class Disposition(StrEnum):
     DISPOSE = "dispose"  # destroyed or recycled
 
 
+# Dispositions after which nothing of the unit is left to repair, restock or send on.
+WRITTEN_OFF_DISPOSITIONS = frozenset({Disposition.LIQUIDATE, Disposition.DISPOSE})
+
+
 class DenyReason(StrEnum):
     RETURN_PERIOD_ENDED = "return_period_ended"  # asked too late
     NON_RETURNABLE = "non_returnable"  # the item may not be returned
@@ -103,6 +107,7 @@ class ReturnItem:
     shipment_id: str | None = None  # the shipment the units came in, when the caller named it
     seller_return_item_id: str | None = None  # the caller's own id (Amazon-compatible API)
     exchange_sku: str | None = None  # the variant the customer asked for, for an exchange
+    seen_sku: str | None = None  # another SKU the warehouse found in the box instead
 
     @property
     def settled_quantity(self) -> int:
@@ -447,6 +452,19 @@ class Return:
                 details=[{"status": str(self.status), "trigger": str(trigger)}],
             )
         return chosen
+
+    def note_top_up(self, note: str, *, actor: Actor, now: datetime) -> None:
+        """A further refund of a resolved return, written to its history; the status stays."""
+        if self.status not in {ReturnStatus.RESOLVED, ReturnStatus.CLOSED}:
+            raise Conflict(
+                f"only a resolved return is refunded more; this one is {self.status}",
+                code="return_not_resolved",
+                details=[{"status": str(self.status)}],
+            )
+        self.history.append(
+            HistoryEntry(now, str(actor), "refund_top_up", self.status, self.status, note)
+        )
+        self.updated_at = now
 
     # -- helpers ----------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -149,6 +150,21 @@ class EffectivePolicy:
             label_paid_by=_first(sku.label_paid_by, base.label_paid_by),
             authorization_override=sku.exempt_authorization if sku.prepaid_label_exempt else None,
         )
+
+
+def label_payer(rules: Iterable[tuple[LabelPayer, Fault]]) -> LabelPayer:
+    """Who pays a return's label, from each item's label rule and its reason's fault.
+
+    ``by_fault`` puts the label on the buyer for a buyer-fault reason, on the seller
+    otherwise. One box travels on one label, so the buyer pays only when every item's rule
+    says so.
+    """
+
+    def buyer_pays(rule: LabelPayer, fault: Fault) -> bool:
+        return rule is LabelPayer.BUYER or (rule is LabelPayer.BY_FAULT and fault is Fault.BUYER)
+
+    said = [buyer_pays(rule, fault) for rule, fault in rules]
+    return LabelPayer.BUYER if said and all(said) else LabelPayer.SELLER
 
 
 def _first(override: T | None, default: T) -> T:

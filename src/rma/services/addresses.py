@@ -61,6 +61,47 @@ def find_return_address(uow: UnitOfWork, seller_id: str, address_id: str) -> Ret
     return address
 
 
+@dataclass(frozen=True)
+class UpdateReturnAddress:
+    seller_id: str
+    address_id: str
+    label: str
+    address: Address
+
+
+def update_return_address(cmd: UpdateReturnAddress, uow: UnitOfWork) -> ReturnAddress:
+    """Change a saved address; returns already authorized keep the address they printed."""
+    with uow:
+        saved = find_return_address(uow, cmd.seller_id, cmd.address_id)
+        saved.label, saved.address = cmd.label, cmd.address
+        uow.commit()
+        return saved
+
+
+def make_default_return_address(seller_id: str, address_id: str, uow: UnitOfWork) -> None:
+    """Returns authorized without a chosen address are sent to this one from now on."""
+    with uow:
+        find_return_address(uow, seller_id, address_id)
+        seller = uow.sellers.get(seller_id)
+        assert seller is not None  # an address belongs to an existing seller
+        seller.default_return_address_id = address_id
+        uow.commit()
+
+
+def delete_return_address(seller_id: str, address_id: str, uow: UnitOfWork) -> None:
+    """Forget a saved address; if it was the default, the seller has none until one is chosen.
+
+    Returns authorized to it keep the address as printed on their label.
+    """
+    with uow:
+        saved = find_return_address(uow, seller_id, address_id)
+        seller = uow.sellers.get(seller_id)
+        if seller is not None and seller.default_return_address_id == address_id:
+            seller.default_return_address_id = None
+        uow.return_addresses.remove(saved)
+        uow.commit()
+
+
 def put_facility(facility: Facility, uow: UnitOfWork) -> Facility:
     """Create or replace a facility under the seller's code for it."""
     with uow:

@@ -50,8 +50,9 @@ def inspect_items(cmd: InspectItems, uow: UnitOfWork) -> InspectionOutcome:
     now = utcnow()
     with uow:
         ret = _find(uow, cmd.scope, cmd.ref)
-        for item_id in cmd.seen_skus:
-            ret.item(item_id)
+        for item_id, seen in cmd.seen_skus.items():
+            item = ret.item(item_id)
+            item.seen_sku = seen if seen != item.sku else None
         ret.inspect(list(cmd.inspections), actor=cmd.actor, now=now)
         flags = mismatches(ret, list(cmd.inspections), dict(cmd.seen_skus), now)
         uow.flags.add_all(flags)
@@ -129,10 +130,16 @@ def return_findings(scope: Scope, ref: str, uow: UnitOfWork) -> ReturnFindings:
         )
 
 
-def flagged(seller_id: str, code: FlagCode, uow: UnitOfWork, limit: int = 200) -> list[Flag]:
-    """The seller's latest flags of one kind (e.g. every lost package)."""
+def flagged(
+    seller_id: str,
+    code: FlagCode | None,
+    uow: UnitOfWork,
+    limit: int = 200,
+    return_id: str | None = None,
+) -> list[Flag]:
+    """The seller's latest flags, of one kind (e.g. every lost package) and return if given."""
     with uow:
-        return uow.flags.by_code(seller_id, code, limit)
+        return uow.flags.by_code(seller_id, code, limit, return_id=return_id)
 
 
 def stock_movements(

@@ -103,7 +103,9 @@ class ReceiptRepository(Protocol):
 class FlagRepository(Protocol):
     def add_all(self, flags: Iterable[Flag]) -> None: ...
     def for_return(self, seller_id: str, return_id: str) -> list[Flag]: ...
-    def by_code(self, seller_id: str, code: FlagCode, limit: int) -> list[Flag]: ...
+    def by_code(
+        self, seller_id: str, code: FlagCode | None, limit: int, *, return_id: str | None = None
+    ) -> list[Flag]: ...
 
 
 class PhotoRepository(Protocol):
@@ -115,7 +117,14 @@ class PhotoRepository(Protocol):
 class InventoryRepository(Protocol):
     def add_all(self, movements: Iterable[Movement]) -> None: ...
     def movements(
-        self, seller_id: str, sku: str | None, location: str | None, limit: int
+        self,
+        seller_id: str,
+        sku: str | None,
+        location: str | None,
+        limit: int,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
     ) -> list[Movement]: ...
     def reconciliation(self, seller_id: str, sku: str | None) -> list[SkuReconciliation]: ...
 

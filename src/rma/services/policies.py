@@ -69,6 +69,16 @@ def list_policies(seller_id: str, uow: UnitOfWork) -> list[CategoryPolicy]:
         return uow.policies.all(seller_id)
 
 
+def delete_policy(seller_id: str, category: str, uow: UnitOfWork) -> None:
+    """Drop a category's policy: its products follow the seller's return settings again."""
+    with uow:
+        policy = uow.policies.get(seller_id, category)
+        if policy is None:
+            raise NotFound(f"no policy for category {category}", code="policy_not_found")
+        uow.policies.remove(policy)
+        uow.commit()
+
+
 def put_sku_policy(cmd: PutSkuPolicy, uow: UnitOfWork) -> SkuPolicy:
     """Create or replace the overrides of one SKU."""
     with uow:

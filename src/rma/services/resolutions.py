@@ -26,8 +26,22 @@ from rma.domain.refunds import (
     credit_bonus,
     paid_for,
 )
-from rma.domain.returns import SYSTEM, Actor, Resolution, Return, ReturnItem
-from rma.domain.sellers import Fault, ResolutionTrigger, Seller
+from rma.domain.returns import (
+    SYSTEM,
+    WRITTEN_OFF_DISPOSITIONS,
+    Actor,
+    Resolution,
+    Return,
+    ReturnItem,
+)
+from rma.domain.sellers import (
+    EffectivePolicy,
+    Fault,
+    LabelPayer,
+    ResolutionTrigger,
+    Seller,
+    label_payer,
+)
 from rma.domain.statuses import ReturnStatus, resolution_due
 from rma.domain.store_credit import CreditAccount, CreditEntry, EntryKind, account_email
 from rma.services.unit_of_work import UnitOfWork
@@ -64,20 +78,38 @@ class Settlement:
     repairs: list[RepairOrder]
 
 
-def execute_resolutions(
-    uow: UnitOfWork, seller: Seller, ret: Return, choices: Choices, actor: Actor, now: datetime
-) -> Settlement:
-    """Resolve ``ret`` and record the money and orders each item's resolution calls for."""
+@dataclass(frozen=True)
+class Plan:
+    """What resolving a return would create, computed and checked, nothing recorded yet."""
+
+    chosen: dict[str, Resolution]
+    currency: str
+    label_paid_by: LabelPayer
+    refund_breakdown: Breakdown
+    credit_breakdown: Breakdown
+    refund: Refund | None
+    credit: CreditEntry | None
+    outbound: list[OutboundOrder]
+    repairs: list[RepairOrder]
+    refundable: int  # the most the refund may be: the computed amount, capped by what is left
+
+
+def plan_resolutions(
+    uow: UnitOfWork, seller: Seller, ret: Return, choices: Choices, now: datetime
+) -> Plan:
+    """Compute (and check) the money and orders resolving ``ret`` calls for; record nothing."""
     chosen = ret.check_resolvable(choices.resolutions, seller.resolution_trigger)
     order = uow.orders.get(seller.id, ret.order_id)
     assert order is not None  # a return always belongs to an existing order
     _check_keep_items(seller, ret, chosen)
-    lines = _refund_lines(uow, seller, ret)
+    terms = _item_terms(uow, seller, ret)
+    lines = {item_id: line for item_id, (line, _payer) in terms.items()}
+    payer = label_payer(rule for _line, rule in terms.values())
     ordered = [
         OrderedLine(x.line_id, x.quantity, x.unit_price, x.tax_per_unit) for x in order.lines
     ]
     shipped_back = any(r is not Resolution.KEEP_ITEM for r in chosen.values())
-    label = ret.label_cost if ret.label_paid_by == "buyer" and shipped_back else 0
+    label = ret.label_cost if payer is LabelPayer.BUYER and shipped_back else 0
     outbound, exchange_credit = _outbound_orders(
         uow, seller, ret, chosen, choices, now, order.shipping_address
     )
@@ -97,14 +129,37 @@ def execute_resolutions(
         label_cost=0 if refund_lines else label,
     )
     paid = paid_for(ordered, order.shipping_amount)
-    refund = _refund(uow, seller, ret, order, paid, refund_bd, choices.refund_amount, now)
-    credit = _credit(seller, ret, credit_bd, now)
+    left = paid - uow.refunds.refunded_for_order(seller.id, order.id, besides=ret.id)
+    refund = _refund(seller, ret, order, left, refund_bd, choices.refund_amount, now)
     repairs = [
         RepairOrder(new_id("rep"), seller.id, ret.id, item.id, item.sku, qty, now, now)
         for item in ret.items
-        if chosen[item.id] is Resolution.REPAIR and (qty := item.settled_quantity) > 0
+        if chosen[item.id] is Resolution.REPAIR
+        and item.disposition not in WRITTEN_OFF_DISPOSITIONS  # nothing is left to repair
+        and (qty := item.settled_quantity) > 0
     ]
-    # Everything was checked above; only now is anything recorded.
+    return Plan(
+        chosen=chosen,
+        currency=ret.currency,
+        label_paid_by=payer,
+        refund_breakdown=refund_bd,
+        credit_breakdown=credit_bd,
+        refund=refund,
+        credit=_credit(seller, ret, credit_bd, now),
+        outbound=outbound,
+        repairs=repairs,
+        refundable=max(0, min(refund_bd.total, left)),
+    )
+
+
+def execute_resolutions(
+    uow: UnitOfWork, seller: Seller, ret: Return, choices: Choices, actor: Actor, now: datetime
+) -> Settlement:
+    """Resolve ``ret`` and record the money and orders each item's resolution calls for."""
+    plan = plan_resolutions(uow, seller, ret, choices, now)
+    refund, credit, outbound, repairs = plan.refund, plan.credit, plan.outbound, plan.repairs
+    # Everything was checked by the plan; only now is anything recorded.
+    ret.label_paid_by = str(plan.label_paid_by)
     if refund is not None:
         uow.refunds.add(refund)
     if credit is not None:
@@ -120,7 +175,7 @@ def execute_resolutions(
         "repair_orders": [r.id for r in repairs],
     }
     ret.resolve(
-        chosen,
+        plan.chosen,
         actor=actor,
         now=now,
         trigger=seller.resolution_trigger,
@@ -188,12 +243,15 @@ def _check_keep_items(seller: Seller, ret: Return, chosen: Mapping[str, Resoluti
             )
 
 
-def _refund_lines(uow: UnitOfWork, seller: Seller, ret: Return) -> dict[str, RefundLine]:
+def _item_terms(
+    uow: UnitOfWork, seller: Seller, ret: Return
+) -> dict[str, tuple[RefundLine, tuple[LabelPayer, Fault]]]:
+    """Per item: its refund line, and the label rule of its policy with its reason's fault."""
     parts = [
         MoneyPart(item.id, item.line_id, item.sku, item.settled_quantity, item.reason_code)
         for item in ret.items
     ]
-    return refund_lines(uow, seller.id, parts)
+    return _terms(uow, seller, parts)
 
 
 @dataclass(frozen=True)
@@ -215,28 +273,43 @@ def refund_lines(
     The one reading of faults and fees: resolving a return and the portal's estimate both
     use it, so the estimate is what is later paid.
     """
+    seller = uow.sellers.get(seller_id)
+    assert seller is not None  # parts belong to an existing seller's order
+    return {item_id: line for item_id, (line, _rule) in _terms(uow, seller, parts).items()}
+
+
+def _terms(
+    uow: UnitOfWork, seller: Seller, parts: Iterable[MoneyPart]
+) -> dict[str, tuple[RefundLine, tuple[LabelPayer, Fault]]]:
     parts = list(parts)
-    faults = {code.code: code.fault for code in uow.reason_codes.all(seller_id)}
-    categories = uow.products.categories(seller_id, [part.sku for part in parts])
-    fees = {p.category: p.restocking_fee_percent for p in uow.policies.all(seller_id)}
-    return {
-        part.item_id: RefundLine(
+    faults = {code.code: code.fault for code in uow.reason_codes.all(seller.id)}
+    skus = {part.sku for part in parts}
+    categories = uow.products.categories(seller.id, skus)
+    named = {c for c in categories.values() if c}
+    by_category = {p.category: p for p in uow.policies.for_categories(seller.id, named)}
+    by_sku = {p.sku: p for p in uow.sku_policies.for_skus(seller.id, skus)}
+    terms = {}
+    for part in parts:
+        policy = EffectivePolicy.of(
+            seller, by_category.get(categories.get(part.sku) or ""), by_sku.get(part.sku)
+        )
+        fault = faults.get(part.reason_code, Fault.BUYER)
+        line = RefundLine(
             item_id=part.item_id,
             line_id=part.line_id,
             quantity=part.quantity,
-            fault=faults.get(part.reason_code, Fault.BUYER),
-            restocking_fee_percent=fees.get(categories.get(part.sku) or "", 0),
+            fault=fault,
+            restocking_fee_percent=policy.restocking_fee_percent,
         )
-        for part in parts
-    }
+        terms[part.item_id] = (line, (policy.label_paid_by, fault))
+    return terms
 
 
 def _refund(
-    uow: UnitOfWork,
     seller: Seller,
     ret: Return,
     order: Order,
-    paid: int,
+    left: int,
     breakdown: Breakdown,
     partial: int | None,
     now: datetime,
@@ -250,9 +323,8 @@ def _refund(
                 details=[{"field": "refund_amount", "max": amount}],
             )
         amount = partial
-    # A concurrent resolve of this same return is not "already refunded": it fails on the
-    # one-refund-per-return constraint (409) instead.
-    left = paid - uow.refunds.refunded_for_order(seller.id, order.id, besides=ret.id)
+    # ``left`` leaves out this return's own refunds: a concurrent resolve of this same return
+    # is not "already refunded", it fails on the one-first-refund-per-return constraint (409).
     if amount > left:
         raise InvalidInput(
             f"only {left} of what was paid for order {order.number} is left to refund",

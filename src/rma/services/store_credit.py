@@ -63,3 +63,9 @@ def store_credit_statement(seller_id: str, email: str, uow: UnitOfWork) -> Store
             uow.store_credit.accounts(seller_id, email),
             uow.store_credit.entries(seller_id, email),
         )
+
+
+def credit_holders(seller_id: str, uow: UnitOfWork, limit: int = 200) -> list[CreditAccount]:
+    """The seller's customers with store credit left, largest balance first."""
+    with uow:
+        return uow.store_credit.holders(seller_id, limit)

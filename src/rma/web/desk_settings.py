@@ -14,12 +14,14 @@ from rma.bootstrap import Container
 from rma.domain.access import Principal
 from rma.domain.addresses import Address
 from rma.domain.errors import InvalidInput
+from rma.domain.money import parse_amount
 from rma.domain.sellers import (
     AuthorizationMode,
     Fault,
     LabelDefault,
     LabelPayer,
     OutOfPolicyHandling,
+    PaymentGatewayKind,
     ResolutionTrigger,
 )
 from rma.domain.webhooks import event_types
@@ -37,6 +39,7 @@ CHOICES = {
     "out_of_policy": list(OutOfPolicyHandling),
     "label_default": list(LabelDefault),
     "resolution_trigger": list(ResolutionTrigger),
+    "payment_gateway": list(PaymentGatewayKind),
 }
 Values = dict[str, Any]
 E = TypeVar("E", bound=StrEnum)
@@ -111,6 +114,7 @@ async def save_settings(request: Request) -> Response:
     values = await posted(request)
     principal, seller_id, container = signed_in(request)
     errors: dict[str, str] = {}
+    gateway = _choice(values, "payment_gateway", PaymentGatewayKind, errors)
     changes = sellers.ReturnSettings(
         authorization_mode=_choice(values, "authorization_mode", AuthorizationMode, errors),
         out_of_policy=_choice(values, "out_of_policy", OutOfPolicyHandling, errors),
@@ -121,25 +125,41 @@ async def save_settings(request: Request) -> Response:
         notification_email=values.get("notification_email", "").strip(),
         email_preferences=values["event_types"],
         resolution_trigger=_choice(values, "resolution_trigger", ResolutionTrigger, errors),
+        keep_item_max_value=_amount(values, "keep_item_max_value", errors),
+        store_credit_bonus_percent=_number(values, "store_credit_bonus_percent", 0, 100, errors),
+        payment_gateway=gateway,
+        payment_webhook_url=values.get("payment_webhook_url", "").strip()[:2000] or None,
     )
     email = changes.notification_email or ""
     if email and ("@" not in email or len(email) > 320):
         errors["notification_email"] = "an email address, or empty for no emails"
+    url = changes.payment_webhook_url or ""
+    if url and not url.startswith(("https://", "http://")):
+        errors["payment_webhook_url"] = "the address of your payment system, https://..."
     values["email_preferences"] = values["event_types"]
     if errors:
         return _settings(request, principal, values, errors, status_code=422)
+    was = sellers.get_seller(seller_id, container.uow()).payment_gateway
+    secret: list[str] = []
 
     def save(uow: UnitOfWork) -> str:
-        sellers.update_settings(seller_id, changes, uow, container.destinations)
+        saved = sellers.update_settings(seller_id, changes, uow, container.destinations)
+        if saved.payment_gateway is PaymentGatewayKind.WEBHOOK and was is not saved.payment_gateway:
+            secret.append(saved.payment_webhook_secret)
         return "/desk/settings?saved=1"
 
-    return save_once(
+    response = save_once(
         request,
         principal,
         values,
         save,
         lambda errs: _settings(request, principal, values, errs, status_code=422),
     )
+    if secret:
+        # Switching to the webhook gateway: its signing secret is shown on this answer only;
+        # a reload of the form replays the save and lands on the page without it.
+        return _settings(request, principal, values, {}, saved=True, secret=secret[0])
+    return response
 
 
 # What the settings form shows: the seller's kind, and every setting it may change.
@@ -154,6 +174,7 @@ def _settings(
     *,
     saved: bool = False,
     status_code: int = 200,
+    secret: str = "",
 ) -> Response:
     return tab_page(
         request,
@@ -165,13 +186,19 @@ def _settings(
         saved=saved,
         choices=CHOICES,
         events=event_types(),
+        secret=secret,
+        typed_amount=_typed_amount,
     )
 
 
 @router.get("/addresses")
-def addresses_page(request: Request) -> Response:
-    principal, _, _ = signed_in(request)
-    return _addresses(request, principal, {}, {})
+def addresses_page(request: Request, edit: str = "", done: str = "") -> Response:
+    principal, seller_id, container = signed_in(request)
+    values: Values = {"done": done[:20]}
+    if edit:
+        found = addresses.get_return_address(seller_id, edit[:64], container.uow())
+        values |= {"editing": found.id, "label": found.label, **found.address.__dict__}
+    return _addresses(request, principal, values, {})
 
 
 @router.post("/addresses")
@@ -317,6 +344,22 @@ async def put_reason_code(request: Request) -> Response:
     if errors:
         codes = catalog.reason_codes_for(seller_id, None, container.uow())
         return _reason_codes(request, principal, codes, values, errors, status_code=422)
+    if values.get("retire") == "yes" and values.get("confirmed") != "yes":
+        kept = ("code", "description", "fault", "categories", "retire")
+        return render(
+            request,
+            "desk/confirm.html",
+            role=principal.role,
+            question="Retire this reason?",
+            what=f"{code}: {description}",
+            consequence="Customers no longer see it; returns that gave it keep it, and you "
+            "can restore it later.",
+            button="Retire the reason",
+            action="/desk/reason-codes",
+            fields={k: values.get(k, "") for k in kept},
+            back="/desk/reason-codes",
+            form_key=values.get("form_key") or new_form_key(),
+        )
     cmd = policies.PutReasonCode(
         seller_id, code, description, Fault(fault), categories or None, values.get("active") == "on"
     )
@@ -355,6 +398,22 @@ def _choice(values: Values, name: str, kind: type[E], errors: dict[str, str]) ->
     except ValueError:
         errors[name] = "choose one of the options"
         return None
+
+
+def _amount(values: Values, name: str, errors: dict[str, str]) -> int | None:
+    raw = str(values.get(name, "")).strip()
+    try:
+        return parse_amount(raw or "0", "USD")
+    except InvalidInput:
+        errors[name] = "an amount such as 25.00, or 0"
+        return None
+
+
+def _typed_amount(value: object) -> str:
+    """A stored amount as the form shows it again: typed text, or minor units as 25.00."""
+    if isinstance(value, int):
+        return f"{value // 100}.{value % 100:02d}"
+    return str(value or "")
 
 
 def _number(values: Values, name: str, low: int, high: int, errors: dict[str, str]) -> int | None:

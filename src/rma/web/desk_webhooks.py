@@ -12,7 +12,8 @@ from rma.domain.webhooks import event_types
 from rma.services import desk, webhooks
 from rma.services.unit_of_work import UnitOfWork
 from rma.web.desk_settings import Values, posted, save_once, signed_in, tab_page
-from rma.web.rendering import PageRoute
+from rma.web.forms import new_form_key
+from rma.web.rendering import PageRoute, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -60,6 +61,21 @@ async def change_webhook(request: Request, endpoint_id: str, change: str) -> Res
     principal, seller_id, container = signed_in(request)
     endpoint_id = endpoint_id[:64]
     guard = container.destinations
+    if change == "delete" and values.get("confirmed") != "yes":
+        endpoint = desk.endpoint_log(seller_id, endpoint_id, container.uow(), limit=1).endpoint
+        return render(
+            request,
+            "desk/confirm.html",
+            role=principal.role,
+            question="Delete this webhook endpoint?",
+            what=endpoint.url,
+            consequence="No more events are sent there, and its delivery log is gone.",
+            button="Delete the endpoint",
+            action=f"/desk/webhooks/{endpoint_id}/delete",
+            fields={},
+            back="/desk/webhooks",
+            form_key=values.get("form_key") or new_form_key(),
+        )
 
     def apply(uow: UnitOfWork) -> str:
         if change == "delete":

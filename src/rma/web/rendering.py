@@ -23,6 +23,7 @@ from rma.adapters import i18n
 from rma.adapters.page_links import LinkExpired
 from rma.bootstrap import Container
 from rma.domain.errors import Forbidden, InvalidInput, NotFound, RmaError, Unauthenticated
+from rma.domain.money import format_amount
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -36,7 +37,7 @@ env = Environment(
 )
 i18n.install(env)
 env.filters["words"] = lambda value: str(value).replace("_", " ")
-env.filters["money"] = lambda minor, currency="USD": f"{currency} {minor / 100:,.2f}"
+env.filters["money"] = format_amount  # "$90.00", "90,00 €": never cents, never "9000 USD"
 env.filters["when"] = lambda at: at.strftime("%Y-%m-%d %H:%M") if isinstance(at, datetime) else ""
 
 SECURITY_HEADERS = {

@@ -10,9 +10,10 @@ from fastapi.responses import JSONResponse
 from rma.api import schemas
 from rma.api.deps import ANYONE, STAFF, WAREHOUSE, ContainerDep, PrincipalDep, scope_of
 from rma.api.idempotency import run_idempotent
+from rma.api.routes.returns import resolve_command
 from rma.domain.fulfillment import OutboundStatus, RepairStatus
 from rma.domain.refunds import RefundStatus
-from rma.services import fulfillment, refunds, store_credit
+from rma.services import fulfillment, refunds, settlement, store_credit
 
 router = APIRouter(prefix="/v1", tags=["resolutions"])
 
@@ -30,15 +31,72 @@ Limit = Annotated[int, Query(ge=1, le=200)]
 def get_resolution(
     ref: ReturnRef, container: ContainerDep, principal: PrincipalDep
 ) -> schemas.ResolutionPublic:
-    found = fulfillment.get_resolution(scope_of(principal, *ANYONE), ref, container.uow())
+    scope = scope_of(principal, *ANYONE)
+    found = fulfillment.get_resolution(scope, ref, container.uow())
+    money = settlement.return_refunds(scope, ref, container.uow())
     return schemas.ResolutionPublic(
         return_id=found.return_id,
         refund=schemas.RefundPublic.of(found.refund) if found.refund else None,
+        refunds=[schemas.RefundPublic.of(r) for r in money.refunds],
+        left_to_refund=money.left,
         store_credit=(
             schemas.CreditEntryPublic.of(found.store_credit) if found.store_credit else None
         ),
         outbound_orders=[schemas.OutboundOrderPublic.of(o) for o in found.outbound_orders],
         repair_orders=[schemas.RepairOrderPublic.of(r) for r in found.repair_orders],
+    )
+
+
+@router.post(
+    "/returns/{ref}/resolution-preview",
+    operation_id="returns-resolution-preview",
+    response_model=schemas.ResolutionPreviewPublic,
+    summary="What resolving with these choices would refund and order; nothing is recorded",
+)
+def preview_resolution(
+    ref: ReturnRef,
+    container: ContainerDep,
+    principal: PrincipalDep,
+    body: schemas.ResolveIn | None = None,
+) -> schemas.ResolutionPreviewPublic:
+    cmd = resolve_command(ref, principal, body or schemas.ResolveIn())
+    plan = settlement.preview_resolution(cmd, container.uow())
+    return schemas.ResolutionPreviewPublic(
+        currency=plan.currency,
+        label_paid_by=str(plan.label_paid_by),
+        refund=plan.refund_breakdown.as_dict(),
+        refund_amount=plan.refund.amount if plan.refund else 0,
+        refundable=plan.refundable,
+        store_credit=plan.credit.amount if plan.credit else 0,
+        outbound_orders=len(plan.outbound),
+        repair_orders=len(plan.repairs),
+    )
+
+
+@router.post(
+    "/returns/{ref}/refunds",
+    operation_id="returns-refunds-top-up",
+    status_code=201,
+    response_model=schemas.RefundPublic,
+    summary="Refund more of a resolved return (after a partial refund), as its own refund",
+)
+def top_up_refund(
+    ref: ReturnRef,
+    body: schemas.RefundTopUp,
+    request: Request,
+    container: ContainerDep,
+    principal: PrincipalDep,
+) -> JSONResponse:
+    cmd = settlement.TopUpRefund(
+        scope_of(principal, *STAFF), ref, principal.actor, body.amount, body.note
+    )
+    return run_idempotent(
+        request,
+        container,
+        principal,
+        body,
+        lambda uow: schemas.RefundPublic.of(settlement.top_up_refund(cmd, uow)),
+        status_code=201,
     )
 
 

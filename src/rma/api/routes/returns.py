@@ -18,7 +18,7 @@ from rma.domain.access import Principal, Role
 from rma.domain.policy import RequestedItem
 from rma.domain.returns import Inspection, Receipt, Return
 from rma.domain.statuses import ReturnStatus
-from rma.services import inspection, review
+from rma.services import bulk_decisions, inspection, review
 from rma.services import returns as service
 from rma.services.resolutions import ExchangeChoice
 from rma.services.unit_of_work import ReturnFilter, ReturnSort, UnitOfWork
@@ -87,7 +87,12 @@ def list_returns(
     created_from: schemas.AwareDatetime | None = None,
     created_to: schemas.AwareDatetime | None = None,
     q: Annotated[
-        str | None, Query(max_length=100, description="RMA, order or tracking number")
+        str | None,
+        Query(
+            max_length=100,
+            description="Part of the RMA, order or tracking number, or of the customer's "
+            "email or name, in any case",
+        ),
     ] = None,
     sort: ReturnSort = ReturnSort.NEWEST,
     cursor: CursorParam = None,
@@ -143,6 +148,48 @@ def authorize_returns(
         principal,
         body,
         lambda uow: schemas.BulkAuthorizePublic.of(review.authorize_returns(cmd, uow)),
+    )
+
+
+@router.post(
+    "/deny",
+    operation_id="returns-deny-bulk",
+    response_model=schemas.BulkDecisionPublic,
+    summary="Deny many returns with one reason and note; each id gets its own result",
+)
+def deny_returns(
+    body: schemas.BulkDenyIn, request: Request, container: ContainerDep, principal: PrincipalDep
+) -> JSONResponse:
+    cmd = bulk_decisions.DenyReturns(
+        scope_of(principal, *STAFF), body.ids, principal.actor, body.reason, body.note
+    )
+    return run_idempotent(
+        request,
+        container,
+        principal,
+        body,
+        lambda uow: schemas.BulkDecisionPublic.of(bulk_decisions.deny_returns(cmd, uow)),
+    )
+
+
+@router.post(
+    "/close",
+    operation_id="returns-close-bulk",
+    response_model=schemas.BulkDecisionPublic,
+    summary="Close many returns with one note; each id gets its own result",
+)
+def close_returns(
+    body: schemas.BulkCloseIn, request: Request, container: ContainerDep, principal: PrincipalDep
+) -> JSONResponse:
+    cmd = bulk_decisions.CloseReturns(
+        scope_of(principal, *STAFF), body.ids, principal.actor, body.note
+    )
+    return run_idempotent(
+        request,
+        container,
+        principal,
+        body,
+        lambda uow: schemas.BulkDecisionPublic.of(bulk_decisions.close_returns(cmd, uow)),
     )
 
 
@@ -288,16 +335,11 @@ def inspect_return(
     )
 
 
-@router.post("/{ref}/resolve", operation_id="returns-resolve", response_model=schemas.ReturnPublic)
-def resolve_return(
-    ref: ReturnRef,
-    request: Request,
-    container: ContainerDep,
-    principal: PrincipalDep,
-    body: schemas.ResolveIn | None = None,
-) -> JSONResponse:
-    body = body or schemas.ResolveIn()
-    cmd = service.ResolveReturn(
+def resolve_command(
+    ref: str, principal: Principal, body: schemas.ResolveIn
+) -> service.ResolveReturn:
+    """The resolve command a body asks for (the preview reads the same one)."""
+    return service.ResolveReturn(
         scope_of(principal, *STAFF),
         ref,
         principal.actor,
@@ -309,6 +351,18 @@ def resolve_return(
         },
         refund_amount=body.refund_amount,
     )
+
+
+@router.post("/{ref}/resolve", operation_id="returns-resolve", response_model=schemas.ReturnPublic)
+def resolve_return(
+    ref: ReturnRef,
+    request: Request,
+    container: ContainerDep,
+    principal: PrincipalDep,
+    body: schemas.ResolveIn | None = None,
+) -> JSONResponse:
+    body = body or schemas.ResolveIn()
+    cmd = resolve_command(ref, principal, body)
     return _step(
         request,
         container,

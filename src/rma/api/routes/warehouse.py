@@ -164,9 +164,16 @@ def get_findings(
 
 @router.get("/v1/flags", operation_id="flags-list", response_model=schemas.FlagsPublic)
 def list_flags(
-    code: FlagCode, container: ContainerDep, principal: PrincipalDep
+    container: ContainerDep,
+    principal: PrincipalDep,
+    code: Annotated[FlagCode | None, Query(description="Only flags of this kind")] = None,
+    return_id: Annotated[str | None, Query(max_length=64, description="Only this return's")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> schemas.FlagsPublic:
-    flags = inspection.flagged(principal.require(*WAREHOUSE), code, container.uow())
+    """The latest flags, newest first: all of them, or of one kind or return."""
+    flags = inspection.flagged(
+        principal.require(*WAREHOUSE), code, container.uow(), limit, return_id=return_id
+    )
     return schemas.FlagsPublic(data=[schemas.FlagPublic.of(f) for f in flags])
 
 

@@ -25,6 +25,7 @@ class RefundPublic(BaseModel):
         description="goods, tax, shipping, restocking_fee, label_cost, adjustment, total, lines"
     )
     gateway: str
+    sequence: int = Field(description="1 for the resolution's refund, then 2, 3... per top-up")
     attempt: int
     idempotency_key: str = Field(description="Sent to the gateway; the same on every ask.")
     next_attempt_at: datetime | None
@@ -41,6 +42,24 @@ class RefundPublic(BaseModel):
 class RefundsPublic(BaseModel):
     data: list[RefundPublic]
     next_cursor: str | None
+
+
+class RefundTopUp(In):
+    amount: Annotated[int, Field(ge=1, le=10**12, description="Minor units")]
+    note: Note = ""
+
+
+class ResolutionPreviewPublic(BaseModel):
+    """What resolving with these choices would do; nothing was recorded."""
+
+    currency: str
+    label_paid_by: str
+    refund: dict[str, Any] = Field(description="The refund breakdown, as a refund records it")
+    refund_amount: int = Field(description="What would be refunded (the partial amount if set)")
+    refundable: int = Field(description="The most the refund may be")
+    store_credit: int = Field(description="Store credit issued, bonus included")
+    outbound_orders: int
+    repair_orders: int
 
 
 class RefundConfirm(In):
@@ -158,7 +177,9 @@ class RepairOrderMove(In):
 
 class ResolutionPublic(BaseModel):
     return_id: str
-    refund: RefundPublic | None
+    refund: RefundPublic | None = Field(description="The refund the resolution made")
+    refunds: list[RefundPublic] = Field(description="That refund, then each top-up")
+    left_to_refund: int = Field(description="What a top-up may still add, in minor units")
     store_credit: CreditEntryPublic | None
     outbound_orders: list[OutboundOrderPublic]
     repair_orders: list[RepairOrderPublic]

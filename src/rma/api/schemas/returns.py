@@ -228,6 +228,38 @@ class AuthorizeIn(In):
     )
 
 
+class BulkDenyIn(In):
+    ids: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=64)]],
+        Field(min_length=1, max_length=1000),
+    ]
+    reason: DenyReason | None = Field(
+        None, description="Required: without it nothing is denied (`deny_reason_required`)"
+    )
+    note: Note = ""
+
+
+class BulkCloseIn(In):
+    ids: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=64)]],
+        Field(min_length=1, max_length=1000),
+    ]
+    note: Note = ""
+
+
+class BulkDecisionPublic(BaseModel):
+    done: int
+    failed: int
+    results: list[BulkResultPublic]
+
+    @classmethod
+    def of(cls, outcomes: list[BulkOutcome]) -> BulkDecisionPublic:
+        listed = BulkAuthorizePublic.of(outcomes)
+        return cls.model_construct(
+            done=listed.authorized, failed=listed.failed, results=listed.results
+        )
+
+
 class DenyIn(In):
     reason: DenyReason
     note: Note = ""
