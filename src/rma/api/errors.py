@@ -57,6 +57,7 @@ def documented_errors() -> dict[int | str, dict[str, Any]]:
         403: "The caller's role may not do this",
         404: "Absent, or another seller's",
         409: "Clashes with the current state (illegal transition, duplicate, concurrent update)",
+        413: "The body is larger than this route takes (`payload_too_large`)",
         422: "The request is not valid; `details` names the fields",
         429: "Too many failed attempts or requests: wait `Retry-After` seconds",
         503: "The database is unreachable: retry after `Retry-After` seconds",
