@@ -17,6 +17,7 @@ from rma.adapters import (
     repositories,
     repositories_events,
     repositories_money,
+    repositories_partners,
     repositories_physical,
 )
 from rma.adapters.repositories_amazon import SqlAmazon
@@ -37,6 +38,12 @@ from rma.services.money_repositories import (
     RefundRepository,
     RepairOrderRepository,
     StoreCreditRepository,
+)
+from rma.services.partner_ports import (
+    PartnerRepository,
+    PartnerReturnQueries,
+    RoutingRuleRepository,
+    SupplierRmaRepository,
 )
 from rma.services.physical_ports import (
     CarrierSourceRepository,
@@ -116,6 +123,10 @@ class SqlUnitOfWork:
     flags: FlagRepository
     photos: PhotoRepository
     inventory: InventoryRepository
+    partners: PartnerRepository
+    routing_rules: RoutingRuleRepository
+    supplier_rmas: SupplierRmaRepository
+    partner_returns: PartnerReturnQueries
 
     def __enter__(self) -> Self:
         self.session = self._session_factory()
@@ -149,6 +160,10 @@ class SqlUnitOfWork:
         self.flags = repositories_physical.SqlFlags(self.session)
         self.photos = repositories_physical.SqlPhotos(self.session)
         self.inventory = repositories_physical.SqlInventory(self.session)
+        self.partners = repositories_partners.SqlPartners(self.session)
+        self.routing_rules = repositories_partners.SqlRoutingRules(self.session)
+        self.supplier_rmas = repositories_partners.SqlSupplierRmas(self.session)
+        self.partner_returns = repositories_partners.SqlPartnerReturns(self.session)
         return self
 
     def __exit__(

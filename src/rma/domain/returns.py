@@ -188,6 +188,10 @@ class Return:
     tracking_at: datetime | None = None  # when the latest carrier scan happened
     delivered_at: datetime | None = None  # the carrier delivered it to the facility
     lost_flagged_at: datetime | None = None  # no movement for too long: investigate
+    # Where the routing rules sent it (rma.domain.routing): destination, rule, explanation.
+    routing: dict[str, Any] | None = None
+    partner_id: str | None = None  # the supplier or 3PL it is routed to, whose keys may act
+    group_id: str | None = None  # one request split per destination: the returns share it
     version: int = 1
     events: list[Event] = field(default_factory=list)
 

@@ -34,6 +34,12 @@ from rma.services.money_repositories import (
     RepairOrderRepository,
     StoreCreditRepository,
 )
+from rma.services.partner_ports import (
+    PartnerRepository,
+    PartnerReturnQueries,
+    RoutingRuleRepository,
+    SupplierRmaRepository,
+)
 from rma.services.physical_ports import (
     CarrierSourceRepository,
     FlagRepository,
@@ -277,6 +283,10 @@ class UnitOfWork(Protocol):
     flags: FlagRepository
     photos: PhotoRepository
     inventory: InventoryRepository
+    partners: PartnerRepository
+    routing_rules: RoutingRuleRepository
+    supplier_rmas: SupplierRmaRepository
+    partner_returns: PartnerReturnQueries
 
     def __enter__(self) -> Self: ...
 
