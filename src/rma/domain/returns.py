@@ -245,6 +245,20 @@ class Return:
         self._move(ReturnStatus.PENDING_REVIEW, "send_to_review", actor, now, note)
         self._record(events.ReturnPendingReview, now, violations=self.violations)
 
+    def wait_for_supplier(self, supplier: str, now: datetime, actor: Actor = SYSTEM) -> None:
+        """Routed to a supplier: wait for its answer (docs/partners.md) before authorizing."""
+        self._move(
+            ReturnStatus.PENDING_REVIEW, "send_to_supplier", actor, now, f"waiting for {supplier}"
+        )
+        self._record(
+            events.ReturnPendingReview, now, violations=self.violations, waiting_on="supplier"
+        )
+
+    def remark(self, action: str, note: str, *, actor: Actor, now: datetime) -> None:
+        """Write something that happened to the history without moving the return."""
+        self.history.append(HistoryEntry(now, str(actor), action, self.status, self.status, note))
+        self.updated_at = now
+
     def authorize(
         self,
         *,

@@ -11,6 +11,7 @@ from rma.domain.addresses import Address, ReturnAddress
 from rma.domain.errors import DuplicateRmaNumber, InvalidInput, NoReturnableItems, NotFound
 from rma.domain.ids import new_id
 from rma.domain.orders import Order
+from rma.domain.partners import PartnerKind
 from rma.domain.policy import (
     PolicyDecision,
     RequestedItem,
@@ -36,6 +37,13 @@ from rma.services.resolutions import (
     execute_due_resolutions,
     execute_resolutions,
 )
+from rma.services.routing import (
+    PlannedLeg,
+    mark_routed,
+    open_supplier_rma,
+    plan_legs,
+    routed_address,
+)
 from rma.services.unit_of_work import UnitOfWork
 
 
@@ -45,6 +53,7 @@ class Scope:
 
     seller_id: str
     order_id: str | None = None
+    partner_id: str | None = None  # a partner sees only the returns routed to it
 
 
 @dataclass(frozen=True)
@@ -54,14 +63,24 @@ class RequestReturn:
     items: Sequence[RequestedItem]
     actor: Actor
     resolution: Resolution = Resolution.REFUND
+    ship_from: Address | None = None  # the customer's address, when known: routing reads it
 
 
 @dataclass(frozen=True)
 class RequestOutcome:
-    """The return created and the policy decision that shaped it."""
+    """The return created and the policy decision that shaped it.
+
+    When routing rules send the items to several places, ``ret`` is the first leg and
+    ``others`` the rest: one return authorization per destination (docs/partners.md).
+    """
 
     ret: Return
     decision: PolicyDecision
+    others: tuple[Return, ...] = ()
+
+    @property
+    def returns(self) -> list[Return]:
+        return [self.ret, *self.others]
 
 
 @dataclass(frozen=True)
@@ -146,29 +165,55 @@ def request_return(cmd: RequestReturn, uow: UnitOfWork) -> RequestOutcome:
                 "none of the requested items can be returned",
                 details=[v.as_dict() for v in decision.violations],
             )
-        ret = Return.request(
-            id=new_id("ret"),
-            seller_id=seller.id,
-            order_id=order.id,
-            order_number=order.number,
-            customer_email=order.customer_email,
-            currency=order.currency,
-            items=[_item(order, verdict.item) for verdict in decision.valid_items],
-            decision=decision,
-            resolution=cmd.resolution,
-            actor=cmd.actor,
-            now=now,
-        )
-        if decision.authorizes_automatically(seller):
-            _authorize(uow, seller, ret, AuthorizeReturn(cmd.scope, ret.id, SYSTEM), now)
-        else:
-            ret.send_to_review(now)
-        # Added once decided, so the new return is written by one INSERT, not INSERT + UPDATE.
-        uow.returns.add(ret)
-        if ret.status is ReturnStatus.AUTHORIZED:
-            execute_due_resolutions(uow, seller, ret, now)
+        legs = plan_legs(uow, seller.id, order, decision.valid_items, categories, cmd.ship_from)
+        group_id = new_id("rgp") if len(legs) > 1 else None
+        made = [
+            _request_leg(uow, seller, order, cmd, leg, (group_id, len(legs)), now) for leg in legs
+        ]
         uow.commit()
-        return RequestOutcome(ret, decision)
+        return RequestOutcome(made[0], decision, tuple(made[1:]))
+
+
+def _request_leg(
+    uow: UnitOfWork,
+    seller: Seller,
+    order: Order,
+    cmd: RequestReturn,
+    leg: PlannedLeg,
+    group: tuple[str | None, int],
+    now: datetime,
+) -> Return:
+    """One return authorization of a request: the items of one destination."""
+    decision = PolicyDecision(tuple(leg.verdicts))
+    ret = Return.request(
+        id=new_id("ret"),
+        seller_id=seller.id,
+        order_id=order.id,
+        order_number=order.number,
+        customer_email=order.customer_email,
+        currency=order.currency,
+        items=[_item(order, verdict.item) for verdict in decision.valid_items],
+        decision=decision,
+        resolution=cmd.resolution,
+        actor=cmd.actor,
+        now=now,
+    )
+    if cmd.ship_from is not None:
+        ret.ship_from = cmd.ship_from
+    group_id, legs = group
+    if leg.route.destination is not None or legs > 1:
+        mark_routed(ret, leg, group_id, legs, now)
+    if leg.partner is not None and leg.partner.kind is PartnerKind.SUPPLIER:
+        open_supplier_rma(uow, ret, leg.partner, now)
+    elif decision.authorizes_automatically(seller):
+        _authorize(uow, seller, ret, AuthorizeReturn(cmd.scope, ret.id, SYSTEM), now)
+    else:
+        ret.send_to_review(now)
+    # Added once decided, so the new return is written by one INSERT, not INSERT + UPDATE.
+    uow.returns.add(ret)
+    if ret.status is ReturnStatus.AUTHORIZED:
+        execute_due_resolutions(uow, seller, ret, now)
+    return ret
 
 
 def authorize_return(cmd: AuthorizeReturn, uow: UnitOfWork) -> Return:
@@ -286,14 +331,22 @@ def _authorize(
         while uow.returns.rma_number_taken(seller.id, number):
             number = rma_numbers.generate_rma_number()
     deadline = authorization_deadline_for(seller, ret.window_closes_at, now)
-    address = _return_address(uow, seller, cmd)
+    chosen = cmd.return_address_id is not None or cmd.new_return_address is not None
+    routed = None if chosen else routed_address(uow, ret)
+    address_id: str | None
+    printed: Address | None
+    if routed is not None:  # where the routing rules (or the supplier's answer) send it
+        address_id, printed = routed
+    else:
+        address = _return_address(uow, seller, cmd)
+        address_id, printed = (address.id, address.address) if address else (None, None)
     ret.authorize(
         rma_number=number,
         deadline=deadline,
         actor=cmd.actor,
         now=now,
-        return_address_id=address.id if address else None,
-        return_address=address.address if address else None,
+        return_address_id=address_id,
+        return_address=printed,
         quantities=cmd.quantities,
     )
 
@@ -316,7 +369,11 @@ def _find(uow: UnitOfWork, scope: Scope, ref: str) -> Return:
     ret = uow.returns.get(scope.seller_id, ref) or uow.returns.by_rma_number(
         scope.seller_id, rma_numbers.normalize(ref)
     )
-    if ret is None or (scope.order_id is not None and ret.order_id != scope.order_id):
+    if (
+        ret is None
+        or (scope.order_id is not None and ret.order_id != scope.order_id)
+        or (scope.partner_id is not None and ret.partner_id != scope.partner_id)
+    ):
         raise NotFound(f"no return {ref}", code="return_not_found")
     return ret
 
