@@ -21,6 +21,7 @@ from rma.api.routes import (
     labels,
     money,
     orders,
+    partners,
     places,
     returns,
     setup,
@@ -83,6 +84,7 @@ def create_app(container: Container) -> FastAPI:
         money,
         webhooks,
         actions,
+        partners,
     ):
         app.include_router(module.router, responses=errors.documented_errors())
     app.include_router(amazon_auth.router)

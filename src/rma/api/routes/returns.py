@@ -46,6 +46,7 @@ def create_return(
         items=[RequestedItem(i.line_id, i.quantity, i.reason_code, i.comment) for i in body.items],
         actor=principal.actor,
         resolution=body.resolution,
+        ship_from=body.ship_from.to_domain() if body.ship_from else None,
     )
 
     def request_it(uow: UnitOfWork) -> schemas.ReturnCreated:
@@ -60,7 +61,8 @@ def create_return(
             )
             for v in outcome.decision.invalid_items
         ]
-        return schemas.ReturnCreated(**public.model_dump(), invalid_items=invalid)
+        split = [schemas.ReturnPublic.of(other) for other in outcome.others]
+        return schemas.ReturnCreated(**public.model_dump(), invalid_items=invalid, split=split)
 
     return run_idempotent(request, container, principal, body, request_it, status_code=201)
 
