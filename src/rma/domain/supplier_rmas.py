@@ -93,12 +93,12 @@ class SupplierRma:
     def waiting_for_supplier(self) -> bool:
         return self.status in _OPEN
 
-    def remind(self, now: datetime) -> None:
-        """No answer yet: ask again (the status stays ``requested``)."""
+    def remind(self, now: datetime, contact_email: str) -> None:
+        """No answer yet: ask the supplier at ``contact_email`` again (still ``requested``)."""
         self._check(SupplierRmaStatus.ESCALATED)  # only an unanswered request is reminded
         self.reminded_at = now
         self.updated_at = now
-        self._record(events.SupplierRmaReminded, now)
+        self._record(events.SupplierRmaReminded, now, contact_email=contact_email)
 
     def escalate(self, now: datetime) -> None:
         """Still no answer: the seller is told and may decide."""

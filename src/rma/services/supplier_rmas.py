@@ -222,7 +222,7 @@ def remind_and_escalate(uow: UnitOfWork, now: datetime | None = None) -> int:
                 and rma.reminded_at is None
                 and now >= terms.reminder_due(rma.requested_at)
             ):
-                rma.remind(now)
+                rma.remind(now, partner.contact_email)
                 moved += 1
         uow.commit()
     return moved
