@@ -203,14 +203,17 @@ def _request_leg(
     group_id, legs = group
     if leg.route.destination is not None or legs > 1:
         mark_routed(ret, leg, group_id, legs, now)
+    supplier_rma = None
     if leg.partner is not None and leg.partner.kind is PartnerKind.SUPPLIER:
-        open_supplier_rma(uow, ret, leg.partner, now)
+        supplier_rma = open_supplier_rma(ret, leg.partner, now)
     elif decision.authorizes_automatically(seller):
         _authorize(uow, seller, ret, AuthorizeReturn(cmd.scope, ret.id, SYSTEM), now)
     else:
         ret.send_to_review(now)
     # Added once decided, so the new return is written by one INSERT, not INSERT + UPDATE.
     uow.returns.add(ret)
+    if supplier_rma is not None:
+        uow.supplier_rmas.add(supplier_rma)
     if ret.status is ReturnStatus.AUTHORIZED:
         execute_due_resolutions(uow, seller, ret, now)
     return ret

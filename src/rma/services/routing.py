@@ -121,10 +121,11 @@ def mark_routed(
     )
 
 
-def open_supplier_rma(
-    uow: UnitOfWork, ret: Return, supplier: Partner, now: datetime
-) -> SupplierRma:
-    """Ask ``supplier`` to take the return back; the return waits for its answer."""
+def open_supplier_rma(ret: Return, supplier: Partner, now: datetime) -> SupplierRma:
+    """Ask ``supplier`` to take the return back; the return waits for its answer.
+
+    The caller adds the supplier RMA once the return is stored (it refers to the return).
+    """
     value = sum(item.unit_price * item.requested_quantity for item in ret.items)
     rma = SupplierRma(
         id=new_id("srma"),
@@ -159,7 +160,6 @@ def open_supplier_rma(
             },
         )
     )
-    uow.supplier_rmas.add(rma)
     return rma
 
 
