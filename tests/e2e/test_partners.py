@@ -12,7 +12,6 @@ from rma.adapters.orm_events import email_messages
 from rma.bootstrap import Container
 from tests.partner_support import (
     MIXED_LINES,
-    SUPPLIER_EMAIL,
     drain,
     partnered_shop,
     supplier_links,
@@ -197,8 +196,8 @@ def test_supplier_credit_is_reconciled(http: httpx.Client, container: Container)
     assert (balance["expected"], balance["received"], balance["open"]) == (1080, 1080, 0)
     export = world.shop.call("GET", "/v1/supplier-credit/export.csv")
     assert export.headers["content-type"].startswith("text/csv")
-    assert "Acme Mugs" in export.text and ",1080,1080,0" in export.text
+    assert "Acme Mugs" in export.text
+    assert ",1080,1080,0" in export.text
     types = [e["type"] for e in ok(world.shop.call("GET", "/v1/events?limit=100"))["data"]]
     for kind in ("supplier_rma.accepted", "supplier_rma.resolved", "supplier_credit.recorded"):
         assert kind in types
-    assert SUPPLIER_EMAIL  # the supplier answered through the API, not by email here
