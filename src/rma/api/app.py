@@ -30,7 +30,7 @@ from rma.api.routes import (
     webhooks,
 )
 from rma.bootstrap import Container
-from rma.web import desk, pages, portal, staff, supplier_links
+from rma.web import desk, pages, partner_station, portal, staff, supplier_links
 from rma.web import warehouse as station
 from rma.web.rendering import STATIC
 
@@ -95,5 +95,6 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(desk.router)
     app.include_router(staff.router)
     app.include_router(supplier_links.router)
+    app.include_router(partner_station.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
