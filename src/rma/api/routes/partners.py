@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, Response
 
+from rma.adapters.credit_export import credit_csv
 from rma.api.deps import STAFF, ContainerDep, PrincipalDep
 from rma.api.idempotency import run_idempotent
 from rma.api.schemas import ApiKeyPublic
@@ -200,50 +199,6 @@ def balances(container: ContainerDep, principal: PrincipalDep) -> schemas.Suppli
 def export_credit(container: ContainerDep, principal: PrincipalDep) -> Response:
     found = supplier_rmas.supplier_balances(principal.require(*STAFF), container.reader())
     return Response(credit_csv(found), media_type="text/csv; charset=utf-8")
-
-
-def credit_csv(found: list[supplier_rmas.SupplierBalance]) -> str:
-    """The reconciliation as CSV: one row per supplier RMA, amounts in minor units."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            "supplier",
-            "supplier_rma_id",
-            "return_id",
-            "status",
-            "supplier_rma_number",
-            "outcome",
-            "credit_memo",
-            "currency",
-            "expected_credit",
-            "received_credit",
-            "open_balance",
-        ]
-    )
-    for balance in found:
-        for rma in balance.rmas:
-            writer.writerow(
-                [
-                    _cell(balance.partner.name),
-                    rma.id,
-                    rma.return_id,
-                    rma.status,
-                    rma.supplier_rma_number or "",
-                    rma.outcome or "",
-                    _cell(rma.credit_memo),
-                    rma.currency,
-                    rma.expected_credit,
-                    rma.received_credit,
-                    rma.open_balance,
-                ]
-            )
-    return out.getvalue()
-
-
-def _cell(text: str) -> str:
-    # A spreadsheet runs a cell starting with = + - @ as a formula: keep it text.
-    return "'" + text if text[:1] in {"=", "+", "-", "@"} else text
 
 
 # -- the partner's side: only the returns routed to it ---------------------------------------
