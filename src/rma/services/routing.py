@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rma.domain import events
 from rma.domain.addresses import Address
@@ -23,6 +23,9 @@ from rma.domain.routing import (
 )
 from rma.domain.supplier_rmas import SupplierRma, SupplierRmaStatus
 from rma.services.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from rma.services.returns import Scope
 
 
 @dataclass(frozen=True)
@@ -204,3 +207,25 @@ def _shipped_from(order: Order, line_id: str) -> str | None:
         if shipment.facility_code and any(i.line_id == line_id for i in shipment.items):
             return shipment.facility_code
     return None
+
+
+def boxes_of(scope: Scope, ret: Return, uow: UnitOfWork) -> list[Return]:
+    """The returns one request was split into (this one first), as the caller may see them.
+
+    Empty when the request was not split: the customer sees one return with a box each.
+    """
+    if ret.group_id is None:
+        return []
+    with uow:
+        group = uow.partner_returns.in_group(ret.seller_id, ret.group_id)
+    visible = [r for r in group if scope.order_id is None or r.order_id == scope.order_id]
+    return sorted(visible, key=lambda r: (r.id != ret.id, r.created_at, r.id))
+
+
+def waiting_on_supplier(ret: Return) -> bool:
+    """Whether the return waits for its supplier's answer (not for the seller)."""
+    last = next((h.action for h in reversed(ret.history) if h.action != "supplier_reminded"), "")
+    return ret.status.value == "pending_review" and last in {
+        "send_to_supplier",
+        "supplier_escalated",
+    }

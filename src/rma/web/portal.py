@@ -14,7 +14,7 @@ from rma.domain.errors import InvalidInput, NoReturnableItems, NotFound, TooMany
 from rma.domain.policy import RequestedItem
 from rma.domain.returns import Resolution, Return
 from rma.domain.statuses import ReturnStatus
-from rma.services import access, inspection, portal
+from rma.services import access, inspection, portal, routing
 from rma.services import returns as service
 from rma.services.unit_of_work import UnitOfWork
 from rma.web.auth import PORTAL_COOKIE, PORTAL_SESSION_SECONDS, customer
@@ -158,10 +158,13 @@ def return_page(
         line, _, code = part.partition(":")
         if line in names:
             refused_lines.append((names[line], PLAIN_WORDS.get(code, "it cannot be returned")))
+    boxes = routing.boxes_of(scope, ret, container.reader())
     return render(
         request,
         "portal/return.html",
         ret=ret,
+        boxes=[(box, _page_path(container, box) if box.rma_number else None) for box in boxes],
+        waiting_on_supplier=routing.waiting_on_supplier(ret),
         view=view,
         names=names,
         refused=refused_lines,
