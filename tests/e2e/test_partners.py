@@ -41,12 +41,14 @@ def test_rules_split_a_mixed_order_into_own_warehouse_and_supplier(http: httpx.C
     assert [i["sku"] for i in own["items"]] == ["TEE"]
     assert own["status"] == "authorized"
     assert own["return_address"]["line1"] == "1 Dock St"
-    assert own["routing"]["destination"] == {"kind": "facility", "ref": "WH1", "name": "WH1"}
+    assert own["routing"]["destination"] == {"kind": "facility", "ref": "WH1", "name": "Home"}
     assert own["routing"]["explanation"].startswith("rule 3 \u201cEverything else\u201d")
     assert [i["sku"] for i in supplier["items"]] == ["MUG"]
     assert supplier["status"] == "pending_review"  # waiting for the supplier's answer
     assert supplier["routing"]["partner_kind"] == "supplier"
-    assert "Dropshipped by Acme" in supplier["routing"]["explanation"]
+    assert supplier["routing"]["explanation"] == (
+        "rule 1 \u201cDropshipped by Acme\u201d: supplied by Acme Mugs"
+    )
     assert own["group_id"] == supplier["group_id"] is not None
     assert supplier["history"][-1]["note"] == "waiting for Acme Mugs"
     rmas = ok(world.shop.call("GET", "/v1/supplier-rmas"))["data"]

@@ -323,7 +323,7 @@ returns = Table(
     Column("tracking_at", UtcDateTime),
     Column("delivered_at", UtcDateTime),
     Column("lost_flagged_at", UtcDateTime),
-    Column("routing", JSON),  # 0007: where the routing rules sent it, and why
+    Column("routing", JSON(none_as_null=True)),  # 0007: where the routing rules sent it, and why
     Column("partner_id", ID),  # 0007: the supplier or 3PL it is routed to
     Column("group_id", ID),  # 0007: the request it was split from
     Column("created_at", UtcDateTime, nullable=False),

@@ -8,7 +8,7 @@ one return (one authorization, one label) per destination.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -92,15 +92,15 @@ class RuleConditions:
         ]
         return all(checks)
 
-    def explain(self, currency: str = "") -> str:
-        """The conditions in words, for the return's page and the desk."""
+    def explain(self, currency: str = "", names: Mapping[str, str] | None = None) -> str:
+        """The conditions in words, for the return's page and the desk (partners by name)."""
         said = []
         if self.skus:
             said.append("SKU " + " or ".join(self.skus))
         if self.categories:
             said.append("category " + " or ".join(self.categories))
         if self.supplier_id:
-            said.append(f"supplied by {self.supplier_id}")
+            said.append(f"supplied by {(names or {}).get(self.supplier_id, self.supplier_id)}")
         if self.shipped_from:
             said.append(f"shipped from {self.shipped_from}")
         if self.countries:
@@ -161,13 +161,17 @@ class Route:
 DEFAULT_ROUTE = Route(None, None, "", "no rule matched: the seller's default return address")
 
 
-def route_item(rules: Sequence[RoutingRule], facts: ItemFacts, currency: str = "") -> Route:
+def route_item(
+    rules: Sequence[RoutingRule],
+    facts: ItemFacts,
+    currency: str = "",
+    names: Mapping[str, str] | None = None,
+) -> Route:
     """The first rule (by position) that matches ``facts``, as a route with its reason."""
     for rule in sorted(rules, key=lambda r: r.position):
         if rule.conditions.matches(facts):
-            why = (
-                f"rule {rule.position} \u201c{rule.name}\u201d: {rule.conditions.explain(currency)}"
-            )
+            said = rule.conditions.explain(currency, names)
+            why = f"rule {rule.position} \u201c{rule.name}\u201d: {said}"
             return Route(rule.destination, rule.id, rule.name, why)
     return DEFAULT_ROUTE
 
@@ -181,12 +185,15 @@ class Leg:
 
 
 def split_by_destination(
-    rules: Sequence[RoutingRule], items: Sequence[ItemFacts], currency: str = ""
+    rules: Sequence[RoutingRule],
+    items: Sequence[ItemFacts],
+    currency: str = "",
+    names: Mapping[str, str] | None = None,
 ) -> list[Leg]:
     """Items grouped by where they go, in the order their destinations first appear."""
     legs: dict[str, Leg] = {}
     for facts in items:
-        route = route_item(rules, facts, currency)
+        route = route_item(rules, facts, currency, names)
         legs.setdefault(route.key, Leg(route)).keys.append(facts.key)
     return list(legs.values())
 

@@ -47,6 +47,7 @@ class IssuePartnerKey:
     seller_id: str
     partner_id: str
     name: str = ""
+    secret: str | None = None  # a chosen secret (the demo's well-known keys); else random
 
 
 def add_partner(cmd: AddPartner, uow: UnitOfWork) -> Partner:
@@ -141,7 +142,7 @@ def list_routing_rules(seller_id: str, uow: UnitOfWork) -> list[RoutingRule]:
 
 def issue_partner_key(cmd: IssuePartnerKey, uow: UnitOfWork) -> IssuedKey:
     """A ``partner`` key: it sees the returns routed to this partner, and nothing else."""
-    secret = new_secret("pk")
+    secret = cmd.secret or new_secret("pk")
     with uow:
         partner = find_partner(uow, cmd.seller_id, cmd.partner_id)
         key = ApiKey(

@@ -76,15 +76,20 @@ def plan_legs(
         )
     by_id = {p.id: p for p in partners}
     legs = []
-    for leg in split_by_destination(rules, facts, order.currency):
+    names = {p.id: p.name for p in partners}
+    for leg in split_by_destination(rules, facts, order.currency, names):
         destination = leg.route.destination
         partner = None
         name = ""
         if destination is not None and destination.kind is DestinationKind.PARTNER:
             partner = by_id.get(destination.ref)
             name = partner.name if partner else destination.ref
+        elif destination is not None and destination.kind is DestinationKind.FACILITY:
+            facility = uow.facilities.get(seller_id, destination.ref)
+            name = facility.name if facility else destination.ref
         elif destination is not None:
-            name = destination.ref
+            saved = uow.return_addresses.get(seller_id, destination.ref)
+            name = saved.label if saved else destination.ref
         legs.append(PlannedLeg(leg.route, [verdicts[int(k)] for k in leg.keys], partner, name))
     return legs
 
