@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -10,6 +11,8 @@ from sqlalchemy import select
 
 from rma.adapters.orm_events import email_messages
 from rma.bootstrap import Container
+from rma.services.clock import utcnow
+from rma.services.supplier_rmas import remind_and_escalate
 from tests.partner_support import (
     MIXED_LINES,
     drain,
@@ -203,3 +206,35 @@ def test_supplier_credit_is_reconciled(http: httpx.Client, container: Container)
     types = [e["type"] for e in ok(world.shop.call("GET", "/v1/events?limit=100"))["data"]]
     for kind in ("supplier_rma.accepted", "supplier_rma.resolved", "supplier_credit.recorded"):
         assert kind in types
+
+
+def test_an_unanswered_supplier_is_reminded_then_the_seller_is_told(
+    http: httpx.Client, container: Container
+) -> None:
+    world, made = _mixed_return(http)
+    ok(world.shop.call("PUT", "/v1/settings", json={"notification_email": "ops@shop.example"}))
+    supplier_return = made["split"][0]["id"]
+    later = utcnow()
+    assert remind_and_escalate(container.uow(), later + timedelta(hours=1)) == 0
+    assert remind_and_escalate(container.uow(), later + timedelta(hours=25)) == 1  # reminded
+    assert remind_and_escalate(container.uow(), later + timedelta(hours=26)) == 0  # once
+    assert remind_and_escalate(container.uow(), later + timedelta(hours=49)) == 1  # escalated
+    drain(container)
+    first, reminder = supplier_links(container)
+    assert set(reminder) == {"Accept the return", "Refuse it"}
+    [rma] = ok(world.shop.call("GET", "/v1/supplier-rmas"))["data"]
+    assert rma["status"] == "escalated"
+    ret = ok(world.shop.call("GET", f"/v1/returns/{supplier_return}"))
+    assert ret["history"][-1]["action"] == "supplier_escalated"
+    with container.engine.connect() as connection:
+        told = connection.execute(
+            select(email_messages.c.subject).where(email_messages.c.recipient == "ops@shop.example")
+        ).scalars()
+        assert any("has not answered" in s for s in told)
+    # The supplier may still answer after the escalation, by the reminder's link.
+    answered = http.post(reminder["Accept the return"], data={"rma_number": "L-1", **ADDRESS_FORM})
+    assert answered.status_code == 200, answered.text
+    assert ok(world.shop.call("GET", f"/v1/returns/{supplier_return}"))["status"] == "authorized"
+    # The first email's links have their own token; the case is answered, so they change nothing.
+    late = http.post(first["Refuse it"], data={"reason": "too late"})
+    assert late.status_code == 409
