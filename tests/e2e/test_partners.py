@@ -238,3 +238,25 @@ def test_an_unanswered_supplier_is_reminded_then_the_seller_is_told(
     # The first email's links have their own token; the case is answered, so they change nothing.
     late = http.post(first["Refuse it"], data={"reason": "too late"})
     assert late.status_code == 409
+
+
+def test_a_seller_deciding_first_lets_the_supplier_go(
+    http: httpx.Client, container: Container
+) -> None:
+    world, made = _mixed_return(http)
+    supplier_return = made["split"][0]["id"]
+    drain(container)
+    [links] = supplier_links(container)
+    decided = ok(world.shop.call("POST", f"/v1/returns/{supplier_return}/authorize", json={}))
+    assert decided["status"] == "authorized"
+    [rma] = ok(world.shop.call("GET", "/v1/supplier-rmas"))["data"]
+    assert (rma["status"], rma["open_balance"]) == ("withdrawn", 0)
+    late = http.post(links["Accept the return"], data={"rma_number": "LATE-1", **ADDRESS_FORM})
+    assert late.status_code == 409
+    path = f"/v1/partner/returns/{supplier_return}"
+    assert error_code(world.partner_call("supplier", "GET", path), 404) == "return_not_found"
+    after = ok(world.shop.call("GET", f"/v1/returns/{supplier_return}"))
+    assert (
+        "supplier_rma_number" not in (after["routing"] or {})
+        or not after["routing"]["supplier_rma_number"]
+    )

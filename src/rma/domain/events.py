@@ -118,6 +118,10 @@ class SupplierRmaRefused(Event):
     type = "supplier_rma.refused"
 
 
+class SupplierRmaWithdrawn(Event):
+    type = "supplier_rma.withdrawn"
+
+
 class SupplierRmaResolved(Event):
     type = "supplier_rma.resolved"
 

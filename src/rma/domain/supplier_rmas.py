@@ -8,6 +8,7 @@ replacement to the customer, refused), and the seller records the credit it rece
     requested --remind--> requested --escalate--> escalated
     requested | escalated --accept--> accepted --resolve--> resolved
     requested | escalated --refuse--> refused
+    requested | escalated --withdraw--> withdrawn  (the seller decided without the supplier)
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class SupplierRmaStatus(StrEnum):
     ACCEPTED = "accepted"  # the supplier takes it back: its RMA number goes on the label
     REFUSED = "refused"  # the supplier said no: back to the seller's desk
     RESOLVED = "resolved"  # the supplier recorded what it did with the goods
+    WITHDRAWN = "withdrawn"  # the seller decided before the supplier answered
 
 
 class SupplierOutcome(StrEnum):
@@ -40,14 +42,14 @@ class SupplierOutcome(StrEnum):
 
 
 _OPEN = frozenset({SupplierRmaStatus.REQUESTED, SupplierRmaStatus.ESCALATED})
+_S = SupplierRmaStatus
 _MOVES: dict[SupplierRmaStatus, frozenset[SupplierRmaStatus]] = {
-    SupplierRmaStatus.REQUESTED: frozenset(
-        {SupplierRmaStatus.ESCALATED, SupplierRmaStatus.ACCEPTED, SupplierRmaStatus.REFUSED}
-    ),
-    SupplierRmaStatus.ESCALATED: frozenset({SupplierRmaStatus.ACCEPTED, SupplierRmaStatus.REFUSED}),
-    SupplierRmaStatus.ACCEPTED: frozenset({SupplierRmaStatus.RESOLVED}),
-    SupplierRmaStatus.REFUSED: frozenset(),
-    SupplierRmaStatus.RESOLVED: frozenset(),
+    _S.REQUESTED: frozenset({_S.ESCALATED, _S.ACCEPTED, _S.REFUSED, _S.WITHDRAWN}),
+    _S.ESCALATED: frozenset({_S.ACCEPTED, _S.REFUSED, _S.WITHDRAWN}),
+    _S.ACCEPTED: frozenset({_S.RESOLVED}),
+    _S.REFUSED: frozenset(),
+    _S.RESOLVED: frozenset(),
+    _S.WITHDRAWN: frozenset(),
 }
 
 
@@ -82,7 +84,9 @@ class SupplierRma:
     @property
     def open_balance(self) -> int:
         """Credit still owed by the supplier (nothing once it refused)."""
-        if self.status is SupplierRmaStatus.REFUSED or self.outcome is SupplierOutcome.REFUSED:
+        if self.status in {SupplierRmaStatus.REFUSED, SupplierRmaStatus.WITHDRAWN}:
+            return 0
+        if self.outcome is SupplierOutcome.REFUSED:
             return 0
         expected = self.expected_credit
         if self.outcome is SupplierOutcome.REPLACEMENT:
@@ -123,6 +127,12 @@ class SupplierRma:
         self.refusal_reason = reason.strip()
         self.answered_at = now
         self._record(events.SupplierRmaRefused, now, reason=self.refusal_reason, by=by)
+
+    def withdraw(self, now: datetime, why: str) -> None:
+        """The seller decided the return without waiting for the supplier's answer."""
+        self._move(SupplierRmaStatus.WITHDRAWN, now)
+        self.answered_at = now
+        self._record(events.SupplierRmaWithdrawn, now, why=why)
 
     def resolve(
         self, outcome: SupplierOutcome, now: datetime, *, credit_memo: str = "", note: str = ""
@@ -169,7 +179,12 @@ class SupplierRma:
             raise IllegalTransition(
                 f"a supplier RMA that is {self.status} cannot become {target}",
                 code="supplier_rma_answered"
-                if target in {SupplierRmaStatus.ACCEPTED, SupplierRmaStatus.REFUSED}
+                if target
+                in {
+                    SupplierRmaStatus.ACCEPTED,
+                    SupplierRmaStatus.REFUSED,
+                    SupplierRmaStatus.WITHDRAWN,
+                }
                 else "illegal_transition",
                 details=[{"status": str(self.status), "requested": str(target)}],
             )

@@ -43,6 +43,7 @@ from rma.services.routing import (
     open_supplier_rma,
     plan_legs,
     routed_address,
+    withdraw_from_supplier,
 )
 from rma.services.unit_of_work import UnitOfWork
 
@@ -225,6 +226,7 @@ def authorize_return(cmd: AuthorizeReturn, uow: UnitOfWork) -> Return:
         ret = _find(uow, cmd.scope, cmd.ref)
         seller = _seller(uow, ret.seller_id)
         now = utcnow()
+        withdraw_from_supplier(uow, ret, "authorized by the seller", now)
         _authorize(uow, seller, ret, cmd, now)
         execute_due_resolutions(uow, seller, ret, now)
         uow.commit()
@@ -235,6 +237,7 @@ def deny_return(cmd: DenyReturn, uow: UnitOfWork) -> Return:
     """Refuse a return with a reason and a note for the customer."""
     with uow:
         ret = _find(uow, cmd.scope, cmd.ref)
+        withdraw_from_supplier(uow, ret, "denied by the seller", utcnow())
         ret.deny(reason=cmd.reason, note=cmd.note, actor=cmd.actor, now=utcnow())
         uow.commit()
         return ret
@@ -244,6 +247,7 @@ def cancel_return(cmd: FinishReturn, uow: UnitOfWork) -> Return:
     """The customer (or the seller for them) withdraws a return before it ships."""
     with uow:
         ret = _find(uow, cmd.scope, cmd.ref)
+        withdraw_from_supplier(uow, ret, "cancelled by the customer", utcnow())
         ret.cancel(actor=cmd.actor, now=utcnow(), note=cmd.note)
         uow.commit()
         return ret
@@ -253,6 +257,7 @@ def close_return(cmd: FinishReturn, uow: UnitOfWork) -> Return:
     """The seller finishes a return, whatever open status it is in."""
     with uow:
         ret = _find(uow, cmd.scope, cmd.ref)
+        withdraw_from_supplier(uow, ret, "closed by the seller", utcnow())
         ret.close(actor=cmd.actor, now=utcnow(), note=cmd.note)
         uow.commit()
         return ret

@@ -234,3 +234,17 @@ def waiting_on_supplier(ret: Return) -> bool:
         "send_to_supplier",
         "supplier_escalated",
     }
+
+
+def withdraw_from_supplier(uow: UnitOfWork, ret: Return, why: str, now: datetime) -> None:
+    """The seller decides a return its supplier has not answered: the supplier is let go.
+
+    The supplier's links and key no longer act on it; its own address no longer applies.
+    """
+    if ret.partner_id is None:
+        return
+    rma = uow.supplier_rmas.for_return(ret.seller_id, ret.id)
+    if rma is None or not rma.waiting_for_supplier:
+        return
+    rma.withdraw(now, why)
+    ret.partner_id = None

@@ -103,8 +103,13 @@ def answer_supplier_rma(cmd: AnswerSupplierRma, uow: UnitOfWork) -> SupplierCase
     """The supplier accepts or refuses; acceptance authorizes the return to its address."""
     now = utcnow()
     with uow:
-        case = _case(uow, cmd.seller_id, cmd.return_id, cmd.partner_id, lock=True)
+        case = _case(uow, cmd.seller_id, cmd.return_id, cmd.partner_id)
         rma, ret = case.rma, case.ret
+        if ret.status is not ReturnStatus.PENDING_REVIEW and rma.waiting_for_supplier:
+            raise Conflict(
+                f"the seller already decided this return (it is {ret.status})",
+                code="supplier_rma_withdrawn",
+            )
         if cmd.answer.accept:
             assert cmd.answer.address is not None
             rma.accept(cmd.answer.rma_number, cmd.answer.address, now, str(cmd.actor))
@@ -121,8 +126,10 @@ def answer_supplier_rma(cmd: AnswerSupplierRma, uow: UnitOfWork) -> SupplierCase
                 _authorize(uow, seller, ret, AuthorizeReturn(Scope(seller.id), ret.id, SYSTEM), now)
         else:
             rma.refuse(cmd.answer.reason, now, str(cmd.actor))
-            # Back on the seller's desk: it is still waiting in review, now for the seller.
+            # Back on the seller's desk: it is still waiting in review, now for the seller,
+            # and no longer the supplier's to work on.
             ret.remark("supplier_refused", rma.refusal_reason, actor=cmd.actor, now=now)
+            ret.partner_id = None
         uow.commit()
         return case
 
@@ -131,7 +138,7 @@ def resolve_supplier_rma(cmd: ResolveSupplierRma, uow: UnitOfWork) -> SupplierCa
     """The supplier records what it did with the goods: credit, replacement or refused."""
     now = utcnow()
     with uow:
-        case = _case(uow, cmd.seller_id, cmd.return_id, cmd.partner_id, lock=True)
+        case = _case(uow, cmd.seller_id, cmd.return_id, cmd.partner_id)
         case.rma.resolve(cmd.outcome, now, credit_memo=cmd.credit_memo, note=cmd.note)
         case.ret.remark("supplier_resolved", f"supplier: {cmd.outcome}", actor=cmd.actor, now=now)
         uow.commit()
@@ -228,9 +235,7 @@ def remind_and_escalate(uow: UnitOfWork, now: datetime | None = None) -> int:
     return moved
 
 
-def _case(
-    uow: UnitOfWork, seller_id: str, return_id: str, partner_id: str | None, *, lock: bool = False
-) -> SupplierCase:
+def _case(uow: UnitOfWork, seller_id: str, return_id: str, partner_id: str | None) -> SupplierCase:
     rma = uow.supplier_rmas.for_return(seller_id, return_id)
     if rma is None or (partner_id is not None and rma.partner_id != partner_id):
         raise NotFound(f"no supplier RMA for return {return_id}", code="supplier_rma_not_found")
