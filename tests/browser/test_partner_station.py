@@ -5,13 +5,21 @@ from __future__ import annotations
 import httpx
 from playwright.sync_api import Browser, Page, expect
 
+from rma.bootstrap import Container
 from tests.browser.conftest import ON_SQLITE, screenshot
-from tests.partner_support import MIXED_LINES, partnered_shop
+from tests.partner_support import MIXED_LINES, drain, partnered_shop, supplier_links
 from tests.support import ok
 
 pytestmark = ON_SQLITE
 
 SCAN_FIELD = "RMA number"
+# The outermost elements reaching past the right edge, to say what made a page too wide.
+WIDE_ELEMENTS = """
+[...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > 391
+    && e.parentElement.getBoundingClientRect().right <= 391)
+  .slice(0, 5).map(e => e.tagName + '.' + e.className + ': ' + e.textContent.slice(0, 40))
+"""
 
 
 def sign_in(page: Page, key: str) -> None:
@@ -24,7 +32,8 @@ def fits_390(page: Page) -> None:
     """At a phone's 390 px, nothing makes the page scroll sideways."""
     page.set_viewport_size({"width": 390, "height": 844})
     wide = page.evaluate("document.documentElement.scrollWidth")
-    assert wide <= 390, f"the page is {wide} px wide at 390 px"
+    culprits = page.evaluate(WIDE_ELEMENTS) if wide > 390 else []
+    assert wide <= 390, f"the page is {wide} px wide at 390 px: {culprits}"
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
@@ -95,3 +104,48 @@ def test_another_partner_cannot_open_the_3pls_return(
     assert desk.status == 403
     ok(world.shop.call("GET", f"/v1/returns/{shoe['id']}"))  # still untouched
     assert ok(world.shop.call("GET", f"/v1/returns/{shoe['id']}"))["status"] == "authorized"
+
+
+def test_a_supplier_answers_by_link_and_the_seller_reconciles_its_credit(
+    page: Page, http: httpx.Client, container: Container
+) -> None:
+    world = partnered_shop(http, "Mug Shop")
+    world.shop.order("B-3", lines=MIXED_LINES)
+    made = ok(world.shop.request_return("B-3", [("2", 1)]), 201)
+    drain(container)
+    [links] = supplier_links(container)
+
+    page.goto(links["Accept the return"])
+    expect(page.get_by_role("heading", name="Accept the return of order B-3")).to_be_visible()
+    fits_390(page)
+    page.get_by_label("Your RMA number").fill("ACME-55")
+    page.get_by_role("button", name="Accept the return").click()
+    expect(page.get_by_role("heading", name="Return accepted")).to_be_visible()
+    expect(page.get_by_text("ACME-55")).to_be_visible()
+
+    ret = ok(world.shop.call("GET", f"/v1/returns/{made['id']}"))
+    assert ret["status"] == "authorized"
+    assert ret["return_address"]["line1"] == "9 Kiln Road"  # the partner's own, prefilled
+    answer = {"outcome": "credit", "credit_memo": "CM-9"}
+    ok(
+        world.partner_call(
+            "supplier", "POST", f"/v1/partner/returns/{made['id']}/resolve", json=answer
+        )
+    )
+
+    page.goto("/desk/login")
+    page.get_by_label("API key").fill(world.shop.keys["seller"])
+    page.get_by_role("button", name="Sign in").click()
+    page.goto("/desk/partners")
+    expect(page.get_by_role("heading", name="Acme Mugs: 10.80 USD open")).to_be_visible()
+    expect(page.get_by_text("Dropshipped by Acme")).to_be_visible()
+    fits_390(page)
+    screenshot(page, "desk-partners")
+    page.get_by_label("Amount received").fill("10.8")
+    page.get_by_role("button", name="Record").click()
+    expect(page.get_by_role("heading", name="Acme Mugs: 0.00 USD open")).to_be_visible()
+    [balance] = ok(world.shop.call("GET", "/v1/supplier-credit"))["data"]
+    assert (balance["received"], balance["open"]) == (1080, 0)
+    export = page.request.get("/desk/partners/credit.csv")
+    assert export.headers["content-type"].startswith("text/csv")
+    assert "ACME-55" in export.text()

@@ -82,16 +82,18 @@ class SupplierRma:
     events: list[Event] = field(default_factory=list)
 
     @property
-    def open_balance(self) -> int:
-        """Credit still owed by the supplier (nothing once it refused)."""
+    def owed(self) -> int:
+        """Credit the supplier owes: none once refused, withdrawn or replaced."""
         if self.status in {SupplierRmaStatus.REFUSED, SupplierRmaStatus.WITHDRAWN}:
             return 0
-        if self.outcome is SupplierOutcome.REFUSED:
+        if self.outcome in {SupplierOutcome.REFUSED, SupplierOutcome.REPLACEMENT}:
             return 0
-        expected = self.expected_credit
-        if self.outcome is SupplierOutcome.REPLACEMENT:
-            expected = 0
-        return max(expected - self.received_credit, 0)
+        return self.expected_credit
+
+    @property
+    def open_balance(self) -> int:
+        """Credit still to come from the supplier."""
+        return max(self.owed - self.received_credit, 0)
 
     @property
     def waiting_for_supplier(self) -> bool:

@@ -180,13 +180,7 @@ def supplier_balances(seller_id: str, uow: UnitOfWork) -> list[SupplierBalance]:
         by_key.setdefault((rma.partner_id, rma.currency), []).append(rma)
     balances = []
     for (partner_id, currency), mine in sorted(by_key.items()):
-        counted = [r for r in mine if r.status is not SupplierRmaStatus.REFUSED]
-        expected = sum(
-            r.expected_credit
-            for r in counted
-            if r.outcome is not SupplierOutcome.REPLACEMENT
-            and r.outcome is not SupplierOutcome.REFUSED
-        )
+        expected = sum(r.owed for r in mine)
         received = sum(r.received_credit for r in mine)
         balances.append(
             SupplierBalance(

@@ -61,6 +61,7 @@ def _page(
     credited: str = "",
 ) -> Response:
     principal, seller_id, container = signed_in(request)
+    found = partners.list_partners(seller_id, container.reader())
     return tab_page(
         request,
         principal,
@@ -68,7 +69,8 @@ def _page(
         values,
         errors,
         status,
-        partners=partners.list_partners(seller_id, container.reader()),
+        partners=found,
+        names={p.id: p.name for p in found},
         rules=partners.list_routing_rules(seller_id, container.reader()),
         balances=supplier_rmas.supplier_balances(seller_id, container.reader()),
         credited=credited,
