@@ -149,3 +149,30 @@ def test_a_supplier_answers_by_link_and_the_seller_reconciles_its_credit(
     export = page.request.get("/desk/partners/credit.csv")
     assert export.headers["content-type"].startswith("text/csv")
     assert "ACME-55" in export.text()
+
+
+def test_the_customer_sees_one_return_with_a_box_each(page: Page, http: httpx.Client) -> None:
+    world = partnered_shop(http, "Mixed Goods")
+    lines = [dict(line, name=line["sku"].title()) for line in MIXED_LINES]
+    world.shop.order("B-4", lines=lines)
+
+    page.goto("/returns")
+    page.get_by_label("Order number").fill("B-4")
+    page.get_by_label("Email").fill("ada@example.com")
+    page.get_by_role("button", name="Find my order").click()
+    for line in ("1", "2"):
+        page.locator(f"#qty_{line}").select_option("1")
+        page.locator(f"#reason_{line}").select_option(label="Defective/Does not work properly")
+    page.get_by_role("button", name="Request the return").click()
+
+    expect(page.get_by_role("heading", name="Your return goes in 2 boxes")).to_be_visible()
+    boxes = page.locator("ol.boxes > li")
+    expect(boxes).to_have_count(2)
+    expect(boxes.nth(0)).to_contain_text("Send it to Own warehouse, 1 Dock St")
+    expect(boxes.nth(1)).to_contain_text("Waiting for an answer")
+    fits_390(page)
+    page.locator("ol.boxes > li").nth(1).get_by_role("link", name="See this box").click()
+    expect(
+        page.get_by_role("heading", name="Your request is waiting for the supplier")
+    ).to_be_visible()
+    fits_390(page)
