@@ -18,9 +18,12 @@ from rma.domain.addresses import Facility, ReturnAddress
 from rma.domain.authorization import Authorization
 from rma.domain.events import Event
 from rma.domain.orders import Order, Product
+from rma.domain.partners import Partner
 from rma.domain.returns import Return
+from rma.domain.routing import RoutingRule
 from rma.domain.sellers import CategoryPolicy, ReasonCode, Seller, SkuPolicy
 from rma.domain.statuses import ReturnStatus
+from rma.domain.supplier_rmas import SupplierRma
 from rma.services.clock import utcnow
 from rma.services.unit_of_work import Cursor, IdempotencyRecord, ReturnFilter, ReturnToAuthorize
 
@@ -327,6 +330,54 @@ class FakeIdempotency(_Repo):
             )
 
 
+class FakePartners(_Repo):
+    def add(self, partner: Partner) -> None:
+        self.store.add("partners", (partner.seller_id, partner.id), partner)
+
+    def get(self, seller_id: str, partner_id: str) -> Partner | None:
+        found: Partner | None = self.store.get("partners", (seller_id, partner_id))
+        return found
+
+    def all(self, seller_id: str) -> list[Partner]:
+        mine = [p for p in self.store.all("partners") if p.seller_id == seller_id]
+        return sorted(mine, key=lambda p: (p.name, p.id))
+
+
+class FakeRoutingRules(_Repo):
+    def all(self, seller_id: str) -> list[RoutingRule]:
+        rules: list[RoutingRule] = self.store.get("routing_rules", seller_id) or []
+        return sorted(rules, key=lambda r: r.position)
+
+    def replace(self, seller_id: str, rules: Sequence[RoutingRule]) -> None:
+        self.store.add("routing_rules", seller_id, list(rules))
+
+
+class FakeSupplierRmas(_Repo):
+    def add(self, rma: SupplierRma) -> None:
+        self.store.add("supplier_rmas", (rma.seller_id, rma.id), rma)
+
+    def get(self, seller_id: str, rma_id: str) -> SupplierRma | None:
+        found: SupplierRma | None = self.store.get("supplier_rmas", (seller_id, rma_id))
+        return found
+
+    def for_return(self, seller_id: str, return_id: str) -> SupplierRma | None:
+        return next(
+            (r for r in self.listed(seller_id) if r.return_id == return_id),
+            None,
+        )
+
+    def listed(self, seller_id: str, partner_id: str | None = None) -> list[SupplierRma]:
+        return [
+            r
+            for r in self.store.all("supplier_rmas")
+            if r.seller_id == seller_id and partner_id in (None, r.partner_id)
+        ]
+
+    def unanswered(self, limit: int) -> list[SupplierRma]:
+        waiting = [r for r in self.store.all("supplier_rmas") if r.waiting_for_supplier]
+        return sorted(waiting, key=lambda r: r.requested_at)[:limit]
+
+
 class _Untested:
     """A repository no unit-tested use case touches: any use of it is a test to write."""
 
@@ -355,6 +406,7 @@ _UNTESTED = (
     "photos",
     "inventory",
     "portal_settings",
+    "partner_returns",
 )
 
 
@@ -380,6 +432,9 @@ class FakeUnitOfWork:
         self.orders = FakeOrders(self.store)
         self.returns = FakeReturns(self.store)
         self.idempotency = FakeIdempotency(self.store)
+        self.partners = FakePartners(self.store)
+        self.routing_rules = FakeRoutingRules(self.store)
+        self.supplier_rmas = FakeSupplierRmas(self.store)
         for name in _UNTESTED:
             setattr(self, name, _Untested(name))
 
@@ -406,9 +461,9 @@ class FakeUnitOfWork:
             record = IdempotencyRecord(scope, key, request_hash, None, None, utcnow())
             self.store.add("idempotency", (scope, key), record)
             self._claim = None
-        for ret in self.store.all("returns"):
-            self.outbox.extend(ret.events)
-            ret.events.clear()
+        for aggregate in [*self.store.all("returns"), *self.store.all("supplier_rmas")]:
+            self.outbox.extend(aggregate.events)
+            aggregate.events.clear()
         self.store.commit()
         self.commits += 1
 

@@ -32,9 +32,11 @@ CALLERS = (
     "foreign_seller",
     "foreign_warehouse",
     "foreign_customer",
+    "partner",  # our supplier's key (tests/tenancy_partners.py)
+    "partner_other",  # another partner of ours: none of the first one's returns
 )
 OUTSIDERS = {"customer_other", "foreign_admin", "foreign_seller", "foreign_warehouse"}
-OUTSIDERS |= {"foreign_customer"}
+OUTSIDERS |= {"foreign_customer", "partner_other"}
 STAFF = {"admin", "seller"}
 WAREHOUSE = STAFF | {"warehouse"}
 ANYONE = WAREHOUSE | {"customer"}
@@ -61,6 +63,7 @@ class World:
     endpoint_id: str  # our webhook endpoint
     delivery_id: str  # one of its deliveries
     counter: int = 0
+    extra: dict[str, str] = field(default_factory=dict)  # what a set of routes prepared
 
     def unique(self, prefix: str) -> str:
         self.counter += 1

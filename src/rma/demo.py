@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from rma.bootstrap import Container
+from rma.demo_partners import PARTNER_KEYS, load_partners
 from rma.domain.access import Role
 from rma.domain.addresses import Address, Facility
 from rma.domain.errors import Unauthenticated
@@ -40,6 +41,7 @@ DEMO_KEYS = {
     "admin": "rma_sk_demo_admin",
     "seller": "rma_sk_demo_seller",
     "warehouse": "rma_sk_demo_warehouse",
+    **PARTNER_KEYS,
 }
 
 _PRODUCTS = (
@@ -139,6 +141,7 @@ def load_demo(container: Container) -> tuple[str, bool]:
     cancelled = request(numbers[7], "2")
     returns.cancel_return(returns.FinishReturn(scope, cancelled, Actor("customer", "demo")), uow())
     _physical(container, seller.id, numbers[1], uow)
+    load_partners(seller.id, [numbers[7], numbers[4]], uow)
     return seller.id, True
 
 

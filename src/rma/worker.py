@@ -21,6 +21,7 @@ from rma.services.outbox import (
 )
 from rma.services.refunds import send_due_refunds
 from rma.services.returns import expire_due_returns
+from rma.services.supplier_rmas import remind_and_escalate
 from rma.services.tracking import flag_lost_returns
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ def run_due_jobs(container: Container) -> dict[str, int]:
         "expired_returns": expired,
         "lost_packages_flagged": lost,
         "refunds_asked": reconcile_refunds(container),
+        "supplier_rmas_chased": remind_and_escalate(container.uow()),
     }
 
 

@@ -143,6 +143,7 @@ def test_due_jobs_pay_refunds_recorded_by_an_automatic_resolution(
         "expired_returns": 0,
         "lost_packages_flagged": 0,
         "refunds_asked": 1,
+        "supplier_rmas_chased": 0,
     }
 
     assert resolution(shop, ret)["refund"]["status"] == "succeeded"

@@ -21,9 +21,11 @@ from rma.domain.addresses import Address, Facility
 from rma.domain.flags import FlagCode
 from rma.domain.ids import new_id
 from rma.domain.orders import Order, OrderLine, Product, Shipment, ShipmentItem
+from rma.domain.partners import PartnerKind
 from rma.domain.policy import RequestedItem
 from rma.domain.returns import Actor, Condition, Disposition, Inspection, Receipt
-from rma.services import addresses, catalog, policies, sellers
+from rma.domain.routing import Destination, DestinationKind, RuleConditions
+from rma.services import addresses, catalog, partners, policies, sellers
 from rma.services import returns as service
 from rma.services import unit_of_work as ports
 from rma.services.clock import utcnow
@@ -53,6 +55,8 @@ class World:
     category: str
     refund_id: str
     event_id: str
+    partner_id: str = ""  # a supplier of mugs
+    supplier_return_id: str = ""  # a return routed to it, waiting for its answer
 
 
 def _seller_world(container: Container, name: str) -> World:
@@ -110,7 +114,58 @@ def _seller_world(container: Container, name: str) -> World:
         refund = u.refunds.for_return(seller_id, ret.id)
         assert refund is not None
         event = u.outbox.page(seller_id, event_type=None, after=None, limit=1)[0]
-    return World(seller_id, order.id, ret.id, address.id, category, refund.id, event.id)
+    world = World(seller_id, order.id, ret.id, address.id, category, refund.id, event.id)
+    world.partner_id, world.supplier_return_id = _supplier_world(container, seller_id)
+    return world
+
+
+def _supplier_world(container: Container, seller_id: str) -> tuple[str, str]:
+    """A mug supplier, a rule sending its mugs back to it, and a return routed there."""
+    uow = container.uow
+    supplier = partners.add_partner(
+        partners.AddPartner(
+            seller_id, PartnerKind.SUPPLIER, "Mugs", "m@example.com", ADDRESS, skus=["MUG"]
+        ),
+        uow(),
+    )
+    rule = partners.NewRule(
+        "mugs",
+        RuleConditions(supplier_id=supplier.id),
+        Destination(DestinationKind.PARTNER, supplier.id),
+    )
+    partners.set_routing_rules(partners.SetRoutingRules(seller_id, [rule]), uow())
+    now = utcnow()
+    catalog.add_order(
+        Order(
+            id=new_id("ord"),
+            seller_id=seller_id,
+            number="1002",
+            customer_email="ada@example.com",
+            currency="USD",
+            ordered_at=now - timedelta(days=5),
+            lines=[OrderLine("1", "MUG", 1, 1200)],
+            shipments=[
+                Shipment(
+                    id="SHIP-2",
+                    shipped_at=now - timedelta(days=4),
+                    delivered_at=now - timedelta(days=2),
+                    items=[ShipmentItem("1", 1)],
+                )
+            ],
+        ),
+        uow(),
+    )
+    routed = service.request_return(
+        service.RequestReturn(
+            service.Scope(seller_id),
+            "1002",
+            [RequestedItem("1", 1, "CR-DEFECTIVE")],
+            Actor("customer", "y"),
+        ),
+        uow(),
+    ).ret
+    assert routed.partner_id == supplier.id
+    return supplier.id, routed.id
 
 
 def _sellers_of(result: Any) -> set[str]:
@@ -319,6 +374,33 @@ QUERIES: dict[str, list[Query]] = {
         lambda u, me, them: u.inventory.movements(me.seller_id, None, None, 50),
         lambda u, me, them: u.inventory.movements(me.seller_id, "TEE", None, 50),
     ],
+    "PartnerRepository.get": [
+        lambda u, me, them: u.partners.get(me.seller_id, them.partner_id),
+        lambda u, me, them: u.partners.get(me.seller_id, me.partner_id),
+    ],
+    "PartnerRepository.all": [lambda u, me, them: u.partners.all(me.seller_id)],
+    "RoutingRuleRepository.all": [lambda u, me, them: u.routing_rules.all(me.seller_id)],
+    "SupplierRmaRepository.get": [
+        lambda u, me, them: [
+            u.supplier_rmas.get(me.seller_id, r.id)
+            for r in [
+                *u.supplier_rmas.listed(them.seller_id),
+                *u.supplier_rmas.listed(me.seller_id),
+            ]
+        ]
+    ],
+    "SupplierRmaRepository.for_return": [
+        lambda u, me, them: u.supplier_rmas.for_return(me.seller_id, them.supplier_return_id),
+        lambda u, me, them: u.supplier_rmas.for_return(me.seller_id, me.supplier_return_id),
+    ],
+    "SupplierRmaRepository.listed": [
+        lambda u, me, them: u.supplier_rmas.listed(me.seller_id),
+        lambda u, me, them: u.supplier_rmas.listed(me.seller_id, them.partner_id),
+    ],
+    "PartnerReturnQueries.routed_to": [
+        lambda u, me, them: u.partner_returns.routed_to(me.seller_id, them.partner_id, 50),
+        lambda u, me, them: u.partner_returns.routed_to(me.seller_id, me.partner_id, 50),
+    ],
     "InventoryRepository.reconciliation": [
         lambda u, me, them: [
             _Tag(me.seller_id)
@@ -378,6 +460,8 @@ UNSCOPED = {
     "StoreCreditRepository.add_entry": "writes",
     "CarrierSourceRepository.get": "a carrier's webhook names its source, and so its seller",
     "TrackingEventRepository.add_new": "writes the events of one source, which has one seller",
+    "RoutingRuleRepository.replace": "writes one seller's rules",
+    "SupplierRmaRepository.unanswered": "the reminder job runs for every seller",
 }
 
 
@@ -422,8 +506,9 @@ def test_counts_and_taken_numbers_are_the_callers_only(
 ) -> None:
     me, _them = two_sellers
     with container.uow() as uow:
-        assert uow.returns.count_by_status(me.seller_id) == {"resolved": 1}
-        assert uow.returns.count_by_reason(me.seller_id) == {"CR-DEFECTIVE": 1}
+        # The resolved return, and the one waiting for its supplier (_supplier_world).
+        assert uow.returns.count_by_status(me.seller_id) == {"resolved": 1, "pending_review": 1}
+        assert uow.returns.count_by_reason(me.seller_id) == {"CR-DEFECTIVE": 2}
         assert uow.returns.count_by_reason("sel_nobody") == {}
         assert uow.deliveries.count_by_endpoint("sel_nobody") == {}
         assert uow.returns.rma_number_taken(me.seller_id, "SAME-NUMBER")

@@ -17,6 +17,7 @@ import pytest
 from rma.bootstrap import Container
 from tests.support import ADMIN_KEY, bearer, customer_token, ok, open_shop
 from tests.tenancy_customer_routes import CUSTOMER_ROUTES
+from tests.tenancy_partners import PARTNER_ROUTES, prepare_partners
 from tests.tenancy_routes import ADDED_ROUTES, prepare_world
 from tests.tenancy_world import (
     ADDRESS,
@@ -161,6 +162,7 @@ ROUTES: dict[str, Route] = {
     ),
     **ADDED_ROUTES,
     **CUSTOMER_ROUTES,
+    **PARTNER_ROUTES,
 }
 
 
@@ -196,9 +198,11 @@ def world(http: httpx.Client, container: Container, monkeypatch: pytest.MonkeyPa
         "customer_other": bearer(customer_token(http, "B", "bob@example.com")),
         "foreign_customer": bearer(customer_token(http, "T-1", "tess@example.com")),
     }
-    return prepare_world(
+    world = prepare_world(
         http, container, monkeypatch, ours, theirs, headers, ret["id"], order["id"], unshipped["id"]
     )
+    prepare_partners(world)
+    return world
 
 
 def test_every_route_has_an_entry(http: httpx.Client) -> None:

@@ -46,6 +46,9 @@ SELLER_ACTIONS: dict[str, tuple[tuple[str, str], ...]] = {
     "return.resolved": (("close", "Close"), ("reply", "Reply")),
 }
 
+# The answers a supplier's email offers (rma.services.supplier_rmas).
+SUPPLIER_LINKS = (("supplier_accept", "Accept the return"), ("supplier_refuse", "Refuse it"))
+
 
 def template_environment() -> Environment:
     """The Jinja2 environment of pages and emails, escaping HTML (not text) templates."""
@@ -120,6 +123,8 @@ class JinjaEmailComposer:
                     },
                 )
                 actions.append({"label": label, "url": f"{self.base_url}/actions/{token}"})
+        if audience == "supplier":
+            actions = self._supplier_links(event, expires)
         context: dict[str, Any] = {
             "event": event,
             "data": event.payload.get("data", {}),
@@ -136,6 +141,22 @@ class JinjaEmailComposer:
         # Parts left out leave blank lines behind: one blank line between paragraphs is enough.
         body = re.sub(r"\n[ \t]*(\n[ \t]*)+\n", "\n\n", body.lstrip("\n"))
         return subject, body, html.render(context)
+
+    def _supplier_links(self, event: OutboxEvent, expires: datetime) -> list[dict[str, str]]:
+        # Both links share one token id: answering by either spends the other too.
+        token_id = new_id("act")
+        links = []
+        for action, label in SUPPLIER_LINKS:
+            claims = {
+                "jti": token_id,
+                "act": action,
+                "sid": event.seller_id,
+                "rid": event.return_id,
+                "exp": int(expires.timestamp()),
+            }
+            token = self.signer.sign(ACTION_PURPOSE, claims)
+            links.append({"label": label, "url": f"{self.base_url}/supplier-actions/{token}"})
+        return links
 
 
 def build_message(email: ClaimedEmail, sender: str, domain: str = "localhost") -> EmailMessage:

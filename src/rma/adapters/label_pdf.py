@@ -99,6 +99,9 @@ def _label(canvas: Canvas, docs: ReturnDocuments, page_url: str, x0: float, y0: 
     sender = docs.sender.lines() if docs.sender else [docs.customer_name]
     y = _block(canvas, "FROM", sender, left, top - 34, size=8, width=LABEL_W - 2 * pad)
     recipient = _lines(ret.return_address) or [docs.seller_name or "the seller"]
+    supplier_rma = (ret.routing or {}).get("supplier_rma_number")
+    if supplier_rma:  # a supplier took it back under its own number (docs/partners.md)
+        recipient = [*recipient, f"Attn: supplier RMA {supplier_rma}"]
     y = _block(
         canvas,
         "SHIP TO",
@@ -123,6 +126,7 @@ def _label(canvas: Canvas, docs: ReturnDocuments, page_url: str, x0: float, y0: 
     renderPDF.draw(drawing, canvas, x0 + LABEL_W - pad - size, y0 + pad * 0.6)
     canvas.setFont("Helvetica", 7.5)
     notes = [
+        *([f"Supplier RMA {supplier_rma}"] if supplier_rma else []),
         f"Order {ret.order_number}",
         f"{sum(i.authorized_quantity for i in ret.items)} unit(s)",
     ]

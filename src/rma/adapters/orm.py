@@ -169,6 +169,7 @@ api_keys = Table(
     Column("name", String(200), nullable=False, default=""),
     Column("created_at", UtcDateTime, nullable=False),
     Column("revoked_at", UtcDateTime),
+    Column("partner_id", ID),  # a partner key's supplier or 3PL (0007)
 )
 
 customer_sessions = Table(
@@ -325,6 +326,9 @@ returns = Table(
     Column("delivered_at", UtcDateTime),
     Column("lost_flagged_at", UtcDateTime),
     Column("language", String(8)),
+    Column("routing", JSON(none_as_null=True)),  # 0007: where the routing rules sent it, and why
+    Column("partner_id", ID),  # 0007: the supplier or 3PL it is routed to
+    Column("group_id", ID),  # 0007: the request it was split from
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("version", Integer, nullable=False),
@@ -336,6 +340,8 @@ returns = Table(
     Index("ix_returns_seller_id_tracking_number", "seller_id", "tracking_number"),
     Index("ix_returns_status_deadline", "status", "deadline"),
     Index("ix_returns_status_tracking_at", "status", "tracking_at"),
+    Index("ix_returns_seller_id_partner_id", "seller_id", "partner_id"),
+    Index("ix_returns_seller_id_group_id", "seller_id", "group_id"),
 )
 
 return_items = Table(
@@ -459,6 +465,7 @@ def start_mappers() -> None:
     orm_money.map_money()
     orm_physical.map_physical(mapper_registry)
     orm_customer.map_customer(mapper_registry)
+    orm_partners.map_partners(mapper_registry)
 
 
 def _children(kind: type, order_by: Any) -> Any:
@@ -473,5 +480,11 @@ def _fresh_event_list(ret: Return, _context: object) -> None:
 # Last, so that these modules find this one's names: importing them registers the tables of
 # the Amazon API, of events, webhooks and email, of money and of the physical flow on the
 # same metadata.
-from rma.adapters import orm_customer, orm_events, orm_money, orm_physical  # noqa: E402
+from rma.adapters import (  # noqa: E402
+    orm_customer,
+    orm_events,
+    orm_money,
+    orm_partners,
+    orm_physical,
+)
 from rma.adapters.orm_amazon import map_amazon  # noqa: E402

@@ -18,6 +18,7 @@ from rma.adapters import (
     repositories_customer,
     repositories_events,
     repositories_money,
+    repositories_partners,
     repositories_physical,
 )
 from rma.adapters.repositories import SqlIdempotency
@@ -40,6 +41,12 @@ from rma.services.money_repositories import (
     RefundRepository,
     RepairOrderRepository,
     StoreCreditRepository,
+)
+from rma.services.partner_ports import (
+    PartnerRepository,
+    PartnerReturnQueries,
+    RoutingRuleRepository,
+    SupplierRmaRepository,
 )
 from rma.services.physical_ports import (
     CarrierSourceRepository,
@@ -127,6 +134,10 @@ class SqlUnitOfWork:
     photos: PhotoRepository
     inventory: InventoryRepository
     portal_settings: PortalSettingsRepository
+    partners: PartnerRepository
+    routing_rules: RoutingRuleRepository
+    supplier_rmas: SupplierRmaRepository
+    partner_returns: PartnerReturnQueries
 
     def __enter__(self) -> Self:
         if self._held is not None:
@@ -167,6 +178,10 @@ class SqlUnitOfWork:
         self.photos = repositories_physical.SqlPhotos(self.session)
         self.inventory = repositories_physical.SqlInventory(self.session)
         self.portal_settings = repositories_customer.SqlPortalSettings(self.session)
+        self.partners = repositories_partners.SqlPartners(self.session)
+        self.routing_rules = repositories_partners.SqlRoutingRules(self.session)
+        self.supplier_rmas = repositories_partners.SqlSupplierRmas(self.session)
+        self.partner_returns = repositories_partners.SqlPartnerReturns(self.session)
         return self
 
     def __exit__(

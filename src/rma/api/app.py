@@ -21,6 +21,7 @@ from rma.api.routes import (
     labels,
     money,
     orders,
+    partners,
     places,
     returns,
     setup,
@@ -30,7 +31,15 @@ from rma.api.routes import (
     webhooks,
 )
 from rma.bootstrap import Container, bootstrap
-from rma.web import desk, pages, portal, portal_returns, staff
+from rma.web import (
+    desk,
+    pages,
+    partner_station,
+    portal,
+    portal_returns,
+    staff,
+    supplier_links,
+)
 from rma.web import warehouse as station
 from rma.web.rendering import STATIC
 
@@ -90,6 +99,7 @@ def create_app(container: Container) -> FastAPI:
         webhooks,
         actions,
         storefront,
+        partners,
     ):
         app.include_router(module.router, responses=errors.documented_errors())
     app.include_router(amazon_auth.router)
@@ -100,5 +110,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(station.router)
     app.include_router(desk.router)
     app.include_router(staff.router)
+    app.include_router(supplier_links.router)
+    app.include_router(partner_station.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -56,4 +56,4 @@ ANYONE = (Role.SELLER, Role.ADMIN, Role.WAREHOUSE, Role.CUSTOMER)
 def scope_of(principal: Principal, *roles: Role) -> Scope:
     """The caller's view of returns, once it holds one of ``roles``."""
     seller_id = principal.require(*roles)
-    return Scope(seller_id, principal.order_id)
+    return Scope(seller_id, principal.order_id, principal.partner_id)

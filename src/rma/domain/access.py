@@ -18,6 +18,7 @@ class Role(StrEnum):
     SELLER = "seller"  # runs the seller's returns, settings and catalog
     WAREHOUSE = "warehouse"  # receives and inspects the seller's returns
     CUSTOMER = "customer"  # one order's customer, through a portal token
+    PARTNER = "partner"  # a supplier or 3PL of one seller: the returns routed to it only
 
 
 @dataclass(eq=False)
@@ -32,6 +33,7 @@ class ApiKey:
     seller_id: str | None = None
     name: str = ""
     revoked_at: datetime | None = None
+    partner_id: str | None = None  # a partner key's supplier or 3PL
 
 
 @dataclass(eq=False)
@@ -61,6 +63,7 @@ class Principal:
     seller_id: str | None
     subject: str  # key id, or the order id for a customer
     order_id: str | None = None
+    partner_id: str | None = None  # a partner key: only the returns routed to this partner
 
     @property
     def actor(self) -> Actor:

@@ -89,3 +89,42 @@ class RefundSucceeded(Event):
 
 class RefundFailed(Event):
     type = "refund.failed"
+
+
+# -- suppliers and 3PLs (docs/partners.md) ---------------------------------------------------
+
+
+class ReturnRouted(Event):
+    type = "return.routed"
+
+
+class SupplierRmaRequested(Event):
+    type = "supplier_rma.requested"
+
+
+class SupplierRmaReminded(Event):
+    type = "supplier_rma.reminded"
+
+
+class SupplierRmaEscalated(Event):
+    type = "supplier_rma.escalated"
+
+
+class SupplierRmaAccepted(Event):
+    type = "supplier_rma.accepted"
+
+
+class SupplierRmaRefused(Event):
+    type = "supplier_rma.refused"
+
+
+class SupplierRmaWithdrawn(Event):
+    type = "supplier_rma.withdrawn"
+
+
+class SupplierRmaResolved(Event):
+    type = "supplier_rma.resolved"
+
+
+class SupplierCreditRecorded(Event):
+    type = "supplier_credit.recorded"

@@ -200,6 +200,10 @@ class Return:
     delivered_at: datetime | None = None  # the carrier delivered it to the facility
     lost_flagged_at: datetime | None = None  # no movement for too long: investigate
     language: str | None = None  # the customer's, when asked in the portal: their emails' one
+    # Where the routing rules sent it (rma.domain.routing): destination, rule, explanation.
+    routing: dict[str, Any] | None = None
+    partner_id: str | None = None  # the supplier or 3PL it is routed to, whose keys may act
+    group_id: str | None = None  # one request split per destination: the returns share it
     version: int = 1
     events: list[Event] = field(default_factory=list)
 
@@ -252,6 +256,20 @@ class Return:
         note = "out of policy" if not self.in_policy else "manual authorization"
         self._move(ReturnStatus.PENDING_REVIEW, "send_to_review", actor, now, note)
         self._record(events.ReturnPendingReview, now, violations=self.violations)
+
+    def wait_for_supplier(self, supplier: str, now: datetime, actor: Actor = SYSTEM) -> None:
+        """Routed to a supplier: wait for its answer (docs/partners.md) before authorizing."""
+        self._move(
+            ReturnStatus.PENDING_REVIEW, "send_to_supplier", actor, now, f"waiting for {supplier}"
+        )
+        self._record(
+            events.ReturnPendingReview, now, violations=self.violations, waiting_on="supplier"
+        )
+
+    def remark(self, action: str, note: str, *, actor: Actor, now: datetime) -> None:
+        """Write something that happened to the history without moving the return."""
+        self.history.append(HistoryEntry(now, str(actor), action, self.status, self.status, note))
+        self.updated_at = now
 
     def authorize(
         self,

@@ -32,6 +32,16 @@ CUSTOMER_EMAIL_EVENTS: frozenset[str] = frozenset(
     }
 )
 
+# What a supplier is emailed about, with its signed accept and refuse links.
+SUPPLIER_EMAIL_EVENTS: frozenset[str] = frozenset(
+    {"supplier_rma.requested", "supplier_rma.reminded"}
+)
+
+# What the seller is always told (it must decide), whatever its preferences.
+SELLER_MUST_KNOW_EVENTS: frozenset[str] = frozenset(
+    {"supplier_rma.refused", "supplier_rma.escalated"}
+)
+
 # What a seller is emailed about until it says otherwise.
 DEFAULT_SELLER_EMAIL_EVENTS: tuple[str, ...] = ("return.pending_review", "return.received")
 

@@ -54,7 +54,7 @@ def authenticate(secret: str, uow: UnitOfWork, *, admin_key: str | None = None) 
         else:
             key = uow.api_keys.by_hash(digest)
             if key is not None and key.revoked_at is None:
-                return Principal(key.role, key.seller_id, key.id)
+                return Principal(key.role, key.seller_id, key.id, partner_id=key.partner_id)
     raise Unauthenticated("a valid API key or customer token is required")
 
 
@@ -107,7 +107,7 @@ def staff_principal(token: str, uow: UnitOfWork) -> Principal:
         if session is not None and session.expires_at > utcnow():
             key = uow.api_keys.get(session.key_id)
             if key is not None and key.revoked_at is None:
-                return Principal(key.role, key.seller_id, key.id)
+                return Principal(key.role, key.seller_id, key.id, partner_id=key.partner_id)
     raise Unauthenticated("this session is signed out, expired, or its key was revoked")
 
 

@@ -16,6 +16,8 @@ from rma.domain.ids import new_id
 from rma.domain.sellers import Seller
 from rma.domain.webhooks import (
     CUSTOMER_EMAIL_EVENTS,
+    SELLER_MUST_KNOW_EVENTS,
+    SUPPLIER_EMAIL_EVENTS,
     Attempt,
     DeliveryStatus,
     WebhookEndpoint,
@@ -190,18 +192,22 @@ def _emails(uow: UnitOfWork, composer: EmailComposer, batch: list[OutboxEvent]) 
             continue
         if event.type in CUSTOMER_EMAIL_EVENTS:
             wanted.append((event, "customer", ""))
-        if seller.notification_email and event.type in seller.email_preferences:
+        told = event.type in seller.email_preferences or event.type in SELLER_MUST_KNOW_EVENTS
+        if seller.notification_email and told:
             wanted.append((event, "seller", seller.notification_email))
+        supplier = event.payload.get("data", {}).get("contact_email")
+        if event.type in SUPPLIER_EMAIL_EVENTS and supplier:
+            wanted.append((event, "supplier", str(supplier)))
     if not wanted:
         return []
     contacts = uow.outbox.contacts([(e.seller_id, e.return_id) for e, _, _ in wanted])
     emails = []
-    for event, audience, seller_address in wanted:
+    for event, audience, recipient in wanted:
         contact = contacts.get(event.return_id)
         seller = sellers[event.seller_id]
         if contact is None or seller is None:
             continue
-        email = _compose(uow, composer, event, audience, contact, seller, seller_address)
+        email = _compose(uow, composer, event, audience, contact, seller, recipient)
         if email is not None:
             emails.append(email)
     return emails
@@ -214,7 +220,7 @@ def _compose(
     audience: str,
     contact: ReturnContact,
     seller: Seller,
-    seller_address: str,
+    recipient: str,
 ) -> NewEmail | None:
     story = None
     if audience == "customer":
@@ -224,7 +230,7 @@ def _compose(
     if rendered is None:
         return None
     subject, text, html = rendered
-    recipient = contact.customer_email if audience == "customer" else seller_address
+    recipient = contact.customer_email if audience == "customer" else recipient
     return NewEmail(
         new_id("eml"),
         event.seller_id,

@@ -11,6 +11,7 @@ from rma.domain.addresses import Address, ReturnAddress
 from rma.domain.errors import DuplicateRmaNumber, InvalidInput, NoReturnableItems, NotFound
 from rma.domain.ids import new_id
 from rma.domain.orders import Order
+from rma.domain.partners import PartnerKind
 from rma.domain.policy import (
     PolicyDecision,
     RequestedItem,
@@ -37,6 +38,14 @@ from rma.services.resolutions import (
     execute_due_resolutions,
     execute_resolutions,
 )
+from rma.services.routing import (
+    PlannedLeg,
+    mark_routed,
+    open_supplier_rma,
+    plan_legs,
+    routed_address,
+    withdraw_from_supplier,
+)
 from rma.services.unit_of_work import UnitOfWork
 
 
@@ -46,6 +55,7 @@ class Scope:
 
     seller_id: str
     order_id: str | None = None
+    partner_id: str | None = None  # a partner sees only the returns routed to it
 
 
 @dataclass(frozen=True)
@@ -55,16 +65,26 @@ class RequestReturn:
     items: Sequence[RequestedItem]
     actor: Actor
     resolution: Resolution = Resolution.REFUND
-    ship_from: Address | None = None  # where the box leaves from; the order's address if None
+    # Where the box leaves from (the order's address if None); routing rules read it too.
+    ship_from: Address | None = None
     language: str | None = None  # the customer's (from the browser): their emails' language
 
 
 @dataclass(frozen=True)
 class RequestOutcome:
-    """The return created and the policy decision that shaped it."""
+    """The return created and the policy decision that shaped it.
+
+    When routing rules send the items to several places, ``ret`` is the first leg and
+    ``others`` the rest: one return authorization per destination (docs/partners.md).
+    """
 
     ret: Return
     decision: PolicyDecision
+    others: tuple[Return, ...] = ()
+
+    @property
+    def returns(self) -> list[Return]:
+        return [self.ret, *self.others]
 
 
 @dataclass(frozen=True)
@@ -150,31 +170,65 @@ def request_return(cmd: RequestReturn, uow: UnitOfWork) -> RequestOutcome:
                 "none of the requested items can be returned",
                 details=[v.as_dict() for v in decision.violations],
             )
-        ret = Return.request(
-            id=new_id("ret"),
-            seller_id=seller.id,
-            order_id=order.id,
-            order_number=order.number,
-            customer_email=order.customer_email,
-            currency=order.currency,
-            items=[_item(order, verdict.item) for verdict in decision.valid_items],
-            decision=decision,
-            resolution=cmd.resolution,
-            actor=cmd.actor,
-            now=now,
+        legs = plan_legs(
+            uow,
+            seller.id,
+            order,
+            decision.valid_items,
+            categories,
+            cmd.ship_from or order.shipping_address,
         )
-        ret.ship_from = cmd.ship_from or order.shipping_address  # the label's sender
-        ret.language = cmd.language
-        if decision.authorizes_automatically(seller):
-            _authorize(uow, seller, ret, AuthorizeReturn(cmd.scope, ret.id, SYSTEM), now)
-        else:
-            ret.send_to_review(now)
-        # Added once decided, so the new return is written by one INSERT, not INSERT + UPDATE.
-        uow.returns.add(ret)
-        if ret.status is ReturnStatus.AUTHORIZED:
-            execute_due_resolutions(uow, seller, ret, now)
+        group_id = new_id("rgp") if len(legs) > 1 else None
+        made = [
+            _request_leg(uow, seller, order, cmd, leg, (group_id, len(legs)), now) for leg in legs
+        ]
         uow.commit()
-        return RequestOutcome(ret, decision)
+        return RequestOutcome(made[0], decision, tuple(made[1:]))
+
+
+def _request_leg(
+    uow: UnitOfWork,
+    seller: Seller,
+    order: Order,
+    cmd: RequestReturn,
+    leg: PlannedLeg,
+    group: tuple[str | None, int],
+    now: datetime,
+) -> Return:
+    """One return authorization of a request: the items of one destination."""
+    decision = PolicyDecision(tuple(leg.verdicts))
+    ret = Return.request(
+        id=new_id("ret"),
+        seller_id=seller.id,
+        order_id=order.id,
+        order_number=order.number,
+        customer_email=order.customer_email,
+        currency=order.currency,
+        items=[_item(order, verdict.item) for verdict in decision.valid_items],
+        decision=decision,
+        resolution=cmd.resolution,
+        actor=cmd.actor,
+        now=now,
+    )
+    ret.ship_from = cmd.ship_from or order.shipping_address  # the label's sender
+    ret.language = cmd.language
+    group_id, legs = group
+    if leg.route.destination is not None or legs > 1:
+        mark_routed(ret, leg, group_id, legs, now)
+    supplier_rma = None
+    if leg.partner is not None and leg.partner.kind is PartnerKind.SUPPLIER:
+        supplier_rma = open_supplier_rma(ret, leg.partner, now)
+    elif decision.authorizes_automatically(seller):
+        _authorize(uow, seller, ret, AuthorizeReturn(cmd.scope, ret.id, SYSTEM), now)
+    else:
+        ret.send_to_review(now)
+    # Added once decided, so the new return is written by one INSERT, not INSERT + UPDATE.
+    uow.returns.add(ret)
+    if supplier_rma is not None:
+        uow.supplier_rmas.add(supplier_rma)
+    if ret.status is ReturnStatus.AUTHORIZED:
+        execute_due_resolutions(uow, seller, ret, now)
+    return ret
 
 
 def authorize_return(cmd: AuthorizeReturn, uow: UnitOfWork) -> Return:
@@ -183,6 +237,7 @@ def authorize_return(cmd: AuthorizeReturn, uow: UnitOfWork) -> Return:
         ret = _find(uow, cmd.scope, cmd.ref)
         seller = _seller(uow, ret.seller_id)
         now = utcnow()
+        withdraw_from_supplier(uow, ret, "authorized by the seller", now)
         _authorize(uow, seller, ret, cmd, now)
         execute_due_resolutions(uow, seller, ret, now)
         uow.commit()
@@ -193,6 +248,7 @@ def deny_return(cmd: DenyReturn, uow: UnitOfWork) -> Return:
     """Refuse a return with a reason and a note for the customer."""
     with uow:
         ret = _find(uow, cmd.scope, cmd.ref)
+        withdraw_from_supplier(uow, ret, "denied by the seller", utcnow())
         ret.deny(reason=cmd.reason, note=cmd.note, actor=cmd.actor, now=utcnow())
         uow.commit()
         return ret
@@ -202,6 +258,7 @@ def cancel_return(cmd: FinishReturn, uow: UnitOfWork) -> Return:
     """The customer (or the seller for them) withdraws a return before it ships."""
     with uow:
         ret = _find(uow, cmd.scope, cmd.ref)
+        withdraw_from_supplier(uow, ret, "cancelled by the customer", utcnow())
         ret.cancel(actor=cmd.actor, now=utcnow(), note=cmd.note)
         uow.commit()
         return ret
@@ -211,6 +268,7 @@ def close_return(cmd: FinishReturn, uow: UnitOfWork) -> Return:
     """The seller finishes a return, whatever open status it is in."""
     with uow:
         ret = _find(uow, cmd.scope, cmd.ref)
+        withdraw_from_supplier(uow, ret, "closed by the seller", utcnow())
         ret.close(actor=cmd.actor, now=utcnow(), note=cmd.note)
         uow.commit()
         return ret
@@ -292,14 +350,22 @@ def _authorize(
         while uow.returns.rma_number_taken(seller.id, number):
             number = rma_numbers.generate_rma_number()
     deadline = authorization_deadline_for(seller, ret.window_closes_at, now)
-    address = _return_address(uow, seller, cmd)
+    chosen = cmd.return_address_id is not None or cmd.new_return_address is not None
+    routed = None if chosen else routed_address(uow, ret)
+    address_id: str | None
+    printed: Address | None
+    if routed is not None:  # where the routing rules (or the supplier's answer) send it
+        address_id, printed = routed
+    else:
+        address = _return_address(uow, seller, cmd)
+        address_id, printed = (address.id, address.address) if address else (None, None)
     ret.authorize(
         rma_number=number,
         deadline=deadline,
         actor=cmd.actor,
         now=now,
-        return_address_id=address.id if address else None,
-        return_address=address.address if address else None,
+        return_address_id=address_id,
+        return_address=printed,
         quantities=cmd.quantities,
     )
 
@@ -322,7 +388,11 @@ def _find(uow: UnitOfWork, scope: Scope, ref: str) -> Return:
     ret = uow.returns.get(scope.seller_id, ref) or uow.returns.by_rma_number(
         scope.seller_id, rma_numbers.normalize(ref)
     )
-    if ret is None or (scope.order_id is not None and ret.order_id != scope.order_id):
+    if (
+        ret is None
+        or (scope.order_id is not None and ret.order_id != scope.order_id)
+        or (scope.partner_id is not None and ret.partner_id != scope.partner_id)
+    ):
         raise NotFound(f"no return {ref}", code="return_not_found")
     return ret
 

@@ -92,6 +92,11 @@ def issue_api_key(cmd: IssueApiKey, uow: UnitOfWork) -> IssuedKey:
         )
     if cmd.role is Role.CUSTOMER:
         raise InvalidInput("customers sign in with their order, not a key", code="invalid_role")
+    if cmd.role is Role.PARTNER:
+        raise InvalidInput(
+            "a partner key belongs to a partner: issue it at /v1/partners/{id}/api-keys",
+            code="partner_required",
+        )
     secret = cmd.secret or new_secret("sk")
     key = ApiKey(
         id=new_id("key"),

@@ -35,6 +35,12 @@ from rma.services.money_repositories import (
     RepairOrderRepository,
     StoreCreditRepository,
 )
+from rma.services.partner_ports import (
+    PartnerRepository,
+    PartnerReturnQueries,
+    RoutingRuleRepository,
+    SupplierRmaRepository,
+)
 from rma.services.physical_ports import (
     CarrierSourceRepository,
     FlagRepository,
@@ -287,6 +293,10 @@ class UnitOfWork(Protocol):
     photos: PhotoRepository
     inventory: InventoryRepository
     portal_settings: PortalSettingsRepository
+    partners: PartnerRepository
+    routing_rules: RoutingRuleRepository
+    supplier_rmas: SupplierRmaRepository
+    partner_returns: PartnerReturnQueries
 
     def __enter__(self) -> Self: ...
 

@@ -21,6 +21,7 @@ from rma.web import (
     desk_deliveries,
     desk_keys,
     desk_money,
+    desk_partners,
     desk_queue,
     desk_settings,
     desk_sku_policies,
@@ -42,6 +43,7 @@ router.include_router(desk_stock.router)
 router.include_router(desk_deliveries.router)
 router.include_router(desk_sku_policies.router)
 router.include_router(desk_addresses.router)
+router.include_router(desk_partners.router)
 
 Command = service.AuthorizeReturn | service.DenyReturn | service.FinishReturn
 CsrfField = Annotated[str, Form(max_length=200)]

@@ -18,7 +18,7 @@ from rma.domain.addresses import Address
 from rma.domain.errors import Conflict, InvalidInput
 from rma.domain.returns import SENDER_EDITABLE
 from rma.domain.statuses import ReturnStatus
-from rma.services import inspection, tracker, tracking
+from rma.services import inspection, portal, routing, tracker, tracking
 from rma.services import returns as service
 from rma.services.unit_of_work import UnitOfWork
 from rma.web import words
@@ -61,12 +61,20 @@ def return_page(
     story = tracker.customer_story(scope, return_id[:64], container.uow())
     ret = story.ret
     field_errors = dict(part.split(":", 1) for part in errors[:500].split(";") if ":" in part)
+    # A request split per destination (suppliers, 3PLs): one box each, with its own label.
+    boxes = routing.boxes_of(scope, ret, container.reader())
+    names = {
+        line.line_id: line.name for line in portal.order_for_return(scope, container.uow()).lines
+    }
     return render(
         request,
         "portal/return.html",
         language=page_language(request, story.language),
         story=story,
         ret=ret,
+        boxes=[(box, container.page_links.path(box) if box.rma_number else None) for box in boxes],
+        waiting_on_supplier=routing.waiting_on_supplier(ret),
+        names=names,
         page_link=container.page_links.path(ret) if ret.rma_number else None,
         label_link=(container.page_links.path(ret, "/label.pdf") if ret.rma_number else None),
         words=words,

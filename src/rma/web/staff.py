@@ -13,7 +13,7 @@ from rma.web.rendering import PageRoute, check_csrf, redirect, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-AREAS = {"desk": "Seller desk", "warehouse": "Warehouse station"}
+AREAS = {"desk": "Seller desk", "warehouse": "Warehouse station", "partner": "Partner station"}
 
 
 @router.get("/")
@@ -64,10 +64,12 @@ def login(
             area=area,
             title=AREAS[area],
             next=_local(next),
-            error="That key is not valid here. Use a seller, admin or warehouse key.",
+            error="That key is not valid here. Use a seller, admin, warehouse or partner key.",
         )
     if area == "desk" and principal.role is Role.WAREHOUSE:
         response.headers["location"] = "/warehouse"
+    if principal.role is Role.PARTNER:  # a partner has one place: its own returns
+        response.headers["location"] = "/partner"
     return response
 
 

@@ -52,6 +52,7 @@ def create_return(
         resolution=body.resolution,
         # The customer's emails follow the language their client asks for, if rma has it.
         language=_language(request),
+        ship_from=body.ship_from.to_domain() if body.ship_from else None,
     )
 
     def request_it(uow: UnitOfWork) -> schemas.ReturnCreated:
@@ -66,7 +67,8 @@ def create_return(
             )
             for v in outcome.decision.invalid_items
         ]
-        return schemas.ReturnCreated(**public.model_dump(), invalid_items=invalid)
+        split = [schemas.ReturnPublic.of(other) for other in outcome.others]
+        return schemas.ReturnCreated(**public.model_dump(), invalid_items=invalid, split=split)
 
     return run_idempotent(request, container, principal, body, request_it, status_code=201)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints
 from typing_extensions import TypedDict
@@ -16,7 +16,7 @@ from rma.api.schemas.base import (
     Note,
     Quantity,
 )
-from rma.api.schemas.setup import AddressPublic, ReturnAddressCreate
+from rma.api.schemas.setup import AddressIn, AddressPublic, ReturnAddressCreate
 from rma.domain.returns import Condition, DenyReason, Disposition, Resolution, Return
 from rma.domain.statuses import ReturnStatus
 from rma.services.review import BulkOutcome
@@ -38,6 +38,10 @@ class ReturnCreate(In):
     order_number: Code
     items: Annotated[list[ReturnItemIn], Field(min_length=1, max_length=500)]
     resolution: Resolution = Resolution.REFUND
+    ship_from: AddressIn | None = Field(
+        default=None,
+        description="The customer's address, when known: routing rules by country read it.",
+    )
 
 
 class ViolationPublic(BaseModel):
@@ -109,6 +113,12 @@ class ReturnPublic(BaseModel):
     version: int
     items: list[ReturnItemPublic]
     history: list[HistoryEntryPublic]
+    routing: RoutingPublic | None = Field(
+        default=None, description="Where the routing rules sent it, and why (docs/partners.md)."
+    )
+    group_id: str | None = Field(
+        default=None, description="Shared by the returns one request was split into."
+    )
 
     @classmethod
     def of(cls, ret: Return) -> ReturnPublic:
@@ -125,10 +135,42 @@ class ReturnPublic(BaseModel):
                 HistoryEntryPublic(**{n: getattr(h, n) for n in HistoryEntryPublic.model_fields})
                 for h in ret.history
             ],
+            routing=RoutingPublic.of(ret.routing) if ret.routing else None,
         )
 
 
-_NESTED = {"violations", "items", "history", "return_address"}
+_NESTED = {"violations", "items", "history", "return_address", "routing"}
+
+
+class DestinationPublic(BaseModel):
+    kind: str = Field(description="address, facility or partner")
+    ref: str
+    name: str
+
+
+class RoutingPublic(BaseModel):
+    destination: DestinationPublic | None = Field(
+        description="None: the seller's default return address."
+    )
+    partner_kind: str | None = Field(description="supplier or 3pl, when routed to a partner.")
+    rule_id: str | None
+    rule_name: str
+    explanation: str = Field(description="The rule that matched, in words.")
+    legs: int = Field(description="Return authorizations the request was split into.")
+    supplier_rma_number: str | None = None
+
+    @classmethod
+    def of(cls, routing: dict[str, Any]) -> RoutingPublic:
+        destination = routing.get("destination")
+        return cls(
+            destination=DestinationPublic(**destination) if destination else None,
+            partner_kind=routing.get("partner_kind"),
+            rule_id=routing.get("rule_id"),
+            rule_name=routing.get("rule_name") or "",
+            explanation=routing.get("explanation") or "",
+            legs=int(routing.get("legs") or 1),
+            supplier_rma_number=routing.get("supplier_rma_number"),
+        )
 
 
 class InvalidItemPublic(BaseModel):
@@ -141,6 +183,10 @@ class InvalidItemPublic(BaseModel):
 class ReturnCreated(ReturnPublic):
     invalid_items: list[InvalidItemPublic] = Field(
         description="Requested items that cannot be returned, each with its reasons."
+    )
+    split: list[ReturnPublic] = Field(
+        default_factory=list,
+        description="The other return authorizations of this request, one per destination.",
     )
 
 

@@ -139,6 +139,7 @@ class ApiKeyListed(BaseModel):
     prefix: str
     created_at: datetime
     revoked_at: datetime | None
+    partner_id: str | None = Field(default=None, description="A partner key's partner.")
 
     @classmethod
     def of(cls, key: ApiKey) -> ApiKeyListed:
@@ -150,6 +151,7 @@ class ApiKeyListed(BaseModel):
             prefix=key.prefix,
             created_at=key.created_at,
             revoked_at=key.revoked_at,
+            partner_id=key.partner_id,
         )
 
 
