@@ -221,6 +221,8 @@ products = Table(
     Column("sku", String(100), primary_key=True),
     Column("name", String(300), nullable=False),
     Column("category", String(100)),
+    Column("asin", String(20)),  # Amazon's product id, for the Amazon return reports
+    Column("fnsku", String(20)),  # Amazon's fulfillment SKU, likewise
 )
 
 orders = Table(
@@ -252,6 +254,7 @@ order_lines = Table(
     Column("tax_per_unit", BigInteger, nullable=False),
     ForeignKeyConstraint(["seller_id", "order_id"], ["orders.seller_id", "orders.id"]),
     UniqueConstraint("seller_id", "order_id", "line_id"),
+    Index("ix_order_lines_seller_id_sku", "seller_id", "sku"),
 )
 
 shipments = Table(
@@ -267,6 +270,7 @@ shipments = Table(
     Column("facility_code", String(40)),
     ForeignKeyConstraint(["seller_id", "order_id"], ["orders.seller_id", "orders.id"]),
     Index("ix_shipments_seller_id_order_id", "seller_id", "order_id"),
+    Index("ix_shipments_seller_id_shipped_at", "seller_id", "shipped_at"),
 )
 
 shipment_items = Table(
@@ -324,6 +328,7 @@ returns = Table(
     Index("ix_returns_seller_id_tracking_number", "seller_id", "tracking_number"),
     Index("ix_returns_status_deadline", "status", "deadline"),
     Index("ix_returns_status_tracking_at", "status", "tracking_at"),
+    Index("ix_returns_seller_id_created_at", "seller_id", "created_at"),
 )
 
 return_items = Table(
@@ -457,5 +462,5 @@ def _fresh_event_list(ret: Return, _context: object) -> None:
 # Last, so that these modules find this one's names: importing them registers the tables of
 # the Amazon API, of events, webhooks and email, of money and of the physical flow on the
 # same metadata.
-from rma.adapters import orm_events, orm_money, orm_physical  # noqa: E402
+from rma.adapters import orm_analytics, orm_events, orm_money, orm_physical  # noqa: E402, F401
 from rma.adapters.orm_amazon import map_amazon  # noqa: E402

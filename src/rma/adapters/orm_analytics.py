@@ -1,0 +1,58 @@
+"""Tables of returns intelligence: raised alerts and scheduled reports.
+
+Measures and exports read the facts the other tables keep (returns, items, history,
+shipments, refunds, the ledgers); these two tables hold only what analytics itself decides.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Float,
+    Index,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+from rma.adapters.orm import ID, UtcDateTime, metadata
+
+analytics_alerts = Table(
+    "analytics_alerts",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("seller_id", ID, nullable=False),
+    Column("kind", String(32), nullable=False),  # return_rate or reason_share
+    Column("sku", String(100), nullable=False),
+    Column("reason_code", String(64), nullable=False),  # "" for a return-rate alert
+    Column("window_start", UtcDateTime, nullable=False),
+    Column("window_end", UtcDateTime, nullable=False),
+    Column("observed", Integer, nullable=False),
+    Column("trials", Integer, nullable=False),
+    Column("baseline_rate", Float, nullable=False),
+    Column("expected", Float, nullable=False),
+    Column("p_value", Float, nullable=False),
+    Column("evidence", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("seen_at", UtcDateTime),
+    # One alert per SKU, kind, reason and window: running the check twice tells once.
+    UniqueConstraint("seller_id", "kind", "sku", "reason_code", "window_end"),
+    Index("ix_analytics_alerts_seller_id_created_at", "seller_id", "created_at"),
+)
+
+report_schedules = Table(
+    "report_schedules",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("seller_id", ID, nullable=False),
+    Column("report", String(40), nullable=False),
+    Column("frequency", String(16), nullable=False),  # weekly or monthly
+    Column("recipient", String(320), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_sent_at", UtcDateTime),
+    Column("sends", BigInteger, nullable=False, default=0),
+    Index("ix_report_schedules_seller_id", "seller_id"),
+)
