@@ -19,11 +19,13 @@ from rma.adapters import (
     repositories_money,
     repositories_physical,
 )
+from rma.adapters.analytics_queries import SqlAnalytics
 from rma.adapters.repositories_amazon import SqlAmazon
 from rma.adapters.row_sets import execute_for_rows, insert_into
 from rma.domain.errors import ConcurrentUpdate, Conflict
 from rma.domain.events import Event
 from rma.domain.ids import new_id
+from rma.services.analytics_ports import AnalyticsQueries
 from rma.services.clock import utcnow
 from rma.services.event_ports import (
     ActionTokenRepository,
@@ -114,6 +116,7 @@ class SqlUnitOfWork:
     flags: FlagRepository
     photos: PhotoRepository
     inventory: InventoryRepository
+    analytics: AnalyticsQueries
 
     def __enter__(self) -> Self:
         self.session = self._session_factory()
@@ -146,6 +149,7 @@ class SqlUnitOfWork:
         self.flags = repositories_physical.SqlFlags(self.session)
         self.photos = repositories_physical.SqlPhotos(self.session)
         self.inventory = repositories_physical.SqlInventory(self.session)
+        self.analytics = SqlAnalytics(self.session)
         return self
 
     def __exit__(

@@ -17,6 +17,7 @@ from rma.api.guards import RefuseNulInUrl
 from rma.api.routes import (
     actions,
     admin,
+    analytics,
     health,
     labels,
     money,
@@ -75,6 +76,7 @@ def create_app(container: Container) -> FastAPI:
         money,
         webhooks,
         actions,
+        analytics,
     ):
         app.include_router(module.router, responses=errors.documented_errors())
     app.include_router(amazon_auth.router)

@@ -21,6 +21,7 @@ from rma.domain.orders import Order, Product
 from rma.domain.returns import Resolution, Return
 from rma.domain.sellers import CategoryPolicy, LabelDefault, ReasonCode, Seller, SkuPolicy
 from rma.domain.statuses import ReturnStatus
+from rma.services.analytics_ports import AnalyticsQueries
 from rma.services.event_ports import (
     ActionTokenRepository,
     DeliveryRepository,
@@ -266,6 +267,7 @@ class UnitOfWork(Protocol):
     flags: FlagRepository
     photos: PhotoRepository
     inventory: InventoryRepository
+    analytics: AnalyticsQueries
 
     def __enter__(self) -> Self: ...
 

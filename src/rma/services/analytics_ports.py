@@ -1,0 +1,46 @@
+"""What analytics asks of storage: the measures as rows, and the alerts it raises."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from rma.domain.analytics import Dimension, MeasureFilter
+
+Row = tuple[Any, ...]
+
+
+class AnalyticsQueries(Protocol):
+    """Each measure of one seller, grouped in SQL; rows start with the bucket's first day."""
+
+    def unknown_filters(self, seller_id: str, f: MeasureFilter) -> list[str]:
+        """The fields of ``f`` whose value this seller has never used."""
+
+    def shipped_units(self, seller_id: str, f: MeasureFilter, dimension: Dimension) -> list[Row]:
+        """(bucket, key, units shipped)."""
+
+    def returned_units(self, seller_id: str, f: MeasureFilter, dimension: Dimension) -> list[Row]:
+        """(bucket, key, units returned)."""
+
+    def reasons(self, seller_id: str, f: MeasureFilter, dimension: Dimension) -> list[Row]:
+        """(bucket, key, reason code, fault, units)."""
+
+    def carrier_damage(self, seller_id: str, f: MeasureFilter) -> list[Row]:
+        """(bucket, carrier, carrier-damaged units, carrier exceptions)."""
+
+    def money(self, seller_id: str, f: MeasureFilter) -> list[Row]:
+        """(bucket, currency, measure name, minor units)."""
+
+    def speed(self, seller_id: str, f: MeasureFilter, fractions: Sequence[float]) -> list[Row]:
+        """(bucket, stage, count, one percentile in seconds per fraction)."""
+
+    def outcomes(self, seller_id: str, f: MeasureFilter) -> list[Row]:
+        """(SKU, condition, disposition, units accepted, units rejected)."""
+
+    def top_customers(self, seller_id: str, f: MeasureFilter, limit: int) -> list[Row]:
+        """(email, returns, units returned), most returns first."""
+
+    def units_shipped_to(
+        self, seller_id: str, f: MeasureFilter, emails: Sequence[str]
+    ) -> dict[str, int]:
+        """Units shipped in the period to each of ``emails``."""
