@@ -20,12 +20,13 @@ from rma.adapters import (
     repositories_physical,
 )
 from rma.adapters.analytics_queries import SqlAnalytics
+from rma.adapters.export_queries import SqlExports
 from rma.adapters.repositories_amazon import SqlAmazon
 from rma.adapters.row_sets import execute_for_rows, insert_into
 from rma.domain.errors import ConcurrentUpdate, Conflict
 from rma.domain.events import Event
 from rma.domain.ids import new_id
-from rma.services.analytics_ports import AnalyticsQueries
+from rma.services.analytics_ports import AnalyticsQueries, ExportQueries
 from rma.services.clock import utcnow
 from rma.services.event_ports import (
     ActionTokenRepository,
@@ -117,6 +118,7 @@ class SqlUnitOfWork:
     photos: PhotoRepository
     inventory: InventoryRepository
     analytics: AnalyticsQueries
+    exports: ExportQueries
 
     def __enter__(self) -> Self:
         self.session = self._session_factory()
@@ -150,6 +152,7 @@ class SqlUnitOfWork:
         self.photos = repositories_physical.SqlPhotos(self.session)
         self.inventory = repositories_physical.SqlInventory(self.session)
         self.analytics = SqlAnalytics(self.session)
+        self.exports = SqlExports(self.session)
         return self
 
     def __exit__(

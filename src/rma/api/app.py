@@ -23,6 +23,7 @@ from rma.api.routes import (
     money,
     orders,
     places,
+    reports,
     returns,
     setup,
     tracking,
@@ -77,6 +78,7 @@ def create_app(container: Container) -> FastAPI:
         webhooks,
         actions,
         analytics,
+        reports,
     ):
         app.include_router(module.router, responses=errors.documented_errors())
     app.include_router(amazon_auth.router)

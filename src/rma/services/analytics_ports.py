@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
 from rma.domain.analytics import Dimension, MeasureFilter
+from rma.domain.reports import Report
 
 Row = tuple[Any, ...]
 
@@ -44,3 +45,15 @@ class AnalyticsQueries(Protocol):
         self, seller_id: str, f: MeasureFilter, emails: Sequence[str]
     ) -> dict[str, int]:
         """Units shipped in the period to each of ``emails``."""
+
+
+class ExportQueries(Protocol):
+    """What reports ask of storage."""
+
+    def stream(
+        self, report: Report, seller_id: str, f: MeasureFilter | None
+    ) -> Iterator[dict[str, Any]]:
+        """The facts of ``report``, read a batch at a time."""
+
+    def received_per_location(self, seller_id: str, f: MeasureFilter | None) -> dict[Any, int]:
+        """Units received per (SKU, location) of the items booked there."""

@@ -21,7 +21,7 @@ from rma.domain.orders import Order, Product
 from rma.domain.returns import Resolution, Return
 from rma.domain.sellers import CategoryPolicy, LabelDefault, ReasonCode, Seller, SkuPolicy
 from rma.domain.statuses import ReturnStatus
-from rma.services.analytics_ports import AnalyticsQueries
+from rma.services.analytics_ports import AnalyticsQueries, ExportQueries
 from rma.services.event_ports import (
     ActionTokenRepository,
     DeliveryRepository,
@@ -268,6 +268,7 @@ class UnitOfWork(Protocol):
     photos: PhotoRepository
     inventory: InventoryRepository
     analytics: AnalyticsQueries
+    exports: ExportQueries
 
     def __enter__(self) -> Self: ...
 
