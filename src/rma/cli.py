@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from rma import cli_returns
+from rma import cli_reports, cli_returns
 from rma.domain.access import Role
 from rma.domain.tracking import SourceKind
 
@@ -18,6 +18,7 @@ refunds = typer.Typer(help="Refunds.", no_args_is_help=True)
 app.add_typer(keys, name="keys")
 app.add_typer(jobs, name="jobs")
 app.add_typer(cli_returns.app, name="returns")
+app.add_typer(cli_reports.app, name="reports")
 orders = typer.Typer(help="Orders.", no_args_is_help=True)
 amazon = typer.Typer(help="The Amazon-compatible API.", no_args_is_help=True)
 amazon_credentials = typer.Typer(help="Login-with-Amazon credentials.", no_args_is_help=True)

@@ -114,7 +114,8 @@ def test_return_items_as_json_lines_load_in_pandas(shop: Shop) -> None:
     assert response.headers["content-type"] == "application/jsonl"
     lines = [json.loads(line) for line in response.text.splitlines()]
     assert len(lines) == 7
-    assert lines[0]["unit_price"] == 2500 and lines[0]["currency"] == "USD"
+    assert lines[0]["unit_price"] == 2500
+    assert lines[0]["currency"] == "USD"
     frame = pd.read_json(io.StringIO(response.text), lines=True, dtype={"sku": "string"})
     assert frame["requested_quantity"].dtype == "int64"
     assert frame["requested_quantity"].sum() == 2 + 1 + 3 + 2 + 1 + 1 + 1
