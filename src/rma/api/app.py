@@ -31,7 +31,7 @@ from rma.api.routes import (
     webhooks,
 )
 from rma.bootstrap import Container
-from rma.web import desk, pages, portal, staff
+from rma.web import desk, desk_analytics, pages, portal, staff
 from rma.web import warehouse as station
 from rma.web.rendering import STATIC
 
@@ -87,6 +87,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(portal.router)
     app.include_router(station.router)
     app.include_router(desk.router)
+    app.include_router(desk_analytics.router)
     app.include_router(staff.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
