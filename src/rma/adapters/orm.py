@@ -448,6 +448,7 @@ def start_mappers() -> None:
     orm_events.map_event_tables(mapper_registry)
     orm_money.map_money()
     orm_physical.map_physical(mapper_registry)
+    orm_analytics.map_analytics(mapper_registry)
 
 
 def _children(kind: type, order_by: Any) -> Any:
@@ -462,5 +463,5 @@ def _fresh_event_list(ret: Return, _context: object) -> None:
 # Last, so that these modules find this one's names: importing them registers the tables of
 # the Amazon API, of events, webhooks and email, of money and of the physical flow on the
 # same metadata.
-from rma.adapters import orm_analytics, orm_events, orm_money, orm_physical  # noqa: E402, F401
+from rma.adapters import orm_analytics, orm_events, orm_money, orm_physical  # noqa: E402
 from rma.adapters.orm_amazon import map_amazon  # noqa: E402

@@ -16,9 +16,12 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    event,
 )
+from sqlalchemy.orm import registry
 
 from rma.adapters.orm import ID, UtcDateTime, metadata
+from rma.domain.analytics_alerts import Alert
 
 analytics_alerts = Table(
     "analytics_alerts",
@@ -56,3 +59,14 @@ report_schedules = Table(
     Column("sends", BigInteger, nullable=False, default=0),
     Index("ix_report_schedules_seller_id", "seller_id"),
 )
+
+
+def map_analytics(mapper_registry: registry) -> None:
+    """Map the alert (called once, from ``start_mappers``)."""
+    mapper_registry.map_imperatively(Alert, analytics_alerts)
+    event.listen(Alert, "load", _fresh_event_list)
+
+
+def _fresh_event_list(alert: Alert, _context: object) -> None:
+    # Loaded rows skip __init__, so the transient event list has to be made here.
+    alert.events = []

@@ -19,6 +19,7 @@ from rma.adapters import (
     repositories_money,
     repositories_physical,
 )
+from rma.adapters.alert_queries import SqlAlerts
 from rma.adapters.analytics_queries import SqlAnalytics
 from rma.adapters.export_queries import SqlExports
 from rma.adapters.repositories_amazon import SqlAmazon
@@ -26,7 +27,7 @@ from rma.adapters.row_sets import execute_for_rows, insert_into
 from rma.domain.errors import ConcurrentUpdate, Conflict
 from rma.domain.events import Event
 from rma.domain.ids import new_id
-from rma.services.analytics_ports import AnalyticsQueries, ExportQueries
+from rma.services.analytics_ports import AlertRepository, AnalyticsQueries, ExportQueries
 from rma.services.clock import utcnow
 from rma.services.event_ports import (
     ActionTokenRepository,
@@ -119,6 +120,7 @@ class SqlUnitOfWork:
     inventory: InventoryRepository
     analytics: AnalyticsQueries
     exports: ExportQueries
+    alerts: AlertRepository
 
     def __enter__(self) -> Self:
         self.session = self._session_factory()
@@ -153,6 +155,7 @@ class SqlUnitOfWork:
         self.inventory = repositories_physical.SqlInventory(self.session)
         self.analytics = SqlAnalytics(self.session)
         self.exports = SqlExports(self.session)
+        self.alerts = SqlAlerts(self.session)
         return self
 
     def __exit__(

@@ -230,13 +230,47 @@ def binomial_tail(observed: int, trials: int, p: float) -> float:
     return min(1.0, total)
 
 
-def judge_jump(counts: Counts, rule: AlertRule) -> Verdict:
-    """Whether the recent window's rate is well above the baseline's."""
+def poisson_tail(observed: int, expected: float) -> float:
+    """P(X >= observed) for X ~ Poisson(expected), as 1 - P(X < observed) summed exactly."""
+    if observed <= 0:
+        return 1.0
+    if expected <= 0.0:
+        return 0.0
+    term = math.exp(-expected)
+    below = 0.0
+    for k in range(observed):
+        below += term
+        term *= expected / (k + 1)
+    if below < 0.5:
+        return max(0.0, 1.0 - below)
+    # Far in the tail 1 - below loses every digit: sum the tail itself instead.
+    tail, term = 0.0, math.exp(observed * math.log(expected) - expected - math.lgamma(observed + 1))
+    k = observed
+    while term > tail * 1e-17 or k < expected:
+        tail += term
+        k += 1
+        term *= expected / k
+        if term == 0.0:
+            break
+    return min(1.0, tail)
+
+
+def judge_jump(counts: Counts, rule: AlertRule, *, poisson: bool = False) -> Verdict:
+    """Whether the recent window's rate is well above the baseline's.
+
+    ``poisson``: the observed count is not bounded by the trials (units returned this week
+    come from older shipments too), so it is tested as Poisson(baseline x trials) instead
+    of binomial.
+    """
     # Laplace's rule keeps a baseline of 0 of n from making any single success significant.
     baseline = (counts.baseline_observed + 1) / (counts.baseline_trials + 2)
     recent = counts.observed / counts.trials if counts.trials else 0.0
     expected = baseline * counts.trials
-    p_value = binomial_tail(counts.observed, counts.trials, baseline)
+    p_value = (
+        poisson_tail(counts.observed, expected)
+        if poisson
+        else binomial_tail(counts.observed, counts.trials, baseline)
+    )
     why = ""
     if counts.trials < rule.min_trials:
         why = f"fewer than {rule.min_trials} trials"

@@ -89,3 +89,12 @@ class RefundSucceeded(Event):
 
 class RefundFailed(Event):
     type = "refund.failed"
+
+
+class AnalyticsAlert(Event):
+    """A SKU's return rate or one reason's share jumped above its own baseline.
+
+    ``return_id`` carries the alert's id: the event is about a SKU, not one return.
+    """
+
+    type = "analytics.alert"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
 from rma.domain.analytics import Dimension, MeasureFilter
+from rma.domain.analytics_alerts import Alert
 from rma.domain.reports import Report
 
 Row = tuple[Any, ...]
@@ -57,3 +59,20 @@ class ExportQueries(Protocol):
 
     def received_per_location(self, seller_id: str, f: MeasureFilter | None) -> dict[Any, int]:
         """Units received per (SKU, location) of the items booked there."""
+
+
+class AlertRepository(Protocol):
+    """Raised alerts, and the counts the test needs."""
+
+    def window_counts(
+        self, seller_id: str, start: datetime, split: datetime, end: datetime
+    ) -> tuple[list[Row], list[Row]]:
+        """(SKU, reason, recent, baseline) units returned; (SKU, recent, baseline) shipped."""
+
+    def raised(self, seller_id: str, window_end: datetime) -> set[tuple[str, str, str]]:
+        """(kind, SKU, reason) of the alerts already raised for this window."""
+
+    def add(self, alert: Alert) -> None: ...
+    def recent(self, seller_id: str, limit: int) -> list[Alert]: ...
+    def unseen(self, seller_id: str) -> int: ...
+    def mark_seen(self, seller_id: str, now: datetime) -> int: ...

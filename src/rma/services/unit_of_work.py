@@ -21,7 +21,7 @@ from rma.domain.orders import Order, Product
 from rma.domain.returns import Resolution, Return
 from rma.domain.sellers import CategoryPolicy, LabelDefault, ReasonCode, Seller, SkuPolicy
 from rma.domain.statuses import ReturnStatus
-from rma.services.analytics_ports import AnalyticsQueries, ExportQueries
+from rma.services.analytics_ports import AlertRepository, AnalyticsQueries, ExportQueries
 from rma.services.event_ports import (
     ActionTokenRepository,
     DeliveryRepository,
@@ -269,6 +269,7 @@ class UnitOfWork(Protocol):
     inventory: InventoryRepository
     analytics: AnalyticsQueries
     exports: ExportQueries
+    alerts: AlertRepository
 
     def __enter__(self) -> Self: ...
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query
 from rma.api.deps import STAFF, ContainerDep, PrincipalDep
 from rma.api.schemas import analytics as schemas
 from rma.domain.analytics import Channel, Dimension, Grain
-from rma.services import analytics
+from rma.services import alerts, analytics
 from rma.services.analytics import MeasureQuery
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
@@ -117,3 +117,31 @@ def customers(
     """The customers with the most returns, and their return rate."""
     found = analytics.top_customers(_query(principal, filters), limit, container.reader())
     return schemas.CustomersPublic.of(found, grouped=False)
+
+
+@router.get("/alerts", operation_id="analytics-alerts-list", response_model=schemas.AlertsPublic)
+def list_alerts(
+    container: ContainerDep,
+    principal: PrincipalDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> schemas.AlertsPublic:
+    """The latest alerts, newest first, with how many are unseen."""
+    found, unseen = alerts.list_alerts(principal.require(*STAFF), container.reader(), limit)
+    return schemas.AlertsPublic(data=[schemas.AlertPublic.of(a) for a in found], unseen=unseen)
+
+
+@router.post(
+    "/alerts/check", operation_id="analytics-alerts-check", response_model=schemas.AlertsPublic
+)
+def check_alerts(container: ContainerDep, principal: PrincipalDep) -> schemas.AlertsPublic:
+    """Test every SKU now; answer the alerts raised (each also sent to webhooks and email)."""
+    raised = alerts.check_alerts(alerts.CheckAlerts(principal.require(*STAFF)), container.uow())
+    return schemas.AlertsPublic(
+        data=[schemas.AlertPublic.of(a) for a in raised], unseen=len(raised)
+    )
+
+
+@router.post("/alerts/seen", operation_id="analytics-alerts-seen", status_code=204)
+def mark_seen(container: ContainerDep, principal: PrincipalDep) -> None:
+    """Mark every alert seen."""
+    alerts.mark_alerts_seen(principal.require(*STAFF), container.uow())

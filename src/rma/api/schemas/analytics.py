@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Generic, TypeVar
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from rma.domain.analytics_alerts import Alert
 from rma.services import analytics
 
 Point = TypeVar("Point")
@@ -44,3 +45,48 @@ MoneyPublic = MeasurePublic[analytics.MoneyPoint]
 SpeedPublic = MeasurePublic[analytics.SpeedPoint]
 OutcomesPublic = MeasurePublic[analytics.OutcomePoint]
 CustomersPublic = MeasurePublic[analytics.CustomerPoint]
+
+
+class AlertPublic(BaseModel):
+    """A raised alert and the evidence behind it."""
+
+    id: str
+    kind: str
+    sku: str
+    reason_code: str | None
+    window_start: datetime
+    window_end: datetime
+    observed: int
+    trials: int
+    baseline_rate: float
+    expected: float
+    p_value: float
+    evidence: dict[str, Any]
+    headline: str
+    created_at: datetime
+    seen_at: datetime | None
+
+    @classmethod
+    def of(cls, alert: Alert) -> AlertPublic:
+        return cls(
+            id=alert.id,
+            kind=alert.kind,
+            sku=alert.sku,
+            reason_code=alert.reason_code or None,
+            window_start=alert.window_start,
+            window_end=alert.window_end,
+            observed=alert.observed,
+            trials=alert.trials,
+            baseline_rate=alert.baseline_rate,
+            expected=alert.expected,
+            p_value=alert.p_value,
+            evidence=alert.evidence,
+            headline=alert.headline(),
+            created_at=alert.created_at,
+            seen_at=alert.seen_at,
+        )
+
+
+class AlertsPublic(BaseModel):
+    data: list[AlertPublic]
+    unseen: int
