@@ -87,3 +87,18 @@ def _write(chunks: Iterator[bytes], sink: BinaryIO) -> None:
 
 def _day(value: datetime | None) -> date | None:
     return value.date() if value is not None else None
+
+
+@app.command("check-alerts")
+def check_alerts(seller: SellerOption) -> None:
+    """Test every SKU of a seller against its baseline now (run daily, e.g. from cron)."""
+    from rma.services import alerts
+
+    try:
+        raised = alerts.check_alerts(alerts.CheckAlerts(seller), bootstrap().uow())
+    except RmaError as error:
+        console.print(f"[red]{error.code}[/red]: {error.message}")
+        raise typer.Exit(1) from error
+    for alert in raised:
+        print(alert.headline())
+    console.print(f"{len(raised)} new alert(s)")

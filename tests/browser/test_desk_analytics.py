@@ -70,3 +70,21 @@ def test_the_page_fits_a_phone_and_bad_input_names_the_field(
         page.get_by_role("link", name="CSV").first.click()
     assert download.value.suggested_filename == "returns.csv"
     phone.close()
+
+
+def test_an_alert_shows_as_a_badge_until_seen(
+    page: Page, http: httpx.Client, container: Container
+) -> None:
+    from rma.services import alerts
+    from tests.e2e.test_alerts import weeks_of_returns
+
+    shop = open_shop(http)
+    weeks_of_returns(container, shop.seller_id, recent_returned=40, recent_defective=30)
+    assert len(alerts.check_alerts(alerts.CheckAlerts(shop.seller_id), container.uow())) == 2
+    sign_in(page, shop.keys["seller"])
+    page.goto("/desk/analytics")
+    expect(page.get_by_role("heading", name="Analytics")).to_contain_text("2 new alerts")
+    expect(page.get_by_role("region", name="Alerts")).to_contain_text("LAMP: return rate 40.0%")
+    page.get_by_role("button", name="Mark all as seen").click()
+    expect(page.get_by_role("heading", name="Analytics", exact=True)).to_be_visible()
+    expect(page.get_by_text("new alert")).to_have_count(0)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import StreamingResponse
 
 from rma.api.routes.reports import export_unit_of_work
@@ -13,12 +14,12 @@ from rma.bootstrap import Container
 from rma.domain.analytics import Channel, Grain, MeasureFilter, bucket_of
 from rma.domain.errors import InvalidInput
 from rma.domain.reports import ExportFormat, Report
-from rma.services import reports
+from rma.services import alerts, reports
 from rma.services.analytics import MeasureQuery
 from rma.services.analytics_overview import analytics_overview
 from rma.web.auth import DESK_ROLES, staff
 from rma.web.charts import bar_chart, line_chart
-from rma.web.rendering import PageRoute, render
+from rma.web.rendering import PageRoute, check_csrf, redirect, render
 
 router = APIRouter(prefix="/desk/analytics", route_class=PageRoute, include_in_schema=False)
 
@@ -71,6 +72,7 @@ def analytics_page(request: Request) -> Response:
     values = _values(request)
     errors: dict[str, str] = {}
     query = _query(principal.seller_id, values, errors)
+    raised, unseen = alerts.list_alerts(principal.seller_id, container.reader(), 10)
     overview = None
     if not errors:
         try:
@@ -88,6 +90,8 @@ def analytics_page(request: Request) -> Response:
             values=values,
             errors=errors,
             overview=None,
+            alerts=raised,
+            unseen=unseen,
             downloads=DOWNLOADS,
             filters="",
         )
@@ -115,6 +119,8 @@ def analytics_page(request: Request) -> Response:
         values=values,
         errors=errors,
         overview=overview,
+        alerts=raised,
+        unseen=unseen,
         trend=trend,
         trend_links={p.period.isoformat(): _period_link(f, p.period) for p in overview.trend},
         reasons=reasons,
@@ -123,6 +129,16 @@ def analytics_page(request: Request) -> Response:
         downloads=DOWNLOADS,
         filters=urlencode([(k, kept[k]) for k in ("from", "to", "sku", "channel") if k in kept]),
     )
+
+
+@router.post("/alerts/seen")
+def alerts_seen(request: Request, csrf: Annotated[str, Form(max_length=200)]) -> Response:
+    check_csrf(request, csrf)
+    principal = staff(request, DESK_ROLES, "/desk/login")
+    assert principal.seller_id is not None
+    container: Container = request.app.state.container
+    alerts.mark_alerts_seen(principal.seller_id, container.uow())
+    return redirect("/desk/analytics#alerts-h")
 
 
 @router.get("/download/{report}")
