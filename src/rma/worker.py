@@ -18,6 +18,7 @@ from rma.services.outbox import (
 )
 from rma.services.refunds import send_due_refunds
 from rma.services.returns import expire_due_returns
+from rma.services.rollups import refresh_rollups
 from rma.services.tracking import flag_lost_returns
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ def run_due_jobs(container: Container) -> dict[str, int]:
         "expired_returns": expired,
         "lost_packages_flagged": lost,
         "refunds_asked": reconcile_refunds(container),
+        "shipments_rolled_up": refresh_rollups(container.uow),
     }
 
 

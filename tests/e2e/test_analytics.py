@@ -6,7 +6,9 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import update
 
+from rma.adapters import orm
 from rma.bootstrap import Container
 from tests import analytics_world
 from tests.support import Shop, error_code, ok, open_shop
@@ -227,3 +229,43 @@ def test_another_sellers_sku_and_facility_answer_nothing_of_theirs(
 def test_a_warehouse_key_may_not_read_analytics(shop: Shop) -> None:
     response = shop.call("GET", "/v1/analytics/return-rates", "warehouse", params=FEB_MAR)
     assert error_code(response, 403) == "forbidden"
+
+
+def test_the_rollup_answers_the_same_and_newer_shipments_still_count(
+    shop: Shop, container: Container
+) -> None:
+    from rma.services.rollups import refresh_rollups
+
+    asked = [
+        {},
+        {"by": "sku"},
+        {"by": "category"},
+        {"channel": "amazon"},
+        {"facility": "WH1"},
+        {"category": "apparel"},
+        {"group_by": "week", "from": "2026-02-23", "to": "2026-03-08", "sku": "TEE"},
+    ]
+    raw = [measure(shop, "return-rates", **params) for params in asked]
+    assert refresh_rollups(container.uow) == 5  # shipment rows rolled up
+    assert refresh_rollups(container.uow) == 0  # nothing new
+    assert [measure(shop, "return-rates", **params) for params in asked] == raw
+
+    # A shipment made after the refresh counts at once, read raw past the watermark.
+    rows = analytics_world.Rows(container, shop.seller_id)
+    order_id = analytics_world.order(rows, "1009", "cy@example.com", [("1", "CAP", 7, 1000)])
+    analytics_world.shipment(rows, order_id, "S9", "2026-03-20 12:00", [("1", 7)])
+    rows.write()
+    march = measure(shop, "return-rates")[1]
+    assert (march["units_shipped"], march["units_returned"]) == (18, 3)
+    assert refresh_rollups(container.uow) == 1
+    assert measure(shop, "return-rates")[1]["units_shipped"] == 18
+
+    # Another zone: the days are rolled up again, in the new zone.
+    with container.engine.begin() as connection:
+        connection.execute(
+            update(orm.sellers).where(orm.sellers.c.id == shop.seller_id).values(timezone="UTC")
+        )
+    utc = measure(shop, "return-rates")  # raw until the rollup catches up
+    assert [r["units_shipped"] for r in utc] == [14, 28]  # S2 on 1 March in UTC
+    assert refresh_rollups(container.uow) == 6
+    assert measure(shop, "return-rates") == utc

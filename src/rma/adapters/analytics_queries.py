@@ -9,7 +9,7 @@ statement filters by ``seller_id`` first; a filter value of another seller match
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import pairwise
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -29,7 +29,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from rma.adapters import orm, orm_amazon, orm_money, orm_physical
-from rma.domain.analytics import UNCATEGORIZED, Channel, Dimension, Grain, MeasureFilter
+from rma.adapters.analytics_rollups import SqlRollups
+from rma.adapters.local_time import bucket
+from rma.adapters.orm_analytics import shipped_units_daily
+from rma.domain.analytics import UNCATEGORIZED, Channel, Dimension, MeasureFilter
 from rma.domain.inventory import Bucket
 from rma.domain.statuses import ReturnStatus
 
@@ -45,29 +48,6 @@ rc = orm.reason_codes
 NOT_COUNTED = (ReturnStatus.DENIED, ReturnStatus.CANCELLED, ReturnStatus.EXPIRED)
 RECEIVED = (ReturnStatus.PARTIALLY_RECEIVED, ReturnStatus.RECEIVED)
 Row = tuple[Any, ...]
-
-
-def bucket(at: Any, f: MeasureFilter, dialect: str) -> ColumnElement[str]:
-    """The first day (``YYYY-MM-DD``) of the day, week or month ``at`` falls on locally."""
-    if dialect == "postgresql":
-        local = func.timezone(f.period.tz, at)
-        return func.to_char(func.date_trunc(f.grain.value, local), "YYYY-MM-DD")
-    steps = f.period.offsets()
-    modifier: ColumnElement[str] = literal(f"{steps[-1][1]:+d} seconds")
-    if len(steps) > 1:
-        modifier = case(
-            *[
-                (at < following, f"{offset:+d} seconds")
-                for (_, offset), (following, _) in pairwise(steps)
-            ],
-            else_=f"{steps[-1][1]:+d} seconds",
-        )
-    local = func.datetime(at, modifier)
-    if f.grain is Grain.WEEK:
-        return func.date(local, "-6 days", "weekday 1")
-    if f.grain is Grain.MONTH:
-        return func.strftime("%Y-%m-01", local)
-    return func.date(local)
 
 
 def seconds_between(start: Any, end: Any, dialect: str) -> ColumnElement[float]:
@@ -137,12 +117,19 @@ def _from_amazon(seller_id: str, order_id: Any, channel: Channel) -> ColumnEleme
     return found if channel is Channel.AMAZON else ~found
 
 
-def _key(dimension: Dimension, sku: Any, seller_id: str) -> ColumnElement[str]:
+def _key(dimension: Dimension, sku: Any, category: Any) -> ColumnElement[str]:
+    """What rows are split by; ``category`` is the joined products' column."""
     if dimension is Dimension.SKU:
         return sku  # type: ignore[no-any-return]
     if dimension is Dimension.CATEGORY:
-        return category_of(sku, seller_id)
+        return func.coalesce(category, UNCATEGORIZED)
     return literal("all")
+
+
+def _with_products(source: Any, seller_id: str, dimension: Dimension) -> Any:
+    if dimension is not Dimension.CATEGORY:
+        return source
+    return source.outerjoin(p, and_(p.c.seller_id == seller_id, p.c.sku == ri.c.sku))
 
 
 class SqlAnalytics:
@@ -190,43 +177,60 @@ class SqlAnalytics:
         return [name for (name, _), ok in zip(checks, found, strict=True) if not ok]
 
     def shipped_units(self, seller_id: str, f: MeasureFilter, dimension: Dimension) -> list[Row]:
-        """(bucket, key, units shipped) by when they shipped."""
+        """(bucket, key, units shipped) by when they shipped: the rollup plus newer rows."""
+        rollups = SqlRollups(self.session)
+        mark = rollups.watermark(seller_id, f.period.tz)
+        by_category = dimension is Dimension.CATEGORY or f.category is not None
+        found: list[Row] = []
+        if mark:
+            daily = shipped_units_daily
+            rolled_key = _key(dimension, daily.c.sku, p.c.category)
+            found = rollups.rolled_up(seller_id, f, rolled_key, by_category)
         when = bucket(s.c.shipped_at, f, self.dialect)
-        key = _key(dimension, ol.c.sku, seller_id)
-        where = [s.c.seller_id == seller_id, in_period(s.c.shipped_at, f)]
+        key = _key(dimension, ol.c.sku, p.c.category)
+        where = [s.c.seller_id == seller_id, in_period(s.c.shipped_at, f), si.c.pk > mark]
         if f.sku is not None:
             where.append(ol.c.sku == f.sku)
         if f.category is not None:
-            where.append(category_of(ol.c.sku, seller_id) == f.category)
+            where.append(func.coalesce(p.c.category, UNCATEGORIZED) == f.category)
         if f.facility is not None:
             where.append(s.c.facility_code == f.facility)
         if f.channel is not None:
             where.append(_from_amazon(seller_id, s.c.order_id, f.channel))
+        source = si.join(s, and_(s.c.seller_id == si.c.seller_id, s.c.id == si.c.shipment_id)).join(
+            ol,
+            and_(
+                ol.c.seller_id == s.c.seller_id,
+                ol.c.order_id == s.c.order_id,
+                ol.c.line_id == si.c.line_id,
+            ),
+        )
+        if by_category:
+            source = source.outerjoin(p, and_(p.c.seller_id == seller_id, p.c.sku == ol.c.sku))
         statement = (
             select(when, key, func.sum(si.c.quantity))
-            .select_from(s)
-            .join(si, and_(si.c.seller_id == s.c.seller_id, si.c.shipment_id == s.c.id))
-            .join(
-                ol,
-                and_(
-                    ol.c.seller_id == s.c.seller_id,
-                    ol.c.order_id == s.c.order_id,
-                    ol.c.line_id == si.c.line_id,
-                ),
-            )
-            .where(*where)
+            .select_from(source)
+            .where(si.c.seller_id == seller_id, *where)
             .group_by(when, key)
         )
-        return self._rows(statement)
+        found.extend(self._rows(statement))
+        return found
+
+    def refresh_rollups(self, seller_id: str, tz: str, now: datetime) -> int:
+        """Roll up the seller's shipments made since the last refresh."""
+        return SqlRollups(self.session).refresh(seller_id, tz, now)
+
+    def stale_sellers(self) -> list[str]:
+        return SqlRollups(self.session).stale_sellers()
 
     def returned_units(self, seller_id: str, f: MeasureFilter, dimension: Dimension) -> list[Row]:
         """(bucket, key, units) asked back in returns that were not denied or withdrawn."""
         when = bucket(r.c.created_at, f, self.dialect)
-        key = _key(dimension, ri.c.sku, seller_id)
+        key = _key(dimension, ri.c.sku, p.c.category)
+        joined = r.join(ri, and_(ri.c.seller_id == r.c.seller_id, ri.c.return_id == r.c.id))
         statement = (
             select(when, key, func.sum(ri.c.requested_quantity))
-            .select_from(r)
-            .join(ri, and_(ri.c.seller_id == r.c.seller_id, ri.c.return_id == r.c.id))
+            .select_from(_with_products(joined, seller_id, dimension))
             .where(
                 *return_conditions(seller_id, f),
                 *item_conditions(seller_id, f),
@@ -240,7 +244,8 @@ class SqlAnalytics:
     def reasons(self, seller_id: str, f: MeasureFilter, dimension: Dimension) -> list[Row]:
         """(bucket, key, reason code, fault, units) of returns that were not withdrawn."""
         when = bucket(r.c.created_at, f, self.dialect)
-        key = _key(dimension, ri.c.sku, seller_id)
+        key = _key(dimension, ri.c.sku, p.c.category)
+        joined = r.join(ri, and_(ri.c.seller_id == r.c.seller_id, ri.c.return_id == r.c.id))
         fault = func.coalesce(
             select(rc.c.fault)
             .where(rc.c.seller_id == seller_id, rc.c.code == ri.c.reason_code)
@@ -249,8 +254,7 @@ class SqlAnalytics:
         )
         statement = (
             select(when, key, ri.c.reason_code, fault, func.sum(ri.c.requested_quantity))
-            .select_from(r)
-            .join(ri, and_(ri.c.seller_id == r.c.seller_id, ri.c.return_id == r.c.id))
+            .select_from(_with_products(joined, seller_id, dimension))
             .where(
                 *return_conditions(seller_id, f),
                 *item_conditions(seller_id, f),

@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
+    Date,
     Float,
     Index,
     Integer,
@@ -58,6 +59,29 @@ report_schedules = Table(
     Column("last_sent_at", UtcDateTime),
     Column("sends", BigInteger, nullable=False, default=0),
     Index("ix_report_schedules_seller_id", "seller_id"),
+)
+
+# Units shipped per local day (in the seller's zone when rolled up), SKU, facility and
+# channel: shipments never change once made, so the rollup only ever grows. Rows of
+# shipment_items up to the seller's watermark are in it; newer ones are read raw.
+shipped_units_daily = Table(
+    "shipped_units_daily",
+    metadata,
+    Column("seller_id", ID, primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("sku", String(100), primary_key=True),
+    Column("facility_code", String(40), primary_key=True),  # "" when none
+    Column("channel", String(16), primary_key=True),
+    Column("units", BigInteger, nullable=False),
+)
+
+analytics_watermarks = Table(
+    "analytics_watermarks",
+    metadata,
+    Column("seller_id", ID, primary_key=True),
+    Column("shipped_pk", BigInteger, nullable=False),  # last shipment_items.pk rolled up
+    Column("timezone", String(64), nullable=False),  # the zone the days are in
+    Column("refreshed_at", UtcDateTime, nullable=False),
 )
 
 

@@ -193,8 +193,9 @@ def return_rates(query: MeasureQuery, uow: UnitOfWork) -> Measure[RatePoint]:
         counts[(_day(at), str(key))][1] += int(units or 0)
     keys = sorted({key for _, key in counts}) or (["all"] if dimension is Dimension.OVERALL else [])
     rows = []
+    periods = buckets(f.period, f.grain)
     for key in keys:
-        for at in buckets(f.period, f.grain):
+        for at in periods:
             shipped_units, returned_units = counts.get((at, key), [0, 0])
             rows.append(
                 RatePoint(

@@ -43,6 +43,12 @@ class AnalyticsQueries(Protocol):
     def top_customers(self, seller_id: str, f: MeasureFilter, limit: int) -> list[Row]:
         """(email, returns, units returned), most returns first."""
 
+    def refresh_rollups(self, seller_id: str, tz: str, now: datetime) -> int:
+        """Roll up the seller's shipments made since the last refresh; answer how many rows."""
+
+    def stale_sellers(self) -> list[str]:
+        """Sellers with shipments the rollup does not hold yet."""
+
     def units_shipped_to(
         self, seller_id: str, f: MeasureFilter, emails: Sequence[str]
     ) -> dict[str, int]:

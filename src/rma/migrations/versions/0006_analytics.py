@@ -68,9 +68,36 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_report_schedules")),
     )
     op.create_index("ix_report_schedules_seller_id", "report_schedules", ["seller_id"])
+    op.create_table(
+        "shipped_units_daily",
+        sa.Column("seller_id", sa.String(length=40), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("sku", sa.String(length=100), nullable=False),
+        sa.Column("facility_code", sa.String(length=40), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("units", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "seller_id",
+            "day",
+            "sku",
+            "facility_code",
+            "channel",
+            name=op.f("pk_shipped_units_daily"),
+        ),
+    )
+    op.create_table(
+        "analytics_watermarks",
+        sa.Column("seller_id", sa.String(length=40), nullable=False),
+        sa.Column("shipped_pk", sa.BigInteger(), nullable=False),
+        sa.Column("timezone", sa.String(length=64), nullable=False),
+        sa.Column("refreshed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("seller_id", name=op.f("pk_analytics_watermarks")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("analytics_watermarks")
+    op.drop_table("shipped_units_daily")
     op.drop_index("ix_report_schedules_seller_id", table_name="report_schedules")
     op.drop_table("report_schedules")
     op.drop_index("ix_analytics_alerts_seller_id_created_at", table_name="analytics_alerts")
