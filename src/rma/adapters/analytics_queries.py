@@ -246,14 +246,8 @@ class SqlAnalytics:
         when = bucket(r.c.created_at, f, self.dialect)
         key = _key(dimension, ri.c.sku, p.c.category)
         joined = r.join(ri, and_(ri.c.seller_id == r.c.seller_id, ri.c.return_id == r.c.id))
-        fault = func.coalesce(
-            select(rc.c.fault)
-            .where(rc.c.seller_id == seller_id, rc.c.code == ri.c.reason_code)
-            .scalar_subquery(),
-            "unknown",
-        )
         statement = (
-            select(when, key, ri.c.reason_code, fault, func.sum(ri.c.requested_quantity))
+            select(when, key, ri.c.reason_code, func.sum(ri.c.requested_quantity))
             .select_from(_with_products(joined, seller_id, dimension))
             .where(
                 *return_conditions(seller_id, f),
@@ -261,9 +255,15 @@ class SqlAnalytics:
                 in_period(r.c.created_at, f),
                 r.c.status.not_in(NOT_COUNTED),
             )
-            .group_by(when, key, ri.c.reason_code, fault)
+            .group_by(when, key, ri.c.reason_code)
         )
-        return self._rows(statement)
+        # A seller has a few dozen reason codes: their faults are looked up once, not per row.
+        codes = select(rc.c.code, rc.c.fault).where(rc.c.seller_id == seller_id)
+        faults = {str(code): str(fault) for code, fault in self.session.execute(codes)}
+        return [
+            (at, key, code, faults.get(str(code), "unknown"), units)
+            for at, key, code, units in self._rows(statement)
+        ]
 
     def carrier_damage(self, seller_id: str, f: MeasureFilter) -> list[Row]:
         """(bucket, carrier, units inspected as carrier-damaged, carrier exceptions)."""
