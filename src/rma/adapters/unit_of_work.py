@@ -24,10 +24,16 @@ from rma.adapters.analytics_queries import SqlAnalytics
 from rma.adapters.export_queries import SqlExports
 from rma.adapters.repositories_amazon import SqlAmazon
 from rma.adapters.row_sets import execute_for_rows, insert_into
+from rma.adapters.schedule_queries import SqlReportSchedules
 from rma.domain.errors import ConcurrentUpdate, Conflict
 from rma.domain.events import Event
 from rma.domain.ids import new_id
-from rma.services.analytics_ports import AlertRepository, AnalyticsQueries, ExportQueries
+from rma.services.analytics_ports import (
+    AlertRepository,
+    AnalyticsQueries,
+    ExportQueries,
+    ReportScheduleRepository,
+)
 from rma.services.clock import utcnow
 from rma.services.event_ports import (
     ActionTokenRepository,
@@ -121,6 +127,7 @@ class SqlUnitOfWork:
     analytics: AnalyticsQueries
     exports: ExportQueries
     alerts: AlertRepository
+    report_schedules: ReportScheduleRepository
 
     def __enter__(self) -> Self:
         self.session = self._session_factory()
@@ -156,6 +163,7 @@ class SqlUnitOfWork:
         self.analytics = SqlAnalytics(self.session)
         self.exports = SqlExports(self.session)
         self.alerts = SqlAlerts(self.session)
+        self.report_schedules = SqlReportSchedules(self.session)
         return self
 
     def __exit__(

@@ -81,6 +81,7 @@ def create_app(container: Container) -> FastAPI:
         reports,
     ):
         app.include_router(module.router, responses=errors.documented_errors())
+    app.include_router(reports.links, responses=errors.documented_errors())
     app.include_router(amazon_auth.router)
     app.include_router(amazon_routes.router)
     app.include_router(pages.router)

@@ -21,7 +21,12 @@ from rma.domain.orders import Order, Product
 from rma.domain.returns import Resolution, Return
 from rma.domain.sellers import CategoryPolicy, LabelDefault, ReasonCode, Seller, SkuPolicy
 from rma.domain.statuses import ReturnStatus
-from rma.services.analytics_ports import AlertRepository, AnalyticsQueries, ExportQueries
+from rma.services.analytics_ports import (
+    AlertRepository,
+    AnalyticsQueries,
+    ExportQueries,
+    ReportScheduleRepository,
+)
 from rma.services.event_ports import (
     ActionTokenRepository,
     DeliveryRepository,
@@ -270,6 +275,7 @@ class UnitOfWork(Protocol):
     analytics: AnalyticsQueries
     exports: ExportQueries
     alerts: AlertRepository
+    report_schedules: ReportScheduleRepository
 
     def __enter__(self) -> Self: ...
 

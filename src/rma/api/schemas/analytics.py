@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from rma.domain.analytics_alerts import Alert
+from rma.domain.report_schedules import Frequency, ReportSchedule
+from rma.domain.reports import Report
 from rma.services import analytics
 
 Point = TypeVar("Point")
@@ -90,3 +92,33 @@ class AlertPublic(BaseModel):
 class AlertsPublic(BaseModel):
     data: list[AlertPublic]
     unseen: int
+
+
+class ReportScheduleCreate(BaseModel):
+    report: Report
+    frequency: Frequency
+    recipient: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+
+
+class ReportSchedulePublic(BaseModel):
+    id: str
+    report: Report
+    frequency: Frequency
+    recipient: str
+    created_at: datetime
+    last_sent_at: datetime | None
+
+    @classmethod
+    def of(cls, schedule: ReportSchedule) -> ReportSchedulePublic:
+        return cls(
+            id=schedule.id,
+            report=schedule.report,
+            frequency=schedule.frequency,
+            recipient=schedule.recipient,
+            created_at=schedule.created_at,
+            last_sent_at=schedule.last_sent_at,
+        )
+
+
+class ReportSchedulesPublic(BaseModel):
+    data: list[ReportSchedulePublic]
