@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from rma.adapters import orm, orm_amazon, orm_money, orm_physical
-from rma.adapters.analytics_rollups import SqlRollups
+from rma.adapters.analytics_rollups import SqlRollups, split_key
 from rma.adapters.local_time import bucket
 from rma.adapters.orm_analytics import shipped_units_daily
 from rma.domain.analytics import UNCATEGORIZED, Channel, Dimension, MeasureFilter
@@ -63,7 +63,13 @@ def in_period(at: Any, f: MeasureFilter) -> ColumnElement[bool]:
 
 def category_of(sku: Any, seller_id: str) -> ColumnElement[str]:
     """The category of ``sku``, ``(none)`` when the product or its category is missing."""
-    found = select(p.c.category).where(p.c.seller_id == seller_id, p.c.sku == sku).scalar_subquery()
+    # An alias of its own: the outer query may join products too (rows split by category).
+    own = p.alias("own_product")
+    found = (
+        select(own.c.category)
+        .where(own.c.seller_id == seller_id, own.c.sku == sku)
+        .scalar_subquery()
+    )
     return func.coalesce(found, UNCATEGORIZED)
 
 
@@ -117,13 +123,7 @@ def _from_amazon(seller_id: str, order_id: Any, channel: Channel) -> ColumnEleme
     return found if channel is Channel.AMAZON else ~found
 
 
-def _key(dimension: Dimension, sku: Any, category: Any) -> ColumnElement[str]:
-    """What rows are split by; ``category`` is the joined products' column."""
-    if dimension is Dimension.SKU:
-        return sku  # type: ignore[no-any-return]
-    if dimension is Dimension.CATEGORY:
-        return func.coalesce(category, UNCATEGORIZED)
-    return literal("all")
+_key = split_key
 
 
 def _with_products(source: Any, seller_id: str, dimension: Dimension) -> Any:
@@ -135,12 +135,25 @@ def _with_products(source: Any, seller_id: str, dimension: Dimension) -> Any:
 class SqlAnalytics:
     """The measures of one seller, read through one session."""
 
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, *, use_rollups: bool = True):
         self.session = session
+        self.use_rollups = use_rollups  # False: read the facts themselves (tests compare)
 
     @property
     def dialect(self) -> str:
         return self.session.get_bind().dialect.name
+
+    def _returned_rollup(self, seller_id: str, f: MeasureFilter) -> bool:
+        """Whether returned units come from the trigger-kept rollup.
+
+        On PostgreSQL only (the triggers live there), without a facility (a return's facility
+        is where it was received, which the rollup does not know), and for periods in the
+        seller's own zone (the rollup's days are in it).
+        """
+        if not self.use_rollups or self.dialect != "postgresql" or f.facility is not None:
+            return False
+        zone = select(orm.sellers.c.timezone).where(orm.sellers.c.id == seller_id)
+        return self.session.scalar(zone) == f.period.tz
 
     def _rows(self, statement: Select[Any] | Any) -> list[Row]:
         return [tuple(row) for row in self.session.execute(statement)]
@@ -179,7 +192,7 @@ class SqlAnalytics:
     def shipped_units(self, seller_id: str, f: MeasureFilter, dimension: Dimension) -> list[Row]:
         """(bucket, key, units shipped) by when they shipped: the rollup plus newer rows."""
         rollups = SqlRollups(self.session)
-        mark = rollups.watermark(seller_id, f.period.tz)
+        mark = rollups.watermark(seller_id, f.period.tz) if self.use_rollups else 0
         by_category = dimension is Dimension.CATEGORY or f.category is not None
         found: list[Row] = []
         if mark:
@@ -225,6 +238,8 @@ class SqlAnalytics:
 
     def returned_units(self, seller_id: str, f: MeasureFilter, dimension: Dimension) -> list[Row]:
         """(bucket, key, units) asked back in returns that were not denied or withdrawn."""
+        if self._returned_rollup(seller_id, f):
+            return SqlRollups(self.session).returned(seller_id, f, dimension, by_reason=False)
         when = bucket(r.c.created_at, f, self.dialect)
         key = _key(dimension, ri.c.sku, p.c.category)
         joined = r.join(ri, and_(ri.c.seller_id == r.c.seller_id, ri.c.return_id == r.c.id))
@@ -246,7 +261,7 @@ class SqlAnalytics:
         when = bucket(r.c.created_at, f, self.dialect)
         key = _key(dimension, ri.c.sku, p.c.category)
         joined = r.join(ri, and_(ri.c.seller_id == r.c.seller_id, ri.c.return_id == r.c.id))
-        statement = (
+        statement: Any = (
             select(when, key, ri.c.reason_code, func.sum(ri.c.requested_quantity))
             .select_from(_with_products(joined, seller_id, dimension))
             .where(
@@ -258,11 +273,15 @@ class SqlAnalytics:
             .group_by(when, key, ri.c.reason_code)
         )
         # A seller has a few dozen reason codes: their faults are looked up once, not per row.
+        if self._returned_rollup(seller_id, f):
+            found = SqlRollups(self.session).returned(seller_id, f, dimension, by_reason=True)
+        else:
+            found = self._rows(statement)
         codes = select(rc.c.code, rc.c.fault).where(rc.c.seller_id == seller_id)
         faults = {str(code): str(fault) for code, fault in self.session.execute(codes)}
         return [
             (at, key, code, faults.get(str(code), "unknown"), units)
-            for at, key, code, units in self._rows(statement)
+            for at, key, code, units in found
         ]
 
     def carrier_damage(self, seller_id: str, f: MeasureFilter) -> list[Row]:

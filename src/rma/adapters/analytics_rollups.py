@@ -11,18 +11,31 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Date, and_, cast, delete, func, literal, select
+from sqlalchemy import ColumnElement, Date, and_, cast, delete, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from rma.adapters import orm, orm_amazon
 from rma.adapters.local_time import bucket, day_bucket
-from rma.adapters.orm_analytics import analytics_watermarks, shipped_units_daily
-from rma.domain.analytics import Grain, MeasureFilter, Period
+from rma.adapters.orm_analytics import (
+    analytics_watermarks,
+    returned_units_daily,
+    shipped_units_daily,
+)
+from rma.domain.analytics import UNCATEGORIZED, Dimension, Grain, MeasureFilter, Period
 
 s, si, ol = orm.shipments, orm.shipment_items, orm.order_lines
 daily = shipped_units_daily
 marks = analytics_watermarks
+
+
+def split_key(dimension: Dimension, sku: Any, category: Any) -> ColumnElement[str]:
+    """What rows are split by; ``category`` is the joined products' column."""
+    if dimension is Dimension.SKU:
+        return sku  # type: ignore[no-any-return]
+    if dimension is Dimension.CATEGORY:
+        return func.coalesce(category, UNCATEGORIZED)
+    return literal("all")
 
 
 def local_day(at: Any, tz: str, first: datetime, last: datetime, dialect: str) -> Any:
@@ -154,6 +167,40 @@ class SqlRollups:
             .select_from(source)
             .where(*where)
             .group_by(when, key)
+        )
+        return [tuple(row) for row in self.session.execute(statement)]
+
+    def returned(
+        self, seller_id: str, f: MeasureFilter, dimension: Dimension, by_reason: bool
+    ) -> list[tuple[Any, ...]]:
+        """(bucket, key, [reason,] units) from the trigger-kept rollup of returned units."""
+        back = returned_units_daily
+        when = day_bucket(back.c.day, f, self.dialect)
+        where = [
+            back.c.seller_id == seller_id,
+            back.c.day >= f.period.start,
+            back.c.day <= f.period.end,
+        ]
+        if f.sku is not None:
+            where.append(back.c.sku == f.sku)
+        if f.reason is not None:
+            where.append(back.c.reason_code == f.reason)
+        if f.channel is not None:
+            where.append(back.c.channel == f.channel.value)
+        p = orm.products
+        source: Any = back
+        if f.category is not None or dimension is Dimension.CATEGORY:
+            source = back.outerjoin(p, and_(p.c.seller_id == seller_id, p.c.sku == back.c.sku))
+            if f.category is not None:
+                where.append(func.coalesce(p.c.category, UNCATEGORIZED) == f.category)
+        key = split_key(dimension, back.c.sku, p.c.category)
+        columns = [when, key, *([back.c.reason_code] if by_reason else [])]
+        statement = (
+            select(*columns, func.sum(back.c.units))
+            .select_from(source)
+            .where(*where)
+            .group_by(*columns)
+            .having(func.sum(back.c.units) != 0)
         )
         return [tuple(row) for row in self.session.execute(statement)]
 

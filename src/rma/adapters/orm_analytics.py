@@ -75,6 +75,20 @@ shipped_units_daily = Table(
     Column("units", BigInteger, nullable=False),
 )
 
+# Units asked back per local day of the request, SKU, reason and channel, in returns that
+# count (not denied, cancelled or expired). On PostgreSQL, triggers of migration 0006 keep it
+# in step with returns and their items in the same transaction; SQLite reads the returns.
+returned_units_daily = Table(
+    "returned_units_daily",
+    metadata,
+    Column("seller_id", ID, primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("sku", String(100), primary_key=True),
+    Column("reason_code", String(64), primary_key=True),
+    Column("channel", String(16), primary_key=True),
+    Column("units", BigInteger, nullable=False),
+)
+
 analytics_watermarks = Table(
     "analytics_watermarks",
     metadata,

@@ -10,6 +10,125 @@ Revises: 0005
 import sqlalchemy as sa
 from alembic import op
 
+# Keep returned_units_daily in step with returns and items, in the same transaction, on
+# PostgreSQL (SQLite reads the returns themselves): an item counts while its return is not
+# denied, cancelled or expired, on the local day its return was requested.
+ROLLUP_TRIGGERS = """
+CREATE FUNCTION rma_returned_units_apply(
+    p_seller text, p_created timestamptz, p_order text, p_sku text, p_reason text, p_units bigint
+) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    zone text;
+    chan text;
+BEGIN
+    IF p_units = 0 THEN
+        RETURN;
+    END IF;
+    SELECT timezone INTO zone FROM sellers WHERE id = p_seller;
+    chan := CASE WHEN EXISTS (
+        SELECT 1 FROM fulfillment_order_details f
+        WHERE f.seller_id = p_seller AND f.order_id = p_order
+    ) THEN 'amazon' ELSE 'direct' END;
+    INSERT INTO returned_units_daily AS d (seller_id, day, sku, reason_code, channel, units)
+    VALUES (p_seller, (p_created AT TIME ZONE coalesce(zone, 'UTC'))::date, p_sku, p_reason,
+            chan, p_units)
+    ON CONFLICT (seller_id, day, sku, reason_code, channel)
+    DO UPDATE SET units = d.units + EXCLUDED.units;
+END $$;
+
+CREATE FUNCTION rma_return_items_rollup() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    ret record;
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        SELECT created_at, order_id, status INTO ret FROM returns
+        WHERE seller_id = OLD.seller_id AND id = OLD.return_id;
+        IF FOUND AND ret.status NOT IN ('denied', 'cancelled', 'expired') THEN
+            PERFORM rma_returned_units_apply(OLD.seller_id, ret.created_at, ret.order_id,
+                                             OLD.sku, OLD.reason_code, -OLD.requested_quantity);
+        END IF;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        SELECT created_at, order_id, status INTO ret FROM returns
+        WHERE seller_id = NEW.seller_id AND id = NEW.return_id;
+        IF FOUND AND ret.status NOT IN ('denied', 'cancelled', 'expired') THEN
+            PERFORM rma_returned_units_apply(NEW.seller_id, ret.created_at, ret.order_id,
+                                             NEW.sku, NEW.reason_code, NEW.requested_quantity);
+        END IF;
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER rma_return_items_rollup
+AFTER INSERT OR DELETE OR UPDATE OF requested_quantity, sku, reason_code, return_id
+ON return_items FOR EACH ROW EXECUTE FUNCTION rma_return_items_rollup();
+
+CREATE FUNCTION rma_returns_rollup() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    was boolean := OLD.status NOT IN ('denied', 'cancelled', 'expired');
+    now_counted boolean := NEW.status NOT IN ('denied', 'cancelled', 'expired');
+    it record;
+BEGIN
+    IF was = now_counted AND OLD.created_at = NEW.created_at AND OLD.order_id = NEW.order_id THEN
+        RETURN NULL;
+    END IF;
+    FOR it IN SELECT sku, reason_code, requested_quantity FROM return_items
+              WHERE seller_id = NEW.seller_id AND return_id = NEW.id LOOP
+        IF was THEN
+            PERFORM rma_returned_units_apply(OLD.seller_id, OLD.created_at, OLD.order_id,
+                                             it.sku, it.reason_code, -it.requested_quantity);
+        END IF;
+        IF now_counted THEN
+            PERFORM rma_returned_units_apply(NEW.seller_id, NEW.created_at, NEW.order_id,
+                                             it.sku, it.reason_code, it.requested_quantity);
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER rma_returns_rollup
+AFTER UPDATE OF status, created_at, order_id ON returns
+FOR EACH ROW EXECUTE FUNCTION rma_returns_rollup();
+
+CREATE FUNCTION rma_rebuild_returned_units(p_seller text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM returned_units_daily WHERE seller_id = p_seller;
+    INSERT INTO returned_units_daily (seller_id, day, sku, reason_code, channel, units)
+    SELECT r.seller_id, (r.created_at AT TIME ZONE s.timezone)::date, ri.sku, ri.reason_code,
+           CASE WHEN f.order_id IS NULL THEN 'direct' ELSE 'amazon' END,
+           sum(ri.requested_quantity)
+    FROM returns r
+    JOIN sellers s ON s.id = r.seller_id
+    JOIN return_items ri ON ri.seller_id = r.seller_id AND ri.return_id = r.id
+    LEFT JOIN fulfillment_order_details f
+           ON f.seller_id = r.seller_id AND f.order_id = r.order_id
+    WHERE r.seller_id = p_seller AND r.status NOT IN ('denied', 'cancelled', 'expired')
+    GROUP BY 1, 2, 3, 4, 5;
+END $$;
+
+CREATE FUNCTION rma_sellers_rollup() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM rma_rebuild_returned_units(NEW.id);
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER rma_sellers_rollup
+AFTER UPDATE OF timezone ON sellers
+FOR EACH ROW WHEN (OLD.timezone IS DISTINCT FROM NEW.timezone)
+EXECUTE FUNCTION rma_sellers_rollup();
+"""
+
+DROP_ROLLUP_TRIGGERS = """
+DROP TRIGGER IF EXISTS rma_sellers_rollup ON sellers;
+DROP TRIGGER IF EXISTS rma_returns_rollup ON returns;
+DROP TRIGGER IF EXISTS rma_return_items_rollup ON return_items;
+DROP FUNCTION IF EXISTS rma_sellers_rollup();
+DROP FUNCTION IF EXISTS rma_rebuild_returned_units(text);
+DROP FUNCTION IF EXISTS rma_returns_rollup();
+DROP FUNCTION IF EXISTS rma_return_items_rollup();
+DROP FUNCTION IF EXISTS rma_returned_units_apply(text, timestamptz, text, text, text, bigint);
+"""
+
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
@@ -86,6 +205,25 @@ def upgrade() -> None:
         ),
     )
     op.create_table(
+        "returned_units_daily",
+        sa.Column("seller_id", sa.String(length=40), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("sku", sa.String(length=100), nullable=False),
+        sa.Column("reason_code", sa.String(length=64), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("units", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "seller_id",
+            "day",
+            "sku",
+            "reason_code",
+            "channel",
+            name=op.f("pk_returned_units_daily"),
+        ),
+    )
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(ROLLUP_TRIGGERS)
+    op.create_table(
         "analytics_watermarks",
         sa.Column("seller_id", sa.String(length=40), nullable=False),
         sa.Column("shipped_pk", sa.BigInteger(), nullable=False),
@@ -97,6 +235,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("analytics_watermarks")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(DROP_ROLLUP_TRIGGERS)
+    op.drop_table("returned_units_daily")
     op.drop_table("shipped_units_daily")
     op.drop_index("ix_report_schedules_seller_id", table_name="report_schedules")
     op.drop_table("report_schedules")
