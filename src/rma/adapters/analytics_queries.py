@@ -112,9 +112,15 @@ def some_item_matches(
 
 
 def return_matches(seller_id: str, f: MeasureFilter, return_id: Any) -> list[ColumnElement[bool]]:
-    """Conditions on a row keyed by a return id: the return and one of its items match."""
+    """Conditions on a row keyed by a return id: the return and one of its items match.
+
+    Nothing when nothing is filtered: the row's own ``seller_id`` already scopes it.
+    """
+    own = some_item_matches(seller_id, f, return_id)
+    if f.facility is None and f.channel is None:
+        return own
     outer = exists().where(r.c.id == return_id, *return_conditions(seller_id, f))
-    return [outer, *some_item_matches(seller_id, f, return_id)]
+    return [outer, *own]
 
 
 def _from_amazon(seller_id: str, order_id: Any, channel: Channel) -> ColumnElement[bool]:
@@ -343,16 +349,26 @@ class SqlAnalytics:
             in_period(rf.c.updated_at, f),
             *return_matches(seller_id, f, rf.c.return_id),
         ]
-        parts: list[Select[Any]] = [
-            select(refund_at, rf.c.currency, literal(name), func.sum(amount))
+        # One pass over the refunds for all three sums (each reads the breakdown JSON).
+        refunded = (
+            select(
+                refund_at,
+                rf.c.currency,
+                func.sum(rf.c.amount),
+                func.sum(rf.c.breakdown["restocking_fee"].as_integer()),
+                func.sum(rf.c.breakdown["label_cost"].as_integer()),
+            )
             .where(*refunds_done)
             .group_by(refund_at, rf.c.currency)
-            for name, amount in (
-                ("refunded", rf.c.amount),
-                ("restocking_fees", rf.c.breakdown["restocking_fee"].as_integer()),
-                ("label_costs_recovered", rf.c.breakdown["label_cost"].as_integer()),
+        )
+        found: list[Row] = [
+            (at, currency, name, amount)
+            for at, currency, *sums in self._rows(refunded)
+            for name, amount in zip(
+                ("refunded", "restocking_fees", "label_costs_recovered"), sums, strict=True
             )
         ]
+        parts: list[Select[Any]] = []
         credit_at = bucket(ce.c.created_at, f, self.dialect)
         parts.append(
             select(credit_at, ce.c.currency, literal("store_credit_issued"), func.sum(ce.c.amount))
@@ -385,7 +401,7 @@ class SqlAnalytics:
                 )
                 .group_by(moved_at, r.c.currency)
             )
-        return [row for part in parts for row in self._rows(part)]
+        return found + [row for part in parts for row in self._rows(part)]
 
     def speed(self, seller_id: str, f: MeasureFilter, fractions: Sequence[float]) -> list[Row]:
         """(bucket, stage, returns timed, then one nearest-rank percentile per fraction)."""
@@ -406,9 +422,12 @@ class SqlAnalytics:
                 *return_conditions(seller_id, f),
                 in_period(r.c.created_at, f),
                 *some_item_matches(seller_id, f, r.c.id),
+                h.c.to_status.in_((ReturnStatus.AUTHORIZED, *RECEIVED)),
             )
             .group_by(r.c.id, r.c.created_at)
-            .subquery()
+            # Read three times below (once per stage): computed once, not three times.
+            .cte("per_return")
+            .prefix_with("MATERIALIZED")
         )
         refunded_at = (
             select(rf.c.updated_at)

@@ -356,6 +356,7 @@ return_items = Table(
     Column("seller_return_item_id", String(80)),
     ForeignKeyConstraint(["seller_id", "return_id"], ["returns.seller_id", "returns.id"]),
     Index("ix_return_items_seller_id_return_id", "seller_id", "return_id"),
+    Index("ix_return_items_seller_id_inspected_at", "seller_id", "inspected_at"),
 )
 
 return_history = Table(

@@ -142,6 +142,13 @@ def upgrade() -> None:
     op.create_index("ix_order_lines_seller_id_sku", "order_lines", ["seller_id", "sku"])
     op.create_index("ix_shipments_seller_id_shipped_at", "shipments", ["seller_id", "shipped_at"])
     op.create_index("ix_returns_seller_id_created_at", "returns", ["seller_id", "created_at"])
+    for table, column in (
+        ("refunds", "updated_at"),
+        ("credit_entries", "created_at"),
+        ("inventory_movements", "created_at"),
+        ("return_items", "inspected_at"),
+    ):
+        op.create_index(f"ix_{table}_seller_id_{column}", table, ["seller_id", column])
     op.create_table(
         "analytics_alerts",
         sa.Column("id", sa.String(length=40), nullable=False),
@@ -244,6 +251,13 @@ def downgrade() -> None:
     op.drop_index("ix_analytics_alerts_seller_id_created_at", table_name="analytics_alerts")
     op.drop_table("analytics_alerts")
     op.drop_index("ix_returns_seller_id_created_at", table_name="returns")
+    for table, column in (
+        ("refunds", "updated_at"),
+        ("credit_entries", "created_at"),
+        ("inventory_movements", "created_at"),
+        ("return_items", "inspected_at"),
+    ):
+        op.drop_index(f"ix_{table}_seller_id_{column}", table_name=table)
     op.drop_index("ix_shipments_seller_id_shipped_at", table_name="shipments")
     op.drop_index("ix_order_lines_seller_id_sku", table_name="order_lines")
     with op.batch_alter_table("products", schema=None) as batch_op:
