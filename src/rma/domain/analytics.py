@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from rma.domain.errors import InvalidInput
 
 MAX_PERIOD_DAYS = 3 * 366  # "a period over 3 years" is refused: 1,098 days is the most
+EARLIEST, LATEST = date(1970, 1, 1), date(2999, 12, 31)  # as the API's times
 
 
 class Grain(StrEnum):
@@ -56,6 +57,12 @@ class Period:
     @classmethod
     def of(cls, start: date, end: date, tz: str) -> Period:
         """A valid period, or ``InvalidInput`` naming the field that is wrong."""
+        for name, day in (("from", start), ("to", end)):
+            if not EARLIEST <= day <= LATEST:
+                raise InvalidInput(
+                    "give a day between 1970 and 2999",
+                    details=[{"field": name, "issue": "out_of_range"}],
+                )
         if end < start:
             raise InvalidInput(
                 "the period ends before it starts",

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from rma.domain.analytics import MAX_PERIOD_DAYS, MeasureFilter
+from rma.domain.analytics import EARLIEST, MAX_PERIOD_DAYS, MeasureFilter
 from rma.domain.errors import NotFound
 from rma.domain.reports import (
     BUCKETS,
@@ -84,7 +84,8 @@ def _filter(query: MeasureQuery, uow: UnitOfWork) -> MeasureFilter | None:
                 raise NotFound("no such seller")
         return None
     if query.start is None and query.end is not None:
-        query = replace(query, start=query.end - timedelta(days=MAX_PERIOD_DAYS - 1))
+        back = query.end - timedelta(days=MAX_PERIOD_DAYS - 1)
+        query = replace(query, start=max(back, min(EARLIEST, query.end)))
     f, _ = analytics.measure_filter(query, uow)
     if query.start is None and query.end is None:
         start = f.period.end - timedelta(days=MAX_PERIOD_DAYS - 1)
