@@ -9,7 +9,7 @@ from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.orm import Session
 
 from rma.adapters import orm
-from rma.adapters.analytics_queries import NOT_COUNTED
+from rma.adapters.analytics_filters import NOT_COUNTED
 from rma.adapters.orm_analytics import analytics_alerts
 from rma.domain.analytics_alerts import Alert
 

@@ -14,7 +14,7 @@ from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from rma.adapters import orm, orm_money, orm_physical
-from rma.adapters.analytics_queries import (
+from rma.adapters.analytics_filters import (
     in_period,
     item_conditions,
     return_conditions,
