@@ -64,6 +64,11 @@ class ExportQueries(Protocol):
     ) -> Iterator[dict[str, Any]]:
         """The facts of ``report``, read a batch at a time."""
 
+    def rows(
+        self, report: Report, seller_id: str, f: MeasureFilter | None
+    ) -> Iterator[Sequence[Any]]:
+        """The rows of a plain report in its columns' order, times as ISO-8601 UTC text."""
+
     def received_per_location(self, seller_id: str, f: MeasureFilter | None) -> dict[Any, int]:
         """Units received per (SKU, location) of the items booked there."""
 

@@ -7,7 +7,7 @@ transaction, shaped into the report's columns and encoded as they go.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
@@ -60,18 +60,19 @@ def export_report(cmd: ExportReport, uow: UnitOfWork) -> Export:
     columns = COLUMNS[cmd.report]
     seller_id = cmd.query.seller_id
 
-    def rows() -> Iterator[list[Any]]:
+    def rows() -> Iterator[Sequence[Any]]:
         with uow:
             if cmd.report is Report.INVENTORY_RECONCILIATION:
                 yield from _reconciled(uow.exports, seller_id, f)
                 return
-            facts = uow.exports.stream(cmd.report, seller_id, f)
             if cmd.report is Report.AMAZON_FBA_RETURNS:
+                facts = uow.exports.stream(cmd.report, seller_id, f)
                 yield from (amazon_fba_row(fact) for fact in facts)
             elif cmd.report is Report.AMAZON_SELLER_FULFILLED_RETURNS:
+                facts = uow.exports.stream(cmd.report, seller_id, f)
                 yield from (amazon_seller_fulfilled_row(fact) for fact in facts)
             else:
-                yield from ([_plain(fact[name]) for name in columns] for fact in facts)
+                yield from uow.exports.rows(cmd.report, seller_id, f)
 
     return Export(cmd.report, cmd.fmt, columns, encode(columns, rows(), cmd.fmt))
 
