@@ -329,6 +329,25 @@ UNSCOPED = {
     "TrackingEventRepository.add_new": "writes the events of one source, which has one seller",
 }
 
+# Returns intelligence: its alerts and report schedules.
+QUERIES.update(
+    {
+        "AlertRepository.recent": [lambda u, me, them: u.alerts.recent(me.seller_id, 10)],
+        "ReportScheduleRepository.all": [lambda u, me, them: u.report_schedules.all(me.seller_id)],
+    }
+)
+UNSCOPED.update(
+    {
+        "AlertRepository.window_counts": "counts of one seller: tests/e2e/test_alerts.py",
+        "AlertRepository.raised": "keys of one seller's alerts, by seller and window",
+        "AlertRepository.unseen": "a count for one seller (tests/e2e/test_alerts.py)",
+        "AlertRepository.mark_seen": "writes one seller's alerts",
+        "ReportScheduleRepository.remove": "writes, by seller and id (a 404 otherwise)",
+        "ReportScheduleRepository.unsent_since": "the report job runs for every seller",
+        "ReportScheduleRepository.mark_sent": "writes, for the report job",
+    }
+)
+
 
 @dataclass
 class _Tag:
