@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
+from rma.api.schemas.base import Email, In
 from rma.domain.analytics_alerts import Alert
 from rma.domain.report_schedules import Frequency, ReportSchedule
 from rma.domain.reports import Report
@@ -94,10 +95,10 @@ class AlertsPublic(BaseModel):
     unseen: int
 
 
-class ReportScheduleCreate(BaseModel):
+class ReportScheduleCreate(In):
     report: Report
     frequency: Frequency
-    recipient: str = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
+    recipient: Email
 
 
 class ReportSchedulePublic(BaseModel):
