@@ -463,3 +463,8 @@ ADDED_ROUTES: dict[str, Route] = {
     ),
     "GET /v1/events": Route(frozenset(STAFF), OWN, 200, lambda w: ("GET", "/v1/events", None)),
 }
+
+# Returns intelligence keeps its entries in a module of its own.
+from tests.tenancy_analytics import ANALYTICS_ROUTES  # noqa: E402
+
+ADDED_ROUTES.update(ANALYTICS_ROUTES)

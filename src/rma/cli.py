@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from rma import cli_keys, cli_returns
+from rma import cli_keys, cli_reports, cli_returns
 from rma.domain.tracking import SourceKind
 
 app = typer.Typer(help="rma: returns management.", no_args_is_help=True)
@@ -16,6 +16,7 @@ refunds = typer.Typer(help="Refunds.", no_args_is_help=True)
 app.add_typer(cli_keys.app, name="keys")
 app.add_typer(jobs, name="jobs")
 app.add_typer(cli_returns.app, name="returns")
+app.add_typer(cli_reports.app, name="reports")
 orders = typer.Typer(help="Orders.", no_args_is_help=True)
 amazon = typer.Typer(help="The Amazon-compatible API.", no_args_is_help=True)
 amazon_credentials = typer.Typer(help="Login-with-Amazon credentials.", no_args_is_help=True)

@@ -8,6 +8,7 @@ import time
 from datetime import timedelta
 
 from rma.adapters.email import FolderMailer, JinjaEmailComposer, SmtpMailer, make_mailer
+from rma.adapters.report_links import link_maker
 from rma.adapters.webhooks import HttpxWebhookSender
 from rma.bootstrap import Container
 from rma.services.clock import utcnow
@@ -20,7 +21,9 @@ from rma.services.outbox import (
     send_emails,
 )
 from rma.services.refunds import send_due_refunds
+from rma.services.report_schedules import send_due_reports
 from rma.services.returns import expire_due_returns
+from rma.services.rollups import refresh_rollups
 from rma.services.supplier_rmas import remind_and_escalate
 from rma.services.tracking import flag_lost_returns
 
@@ -40,6 +43,10 @@ def run_due_jobs(container: Container) -> dict[str, int]:
         "lost_packages_flagged": lost,
         "refunds_asked": reconcile_refunds(container),
         "supplier_rmas_chased": remind_and_escalate(container.uow()),
+        "shipments_rolled_up": refresh_rollups(container.uow),
+        "scheduled_reports_sent": send_due_reports(
+            container.uow(), link_maker(container.signer, container.settings.base_url)
+        ),
     }
 
 

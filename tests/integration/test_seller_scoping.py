@@ -464,6 +464,25 @@ UNSCOPED = {
     "SupplierRmaRepository.unanswered": "the reminder job runs for every seller",
 }
 
+# Returns intelligence: its alerts and report schedules.
+QUERIES.update(
+    {
+        "AlertRepository.recent": [lambda u, me, them: u.alerts.recent(me.seller_id, 10)],
+        "ReportScheduleRepository.all": [lambda u, me, them: u.report_schedules.all(me.seller_id)],
+    }
+)
+UNSCOPED.update(
+    {
+        "AlertRepository.window_counts": "counts of one seller: tests/e2e/test_alerts.py",
+        "AlertRepository.raised": "keys of one seller's alerts, by seller and window",
+        "AlertRepository.unseen": "a count for one seller (tests/e2e/test_alerts.py)",
+        "AlertRepository.mark_seen": "writes one seller's alerts",
+        "ReportScheduleRepository.remove": "writes, by seller and id (a 404 otherwise)",
+        "ReportScheduleRepository.unsent_since": "the report job runs for every seller",
+        "ReportScheduleRepository.mark_sent": "writes, for the report job",
+    }
+)
+
 
 @dataclass
 class _Tag:

@@ -231,6 +231,8 @@ products = Table(
     Column("sku", String(100), primary_key=True),
     Column("name", String(300), nullable=False),
     Column("category", String(100)),
+    Column("asin", String(20)),  # Amazon's product id, for the Amazon return reports
+    Column("fnsku", String(20)),  # Amazon's fulfillment SKU, likewise
 )
 
 orders = Table(
@@ -263,6 +265,7 @@ order_lines = Table(
     Column("tax_per_unit", BigInteger, nullable=False),
     ForeignKeyConstraint(["seller_id", "order_id"], ["orders.seller_id", "orders.id"]),
     UniqueConstraint("seller_id", "order_id", "line_id"),
+    Index("ix_order_lines_seller_id_sku", "seller_id", "sku"),
 )
 
 shipments = Table(
@@ -278,6 +281,7 @@ shipments = Table(
     Column("facility_code", String(40)),
     ForeignKeyConstraint(["seller_id", "order_id"], ["orders.seller_id", "orders.id"]),
     Index("ix_shipments_seller_id_order_id", "seller_id", "order_id"),
+    Index("ix_shipments_seller_id_shipped_at", "seller_id", "shipped_at"),
 )
 
 shipment_items = Table(
@@ -342,6 +346,7 @@ returns = Table(
     Index("ix_returns_status_tracking_at", "status", "tracking_at"),
     Index("ix_returns_seller_id_partner_id", "seller_id", "partner_id"),
     Index("ix_returns_seller_id_group_id", "seller_id", "group_id"),
+    Index("ix_returns_seller_id_created_at", "seller_id", "created_at"),
 )
 
 return_items = Table(
@@ -371,6 +376,7 @@ return_items = Table(
     Column("seen_sku", String(100)),
     ForeignKeyConstraint(["seller_id", "return_id"], ["returns.seller_id", "returns.id"]),
     Index("ix_return_items_seller_id_return_id", "seller_id", "return_id"),
+    Index("ix_return_items_seller_id_inspected_at", "seller_id", "inspected_at"),
 )
 
 return_history = Table(
@@ -466,6 +472,7 @@ def start_mappers() -> None:
     orm_physical.map_physical(mapper_registry)
     orm_customer.map_customer(mapper_registry)
     orm_partners.map_partners(mapper_registry)
+    orm_analytics.map_analytics(mapper_registry)
 
 
 def _children(kind: type, order_by: Any) -> Any:
@@ -481,6 +488,7 @@ def _fresh_event_list(ret: Return, _context: object) -> None:
 # the Amazon API, of events, webhooks and email, of money and of the physical flow on the
 # same metadata.
 from rma.adapters import (  # noqa: E402
+    orm_analytics,
     orm_customer,
     orm_events,
     orm_money,

@@ -58,6 +58,7 @@ refunds = Table(
     UniqueConstraint("seller_id", "return_id", "sequence"),  # the 1st, then each top-up, once
     Index("ix_refunds_seller_id_order_id", "seller_id", "order_id"),
     Index("ix_refunds_status_next_attempt_at", "status", "next_attempt_at"),
+    Index("ix_refunds_seller_id_updated_at", "seller_id", "updated_at"),  # analytics' periods
 )
 
 credit_accounts = Table(
@@ -85,6 +86,7 @@ credit_entries = Table(
     Column("created_at", UtcDateTime, nullable=False),
     UniqueConstraint("seller_id", "return_id"),  # credit is issued once per return
     Index("ix_credit_entries_seller_id_customer_email", "seller_id", "customer_email"),
+    Index("ix_credit_entries_seller_id_created_at", "seller_id", "created_at"),
 )
 
 outbound_orders = Table(

@@ -114,6 +114,7 @@ inventory_movements = Table(
     Column("created_at", UtcDateTime, nullable=False),
     UniqueConstraint("seller_id", "item_id", "bucket"),  # an item is booked once
     Index("ix_inventory_movements_seller_id_sku", "seller_id", "sku"),
+    Index("ix_inventory_movements_seller_id_created_at", "seller_id", "created_at"),
 )
 
 

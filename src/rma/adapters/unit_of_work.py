@@ -21,12 +21,22 @@ from rma.adapters import (
     repositories_partners,
     repositories_physical,
 )
+from rma.adapters.alert_queries import SqlAlerts
+from rma.adapters.analytics_queries import SqlAnalytics
+from rma.adapters.export_queries import SqlExports
 from rma.adapters.repositories import SqlIdempotency
 from rma.adapters.repositories_amazon import SqlAmazon
 from rma.adapters.row_sets import execute_for_rows, insert_into
+from rma.adapters.schedule_queries import SqlReportSchedules
 from rma.domain.errors import ConcurrentUpdate, Conflict
 from rma.domain.events import Event
 from rma.domain.ids import new_id
+from rma.services.analytics_ports import (
+    AlertRepository,
+    AnalyticsQueries,
+    ExportQueries,
+    ReportScheduleRepository,
+)
 from rma.services.clock import utcnow
 from rma.services.customer_ports import PortalSettingsRepository
 from rma.services.event_ports import (
@@ -138,6 +148,10 @@ class SqlUnitOfWork:
     routing_rules: RoutingRuleRepository
     supplier_rmas: SupplierRmaRepository
     partner_returns: PartnerReturnQueries
+    analytics: AnalyticsQueries
+    exports: ExportQueries
+    alerts: AlertRepository
+    report_schedules: ReportScheduleRepository
 
     def __enter__(self) -> Self:
         if self._held is not None:
@@ -182,6 +196,10 @@ class SqlUnitOfWork:
         self.routing_rules = repositories_partners.SqlRoutingRules(self.session)
         self.supplier_rmas = repositories_partners.SqlSupplierRmas(self.session)
         self.partner_returns = repositories_partners.SqlPartnerReturns(self.session)
+        self.analytics = SqlAnalytics(self.session)
+        self.exports = SqlExports(self.session)
+        self.alerts = SqlAlerts(self.session)
+        self.report_schedules = SqlReportSchedules(self.session)
         return self
 
     def __exit__(

@@ -17,12 +17,14 @@ from rma.api.guards import BodyLimits, LimitRequestBodies, RefuseNulInUrl
 from rma.api.routes import (
     actions,
     admin,
+    analytics,
     health,
     labels,
     money,
     orders,
     partners,
     places,
+    reports,
     returns,
     setup,
     storefront,
@@ -33,6 +35,7 @@ from rma.api.routes import (
 from rma.bootstrap import Container, bootstrap
 from rma.web import (
     desk,
+    desk_analytics,
     pages,
     partner_station,
     portal,
@@ -100,8 +103,11 @@ def create_app(container: Container) -> FastAPI:
         actions,
         storefront,
         partners,
+        analytics,
+        reports,
     ):
         app.include_router(module.router, responses=errors.documented_errors())
+    app.include_router(reports.links, responses=errors.documented_errors())
     app.include_router(amazon_auth.router)
     app.include_router(amazon_routes.router)
     app.include_router(pages.router)
@@ -109,6 +115,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(portal_returns.router)
     app.include_router(station.router)
     app.include_router(desk.router)
+    app.include_router(desk_analytics.router)
     app.include_router(staff.router)
     app.include_router(supplier_links.router)
     app.include_router(partner_station.router)

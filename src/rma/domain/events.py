@@ -128,3 +128,12 @@ class SupplierRmaResolved(Event):
 
 class SupplierCreditRecorded(Event):
     type = "supplier_credit.recorded"
+
+
+class AnalyticsAlert(Event):
+    """A SKU's return rate or one reason's share jumped above its own baseline.
+
+    ``return_id`` carries the alert's id: the event is about a SKU, not one return.
+    """
+
+    type = "analytics.alert"

@@ -16,6 +16,8 @@ class Product:
     sku: str
     name: str
     category: str | None = None
+    asin: str | None = None  # Amazon's ids of the product, for Amazon's return reports
+    fnsku: str | None = None
 
 
 @dataclass(eq=False)

@@ -13,7 +13,7 @@ from rma.services.unit_of_work import UnitOfWork
 
 
 def add_product(product: Product, uow: UnitOfWork) -> Product:
-    """Create a product, or update the name and category of an existing SKU."""
+    """Create a product, or update the name, category and Amazon ids of an existing SKU."""
     with uow:
         existing = uow.products.get(product.seller_id, product.sku)
         if existing is None:
@@ -22,6 +22,8 @@ def add_product(product: Product, uow: UnitOfWork) -> Product:
         else:
             existing.name = product.name
             existing.category = product.category
+            existing.asin = product.asin
+            existing.fnsku = product.fnsku
         uow.commit()
         return existing
 

@@ -21,6 +21,12 @@ from rma.domain.orders import Order, Product
 from rma.domain.returns import Resolution, Return
 from rma.domain.sellers import CategoryPolicy, LabelDefault, ReasonCode, Seller, SkuPolicy
 from rma.domain.statuses import ReturnStatus
+from rma.services.analytics_ports import (
+    AlertRepository,
+    AnalyticsQueries,
+    ExportQueries,
+    ReportScheduleRepository,
+)
 from rma.services.customer_ports import PortalSettingsRepository
 from rma.services.event_ports import (
     ActionTokenRepository,
@@ -297,6 +303,10 @@ class UnitOfWork(Protocol):
     routing_rules: RoutingRuleRepository
     supplier_rmas: SupplierRmaRepository
     partner_returns: PartnerReturnQueries
+    analytics: AnalyticsQueries
+    exports: ExportQueries
+    alerts: AlertRepository
+    report_schedules: ReportScheduleRepository
 
     def __enter__(self) -> Self: ...
 

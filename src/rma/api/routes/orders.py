@@ -28,9 +28,17 @@ OrderRef = Annotated[str, Path(min_length=1, max_length=100, description="Order 
 def create_product(
     body: schemas.ProductCreate, container: ContainerDep, principal: PrincipalDep
 ) -> schemas.ProductPublic:
-    product = Product(principal.require(*STAFF), body.sku, body.name, body.category)
+    product = Product(
+        principal.require(*STAFF), body.sku, body.name, body.category, body.asin, body.fnsku
+    )
     saved = catalog.add_product(product, container.uow())
-    return schemas.ProductPublic(sku=saved.sku, name=saved.name, category=saved.category)
+    return schemas.ProductPublic(
+        sku=saved.sku,
+        name=saved.name,
+        category=saved.category,
+        asin=saved.asin,
+        fnsku=saved.fnsku,
+    )
 
 
 @router.post(

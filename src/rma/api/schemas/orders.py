@@ -27,12 +27,16 @@ class ProductCreate(In):
     sku: Code
     name: Name
     category: Code | None = None
+    asin: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{10}$")] | None = None
+    fnsku: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{10}$")] | None = None
 
 
 class ProductPublic(BaseModel):
     sku: str
     name: str
     category: str | None
+    asin: str | None = None
+    fnsku: str | None = None
 
 
 class OrderLineIn(In):

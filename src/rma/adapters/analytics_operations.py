@@ -1,0 +1,310 @@
+"""The measures of what happens to returns: damage, money, speed, outcomes, customers.
+
+Read raw from the facts (returns, items, history, refunds, the ledgers), one grouped
+statement each, the same on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select, and_, case, func, literal, select, union_all
+from sqlalchemy.orm import Session
+
+from rma.adapters import orm_money, orm_physical
+from rma.adapters.analytics_filters import (
+    NOT_COUNTED,
+    RECEIVED,
+    Row,
+    category_of,
+    h,
+    in_period,
+    item_conditions,
+    o,
+    ol,
+    r,
+    return_conditions,
+    return_matches,
+    ri,
+    s,
+    seconds_between,
+    si,
+    some_item_matches,
+)
+from rma.adapters.local_time import bucket
+from rma.domain.analytics import MeasureFilter
+from rma.domain.inventory import Bucket
+from rma.domain.statuses import ReturnStatus
+
+
+class OperationsQueries:
+    """Damage, money, speed, outcomes and customers of one seller."""
+
+    session: Session
+
+    @property
+    def dialect(self) -> str:
+        return self.session.get_bind().dialect.name
+
+    def _rows(self, statement: Select[Any] | Any) -> list[Row]:
+        return [tuple(row) for row in self.session.execute(statement)]
+
+    def carrier_damage(self, seller_id: str, f: MeasureFilter) -> list[Row]:
+        """(bucket, carrier, units inspected as carrier-damaged, carrier exceptions)."""
+        carrier = func.coalesce(r.c.carrier, "(unknown)")
+        damaged_at = bucket(ri.c.inspected_at, f, self.dialect)
+        damaged = (
+            select(
+                damaged_at.label("at"),
+                carrier.label("carrier"),
+                ri.c.received_quantity.label("units"),
+                literal(0).label("exceptions"),
+            )
+            .select_from(r)
+            .join(ri, and_(ri.c.seller_id == r.c.seller_id, ri.c.return_id == r.c.id))
+            .where(
+                *return_conditions(seller_id, f),
+                *item_conditions(seller_id, f),
+                in_period(ri.c.inspected_at, f),
+                ri.c.condition == "carrier_damaged",
+            )
+        )
+        te = orm_physical.tracking_events
+        exception_at = bucket(te.c.occurred_at, f, self.dialect)
+        exceptions = (
+            select(
+                exception_at.label("at"),
+                te.c.carrier.label("carrier"),
+                literal(0).label("units"),
+                literal(1).label("exceptions"),
+            )
+            .select_from(te)
+            .join(
+                r,
+                and_(r.c.seller_id == te.c.seller_id, r.c.tracking_number == te.c.tracking_number),
+            )
+            .where(
+                te.c.seller_id == seller_id,
+                te.c.status == "exception",
+                in_period(te.c.occurred_at, f),
+                *return_matches(seller_id, f, r.c.id),
+            )
+        )
+        both = union_all(damaged, exceptions).subquery()
+        statement = select(
+            both.c.at, both.c.carrier, func.sum(both.c.units), func.sum(both.c.exceptions)
+        ).group_by(both.c.at, both.c.carrier)
+        return self._rows(statement)
+
+    def money(self, seller_id: str, f: MeasureFilter) -> list[Row]:
+        """(bucket, currency, measure, minor units) of each money measure."""
+        rf = orm_money.refunds
+        ce = orm_money.credit_entries
+        im = orm_physical.inventory_movements
+        refund_at = bucket(rf.c.updated_at, f, self.dialect)
+        refunds_done = [
+            rf.c.seller_id == seller_id,
+            rf.c.status == "succeeded",
+            in_period(rf.c.updated_at, f),
+            *return_matches(seller_id, f, rf.c.return_id),
+        ]
+        # One pass over the refunds for all three sums (each reads the breakdown JSON).
+        refunded = (
+            select(
+                refund_at,
+                rf.c.currency,
+                func.sum(rf.c.amount),
+                func.sum(rf.c.breakdown["restocking_fee"].as_integer()),
+                func.sum(rf.c.breakdown["label_cost"].as_integer()),
+            )
+            .where(*refunds_done)
+            .group_by(refund_at, rf.c.currency)
+        )
+        found: list[Row] = [
+            (at, currency, name, amount)
+            for at, currency, *sums in self._rows(refunded)
+            for name, amount in zip(
+                ("refunded", "restocking_fees", "label_costs_recovered"), sums, strict=True
+            )
+        ]
+        parts: list[Select[Any]] = []
+        credit_at = bucket(ce.c.created_at, f, self.dialect)
+        parts.append(
+            select(credit_at, ce.c.currency, literal("store_credit_issued"), func.sum(ce.c.amount))
+            .where(
+                ce.c.seller_id == seller_id,
+                ce.c.kind == "issued",
+                in_period(ce.c.created_at, f),
+                *return_matches(seller_id, f, ce.c.return_id),
+            )
+            .group_by(credit_at, ce.c.currency)
+        )
+        moved_at = bucket(im.c.created_at, f, self.dialect)
+        for name, kinds in (
+            ("value_restocked", (Bucket.AVAILABLE,)),
+            ("value_written_off", (Bucket.LIQUIDATE, Bucket.DISPOSE)),
+        ):
+            parts.append(
+                select(
+                    moved_at, r.c.currency, literal(name), func.sum(im.c.quantity * ri.c.unit_price)
+                )
+                .select_from(im)
+                .join(ri, and_(ri.c.seller_id == im.c.seller_id, ri.c.id == im.c.item_id))
+                .join(r, and_(r.c.seller_id == ri.c.seller_id, r.c.id == ri.c.return_id))
+                .where(
+                    im.c.seller_id == seller_id,
+                    im.c.bucket.in_(kinds),
+                    in_period(im.c.created_at, f),
+                    *return_conditions(seller_id, f),
+                    *item_conditions(seller_id, f),
+                )
+                .group_by(moved_at, r.c.currency)
+            )
+        return found + [row for part in parts for row in self._rows(part)]
+
+    def speed(self, seller_id: str, f: MeasureFilter, fractions: Sequence[float]) -> list[Row]:
+        """(bucket, stage, returns timed, then one nearest-rank percentile per fraction)."""
+        rf = orm_money.refunds
+        authorized_at = func.min(case((h.c.to_status == ReturnStatus.AUTHORIZED, h.c.at)))
+        received_at = func.min(case((h.c.to_status.in_(RECEIVED), h.c.at)))
+        per_return = (
+            select(
+                r.c.id.label("id"),
+                bucket(r.c.created_at, f, self.dialect).label("at"),
+                r.c.created_at.label("requested_at"),
+                authorized_at.label("authorized_at"),
+                received_at.label("received_at"),
+            )
+            .select_from(r)
+            .join(h, and_(h.c.seller_id == r.c.seller_id, h.c.return_id == r.c.id))
+            .where(
+                *return_conditions(seller_id, f),
+                in_period(r.c.created_at, f),
+                *some_item_matches(seller_id, f, r.c.id),
+                h.c.to_status.in_((ReturnStatus.AUTHORIZED, *RECEIVED)),
+            )
+            .group_by(r.c.id, r.c.created_at)
+            # Read three times below (once per stage): computed once, not three times.
+            .cte("per_return")
+            .prefix_with("MATERIALIZED")
+        )
+        refunded_at = (
+            select(rf.c.updated_at)
+            .where(
+                rf.c.seller_id == seller_id,
+                rf.c.return_id == per_return.c.id,
+                rf.c.status == "succeeded",
+            )
+            .scalar_subquery()
+        )
+        stages = [
+            ("request_to_authorization", per_return.c.requested_at, per_return.c.authorized_at),
+            ("authorization_to_receipt", per_return.c.authorized_at, per_return.c.received_at),
+            ("receipt_to_refund", per_return.c.received_at, refunded_at),
+        ]
+        timed = union_all(
+            *[
+                select(
+                    per_return.c.at.label("at"),
+                    literal(name).label("stage"),
+                    seconds_between(start, end, self.dialect).label("seconds"),
+                )
+                .select_from(per_return)
+                .where(start.is_not(None), end.is_not(None))
+                for name, start, end in stages
+            ]
+        ).subquery()
+        ranked = select(
+            timed.c.at,
+            timed.c.stage,
+            timed.c.seconds,
+            func.row_number()
+            .over(partition_by=(timed.c.at, timed.c.stage), order_by=timed.c.seconds)
+            .label("rank"),
+            func.count().over(partition_by=(timed.c.at, timed.c.stage)).label("n"),
+        ).subquery()
+        # Nearest rank: the smallest value whose rank reaches fraction x n.
+        percentiles = [
+            func.min(case((ranked.c.rank >= fraction * ranked.c.n, ranked.c.seconds)))
+            for fraction in fractions
+        ]
+        statement = select(
+            ranked.c.at, ranked.c.stage, func.max(ranked.c.n), *percentiles
+        ).group_by(ranked.c.at, ranked.c.stage)
+        return self._rows(statement)
+
+    def outcomes(self, seller_id: str, f: MeasureFilter) -> list[Row]:
+        """(SKU, condition, disposition, units accepted, units rejected) of inspected items."""
+        statement = (
+            select(
+                ri.c.sku,
+                ri.c.condition,
+                func.coalesce(ri.c.disposition, "none"),
+                func.sum(ri.c.accepted_quantity),
+                func.sum(ri.c.rejected_quantity),
+            )
+            .select_from(r)
+            .join(ri, and_(ri.c.seller_id == r.c.seller_id, ri.c.return_id == r.c.id))
+            .where(
+                *return_conditions(seller_id, f),
+                *item_conditions(seller_id, f),
+                in_period(ri.c.inspected_at, f),
+                ri.c.condition.is_not(None),
+            )
+            .group_by(ri.c.sku, ri.c.condition, ri.c.disposition)
+        )
+        return self._rows(statement)
+
+    def top_customers(self, seller_id: str, f: MeasureFilter, limit: int) -> list[Row]:
+        """(email, returns, units returned) of the customers who returned the most."""
+        returns_count = func.count(func.distinct(r.c.id))
+        units = func.sum(ri.c.requested_quantity)
+        statement = (
+            select(r.c.customer_email, returns_count, units)
+            .select_from(r)
+            .join(ri, and_(ri.c.seller_id == r.c.seller_id, ri.c.return_id == r.c.id))
+            .where(
+                *return_conditions(seller_id, f),
+                *item_conditions(seller_id, f),
+                in_period(r.c.created_at, f),
+                r.c.status.not_in(NOT_COUNTED),
+            )
+            .group_by(r.c.customer_email)
+            .order_by(returns_count.desc(), units.desc(), r.c.customer_email)
+            .limit(limit)
+        )
+        return self._rows(statement)
+
+    def units_shipped_to(
+        self, seller_id: str, f: MeasureFilter, emails: Sequence[str]
+    ) -> dict[str, int]:
+        """Units shipped in the period to each of ``emails``."""
+        if not emails:
+            return {}
+        where = [
+            s.c.seller_id == seller_id,
+            in_period(s.c.shipped_at, f),
+            o.c.customer_email.in_(list(emails)),
+        ]
+        if f.sku is not None:
+            where.append(ol.c.sku == f.sku)
+        if f.category is not None:
+            where.append(category_of(ol.c.sku, seller_id) == f.category)
+        statement = (
+            select(o.c.customer_email, func.sum(si.c.quantity))
+            .select_from(s)
+            .join(o, and_(o.c.seller_id == s.c.seller_id, o.c.id == s.c.order_id))
+            .join(si, and_(si.c.seller_id == s.c.seller_id, si.c.shipment_id == s.c.id))
+            .join(
+                ol,
+                and_(
+                    ol.c.seller_id == s.c.seller_id,
+                    ol.c.order_id == s.c.order_id,
+                    ol.c.line_id == si.c.line_id,
+                ),
+            )
+            .where(*where)
+            .group_by(o.c.customer_email)
+        )
+        return {email: int(units) for email, units in self.session.execute(statement)}

@@ -1,0 +1,110 @@
+"""Tables of returns intelligence: raised alerts and scheduled reports.
+
+Measures and exports read the facts the other tables keep (returns, items, history,
+shipments, refunds, the ledgers); these two tables hold only what analytics itself decides.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Date,
+    Float,
+    Index,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import registry
+
+from rma.adapters.orm import ID, UtcDateTime, metadata
+from rma.domain.analytics_alerts import Alert
+
+analytics_alerts = Table(
+    "analytics_alerts",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("seller_id", ID, nullable=False),
+    Column("kind", String(32), nullable=False),  # return_rate or reason_share
+    Column("sku", String(100), nullable=False),
+    Column("reason_code", String(64), nullable=False),  # "" for a return-rate alert
+    Column("window_start", UtcDateTime, nullable=False),
+    Column("window_end", UtcDateTime, nullable=False),
+    Column("observed", Integer, nullable=False),
+    Column("trials", Integer, nullable=False),
+    Column("baseline_rate", Float, nullable=False),
+    Column("expected", Float, nullable=False),
+    Column("p_value", Float, nullable=False),
+    Column("evidence", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("seen_at", UtcDateTime),
+    # One alert per SKU, kind, reason and window: running the check twice tells once.
+    UniqueConstraint("seller_id", "kind", "sku", "reason_code", "window_end"),
+    Index("ix_analytics_alerts_seller_id_created_at", "seller_id", "created_at"),
+)
+
+report_schedules = Table(
+    "report_schedules",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("seller_id", ID, nullable=False),
+    Column("report", String(40), nullable=False),
+    Column("frequency", String(16), nullable=False),  # weekly or monthly
+    Column("recipient", String(320), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_sent_at", UtcDateTime),
+    Column("sends", BigInteger, nullable=False, default=0),
+    Index("ix_report_schedules_seller_id", "seller_id"),
+)
+
+# Units shipped per local day (in the seller's zone when rolled up), SKU, facility and
+# channel: shipments never change once made, so the rollup only ever grows. Rows of
+# shipment_items up to the seller's watermark are in it; newer ones are read raw.
+shipped_units_daily = Table(
+    "shipped_units_daily",
+    metadata,
+    Column("seller_id", ID, primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("sku", String(100), primary_key=True),
+    Column("facility_code", String(40), primary_key=True),  # "" when none
+    Column("channel", String(16), primary_key=True),
+    Column("units", BigInteger, nullable=False),
+)
+
+# Units asked back per local day of the request, SKU, reason and channel, in returns that
+# count (not denied, cancelled or expired). On PostgreSQL, triggers of migration 0006 keep it
+# in step with returns and their items in the same transaction; SQLite reads the returns.
+returned_units_daily = Table(
+    "returned_units_daily",
+    metadata,
+    Column("seller_id", ID, primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("sku", String(100), primary_key=True),
+    Column("reason_code", String(64), primary_key=True),
+    Column("channel", String(16), primary_key=True),
+    Column("units", BigInteger, nullable=False),
+)
+
+analytics_watermarks = Table(
+    "analytics_watermarks",
+    metadata,
+    Column("seller_id", ID, primary_key=True),
+    Column("shipped_pk", BigInteger, nullable=False),  # last shipment_items.pk rolled up
+    Column("timezone", String(64), nullable=False),  # the zone the days are in
+    Column("refreshed_at", UtcDateTime, nullable=False),
+)
+
+
+def map_analytics(mapper_registry: registry) -> None:
+    """Map the alert (called once, from ``start_mappers``)."""
+    mapper_registry.map_imperatively(Alert, analytics_alerts)
+    event.listen(Alert, "load", _fresh_event_list)
+
+
+def _fresh_event_list(alert: Alert, _context: object) -> None:
+    # Loaded rows skip __init__, so the transient event list has to be made here.
+    alert.events = []

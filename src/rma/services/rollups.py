@@ -1,0 +1,30 @@
+"""Keeping the shipped-units rollup current: a due job rolls up each seller's new shipments.
+
+Reads never depend on it for correctness (rows past the watermark are read raw); it only
+keeps them fast. A seller whose time zone changed is rolled up again from the start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rma.services.clock import utcnow
+from rma.services.unit_of_work import UnitOfWork
+
+
+def refresh_rollup(seller_id: str, uow: UnitOfWork) -> int:
+    """Roll up one seller's new shipments; answer how many shipment rows were added."""
+    with uow:
+        seller = uow.sellers.get(seller_id)
+        if seller is None:
+            return 0
+        added = uow.analytics.refresh_rollups(seller_id, seller.timezone, utcnow())
+        uow.commit()
+    return added
+
+
+def refresh_rollups(uow_factory: Callable[[], UnitOfWork]) -> int:
+    """Roll up every seller with new shipments, one transaction each; answer the rows."""
+    with uow_factory() as uow:
+        stale = uow.analytics.stale_sellers()
+    return sum(refresh_rollup(seller_id, uow_factory()) for seller_id in stale)

@@ -1,0 +1,91 @@
+"""The rollups answer exactly what the facts say, as returns move (PostgreSQL's triggers)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, update
+
+from rma.adapters import orm
+from rma.adapters.analytics_queries import SqlAnalytics
+from rma.bootstrap import Container
+from rma.domain.analytics import Channel, Dimension, Grain, MeasureFilter, Period
+from rma.domain.policy import RequestedItem
+from rma.domain.returns import Actor
+from rma.services import returns, sellers
+from rma.services.rollups import refresh_rollups
+from tests import analytics_world
+from tests.builders import add_order
+
+PERIOD = Period(date(2026, 1, 1), date(2026, 12, 31), analytics_world.TZ)
+
+
+def answers(container: Container, seller_id: str, *, rolled: bool, zone: str = "") -> list[Any]:
+    period = Period(PERIOD.start, PERIOD.end, zone or PERIOD.tz)
+    found = []
+    with container.uow() as uow:
+        queries = SqlAnalytics(uow.session, use_rollups=rolled)  # type: ignore[attr-defined]
+        for f in (
+            MeasureFilter(period, Grain.MONTH),
+            MeasureFilter(period, Grain.WEEK, sku="MUG"),
+            MeasureFilter(period, Grain.DAY, channel=Channel.AMAZON),
+            MeasureFilter(period, Grain.MONTH, category="kitchen"),
+            MeasureFilter(period, Grain.MONTH, reason="CR-DEFECTIVE"),
+        ):
+            for dimension in Dimension:
+                for measure in (queries.returned_units, queries.reasons, queries.shipped_units):
+                    rows = measure(seller_id, f, dimension)
+                    found.append(sorted((*row[:-1], int(row[-1])) for row in rows))
+    return found
+
+
+def test_rollups_follow_every_move_of_returns_and_items(container: Container) -> None:
+    seller = sellers.create_seller(sellers.CreateSeller("Shop"), container.uow())
+    world = analytics_world.build(container, seller.id)
+    refresh_rollups(container.uow)
+    assert answers(container, seller.id, rolled=True) == answers(container, seller.id, rolled=False)
+
+    with container.engine.begin() as connection:
+        r, ri = orm.returns, orm.return_items
+        # R3 is denied after all, R4 reopened; an item's quantity and reason change; one goes.
+        connection.execute(update(r).where(r.c.id == world.returns["R3"]).values(status="denied"))
+        connection.execute(
+            update(r).where(r.c.id == world.returns["R4"]).values(status="pending_review")
+        )
+        connection.execute(
+            update(ri).where(ri.c.id == "itm_R1a").values(requested_quantity=1, reason_code="X")
+        )
+        connection.execute(delete(ri).where(ri.c.id == "itm_R1b"))
+    # A return made the ordinary way, through the use case.
+    order = add_order(container, seller.id, "2001", delivered_days_ago=3)
+    returns.request_return(
+        returns.RequestReturn(
+            returns.Scope(seller.id),
+            order.number,
+            [RequestedItem("1", 2, "CR-DEFECTIVE")],
+            Actor("customer", "c"),
+        ),
+        container.uow(),
+    )
+    this_year = Period(date.today().replace(month=1, day=1), date.today(), analytics_world.TZ)
+    with container.uow() as uow:
+        now = SqlAnalytics(uow.session).returned_units(  # type: ignore[attr-defined]
+            seller.id, MeasureFilter(this_year, Grain.MONTH), Dimension.SKU
+        )
+    assert ("TEE", 2) in [(key, int(units)) for _, key, units in now]
+    assert answers(container, seller.id, rolled=True) == answers(container, seller.id, rolled=False)
+
+
+@pytest.mark.postgres_only
+def test_a_new_time_zone_rebuilds_the_returned_units(container: Container) -> None:
+    seller = sellers.create_seller(sellers.CreateSeller("Shop"), container.uow())
+    analytics_world.build(container, seller.id)
+    with container.engine.begin() as connection:
+        connection.execute(
+            update(orm.sellers).where(orm.sellers.c.id == seller.id).values(timezone="Asia/Tokyo")
+        )
+    tokyo = answers(container, seller.id, rolled=False, zone="Asia/Tokyo")
+    assert answers(container, seller.id, rolled=True, zone="Asia/Tokyo") == tokyo
+    assert tokyo != answers(container, seller.id, rolled=False)
