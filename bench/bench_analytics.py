@@ -214,11 +214,11 @@ LOAD = [
     """
     INSERT INTO refunds (id, seller_id, return_id, order_id, currency, amount, breakdown,
                          gateway, status, attempt, asks, idempotency_key, reference,
-                         failure_reason, created_at, updated_at)
+                         failure_reason, created_at, updated_at, sequence)
     SELECT 'f' || substr(r.id, 2), r.seller_id, r.id, r.order_id, 'USD', 2000,
            '{"goods": 2500, "restocking_fee": 0, "label_cost": 500, "total": 2000}',
            'manual', 'succeeded', 1, 1, 'refund-' || r.id, '', '',
-           r.created_at + interval '12 days', r.created_at + interval '13 days'
+           r.created_at + interval '12 days', r.created_at + interval '13 days', 1
     FROM returns r WHERE r.seller_id = :seller AND r.status IN ('resolved', 'closed')
     """,
     """

@@ -42,7 +42,7 @@ refunds = Table(
     Column("order_id", ID, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("amount", BigInteger, nullable=False),
-    Column("sequence", Integer, nullable=False),
+    Column("sequence", Integer, nullable=False, default=1),
     Column("breakdown", JSON, nullable=False),
     Column("gateway", _enum(PaymentGatewayKind), nullable=False),
     Column("status", _enum(RefundStatus), nullable=False),
