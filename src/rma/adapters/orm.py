@@ -469,3 +469,4 @@ def _fresh_event_list(ret: Return, _context: object) -> None:
 # same metadata.
 from rma.adapters import orm_events, orm_money, orm_physical  # noqa: E402
 from rma.adapters.orm_amazon import map_amazon  # noqa: E402
+from rma.adapters import orm_trust  # noqa: E402, F401  (audit and risk tables)
