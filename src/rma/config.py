@@ -19,6 +19,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///var/rma.db"
     admin_key: str | None = None
     secret_key: str | None = None  # signs links; kept in data_dir/secret_key when unset
+    audit_signing_key: str | None = None  # Ed25519 seed, base64; else kept in data_dir
     base_url: str = "http://127.0.0.1:8000"  # links in emails and labels; never the Host header
     data_dir: Path = Path("var")
     host: str = "127.0.0.1"

@@ -466,7 +466,6 @@ def _fresh_event_list(ret: Return, _context: object) -> None:
 
 # Last, so that these modules find this one's names: importing them registers the tables of
 # the Amazon API, of events, webhooks and email, of money and of the physical flow on the
-# same metadata.
-from rma.adapters import orm_events, orm_money, orm_physical  # noqa: E402
+# same metadata; orm_trust adds the audit trail's and risk's tables.
+from rma.adapters import orm_events, orm_money, orm_physical, orm_trust  # noqa: E402, F401
 from rma.adapters.orm_amazon import map_amazon  # noqa: E402
-from rma.adapters import orm_trust  # noqa: E402, F401  (audit and risk tables)

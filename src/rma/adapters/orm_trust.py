@@ -98,4 +98,3 @@ Index(
     returns.c.created_at,
 )
 Index("ix_orders_seller_id_customer_email", orders.c.seller_id, orders.c.customer_email)
-

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from rma.adapters import (
+    audit_log,
     orm,
     orm_events,
     repositories,
@@ -24,6 +25,7 @@ from rma.adapters.row_sets import execute_for_rows, insert_into
 from rma.domain.errors import ConcurrentUpdate, Conflict
 from rma.domain.events import Event
 from rma.domain.ids import new_id
+from rma.services.acting import current_actor
 from rma.services.clock import utcnow
 from rma.services.event_ports import (
     ActionTokenRepository,
@@ -80,9 +82,16 @@ class ActionLinkUsed(Conflict):
 class SqlUnitOfWork:
     """Repositories over one session; commit also writes the outbox and any idempotency key."""
 
-    def __init__(self, session_factory: Callable[[], Session], *, read_only: bool = False):
+    def __init__(
+        self,
+        session_factory: Callable[[], Session],
+        *,
+        read_only: bool = False,
+        actor: str | None = None,
+    ):
         self._session_factory = session_factory
         self._read_only = read_only
+        self._actor = actor  # who the audit trail names; else whoever signed in to this request
         self._claim: tuple[str, str, str] | None = None
         self._spent_token: tuple[str, str] | None = None
 
@@ -149,6 +158,8 @@ class SqlUnitOfWork:
         self.flags = repositories_physical.SqlFlags(self.session)
         self.photos = repositories_physical.SqlPhotos(self.session)
         self.inventory = repositories_physical.SqlInventory(self.session)
+        if not self._read_only:
+            audit_log.watch(self.session)
         return self
 
     def __exit__(
@@ -189,6 +200,8 @@ class SqlUnitOfWork:
             raise Conflict("the change clashes with another one; try again") from error
         recorded = [event for aggregate in touched for event in _events(aggregate)]
         self._write_outbox([*recorded, *self._returns.saved_events])
+        actor = (self._actor, "") if self._actor else current_actor()
+        audit_log.write(self.session, actor, self._returns.saved_events)
         self._write_claim()
         self._write_spent_token()
         self.session.commit()

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from rma import __version__
 from rma.api import errors
+from rma.api.acting import ActingScope
 from rma.api.amazon import auth as amazon_auth
 from rma.api.amazon import routes as amazon_routes
 from rma.api.guards import BodyLimits, LimitRequestBodies, RefuseNulInUrl
@@ -75,6 +76,7 @@ def create_app(container: Container) -> FastAPI:
     )
     app.add_middleware(LimitRequestBodies, limits=limits)
     app.add_middleware(RefuseNulInUrl)
+    app.add_middleware(ActingScope)
     app.include_router(health.router)
     for module in (
         admin,

@@ -60,9 +60,7 @@ def upgrade() -> None:
         sa.Column("signature", sa.String(length=128), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_checkpoints")),
     )
-    op.create_index(
-        "ix_audit_checkpoints_seller_id_seq", "audit_checkpoints", ["seller_id", "seq"]
-    )
+    op.create_index("ix_audit_checkpoints_seller_id_seq", "audit_checkpoints", ["seller_id", "seq"])
     op.create_table(
         "risk_rules",
         sa.Column("seller_id", _ID, nullable=False),

@@ -1,0 +1,148 @@
+"""The audit trail in the database: changes captured at flush, written at commit, sealed later.
+
+``watch(session)`` listens to the session's flushes and keeps, per row, what its columns were
+and became; ``write(session, actor)`` turns that into one entry per changed row in the same
+transaction. Every mapped table is audited unless it is listed in ``NOT_AUDITED`` (delivery
+bookkeeping, sessions, the trail itself), so tables added later are audited without a word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import event, insert, inspect
+from sqlalchemy.orm import Mapper, Session
+from sqlalchemy.orm.base import NO_VALUE
+
+from rma.adapters.orm_trust import audit_entries
+from rma.domain.audit import CHANGED, Change, entry_body, is_secret, plain
+from rma.domain.events import Event
+from rma.domain.ids import new_id
+from rma.services.clock import utcnow
+
+# Operational rows that record deliveries, sign-ins and replays, not decisions people make.
+NOT_AUDITED = frozenset(
+    {
+        "outbox",
+        "idempotency_keys",
+        "used_action_tokens",
+        "customer_sessions",
+        "staff_sessions",
+        "email_messages",
+        "webhook_deliveries",
+        "webhook_attempts",
+        "amazon_access_tokens",
+        "audit_entries",
+        "audit_heads",
+        "audit_checkpoints",
+    }
+)
+# Bookkeeping columns whose change is implied by the others.
+_SKIPPED_COLUMNS = frozenset({"version"})
+_PENDING = "rma_audit_pending"
+
+
+def watch(session: Session) -> None:
+    """Capture every change this session flushes, until ``write`` takes them."""
+    event.listen(session, "after_flush", _collect)
+    event.listen(session, "after_rollback", _forget)
+
+
+def write(session: Session, actor: tuple[str, str], bulk_events: Sequence[Event] = ()) -> int:
+    """Insert one entry per row changed since the last write (and per bulk-written event)."""
+    pending: dict[tuple[str, str], Change] = session.info.pop(_PENDING, {})
+    changes = [*pending.values(), *(_bulk_change(e) for e in bulk_events)]
+    if not changes:
+        return 0
+    now = utcnow()
+    # Sorted: ids made in one millisecond differ in random bits only (see ``_write_outbox``).
+    ids = sorted(new_id("aud") for _ in changes)
+    rows = [
+        {
+            "id": entry_id,
+            "seller_id": change.seller_id,
+            "entity": change.entity,
+            "entity_id": change.entity_id,
+            "action": change.action,
+            "actor": actor[0],
+            "occurred_at": now,
+            "body": entry_body(entry_id, change, actor, now),
+        }
+        for entry_id, change in zip(ids, changes, strict=True)
+    ]
+    session.connection().execute(insert(audit_entries), rows)
+    return len(rows)
+
+
+def _forget(session: Session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+def _collect(session: Session, _context: object) -> None:
+    pending: dict[tuple[str, str], Change] = session.info.setdefault(_PENDING, {})
+    found = [
+        *(_change(obj, "insert") for obj in session.new),
+        *(_change(obj, "update") for obj in session.dirty),
+        *(_change(obj, "delete") for obj in session.deleted),
+    ]
+    for change in found:
+        if change is None:
+            continue
+        key = (change.entity, change.entity_id)
+        earlier = pending.pop(key, None)
+        merged = change if earlier is None else earlier.merged(change)
+        if merged is not None:
+            pending[key] = merged
+
+
+def _change(obj: Any, action: str) -> Change | None:
+    state = inspect(obj)
+    mapper: Mapper[Any] = state.mapper
+    entity = getattr(mapper.local_table, "name", "")
+    if entity in NOT_AUDITED:
+        return None
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for prop in mapper.column_attrs:
+        name = prop.columns[0].name
+        if name in _SKIPPED_COLUMNS:
+            continue
+        if action == "update":
+            history = state.attrs[prop.key].history
+            if not (history.added or history.deleted):
+                continue
+            old = history.deleted[0] if history.deleted else None
+            new = history.added[0] if history.added else None
+            if old == new:
+                continue
+            before[name], after[name] = _shown(name, old), _shown(name, new)
+        else:
+            value = state.attrs[prop.key].loaded_value
+            if value is not NO_VALUE:
+                (after if action == "insert" else before)[name] = _shown(name, value)
+    if action == "update" and not after:
+        return None
+    key = mapper.primary_key_from_instance(obj)
+    entity_id = ":".join(str(part) for part in key)
+    return Change(_seller_of(obj, entity), entity, entity_id, action, before, after)
+
+
+def _shown(column: str, value: Any) -> Any:
+    if is_secret(column):
+        return CHANGED if value not in (None, "") else None
+    return plain(value)
+
+
+def _seller_of(obj: Any, entity: str) -> str:
+    if entity == "sellers":
+        return str(obj.id)
+    seller_id = getattr(obj, "seller_id", None)
+    return str(seller_id) if seller_id else ""
+
+
+def _bulk_change(event_: Event) -> Change:
+    # Bulk authorization writes returns with statements the session does not track: the
+    # event it records for each return says what changed.
+    payload = plain(event_.payload())
+    return Change(event_.seller_id, "returns", event_.return_id, "update", {}, {"event": payload})
