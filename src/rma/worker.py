@@ -9,6 +9,7 @@ from datetime import timedelta
 from rma.adapters.email import FolderMailer, JinjaEmailComposer, SmtpMailer, make_mailer
 from rma.adapters.webhooks import HttpxWebhookSender
 from rma.bootstrap import Container
+from rma.services.audit import seal_audit
 from rma.services.outbox import (
     QueueOptions,
     deliver_webhooks,
@@ -19,6 +20,7 @@ from rma.services.outbox import (
 from rma.services.refunds import send_due_refunds
 from rma.services.returns import expire_due_returns
 from rma.services.tracking import flag_lost_returns
+from rma.trust_wiring import audit_chains, audit_keys
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,7 @@ def run_due_jobs(container: Container) -> dict[str, int]:
         "expired_returns": expired,
         "lost_packages_flagged": lost,
         "refunds_asked": reconcile_refunds(container),
+        "audit_entries_sealed": seal_audit(audit_chains(container), audit_keys(container)),
     }
 
 

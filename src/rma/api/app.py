@@ -18,6 +18,7 @@ from rma.api.guards import BodyLimits, LimitRequestBodies, RefuseNulInUrl
 from rma.api.routes import (
     actions,
     admin,
+    audit,
     health,
     labels,
     money,
@@ -90,6 +91,7 @@ def create_app(container: Container) -> FastAPI:
         money,
         webhooks,
         actions,
+        audit,
     ):
         app.include_router(module.router, responses=errors.documented_errors())
     app.include_router(amazon_auth.router)

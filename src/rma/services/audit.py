@@ -16,12 +16,18 @@ from rma.services.clock import utcnow
 
 
 class Checkpoint(Protocol):
-    seller_id: str
-    seq: int
-    hash: str
-    signed_at: datetime
-    key_id: str
-    signature: str
+    @property
+    def seller_id(self) -> str: ...
+    @property
+    def seq(self) -> int: ...
+    @property
+    def hash(self) -> str: ...
+    @property
+    def signed_at(self) -> datetime: ...
+    @property
+    def key_id(self) -> str: ...
+    @property
+    def signature(self) -> str: ...
 
 
 class Keys(Protocol):
