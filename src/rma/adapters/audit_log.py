@@ -8,10 +8,11 @@ bookkeeping, sessions, the trail itself), so tables added later are audited with
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import weakref
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import event, insert, inspect
+from sqlalchemy import Connection, Engine, Insert, Table, event, insert, inspect
 from sqlalchemy.orm import Mapper, Session
 from sqlalchemy.orm.base import NO_VALUE
 
@@ -43,16 +44,34 @@ _SKIPPED_COLUMNS = frozenset({"version"})
 _PENDING = "rma_audit_pending"
 
 
+_SINK = "rma_audit_sink"
+_CONNECTIONS = "rma_audit_connections"
+_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
 def watch(session: Session) -> None:
-    """Capture every change this session flushes, until ``write`` takes them."""
+    """Capture every change this session flushes, until ``write`` takes them.
+
+    Rows a repository inserts with plain statements on the session's connection (a new
+    return is three INSERTs, not an ORM flush) are captured too, by an engine listener that
+    writes into the sink of the session that began the connection's transaction.
+    """
     event.listen(session, "after_flush", _collect)
+    event.listen(session, "after_begin", _lend_sink)
+    event.listen(session, "after_commit", _take_sink)
     event.listen(session, "after_rollback", _forget)
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    if engine not in _engines:
+        _engines.add(engine)
+        event.listen(engine, "after_execute", _statement_executed)
 
 
 def write(session: Session, actor: tuple[str, str], bulk_events: Sequence[Event] = ()) -> int:
     """Insert one entry per row changed since the last write (and per bulk-written event)."""
-    pending: dict[tuple[str, str], Change] = session.info.pop(_PENDING, {})
+    pending = _pending(session)
     changes = [*pending.values(), *(_bulk_change(e) for e in bulk_events)]
+    pending.clear()
     if not changes:
         return 0
     now = utcnow()
@@ -75,25 +94,69 @@ def write(session: Session, actor: tuple[str, str], bulk_events: Sequence[Event]
     return len(rows)
 
 
+def _pending(session: Session) -> dict[tuple[str, str], Change]:
+    pending: dict[tuple[str, str], Change] = session.info.setdefault(_PENDING, {})
+    return pending
+
+
+def _lend_sink(session: Session, _transaction: object, connection: Connection) -> None:
+    connection.info[_SINK] = _pending(session)
+    session.info.setdefault(_CONNECTIONS, []).append(connection)
+
+
+def _take_sink(session: Session) -> None:
+    for connection in session.info.pop(_CONNECTIONS, []):
+        connection.info.pop(_SINK, None)
+
+
 def _forget(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+    _pending(session).clear()
+    _take_sink(session)
 
 
 def _collect(session: Session, _context: object) -> None:
-    pending: dict[tuple[str, str], Change] = session.info.setdefault(_PENDING, {})
+    pending = _pending(session)
     found = [
         *(_change(obj, "insert") for obj in session.new),
         *(_change(obj, "update") for obj in session.dirty),
         *(_change(obj, "delete") for obj in session.deleted),
     ]
     for change in found:
-        if change is None:
-            continue
-        key = (change.entity, change.entity_id)
-        earlier = pending.pop(key, None)
-        merged = change if earlier is None else earlier.merged(change)
-        if merged is not None:
-            pending[key] = merged
+        if change is not None:
+            _note(pending, change)
+
+
+def _note(pending: dict[tuple[str, str], Change], change: Change) -> None:
+    key = (change.entity, change.entity_id)
+    earlier = pending.pop(key, None)
+    merged = change if earlier is None else earlier.merged(change)
+    if merged is not None:
+        pending[key] = merged
+
+
+def _statement_executed(
+    connection: Connection,
+    statement: Any,
+    multiparams: Any,
+    params: Any,
+    _options: Any,
+    _result: Any,
+) -> None:
+    sink = connection.info.get(_SINK)
+    if sink is None or not isinstance(statement, Insert):
+        return
+    table = statement.table
+    name = getattr(table, "name", "")
+    if name in NOT_AUDITED or not isinstance(table, Table):
+        return
+    rows = multiparams if isinstance(multiparams, list | tuple) else [multiparams]
+    rows = [row for row in rows if isinstance(row, Mapping)] or ([params] if params else [])
+    keys = [column.name for column in table.primary_key.columns]
+    for row in rows:
+        after = {str(k): _shown(str(k), v) for k, v in row.items()}
+        ident = ":".join(str(row[k]) for k in keys if k in row) or str(row.get("return_id", ""))
+        seller = str(row.get("seller_id") or (row.get("id") if name == "sellers" else "") or "")
+        _note(sink, Change(seller, name, ident, "insert", {}, after))
 
 
 def _change(obj: Any, action: str) -> Change | None:
