@@ -416,4 +416,14 @@ ADDED_ROUTES: dict[str, Route] = {
         lambda w: ("POST", f"/v1/webhook-deliveries/{w.delivery_id}/replay", None),
     ),
     "GET /v1/events": Route(frozenset(STAFF), OWN, 200, lambda w: ("GET", "/v1/events", None)),
+    # -- trust: the audit trail (admins only) and its public key ----------------------------
+    "GET /v1/audit": Route(
+        frozenset({"admin", "platform"}), OWN, 200, lambda w: ("GET", "/v1/audit", None)
+    ),
+    "GET /v1/audit/verify": Route(
+        frozenset({"admin", "platform"}), OWN, 200, lambda w: ("GET", "/v1/audit/verify", None)
+    ),
+    "GET /v1/audit/public-key": Route(
+        PUBLIC, OWN, 200, lambda w: ("GET", "/v1/audit/public-key", None)
+    ),
 }
