@@ -318,6 +318,16 @@ class FakeIdempotency(_Repo):
             )
 
 
+class FakeRisk:
+    """A seller with no risk rules: nothing is held, nothing is withheld."""
+
+    def context(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def for_return(self, seller_id: str, return_id: str) -> None:
+        return None
+
+
 class _Untested:
     """A repository no unit-tested use case touches: any use of it is a test to write."""
 
@@ -370,6 +380,7 @@ class FakeUnitOfWork:
         self.orders = FakeOrders(self.store)
         self.returns = FakeReturns(self.store)
         self.idempotency = FakeIdempotency(self.store)
+        self.risk = FakeRisk()
         for name in _UNTESTED:
             setattr(self, name, _Untested(name))
 

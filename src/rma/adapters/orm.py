@@ -453,6 +453,7 @@ def start_mappers() -> None:
     orm_events.map_event_tables(mapper_registry)
     orm_money.map_money()
     orm_physical.map_physical(mapper_registry)
+    orm_trust.map_trust(mapper_registry)
 
 
 def _children(kind: type, order_by: Any) -> Any:
@@ -467,5 +468,5 @@ def _fresh_event_list(ret: Return, _context: object) -> None:
 # Last, so that these modules find this one's names: importing them registers the tables of
 # the Amazon API, of events, webhooks and email, of money and of the physical flow on the
 # same metadata; orm_trust adds the audit trail's and risk's tables.
-from rma.adapters import orm_events, orm_money, orm_physical, orm_trust  # noqa: E402, F401
+from rma.adapters import orm_events, orm_money, orm_physical, orm_trust  # noqa: E402
 from rma.adapters.orm_amazon import map_amazon  # noqa: E402

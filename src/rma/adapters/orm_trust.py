@@ -7,9 +7,11 @@ never wait on one another for a chain head.
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Boolean, Column, Index, String, Table, Text
+from sqlalchemy import JSON, BigInteger, Column, Index, String, Table, Text
+from sqlalchemy.orm import registry
 
 from rma.adapters.orm import ID, UtcDateTime, metadata, orders, returns
+from rma.domain.risk import ReturnRisk, RiskSettings
 
 audit_entries = Table(
     "audit_entries",
@@ -52,28 +54,14 @@ audit_checkpoints = Table(
     Index("ix_audit_checkpoints_seller_id_seq", "seller_id", "seq"),
 )
 
-risk_rules = Table(
-    "risk_rules",
+risk_settings = Table(
+    "risk_settings",
     metadata,
     Column("seller_id", ID, primary_key=True),
-    Column("code", String(40), primary_key=True),
-    Column("effect", String(32), nullable=False),
-    Column("params", JSON, nullable=False),
-    Column("enabled", Boolean, nullable=False),
+    Column("rules", JSON, nullable=False),
+    Column("allow", JSON, nullable=False),
+    Column("block", JSON, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
-)
-
-risk_list_entries = Table(
-    "risk_list_entries",
-    metadata,
-    Column("id", ID, primary_key=True),
-    Column("seller_id", ID, nullable=False),
-    Column("list", String(8), nullable=False),  # allow | block
-    Column("kind", String(8), nullable=False),  # email | address
-    Column("value", String(400), nullable=False),  # normalized
-    Column("note", Text, nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
-    Index("ix_risk_list_entries_seller_id_value", "seller_id", "value"),
 )
 
 return_risk = Table(
@@ -81,12 +69,15 @@ return_risk = Table(
     metadata,
     Column("return_id", ID, primary_key=True),
     Column("seller_id", ID, nullable=False),
-    Column("customer", String(400), nullable=False),  # the normalized email
-    Column("held", Boolean, nullable=False),
+    Column("customer", String(320), nullable=False),  # the normalized email
+    Column("address", String(400), nullable=False),  # the normalized shipping address, or ""
+    Column("value", BigInteger, nullable=False),
+    Column("effect", String(16), nullable=False),  # the strongest effect, "" when none fired
     Column("reasons", JSON, nullable=False),  # [{code, effect, explanation}]
     Column("reason_codes", String(400), nullable=False),  # " code1 code2 " for filtering
     Column("decided_at", UtcDateTime, nullable=False),
     Index("ix_return_risk_seller_id_reason_codes", "seller_id", "reason_codes"),
+    Index("ix_return_risk_seller_id_address", "seller_id", "address"),
 )
 
 # The profile is read with one query over the customer's returns (and a count of orders):
@@ -98,3 +89,9 @@ Index(
     returns.c.created_at,
 )
 Index("ix_orders_seller_id_customer_email", orders.c.seller_id, orders.c.customer_email)
+
+
+def map_trust(mapper_registry: registry) -> None:
+    """Map the risk classes (audit entries are written and read as plain rows)."""
+    mapper_registry.map_imperatively(RiskSettings, risk_settings)
+    mapper_registry.map_imperatively(ReturnRisk, return_risk)

@@ -21,6 +21,7 @@ from rma.adapters import (
     repositories_physical,
 )
 from rma.adapters.repositories_amazon import SqlAmazon
+from rma.adapters.risk_store import SqlRisk
 from rma.adapters.row_sets import execute_for_rows, insert_into
 from rma.domain.errors import ConcurrentUpdate, Conflict
 from rma.domain.events import Event
@@ -49,6 +50,7 @@ from rma.services.physical_ports import (
     ReceiptRepository,
     TrackingEventRepository,
 )
+from rma.services.risk_ports import RiskRepository
 from rma.services.unit_of_work import (
     AmazonRepository,
     ApiKeyRepository,
@@ -125,6 +127,7 @@ class SqlUnitOfWork:
     flags: FlagRepository
     photos: PhotoRepository
     inventory: InventoryRepository
+    risk: RiskRepository
 
     def __enter__(self) -> Self:
         self.session = self._session_factory()
@@ -158,6 +161,7 @@ class SqlUnitOfWork:
         self.flags = repositories_physical.SqlFlags(self.session)
         self.photos = repositories_physical.SqlPhotos(self.session)
         self.inventory = repositories_physical.SqlInventory(self.session)
+        self.risk = SqlRisk(self.session)
         if not self._read_only:
             audit_log.watch(self.session)
         return self

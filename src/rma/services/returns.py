@@ -36,6 +36,7 @@ from rma.services.resolutions import (
     execute_due_resolutions,
     execute_resolutions,
 )
+from rma.services.risk import RISK_LETS_AUTHORIZE, apply_assessment, assess_request
 from rma.services.unit_of_work import UnitOfWork
 
 
@@ -159,10 +160,12 @@ def request_return(cmd: RequestReturn, uow: UnitOfWork) -> RequestOutcome:
             actor=cmd.actor,
             now=now,
         )
-        if decision.authorizes_automatically(seller):
+        risk = assess_request(uow, order, ret, now)
+        if decision.authorizes_automatically(seller) and risk.effect in RISK_LETS_AUTHORIZE:
             _authorize(uow, seller, ret, AuthorizeReturn(cmd.scope, ret.id, SYSTEM), now)
         else:
             ret.send_to_review(now)
+        apply_assessment(ret, risk, now)
         # Added once decided, so the new return is written by one INSERT, not INSERT + UPDATE.
         uow.returns.add(ret)
         if ret.status is ReturnStatus.AUTHORIZED:

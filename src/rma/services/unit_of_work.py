@@ -43,6 +43,7 @@ from rma.services.physical_ports import (
     ReceiptRepository,
     TrackingEventRepository,
 )
+from rma.services.risk_ports import RiskRepository
 
 
 class ReturnSort(StrEnum):
@@ -277,6 +278,7 @@ class UnitOfWork(Protocol):
     flags: FlagRepository
     photos: PhotoRepository
     inventory: InventoryRepository
+    risk: RiskRepository
 
     def __enter__(self) -> Self: ...
 

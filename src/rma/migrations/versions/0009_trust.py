@@ -62,35 +62,22 @@ def upgrade() -> None:
     )
     op.create_index("ix_audit_checkpoints_seller_id_seq", "audit_checkpoints", ["seller_id", "seq"])
     op.create_table(
-        "risk_rules",
+        "risk_settings",
         sa.Column("seller_id", _ID, nullable=False),
-        sa.Column("code", sa.String(length=40), nullable=False),
-        sa.Column("effect", sa.String(length=32), nullable=False),
-        sa.Column("params", sa.JSON(), nullable=False),
-        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("rules", sa.JSON(), nullable=False),
+        sa.Column("allow", sa.JSON(), nullable=False),
+        sa.Column("block", sa.JSON(), nullable=False),
         sa.Column("updated_at", _AT, nullable=False),
-        sa.PrimaryKeyConstraint("seller_id", "code", name=op.f("pk_risk_rules")),
-    )
-    op.create_table(
-        "risk_list_entries",
-        sa.Column("id", _ID, nullable=False),
-        sa.Column("seller_id", _ID, nullable=False),
-        sa.Column("list", sa.String(length=8), nullable=False),
-        sa.Column("kind", sa.String(length=8), nullable=False),
-        sa.Column("value", sa.String(length=400), nullable=False),
-        sa.Column("note", sa.Text(), nullable=False),
-        sa.Column("created_at", _AT, nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_risk_list_entries")),
-    )
-    op.create_index(
-        "ix_risk_list_entries_seller_id_value", "risk_list_entries", ["seller_id", "value"]
+        sa.PrimaryKeyConstraint("seller_id", name=op.f("pk_risk_settings")),
     )
     op.create_table(
         "return_risk",
         sa.Column("return_id", _ID, nullable=False),
         sa.Column("seller_id", _ID, nullable=False),
-        sa.Column("customer", sa.String(length=400), nullable=False),
-        sa.Column("held", sa.Boolean(), nullable=False),
+        sa.Column("customer", sa.String(length=320), nullable=False),
+        sa.Column("address", sa.String(length=400), nullable=False),
+        sa.Column("value", sa.BigInteger(), nullable=False),
+        sa.Column("effect", sa.String(length=16), nullable=False),
         sa.Column("reasons", sa.JSON(), nullable=False),
         sa.Column("reason_codes", sa.String(length=400), nullable=False),
         sa.Column("decided_at", _AT, nullable=False),
@@ -99,6 +86,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_return_risk_seller_id_reason_codes", "return_risk", ["seller_id", "reason_codes"]
     )
+    op.create_index("ix_return_risk_seller_id_address", "return_risk", ["seller_id", "address"])
     op.create_index(
         "ix_returns_seller_id_customer_email_created_at",
         "returns",
@@ -112,8 +100,7 @@ def downgrade() -> None:
     op.drop_index("ix_returns_seller_id_customer_email_created_at", table_name="returns")
     for table in (
         "return_risk",
-        "risk_list_entries",
-        "risk_rules",
+        "risk_settings",
         "audit_checkpoints",
         "audit_heads",
         "audit_entries",

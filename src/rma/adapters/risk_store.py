@@ -1,0 +1,194 @@
+"""Risk settings, decisions, and the one query that reads a customer's profile."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from rma.adapters.orm import orders, return_items, returns
+from rma.adapters.orm_physical import return_flags
+from rma.adapters.orm_trust import return_risk, risk_settings
+from rma.domain.risk import PastReturn, ReturnRisk, RiskSettings
+
+_NEVER = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class RiskContext:
+    """A seller's settings with the customer's order count and past returns, read at once."""
+
+    settings: RiskSettings
+    orders: int
+    past: list[PastReturn]
+
+
+class SqlRisk:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def settings(self, seller_id: str) -> RiskSettings | None:
+        return self.session.get(RiskSettings, seller_id)
+
+    def add_settings(self, settings: RiskSettings) -> None:
+        self.session.add(settings)
+
+    def record(self, decision: ReturnRisk) -> None:
+        self.session.add(decision)
+
+    def for_return(self, seller_id: str, return_id: str) -> ReturnRisk | None:
+        found = self.session.get(ReturnRisk, return_id)
+        return found if found is not None and found.seller_id == seller_id else None
+
+    def held(self, seller_id: str, reason: str | None, limit: int) -> list[ReturnRisk]:
+        """Decisions that fired, newest first, for returns still waiting for review."""
+        query = (
+            select(ReturnRisk)
+            .join(
+                returns,
+                and_(
+                    returns.c.seller_id == return_risk.c.seller_id,
+                    returns.c.id == return_risk.c.return_id,
+                ),
+            )
+            .where(
+                return_risk.c.seller_id == seller_id,
+                return_risk.c.effect != "",
+                returns.c.status == "pending_review",
+            )
+            .order_by(return_risk.c.decided_at.desc())
+            .limit(limit)
+        )
+        if reason:
+            query = query.where(return_risk.c.reason_codes.contains(f" {reason} "))
+        return list(self.session.scalars(query))
+
+    def context(
+        self,
+        seller_id: str,
+        emails: Sequence[str],
+        address: str,
+        exclude: str = "",
+        with_settings: bool = True,
+    ) -> RiskContext | None:
+        """The settings and the customer's history in one statement; None without settings.
+
+        Past returns are the customer's by email (index on seller, email, created) and, when
+        the shipping address is known, those decided at the same address (index on seller,
+        address); each carries its value and inspection outcomes from correlated subqueries
+        over its own items and flags.
+        """
+        mine = and_(
+            return_items.c.seller_id == returns.c.seller_id,
+            return_items.c.return_id == returns.c.id,
+        )
+        value = (
+            select(
+                func.coalesce(
+                    func.sum(return_items.c.unit_price * return_items.c.requested_quantity), 0
+                )
+            )
+            .where(mine)
+            .scalar_subquery()
+        )
+        rejected = (
+            select(func.coalesce(func.sum(return_items.c.rejected_quantity), 0))
+            .where(mine)
+            .scalar_subquery()
+        )
+        wrong = _count_items(mine, "wrong_item")
+        empty = _count_items(mine, "missing")
+        mismatch = (
+            select(func.count())
+            .select_from(return_flags)
+            .where(
+                return_flags.c.seller_id == returns.c.seller_id,
+                return_flags.c.return_id == returns.c.id,
+                return_flags.c.code == "sku_mismatch",
+            )
+            .scalar_subquery()
+        )
+        ordered = (
+            select(func.count())
+            .select_from(orders)
+            .where(orders.c.seller_id == seller_id, orders.c.customer_email.in_(emails))
+            .scalar_subquery()
+        )
+        match: ColumnElement[bool] = returns.c.customer_email.in_(emails)
+        if address:
+            at_address = select(return_risk.c.return_id).where(
+                return_risk.c.seller_id == seller_id, return_risk.c.address == address
+            )
+            match = or_(match, returns.c.id.in_(at_address))
+        history = [
+            ordered,
+            returns.c.id,
+            returns.c.customer_email,
+            returns.c.status,
+            returns.c.created_at,
+            value,
+            rejected,
+            wrong,
+            empty,
+            mismatch,
+        ]
+        if not with_settings:
+            rows = self.session.execute(
+                select(*history).where(returns.c.seller_id == seller_id, match)
+            ).all()
+            orders_count = self.session.scalar(select(ordered)) if not rows else rows[0][0]
+            past = [_past(row[1:]) for row in rows]
+            return RiskContext(
+                RiskSettings(seller_id, [], [], [], _NEVER), int(orders_count or 0), past
+            )
+        joined = risk_settings.outerjoin(
+            returns,
+            and_(returns.c.seller_id == risk_settings.c.seller_id, match, returns.c.id != exclude),
+        )
+        settings_columns = [
+            risk_settings.c.rules,
+            risk_settings.c.allow,
+            risk_settings.c.block,
+            risk_settings.c.updated_at,
+        ]
+        query = (
+            select(*settings_columns, *history)
+            .select_from(joined)
+            .where(risk_settings.c.seller_id == seller_id)
+        )
+        found = self.session.execute(query).all()
+        if not found:
+            return None
+        first = found[0]
+        settings = RiskSettings(seller_id, first[0], first[1], first[2], first[3])
+        past = [_past(row[5:]) for row in found if row[5] is not None]
+        return RiskContext(settings, int(first[4] or 0), past)
+
+
+def _count_items(mine: Any, condition: str) -> Any:
+    return (
+        select(func.count())
+        .select_from(return_items)
+        .where(mine, return_items.c.condition == condition)
+        .scalar_subquery()
+    )
+
+
+def _past(row: Sequence[Any]) -> PastReturn:
+    created: datetime = row[3]
+    return PastReturn(
+        return_id=row[0],
+        email=row[1],
+        status=str(row[2]),
+        created_at=created,
+        value=int(row[4] or 0),
+        rejected_units=int(row[5] or 0),
+        wrong_item=int(row[6] or 0),
+        empty_box=int(row[7] or 0),
+        sku_mismatch=int(row[8] or 0),
+    )
