@@ -25,6 +25,7 @@ from rma.api.routes import (
     orders,
     places,
     returns,
+    risk,
     setup,
     tracking,
     warehouse,
@@ -92,6 +93,7 @@ def create_app(container: Container) -> FastAPI:
         webhooks,
         actions,
         audit,
+        risk,
     ):
         app.include_router(module.router, responses=errors.documented_errors())
     app.include_router(amazon_auth.router)
