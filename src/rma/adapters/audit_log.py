@@ -47,6 +47,7 @@ _PENDING = "rma_audit_pending"
 _SINK = "rma_audit_sink"
 _CONNECTIONS = "rma_audit_connections"
 _engines: weakref.WeakSet[Engine] = weakref.WeakSet()
+_session_kinds: weakref.WeakSet[type[Session]] = weakref.WeakSet()
 
 
 def watch(session: Session) -> None:
@@ -56,10 +57,15 @@ def watch(session: Session) -> None:
     return is three INSERTs, not an ORM flush) are captured too, by an engine listener that
     writes into the sink of the session that began the connection's transaction.
     """
-    event.listen(session, "after_flush", _collect)
-    event.listen(session, "after_begin", _lend_sink)
-    event.listen(session, "after_commit", _take_sink)
-    event.listen(session, "after_rollback", _forget)
+    # Listening on the session's class (one per session factory) costs nothing per session;
+    # listening on each session would cost more than the rest of the audit trail.
+    kind = type(session)
+    if kind not in _session_kinds:
+        _session_kinds.add(kind)
+        event.listen(kind, "after_flush", _collect)
+        event.listen(kind, "after_begin", _lend_sink)
+        event.listen(kind, "after_commit", _take_sink)
+        event.listen(kind, "after_rollback", _forget)
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
     if engine not in _engines:

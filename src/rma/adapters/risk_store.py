@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -83,91 +84,128 @@ class SqlRisk:
         address); each carries its value and inspection outcomes from correlated subqueries
         over its own items and flags.
         """
-        mine = and_(
-            return_items.c.seller_id == returns.c.seller_id,
-            return_items.c.return_id == returns.c.id,
-        )
-        value = (
-            select(
-                func.coalesce(
-                    func.sum(return_items.c.unit_price * return_items.c.requested_quantity), 0
-                )
-            )
-            .where(mine)
-            .scalar_subquery()
-        )
-        rejected = (
-            select(func.coalesce(func.sum(return_items.c.rejected_quantity), 0))
-            .where(mine)
-            .scalar_subquery()
-        )
-        wrong = _count_items(mine, "wrong_item")
-        empty = _count_items(mine, "missing")
-        mismatch = (
-            select(func.count())
-            .select_from(return_flags)
-            .where(
-                return_flags.c.seller_id == returns.c.seller_id,
-                return_flags.c.return_id == returns.c.id,
-                return_flags.c.code == "sku_mismatch",
-            )
-            .scalar_subquery()
-        )
-        ordered = (
-            select(func.count())
-            .select_from(orders)
-            .where(orders.c.seller_id == seller_id, orders.c.customer_email.in_(emails))
-            .scalar_subquery()
-        )
-        match: ColumnElement[bool] = returns.c.customer_email.in_(emails)
-        if address:
-            at_address = select(return_risk.c.return_id).where(
-                return_risk.c.seller_id == seller_id, return_risk.c.address == address
-            )
-            match = or_(match, returns.c.id.in_(at_address))
-        history = [
-            ordered,
-            returns.c.id,
-            returns.c.customer_email,
-            returns.c.status,
-            returns.c.created_at,
-            value,
-            rejected,
-            wrong,
-            empty,
-            mismatch,
-        ]
+        params = {
+            "seller_id": seller_id,
+            "email_1": emails[0],
+            "email_2": emails[-1],
+            # Normalized addresses never end in "-": this one matches no return.
+            "address": address or "addr:-",
+            "exclude": exclude,
+        }
         if not with_settings:
-            rows = self.session.execute(
-                select(*history).where(returns.c.seller_id == seller_id, match)
-            ).all()
-            orders_count = self.session.scalar(select(ordered)) if not rows else rows[0][0]
+            rows = self.session.execute(_history_statement(), params).all()
+            orders_count = rows[0][0] if rows else self.session.scalar(_orders_statement(), params)
             past = [_past(row[1:]) for row in rows]
-            return RiskContext(
-                RiskSettings(seller_id, [], [], [], _NEVER), int(orders_count or 0), past
-            )
-        joined = risk_settings.outerjoin(
-            returns,
-            and_(returns.c.seller_id == risk_settings.c.seller_id, match, returns.c.id != exclude),
-        )
-        settings_columns = [
-            risk_settings.c.rules,
-            risk_settings.c.allow,
-            risk_settings.c.block,
-            risk_settings.c.updated_at,
-        ]
-        query = (
-            select(*settings_columns, *history)
-            .select_from(joined)
-            .where(risk_settings.c.seller_id == seller_id)
-        )
-        found = self.session.execute(query).all()
+            empty = RiskSettings(seller_id, [], [], [], _NEVER)
+            return RiskContext(empty, int(orders_count or 0), past)
+        found = self.session.execute(_context_statement(), params).all()
         if not found:
             return None
         first = found[0]
         settings = RiskSettings(seller_id, first[0], first[1], first[2], first[3])
         past = [_past(row[5:]) for row in found if row[5] is not None]
         return RiskContext(settings, int(first[4] or 0), past)
+
+
+# The statements are built once: building and keying a select of this size costs more than
+# running it, on the request path of every return.
+
+
+@functools.cache
+def _history_columns() -> tuple[Any, ...]:
+    mine = and_(
+        return_items.c.seller_id == returns.c.seller_id,
+        return_items.c.return_id == returns.c.id,
+    )
+    value = (
+        select(
+            func.coalesce(
+                func.sum(return_items.c.unit_price * return_items.c.requested_quantity), 0
+            )
+        )
+        .where(mine)
+        .scalar_subquery()
+    )
+    rejected = (
+        select(func.coalesce(func.sum(return_items.c.rejected_quantity), 0))
+        .where(mine)
+        .scalar_subquery()
+    )
+    mismatch = (
+        select(func.count())
+        .select_from(return_flags)
+        .where(
+            return_flags.c.seller_id == returns.c.seller_id,
+            return_flags.c.return_id == returns.c.id,
+            return_flags.c.code == "sku_mismatch",
+        )
+        .scalar_subquery()
+    )
+    return (
+        _orders_statement().scalar_subquery(),
+        returns.c.id,
+        returns.c.customer_email,
+        returns.c.status,
+        returns.c.created_at,
+        value,
+        rejected,
+        _count_items(mine, "wrong_item"),
+        _count_items(mine, "missing"),
+        mismatch,
+    )
+
+
+@functools.cache
+def _orders_statement() -> Select[Any]:
+    return (
+        select(func.count())
+        .select_from(orders)
+        .where(
+            orders.c.seller_id == bindparam("seller_id"),
+            orders.c.customer_email.in_([bindparam("email_1"), bindparam("email_2")]),
+        )
+    )
+
+
+def _customer_match() -> ColumnElement[bool]:
+    at_address = select(return_risk.c.return_id).where(
+        return_risk.c.seller_id == bindparam("seller_id"),
+        return_risk.c.address == bindparam("address"),
+    )
+    return or_(
+        returns.c.customer_email.in_([bindparam("email_1"), bindparam("email_2")]),
+        returns.c.id.in_(at_address),
+    )
+
+
+@functools.cache
+def _history_statement() -> Select[Any]:
+    return select(*_history_columns()).where(
+        returns.c.seller_id == bindparam("seller_id"), _customer_match()
+    )
+
+
+@functools.cache
+def _context_statement() -> Select[Any]:
+    joined = risk_settings.outerjoin(
+        returns,
+        and_(
+            returns.c.seller_id == risk_settings.c.seller_id,
+            _customer_match(),
+            returns.c.id != bindparam("exclude"),
+        ),
+    )
+    return (
+        select(
+            risk_settings.c.rules,
+            risk_settings.c.allow,
+            risk_settings.c.block,
+            risk_settings.c.updated_at,
+            *_history_columns(),
+        )
+        .select_from(joined)
+        .where(risk_settings.c.seller_id == bindparam("seller_id"))
+    )
 
 
 def _count_items(mine: Any, condition: str) -> Any:

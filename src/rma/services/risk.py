@@ -159,6 +159,8 @@ def assess_request(uow: UnitOfWork, order: Order, ret: Return, now: datetime) ->
     )
     profile = profile_of(email, address, context.orders, context.past)
     found = assess(settings.parsed_rules(), profile, context.past, request)
+    if not found.reasons and not address:
+        return found  # nothing to show, and no address for later profiles to match
     codes = " ".join(r.code for r in found.reasons)
     _risk(uow).record(
         ReturnRisk(
