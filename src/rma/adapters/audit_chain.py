@@ -139,24 +139,30 @@ class SqlAuditChains:
         return int(count or 0)
 
     def sealed_rows(self, seller_id: str) -> Iterator[SealedRow]:
-        """A seller's sealed entries in chain order, streamed."""
+        """A seller's sealed entries in chain order, streamed as plain tuples.
+
+        Read through the driver's own cursor (server-side on PostgreSQL): verification walks
+        the whole trail, and result rows of the ORM layer would cost more than the hashing.
+        """
         query = (
-            select(
-                audit_entries.c.id,
-                audit_entries.c.seq,
-                audit_entries.c.prev_hash,
-                audit_entries.c.hash,
-                audit_entries.c.body,
-            )
-            .where(audit_entries.c.seller_id == seller_id, audit_entries.c.seq.is_not(None))
-            .order_by(audit_entries.c.seq, audit_entries.c.id)
+            "SELECT id, seq, prev_hash, hash, body FROM audit_entries"
+            " WHERE seller_id = {p} AND seq IS NOT NULL ORDER BY seq, id"
         )
         with self.engine.connect() as connection:
-            result = connection.execution_options(stream_results=True, yield_per=5000).execute(
-                query
-            )
-            for row in result:
-                yield (row[0], int(row[1]), row[2] or "", row[3] or "", row[4])
+            raw: Any = connection.connection.dbapi_connection
+            if connection.dialect.name == "postgresql":
+                cursor = raw.cursor(name=f"audit_{seller_id or 'platform'}")
+                cursor.itersize = 20_000
+                cursor.execute(query.format(p="%s"), (seller_id,))
+            else:
+                cursor = raw.cursor()
+                cursor.arraysize = 20_000
+                cursor.execute(query.format(p="?"), (seller_id,))
+            try:
+                while batch := cursor.fetchmany(20_000):
+                    yield from batch
+            finally:
+                cursor.close()
 
     def checkpoints(self, seller_id: str) -> list[Checkpoint]:
         query = (
