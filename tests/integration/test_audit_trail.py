@@ -93,6 +93,15 @@ CHANGES: dict[str, tuple[str, Callable[[Shop], Any]]] = {
             201,
         ),
     ),
+    "amazon credentials": (
+        "amazon_credentials",
+        lambda s: ok(
+            s.http.post(
+                "/v1/amazon/credentials", json={"seller_id": s.seller_id}, headers=bearer(ADMIN_KEY)
+            ),
+            201,
+        ),
+    ),
     "api key": (
         "api_keys",
         lambda s: ok(
@@ -141,6 +150,19 @@ def test_a_return_request_is_audited_as_the_customer_who_asked(http: httpx.Clien
     assert entry["after"]["status"] == ret["status"]
     items = entries(shop, entity="return_items")
     assert len(items) == 1
+
+
+def test_a_refund_is_one_entry_with_its_amount(http: httpx.Client) -> None:
+    shop = open_shop(http)
+    ok(shop.call("PUT", "/v1/settings", json={"keep_item_max_value": 10_000}))
+    shop.order("K-1")
+    kept = ok(shop.request_return("K-1", [("1", 1)], resolution="keep_item"), 201)
+    assert kept["status"] == "resolved"
+
+    [refund] = entries(shop, entity="refunds")
+    assert refund["action"] == "insert"
+    assert refund["after"]["amount"] == 2500
+    assert refund["after"]["return_id"] == kept["id"]
 
 
 def _world(http: httpx.Client, container: Container) -> Shop:
