@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, or_, select
+from sqlalchemy import Select, Text, and_, bindparam, case, cast, func, select, union
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -102,7 +103,9 @@ class SqlRisk:
         if not found:
             return None
         first = found[0]
-        settings = RiskSettings(seller_id, first[0], first[1], first[2], first[3])
+        settings = RiskSettings(
+            seller_id, json.loads(first[0]), json.loads(first[1]), json.loads(first[2]), first[3]
+        )
         past = [_past(row[5:]) for row in found if row[5] is not None]
         return RiskContext(settings, int(first[4] or 0), past)
 
@@ -111,26 +114,9 @@ class SqlRisk:
 # running it, on the request path of every return.
 
 
-@functools.cache
 def _history_columns() -> tuple[Any, ...]:
-    mine = and_(
-        return_items.c.seller_id == returns.c.seller_id,
-        return_items.c.return_id == returns.c.id,
-    )
-    value = (
-        select(
-            func.coalesce(
-                func.sum(return_items.c.unit_price * return_items.c.requested_quantity), 0
-            )
-        )
-        .where(mine)
-        .scalar_subquery()
-    )
-    rejected = (
-        select(func.coalesce(func.sum(return_items.c.rejected_quantity), 0))
-        .where(mine)
-        .scalar_subquery()
-    )
+    """The order count, then per past return: id, email, status, time, value and outcomes."""
+    items = return_items.c
     mismatch = (
         select(func.count())
         .select_from(return_flags)
@@ -147,12 +133,25 @@ def _history_columns() -> tuple[Any, ...]:
         returns.c.customer_email,
         returns.c.status,
         returns.c.created_at,
-        value,
-        rejected,
-        _count_items(mine, "wrong_item"),
-        _count_items(mine, "missing"),
+        func.coalesce(func.sum(items.unit_price * items.requested_quantity), 0),
+        func.coalesce(func.sum(items.rejected_quantity), 0),
+        func.coalesce(func.sum(case((items.condition == "wrong_item", 1), else_=0)), 0),
+        func.coalesce(func.sum(case((items.condition == "missing", 1), else_=0)), 0),
         mismatch,
     )
+
+
+def _with_items(joined: Any) -> Any:
+    return joined.outerjoin(
+        return_items,
+        and_(
+            return_items.c.seller_id == returns.c.seller_id,
+            return_items.c.return_id == returns.c.id,
+        ),
+    )
+
+
+_PER_RETURN = (returns.c.id, returns.c.customer_email, returns.c.status, returns.c.created_at)
 
 
 @functools.cache
@@ -168,20 +167,26 @@ def _orders_statement() -> Select[Any]:
 
 
 def _customer_match() -> ColumnElement[bool]:
+    # One IN over a UNION, not an OR of two conditions: an OR would have the databases walk
+    # every return of the seller, where this looks up the customer's ids in two indexes.
+    by_email = select(returns.c.id).where(
+        returns.c.seller_id == bindparam("seller_id"),
+        returns.c.customer_email.in_([bindparam("email_1"), bindparam("email_2")]),
+    )
     at_address = select(return_risk.c.return_id).where(
         return_risk.c.seller_id == bindparam("seller_id"),
         return_risk.c.address == bindparam("address"),
     )
-    return or_(
-        returns.c.customer_email.in_([bindparam("email_1"), bindparam("email_2")]),
-        returns.c.id.in_(at_address),
-    )
+    return returns.c.id.in_(union(by_email, at_address))
 
 
 @functools.cache
 def _history_statement() -> Select[Any]:
-    return select(*_history_columns()).where(
-        returns.c.seller_id == bindparam("seller_id"), _customer_match()
+    return (
+        select(*_history_columns())
+        .select_from(_with_items(returns))
+        .where(returns.c.seller_id == bindparam("seller_id"), _customer_match())
+        .group_by(*_PER_RETURN)
     )
 
 
@@ -195,25 +200,18 @@ def _context_statement() -> Select[Any]:
             returns.c.id != bindparam("exclude"),
         ),
     )
-    return (
-        select(
-            risk_settings.c.rules,
-            risk_settings.c.allow,
-            risk_settings.c.block,
-            risk_settings.c.updated_at,
-            *_history_columns(),
-        )
-        .select_from(joined)
-        .where(risk_settings.c.seller_id == bindparam("seller_id"))
+    # As text: decoded once, not once per past return.
+    settings = (
+        cast(risk_settings.c.rules, Text),
+        cast(risk_settings.c.allow, Text),
+        cast(risk_settings.c.block, Text),
+        risk_settings.c.updated_at,
     )
-
-
-def _count_items(mine: Any, condition: str) -> Any:
     return (
-        select(func.count())
-        .select_from(return_items)
-        .where(mine, return_items.c.condition == condition)
-        .scalar_subquery()
+        select(*settings, *_history_columns())
+        .select_from(_with_items(joined))
+        .where(risk_settings.c.seller_id == bindparam("seller_id"))
+        .group_by(*settings, *_PER_RETURN)
     )
 
 
