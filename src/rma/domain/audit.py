@@ -11,6 +11,7 @@ checkpoint pins ``(seller, n, hash(n))``; whoever holds one can check a copy of 
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -25,15 +26,21 @@ SECRET_WORDS = ("secret", "hash", "token", "password", "key")
 CHANGED = {"changed": True}
 
 
+@functools.cache
 def is_secret(column: str) -> bool:
     """Whether a column holds a credential (its values never enter the trail)."""
     name = column.lower()
     return any(word in name for word in SECRET_WORDS)
 
 
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+
+
 def plain(value: Any) -> Any:
     """A value as JSON can hold it: times in ISO 8601, enums by value, objects as dicts."""
-    if value is None or isinstance(value, str | int | float | bool):
+    if type(value) in _AS_IS:  # the common case first: one set lookup
+        return value
+    if isinstance(value, str | int | float | bool):
         return value
     if isinstance(value, datetime | date):
         return value.isoformat()
