@@ -378,6 +378,16 @@ class FakeSupplierRmas(_Repo):
         return sorted(waiting, key=lambda r: r.requested_at)[:limit]
 
 
+class FakeRisk:
+    """A seller with no risk rules: nothing is held, nothing is withheld."""
+
+    def context(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def for_return(self, seller_id: str, return_id: str) -> None:
+        return None
+
+
 class _Untested:
     """A repository no unit-tested use case touches: any use of it is a test to write."""
 
@@ -435,6 +445,7 @@ class FakeUnitOfWork:
         self.partners = FakePartners(self.store)
         self.routing_rules = FakeRoutingRules(self.store)
         self.supplier_rmas = FakeSupplierRmas(self.store)
+        self.risk = FakeRisk()
         for name in _UNTESTED:
             setattr(self, name, _Untested(name))
 

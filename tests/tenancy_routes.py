@@ -462,9 +462,73 @@ ADDED_ROUTES: dict[str, Route] = {
         lambda w: ("POST", f"/v1/webhook-deliveries/{w.delivery_id}/replay", None),
     ),
     "GET /v1/events": Route(frozenset(STAFF), OWN, 200, lambda w: ("GET", "/v1/events", None)),
+    # -- trust: the audit trail (admins only) and its public key ----------------------------
+    "GET /v1/audit": Route(
+        frozenset({"admin", "platform"}), OWN, 200, lambda w: ("GET", "/v1/audit", None)
+    ),
+    "GET /v1/audit/verify": Route(
+        frozenset({"admin", "platform"}), OWN, 200, lambda w: ("GET", "/v1/audit/verify", None)
+    ),
+    # -- trust: abuse signals (staff only; a customer never sees them) ----------------------
+    "GET /v1/risk/rules": Route(
+        frozenset(STAFF), OWN, 200, lambda w: ("GET", "/v1/risk/rules", None)
+    ),
+    "PUT /v1/risk/rules/{code}": Route(
+        frozenset(STAFF),
+        OWN,
+        200,
+        lambda w: ("PUT", "/v1/risk/rules/high_value", {"params": {"min_value": 100_000}}),
+    ),
+    "DELETE /v1/risk/rules/{code}": Route(
+        frozenset(STAFF), OBJECT, 204, lambda w: ("DELETE", f"/v1/risk/rules/{_risk_rule(w)}", None)
+    ),
+    "GET /v1/risk/lists": Route(
+        frozenset(STAFF), OWN, 200, lambda w: ("GET", "/v1/risk/lists", None)
+    ),
+    "POST /v1/risk/lists": Route(
+        frozenset(STAFF),
+        OWN,
+        201,
+        lambda w: ("POST", "/v1/risk/lists", {"list": "allow", "value": "x@example.com"}),
+    ),
+    "DELETE /v1/risk/lists/{entry_id}": Route(
+        frozenset(STAFF),
+        OBJECT,
+        204,
+        lambda w: ("DELETE", f"/v1/risk/lists/{_list_entry(w)}", None),
+    ),
+    "GET /v1/risk/review-queue": Route(
+        frozenset(STAFF), OWN, 200, lambda w: ("GET", "/v1/risk/review-queue", None)
+    ),
+    "GET /v1/risk/customers": Route(
+        frozenset(STAFF),
+        OWN,
+        200,
+        lambda w: ("GET", "/v1/risk/customers?email=ada@example.com", None),
+    ),
+    "GET /v1/returns/{ref}/risk": Route(
+        frozenset(STAFF), OBJECT, 200, lambda w: ("GET", f"/v1/returns/{w.return_id}/risk", None)
+    ),
+    "GET /v1/audit/public-key": Route(
+        PUBLIC, OWN, 200, lambda w: ("GET", "/v1/audit/public-key", None)
+    ),
 }
 
 # Returns intelligence keeps its entries in a module of its own.
 from tests.tenancy_analytics import ANALYTICS_ROUTES  # noqa: E402
 
 ADDED_ROUTES.update(ANALYTICS_ROUTES)
+
+
+def _risk_rule(world: World) -> str:
+    """A rule of ours, made afresh (each caller deletes its own)."""
+    body = {"params": {"min_value": 100_000}}
+    _seller(world, "PUT", "/v1/risk/rules/high_value", body)
+    return "high_value"
+
+
+def _list_entry(world: World) -> str:
+    """An allow-list entry of ours, made afresh."""
+    body = {"list": "allow", "value": f"{world.unique('x')}@example.com"}
+    entry: str = _seller(world, "POST", "/v1/risk/lists", body)["id"]
+    return entry

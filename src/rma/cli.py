@@ -7,13 +7,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from rma import cli_keys, cli_reports, cli_returns
+from rma import cli_audit, cli_keys, cli_reports, cli_returns
 from rma.domain.tracking import SourceKind
 
 app = typer.Typer(help="rma: returns management.", no_args_is_help=True)
 jobs = typer.Typer(help="Scheduled jobs.", no_args_is_help=True)
 refunds = typer.Typer(help="Refunds.", no_args_is_help=True)
 app.add_typer(cli_keys.app, name="keys")
+app.add_typer(cli_audit.app, name="audit")
 app.add_typer(jobs, name="jobs")
 app.add_typer(cli_returns.app, name="returns")
 app.add_typer(cli_reports.app, name="reports")

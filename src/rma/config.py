@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     # Fernet keys encrypting secrets at rest, comma-separated, newest first; kept in
     # data_dir/encryption_key when unset (see docs/security.md, "Rotating the encryption key").
     encryption_key: str | None = None
+    audit_signing_key: str | None = None  # Ed25519 seed, base64; else kept in data_dir
     base_url: str = "http://127.0.0.1:8000"  # links in emails and labels; never the Host header
     data_dir: Path = Path("var")
     host: str = "127.0.0.1"

@@ -11,6 +11,7 @@ from rma.adapters.email import FolderMailer, JinjaEmailComposer, SmtpMailer, mak
 from rma.adapters.report_links import link_maker
 from rma.adapters.webhooks import HttpxWebhookSender
 from rma.bootstrap import Container
+from rma.services.audit import seal_audit
 from rma.services.clock import utcnow
 from rma.services.outbox import (
     QueueOptions,
@@ -26,6 +27,7 @@ from rma.services.returns import expire_due_returns
 from rma.services.rollups import refresh_rollups
 from rma.services.supplier_rmas import remind_and_escalate
 from rma.services.tracking import flag_lost_returns
+from rma.trust_wiring import audit_chains, audit_keys
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,7 @@ def run_due_jobs(container: Container) -> dict[str, int]:
         "scheduled_reports_sent": send_due_reports(
             container.uow(), link_maker(container.signer, container.settings.base_url)
         ),
+        "audit_entries_sealed": seal_audit(audit_chains(container), audit_keys(container)),
     }
 
 

@@ -182,6 +182,19 @@ def _sellers_of(result: Any) -> set[str]:
 Query = Callable[[UnitOfWork, World, World], Any]
 # For each query: how to call it as seller ``me`` with ids of seller ``them`` where it helps.
 QUERIES: dict[str, list[Query]] = {
+    "RiskRepository.settings": [lambda u, me, them: u.risk.settings(me.seller_id)],
+    "RiskRepository.for_return": [
+        lambda u, me, them: u.risk.for_return(me.seller_id, them.return_id),
+        lambda u, me, them: u.risk.for_return(me.seller_id, me.return_id),
+    ],
+    "RiskRepository.held": [lambda u, me, them: u.risk.held(me.seller_id, None, 10)],
+    # Both sellers' customer is ada@example.com: only the caller's return may come back.
+    "RiskRepository.context": [
+        lambda u, me, them: [
+            _Tag(them.seller_id if p.return_id == them.return_id else me.seller_id)
+            for p in u.risk.context(me.seller_id, ["ada@example.com"], "", with_settings=False).past
+        ]
+    ],
     "SellerRepository.get": [lambda u, me, them: _Tag(u.sellers.get(me.seller_id).id)],
     "ReturnAddressRepository.get": [
         lambda u, me, them: u.return_addresses.get(me.seller_id, them.address_id),
@@ -412,6 +425,8 @@ QUERIES: dict[str, list[Query]] = {
 
 # Queries that are not a seller's by design, each with the reason.
 UNSCOPED = {
+    "RiskRepository.record": "writes",
+    "RiskRepository.add_settings": "writes",
     "SellerRepository.add": "writes",
     "ApiKeyRepository.by_hash": "authentication finds the key, and so its seller",
     "CustomerSessionRepository.by_hash": "authentication finds the session, and so its seller",

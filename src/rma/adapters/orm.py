@@ -473,6 +473,7 @@ def start_mappers() -> None:
     orm_customer.map_customer(mapper_registry)
     orm_partners.map_partners(mapper_registry)
     orm_analytics.map_analytics(mapper_registry)
+    orm_trust.map_trust(mapper_registry)
 
 
 def _children(kind: type, order_by: Any) -> Any:
@@ -494,5 +495,6 @@ from rma.adapters import (  # noqa: E402
     orm_money,
     orm_partners,
     orm_physical,
+    orm_trust,
 )
 from rma.adapters.orm_amazon import map_amazon  # noqa: E402

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from rma.adapters import (
+    audit_log,
     orm,
     orm_events,
     repositories,
@@ -26,11 +27,13 @@ from rma.adapters.analytics_queries import SqlAnalytics
 from rma.adapters.export_queries import SqlExports
 from rma.adapters.repositories import SqlIdempotency
 from rma.adapters.repositories_amazon import SqlAmazon
+from rma.adapters.risk_store import SqlRisk
 from rma.adapters.row_sets import execute_for_rows, insert_into
 from rma.adapters.schedule_queries import SqlReportSchedules
 from rma.domain.errors import ConcurrentUpdate, Conflict
 from rma.domain.events import Event
 from rma.domain.ids import new_id
+from rma.services.acting import current_actor
 from rma.services.analytics_ports import (
     AlertRepository,
     AnalyticsQueries,
@@ -67,6 +70,7 @@ from rma.services.physical_ports import (
     ReceiptRepository,
     TrackingEventRepository,
 )
+from rma.services.risk_ports import RiskRepository
 from rma.services.unit_of_work import (
     AmazonRepository,
     ApiKeyRepository,
@@ -105,9 +109,16 @@ class SqlUnitOfWork:
     commit together and a retry after any crash finds either nothing or the answer.
     """
 
-    def __init__(self, session_factory: Callable[[], Session], *, read_only: bool = False):
+    def __init__(
+        self,
+        session_factory: Callable[[], Session],
+        *,
+        read_only: bool = False,
+        actor: str | None = None,
+    ):
         self._session_factory = session_factory
         self._read_only = read_only
+        self._actor = actor  # who the audit trail names; else whoever signed in to this request
         self._claim: tuple[str, str, str] | None = None
         self._spent_token: tuple[str, str] | None = None
         self._held: tuple[str, str] | None = None  # the claim waiting in an open transaction
@@ -152,6 +163,7 @@ class SqlUnitOfWork:
     exports: ExportQueries
     alerts: AlertRepository
     report_schedules: ReportScheduleRepository
+    risk: RiskRepository
 
     def __enter__(self) -> Self:
         if self._held is not None:
@@ -200,6 +212,9 @@ class SqlUnitOfWork:
         self.exports = SqlExports(self.session)
         self.alerts = SqlAlerts(self.session)
         self.report_schedules = SqlReportSchedules(self.session)
+        self.risk = SqlRisk(self.session)
+        if not self._read_only:
+            audit_log.watch(self.session)
         return self
 
     def __exit__(
@@ -267,6 +282,8 @@ class SqlUnitOfWork:
             raise Conflict("the change clashes with another one; try again") from error
         recorded = [event for aggregate in touched for event in _events(aggregate)]
         self._write_outbox([*recorded, *self._returns.saved_events])
+        actor = (self._actor, "") if self._actor else current_actor()
+        audit_log.write(self.session, actor, self._returns.saved_events)
         claim = self._write_claim()
         self._write_spent_token()
         if claim is not None:

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from rma import __version__
 from rma.api import errors
+from rma.api.acting import ActingScope
 from rma.api.amazon import auth as amazon_auth
 from rma.api.amazon import routes as amazon_routes
 from rma.api.guards import BodyLimits, LimitRequestBodies, RefuseNulInUrl
@@ -18,6 +19,7 @@ from rma.api.routes import (
     actions,
     admin,
     analytics,
+    audit,
     health,
     labels,
     money,
@@ -26,6 +28,7 @@ from rma.api.routes import (
     places,
     reports,
     returns,
+    risk,
     setup,
     storefront,
     tracking,
@@ -88,6 +91,7 @@ def create_app(container: Container) -> FastAPI:
     )
     app.add_middleware(LimitRequestBodies, limits=limits)
     app.add_middleware(RefuseNulInUrl)
+    app.add_middleware(ActingScope)
     app.include_router(health.router)
     for module in (
         admin,
@@ -105,6 +109,8 @@ def create_app(container: Container) -> FastAPI:
         partners,
         analytics,
         reports,
+        audit,
+        risk,
     ):
         app.include_router(module.router, responses=errors.documented_errors())
     app.include_router(reports.links, responses=errors.documented_errors())

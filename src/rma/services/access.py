@@ -16,6 +16,7 @@ from rma.domain.access import (
 )
 from rma.domain.errors import InvalidInput, NotFound, Unauthenticated
 from rma.domain.orders import Order
+from rma.services.acting import note_actor
 from rma.services.clock import utcnow
 from rma.services.throttling import Attempts, Rule, attempt, spend
 from rma.services.unit_of_work import UnitOfWork
@@ -42,18 +43,21 @@ class PortalSession:
 def authenticate(secret: str, uow: UnitOfWork, *, admin_key: str | None = None) -> Principal:
     """The principal a bearer credential stands for, or ``Unauthenticated``."""
     if admin_key and hmac.compare_digest(secret.encode(), admin_key.encode()):
+        note_actor(f"admin:{PLATFORM_ADMIN}", "platform admin")
         return Principal(Role.ADMIN, None, PLATFORM_ADMIN)
     digest = hash_secret(secret)
     with uow:
         if secret.startswith("rma_cs_"):
             session = uow.customer_sessions.by_hash(digest)
             if session is not None and session.expires_at > utcnow():
+                note_actor(f"customer:{session.order_id}", "customer")
                 return Principal(
                     Role.CUSTOMER, session.seller_id, session.order_id, session.order_id
                 )
         else:
             key = uow.api_keys.by_hash(digest)
             if key is not None and key.revoked_at is None:
+                note_actor(f"{key.role}:{key.id}", key.name)
                 return Principal(key.role, key.seller_id, key.id, partner_id=key.partner_id)
     raise Unauthenticated("a valid API key or customer token is required")
 
@@ -107,6 +111,7 @@ def staff_principal(token: str, uow: UnitOfWork) -> Principal:
         if session is not None and session.expires_at > utcnow():
             key = uow.api_keys.get(session.key_id)
             if key is not None and key.revoked_at is None:
+                note_actor(f"{key.role}:{key.id}", key.name)
                 return Principal(key.role, key.seller_id, key.id, partner_id=key.partner_id)
     raise Unauthenticated("this session is signed out, expired, or its key was revoked")
 

@@ -16,6 +16,7 @@ from rma.domain.amazon import (
     AmazonCredential,
 )
 from rma.domain.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
+from rma.services.acting import note_actor
 from rma.services.clock import utcnow
 from rma.services.unit_of_work import UnitOfWork
 
@@ -139,4 +140,5 @@ def authenticate_access_token(token: str | None, uow: UnitOfWork) -> str:
         )
     if found.expires_at <= utcnow():
         raise Forbidden("The access token you provided has expired.", code="token_expired")
+    note_actor(f"amazon_app:{found.seller_id}", "Amazon-compatible application")
     return found.seller_id

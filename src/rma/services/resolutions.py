@@ -44,6 +44,7 @@ from rma.domain.sellers import (
 )
 from rma.domain.statuses import ReturnStatus, resolution_due
 from rma.domain.store_credit import CreditAccount, CreditEntry, EntryKind, account_email
+from rma.services.risk import early_refund_withheld
 from rma.services.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -197,6 +198,8 @@ def execute_due_resolutions(uow: UnitOfWork, seller: Seller, ret: Return, now: d
     prices = [item.unit_price for item in ret.items]
     if not automatic_resolution_due(seller, ret.status, ret.resolution, prices):
         return False
+    if early_refund_withheld(uow, ret):
+        return False  # a risk rule fired: a person inspects before any money moves
     # Items too dear to keep came back after all: they are refunded instead.
     resolutions = {
         i.id: Resolution.REFUND

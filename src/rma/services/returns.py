@@ -38,6 +38,7 @@ from rma.services.resolutions import (
     execute_due_resolutions,
     execute_resolutions,
 )
+from rma.services.risk import RISK_LETS_AUTHORIZE, apply_assessment, assess_request
 from rma.services.routing import (
     PlannedLeg,
     mark_routed,
@@ -216,12 +217,16 @@ def _request_leg(
     if leg.route.destination is not None or legs > 1:
         mark_routed(ret, leg, group_id, legs, now)
     supplier_rma = None
-    if leg.partner is not None and leg.partner.kind is PartnerKind.SUPPLIER:
+    risk = assess_request(uow, order, ret, now)
+    if risk.denies:
+        ret.send_to_review(now)  # then denied below: no supplier is asked for it
+    elif leg.partner is not None and leg.partner.kind is PartnerKind.SUPPLIER:
         supplier_rma = open_supplier_rma(ret, leg.partner, now)
-    elif decision.authorizes_automatically(seller):
+    elif decision.authorizes_automatically(seller) and risk.effect in RISK_LETS_AUTHORIZE:
         _authorize(uow, seller, ret, AuthorizeReturn(cmd.scope, ret.id, SYSTEM), now)
     else:
         ret.send_to_review(now)
+    apply_assessment(ret, risk, now)
     # Added once decided, so the new return is written by one INSERT, not INSERT + UPDATE.
     uow.returns.add(ret)
     if supplier_rma is not None:

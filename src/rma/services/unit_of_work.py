@@ -56,6 +56,7 @@ from rma.services.physical_ports import (
     ReceiptRepository,
     TrackingEventRepository,
 )
+from rma.services.risk_ports import RiskRepository
 
 
 class ReturnSort(StrEnum):
@@ -307,6 +308,7 @@ class UnitOfWork(Protocol):
     exports: ExportQueries
     alerts: AlertRepository
     report_schedules: ReportScheduleRepository
+    risk: RiskRepository
 
     def __enter__(self) -> Self: ...
 

@@ -23,6 +23,7 @@ from rma.web import (
     desk_money,
     desk_partners,
     desk_queue,
+    desk_risk,
     desk_settings,
     desk_sku_policies,
     desk_stock,
@@ -44,6 +45,7 @@ router.include_router(desk_deliveries.router)
 router.include_router(desk_sku_policies.router)
 router.include_router(desk_addresses.router)
 router.include_router(desk_partners.router)
+router.include_router(desk_risk.router)
 
 Command = service.AuthorizeReturn | service.DenyReturn | service.FinishReturn
 CsrfField = Annotated[str, Form(max_length=200)]

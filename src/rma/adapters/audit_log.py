@@ -1,0 +1,217 @@
+"""The audit trail in the database: changes captured at flush, written at commit, sealed later.
+
+``watch(session)`` listens to the session's flushes and keeps, per row, what its columns were
+and became; ``write(session, actor)`` turns that into one entry per changed row in the same
+transaction. Every mapped table is audited unless it is listed in ``NOT_AUDITED`` (delivery
+bookkeeping, sessions, the trail itself), so tables added later are audited without a word.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Insert, Table, event, insert, inspect
+from sqlalchemy.orm import Mapper, Session
+from sqlalchemy.orm.base import NO_VALUE
+
+from rma.adapters.orm_trust import audit_entries
+from rma.domain.audit import CHANGED, Change, entry_body, is_secret, plain
+from rma.domain.events import Event
+from rma.domain.ids import new_id
+from rma.services.clock import utcnow
+
+# Operational rows that record deliveries, sign-ins and replays, not decisions people make.
+NOT_AUDITED = frozenset(
+    {
+        "outbox",
+        "idempotency_keys",
+        "used_action_tokens",
+        "customer_sessions",
+        "staff_sessions",
+        "email_messages",
+        "webhook_deliveries",
+        "webhook_attempts",
+        "amazon_access_tokens",
+        "audit_entries",
+        "audit_heads",
+        "audit_checkpoints",
+    }
+)
+# Bookkeeping columns whose change is implied by the others.
+_SKIPPED_COLUMNS = frozenset({"version"})
+_PENDING = "rma_audit_pending"
+
+
+_SINK = "rma_audit_sink"
+_CONNECTIONS = "rma_audit_connections"
+_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
+_session_kinds: weakref.WeakSet[type[Session]] = weakref.WeakSet()
+
+
+def watch(session: Session) -> None:
+    """Capture every change this session flushes, until ``write`` takes them.
+
+    Rows a repository inserts with plain statements on the session's connection (a new
+    return is three INSERTs, not an ORM flush) are captured too, by an engine listener that
+    writes into the sink of the session that began the connection's transaction.
+    """
+    # Listening on the session's class (one per session factory) costs nothing per session;
+    # listening on each session would cost more than the rest of the audit trail.
+    kind = type(session)
+    if kind not in _session_kinds:
+        _session_kinds.add(kind)
+        event.listen(kind, "after_flush", _collect)
+        event.listen(kind, "after_begin", _lend_sink)
+        event.listen(kind, "after_commit", _take_sink)
+        event.listen(kind, "after_rollback", _forget)
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    if engine not in _engines:
+        _engines.add(engine)
+        event.listen(engine, "after_execute", _statement_executed)
+
+
+def write(session: Session, actor: tuple[str, str], bulk_events: Sequence[Event] = ()) -> int:
+    """Insert one entry per row changed since the last write (and per bulk-written event)."""
+    pending = _pending(session)
+    changes = [*pending.values(), *(_bulk_change(e) for e in bulk_events)]
+    pending.clear()
+    if not changes:
+        return 0
+    now = utcnow()
+    # Sorted: ids made in one millisecond differ in random bits only (see ``_write_outbox``).
+    ids = sorted(new_id("aud") for _ in changes)
+    rows = [
+        {
+            "id": entry_id,
+            "seller_id": change.seller_id,
+            "entity": change.entity,
+            "entity_id": change.entity_id,
+            "action": change.action,
+            "actor": actor[0],
+            "occurred_at": now,
+            "body": entry_body(entry_id, change, actor, now),
+        }
+        for entry_id, change in zip(ids, changes, strict=True)
+    ]
+    session.connection().execute(insert(audit_entries), rows)
+    return len(rows)
+
+
+def _pending(session: Session) -> dict[tuple[str, str], Change]:
+    pending: dict[tuple[str, str], Change] = session.info.setdefault(_PENDING, {})
+    return pending
+
+
+def _lend_sink(session: Session, _transaction: object, connection: Connection) -> None:
+    connection.info[_SINK] = _pending(session)
+    session.info.setdefault(_CONNECTIONS, []).append(connection)
+
+
+def _take_sink(session: Session) -> None:
+    for connection in session.info.pop(_CONNECTIONS, []):
+        connection.info.pop(_SINK, None)
+
+
+def _forget(session: Session) -> None:
+    _pending(session).clear()
+    _take_sink(session)
+
+
+def _collect(session: Session, _context: object) -> None:
+    pending = _pending(session)
+    found = [
+        *(_change(obj, "insert") for obj in session.new),
+        *(_change(obj, "update") for obj in session.dirty),
+        *(_change(obj, "delete") for obj in session.deleted),
+    ]
+    for change in found:
+        if change is not None:
+            _note(pending, change)
+
+
+def _note(pending: dict[tuple[str, str], Change], change: Change) -> None:
+    key = (change.entity, change.entity_id)
+    earlier = pending.pop(key, None)
+    merged = change if earlier is None else earlier.merged(change)
+    if merged is not None:
+        pending[key] = merged
+
+
+def _statement_executed(
+    connection: Connection,
+    statement: Any,
+    multiparams: Any,
+    params: Any,
+    _options: Any,
+    _result: Any,
+) -> None:
+    sink = connection.info.get(_SINK)
+    if sink is None or not isinstance(statement, Insert):
+        return
+    table = statement.table
+    name = getattr(table, "name", "")
+    if name in NOT_AUDITED or not isinstance(table, Table):
+        return
+    rows = multiparams if isinstance(multiparams, list | tuple) else [multiparams]
+    rows = [row for row in rows if isinstance(row, Mapping)] or ([params] if params else [])
+    keys = [column.name for column in table.primary_key.columns]
+    for row in rows:
+        after = {str(k): _shown(str(k), v) for k, v in row.items()}
+        ident = ":".join(str(row[k]) for k in keys if k in row) or str(row.get("return_id", ""))
+        seller = str(row.get("seller_id") or (row.get("id") if name == "sellers" else "") or "")
+        _note(sink, Change(seller, name, ident, "insert", {}, after))
+
+
+def _change(obj: Any, action: str) -> Change | None:
+    state = inspect(obj)
+    mapper: Mapper[Any] = state.mapper
+    entity = getattr(mapper.local_table, "name", "")
+    if entity in NOT_AUDITED:
+        return None
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    for prop in mapper.column_attrs:
+        name = prop.columns[0].name
+        if name in _SKIPPED_COLUMNS:
+            continue
+        if action == "update":
+            history = state.attrs[prop.key].history
+            if not (history.added or history.deleted):
+                continue
+            old = history.deleted[0] if history.deleted else None
+            new = history.added[0] if history.added else None
+            if old == new:
+                continue
+            before[name], after[name] = _shown(name, old), _shown(name, new)
+        else:
+            value = state.attrs[prop.key].loaded_value
+            if value is not NO_VALUE:
+                (after if action == "insert" else before)[name] = _shown(name, value)
+    if action == "update" and not after:
+        return None
+    key = mapper.primary_key_from_instance(obj)
+    entity_id = ":".join(str(part) for part in key)
+    return Change(_seller_of(obj, entity), entity, entity_id, action, before, after)
+
+
+def _shown(column: str, value: Any) -> Any:
+    if is_secret(column):
+        return CHANGED if value not in (None, "") else None
+    return plain(value)
+
+
+def _seller_of(obj: Any, entity: str) -> str:
+    if entity == "sellers":
+        return str(obj.id)
+    seller_id = getattr(obj, "seller_id", None)
+    return str(seller_id) if seller_id else ""
+
+
+def _bulk_change(event_: Event) -> Change:
+    # Bulk authorization writes returns with statements the session does not track: the
+    # event it records for each return says what changed.
+    payload = plain(event_.payload())
+    return Change(event_.seller_id, "returns", event_.return_id, "update", {}, {"event": payload})
