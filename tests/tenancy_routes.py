@@ -12,6 +12,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from rma.bootstrap import Container
 from rma.worker import EventWorker
+from tests.intake_support import csv_text, order_rows
 from tests.physical_support import easypost_event, signed
 from tests.support import Shop, ok
 from tests.tenancy_world import (
@@ -416,4 +417,15 @@ ADDED_ROUTES: dict[str, Route] = {
         lambda w: ("POST", f"/v1/webhook-deliveries/{w.delivery_id}/replay", None),
     ),
     "GET /v1/events": Route(frozenset(STAFF), OWN, 200, lambda w: ("GET", "/v1/events", None)),
+    # -- intake ----------------------------------------------------------------------------
+    "POST /v1/orders/import": Route(
+        frozenset(STAFF),
+        OWN,
+        200,
+        lambda w: ("POST", "/v1/orders/import", Upload({"file": ("o.csv", _csv(), "text/csv")})),
+    ),
 }
+
+
+def _csv() -> bytes:
+    return csv_text(order_rows(1, prefix="MATRIX")).encode()

@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     body_max_bytes: int = 1_048_576
     public_body_max_bytes: int = 65_536
     carrier_body_max_bytes: int = 1_048_576
+    import_body_max_bytes: int = 268_435_456  # a CSV order import (streamed, not held)
     # Throttling (`limits` notation, e.g. "30 per minute"; empty turns a rule off). Counted in
     # this process, or in Redis for every process when redis_url is set.
     redis_url: str | None = None

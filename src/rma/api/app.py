@@ -18,6 +18,7 @@ from rma.api.routes import (
     actions,
     admin,
     health,
+    intake,
     labels,
     money,
     orders,
@@ -67,6 +68,7 @@ def create_app(container: Container) -> FastAPI:
         api=settings.body_max_bytes,
         upload=settings.upload_body_max_bytes,
         carrier=settings.carrier_body_max_bytes,
+        bulk=settings.import_body_max_bytes,
     )
     app.add_middleware(LimitRequestBodies, limits=limits)
     app.add_middleware(RefuseNulInUrl)
@@ -75,6 +77,7 @@ def create_app(container: Container) -> FastAPI:
         admin,
         setup,
         places,
+        intake,
         orders,
         returns,
         tracking,
