@@ -17,6 +17,7 @@ from rma.adapters import orm
 from rma.api.app import create_app
 from rma.bootstrap import Container
 from tests.intake_support import csv_text, order_rows, serving
+from tests.security.browsing import hidden, sign_in
 from tests.support import ok, open_shop
 
 RMA = str(Path(sys.executable).with_name("rma"))
@@ -189,3 +190,30 @@ def test_the_command_imports_a_file_with_a_report(
     assert "49 unchanged" in done.stdout
     with container.engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM orders")).scalar_one() == 50
+
+
+def test_the_desk_imports_a_file_and_shows_the_bad_rows(
+    http: httpx.Client, server_url: str
+) -> None:
+    shop = open_shop(http)
+    rows = list(order_rows(3))
+    rows[5]["currency"] = "euro"
+    with httpx.Client(base_url=server_url, timeout=60) as browser:
+        refused = browser.post(
+            "/desk/orders/import", files={"file": ("o.csv", csv_text(rows), "text/csv")}
+        )
+        assert refused.status_code == 303  # not signed in: the file is not read
+        assert refused.headers["location"].startswith("/desk/login")
+        sign_in(browser, shop.keys["seller"])
+        form = browser.get("/desk/orders/import")
+        assert form.status_code == 200
+        page = browser.post(
+            "/desk/orders/import",
+            data={"csrf": hidden(form, "csrf")},
+            files={"file": ("o.csv", csv_text(rows), "text/csv")},
+        )
+    assert page.status_code == 200, page.text
+    assert "2 orders created" in page.text
+    assert "1 refused" in page.text
+    assert "<td>7</td><td><code>currency</code></td><td>CSV-0000002</td>" in page.text
+    assert shop.call("GET", "/v1/orders/CSV-0000002").status_code == 404

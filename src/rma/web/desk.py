@@ -20,7 +20,7 @@ from rma.domain.statuses import ReturnStatus
 from rma.services import desk, review
 from rma.services import returns as service
 from rma.services.unit_of_work import ReturnFilter, ReturnSort, UnitOfWork
-from rma.web import desk_keys, desk_settings, desk_webhooks
+from rma.web import desk_intake, desk_keys, desk_settings, desk_webhooks
 from rma.web.auth import DESK_ROLES, staff
 from rma.web.forms import new_form_key, submit_once
 from rma.web.rendering import PageRoute, check_csrf, field_errors, redirect, render
@@ -29,6 +29,7 @@ router = APIRouter(prefix="/desk", route_class=PageRoute, include_in_schema=Fals
 router.include_router(desk_settings.router)
 router.include_router(desk_webhooks.router)
 router.include_router(desk_keys.router)
+router.include_router(desk_intake.router)
 
 PAGE_SIZE = 25
 CsrfField = Annotated[str, Form(max_length=200)]
