@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     jobs_interval_seconds: float = 60.0  # how often `rma serve` runs due jobs; 0 turns it off
     page_size_max: int = 200
     amazon_rate_limit: float = 2.0  # requests per second announced by the SP-API routes
+    # Answered as an order's marketplaceId when it has none (made through the native API, or
+    # created without one) and the caller names none with ?marketplaceId= (the US one).
+    amazon_marketplace_id: str = "ATVPDKIKX0DER"
     # Events, webhooks and email (see the README section of that name).
     smtp_host: str | None = None  # unset: emails are written to data_dir/mail as .eml files
     smtp_port: int = 587
