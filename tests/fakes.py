@@ -345,6 +345,8 @@ _UNTESTED = (
     "outbound_orders",
     "repair_orders",
     "carrier_sources",
+    "store_sources",
+    "broker",
     "tracking_events",
     "physical",
     "receipts",

@@ -399,7 +399,10 @@ outbox = Table(
     Column("payload", JSON, nullable=False),
     Column("occurred_at", UtcDateTime, nullable=False),
     Column("processed_at", UtcDateTime),
+    # When the event reached the message broker (RMA_AMQP_URL); NULL: not yet.
+    Column("published_at", UtcDateTime),
     Index("ix_outbox_processed_at_id", "processed_at", "id"),
+    Index("ix_outbox_published_at_id", "published_at", "id"),
 )
 
 mapper_registry = registry(metadata=metadata)
@@ -453,6 +456,7 @@ def start_mappers() -> None:
     orm_events.map_event_tables(mapper_registry)
     orm_money.map_money()
     orm_physical.map_physical(mapper_registry)
+    orm_integrations.map_integrations(mapper_registry)
 
 
 def _children(kind: type, order_by: Any) -> Any:
@@ -467,5 +471,5 @@ def _fresh_event_list(ret: Return, _context: object) -> None:
 # Last, so that these modules find this one's names: importing them registers the tables of
 # the Amazon API, of events, webhooks and email, of money and of the physical flow on the
 # same metadata.
-from rma.adapters import orm_events, orm_money, orm_physical  # noqa: E402
+from rma.adapters import orm_events, orm_integrations, orm_money, orm_physical  # noqa: E402
 from rma.adapters.orm_amazon import map_amazon  # noqa: E402

@@ -20,6 +20,7 @@ from rma.adapters import (
     repositories_physical,
 )
 from rma.adapters.repositories_amazon import SqlAmazon
+from rma.adapters.repositories_integrations import SqlBrokerOutbox, SqlStoreSources
 from rma.adapters.row_sets import execute_for_rows, insert_into
 from rma.domain.errors import ConcurrentUpdate, Conflict
 from rma.domain.events import Event
@@ -32,6 +33,7 @@ from rma.services.event_ports import (
     OutboxRepository,
     WebhookEndpointRepository,
 )
+from rma.services.integration_ports import BrokerOutboxRepository, StoreSourceRepository
 from rma.services.money_repositories import (
     OutboundOrderRepository,
     RefundRepository,
@@ -116,6 +118,8 @@ class SqlUnitOfWork:
     flags: FlagRepository
     photos: PhotoRepository
     inventory: InventoryRepository
+    store_sources: StoreSourceRepository
+    broker: BrokerOutboxRepository
 
     def __enter__(self) -> Self:
         self.session = self._session_factory()
@@ -149,6 +153,8 @@ class SqlUnitOfWork:
         self.flags = repositories_physical.SqlFlags(self.session)
         self.photos = repositories_physical.SqlPhotos(self.session)
         self.inventory = repositories_physical.SqlInventory(self.session)
+        self.store_sources = SqlStoreSources(self.session)
+        self.broker = SqlBrokerOutbox(self.session)
         return self
 
     def __exit__(

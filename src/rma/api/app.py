@@ -25,6 +25,7 @@ from rma.api.routes import (
     places,
     returns,
     setup,
+    stores,
     tracking,
     warehouse,
     webhooks,
@@ -85,6 +86,7 @@ def create_app(container: Container) -> FastAPI:
         labels,
         money,
         webhooks,
+        stores,
         actions,
     ):
         app.include_router(module.router, responses=errors.documented_errors())

@@ -48,7 +48,7 @@ class BodyLimits:
     public: int  # no credentials needed: sign-ins, portal forms, customer sessions, tokens
     api: int  # a caller with a key or token
     upload: int  # prepaid labels and photos
-    carrier: int  # signed carrier tracking webhooks
+    carrier: int  # signed carrier tracking webhooks and store order webhooks
     bulk: int = 268_435_456  # CSV order imports, passed on as they arrive (never held whole)
 
     def streams(self, scope: Scope) -> bool:
@@ -61,7 +61,7 @@ class BodyLimits:
             return self.bulk
         if path.endswith(("/label", "/photos")):
             return self.upload
-        if path.startswith("/v1/carrier-events"):
+        if path.startswith(("/v1/carrier-events", "/v1/store-events")):
             return self.carrier
         if Headers(scope=scope).get("authorization"):
             return self.api

@@ -28,6 +28,7 @@ from rma.services.event_ports import (
     OutboxRepository,
     WebhookEndpointRepository,
 )
+from rma.services.integration_ports import BrokerOutboxRepository, StoreSourceRepository
 from rma.services.money_repositories import (
     OutboundOrderRepository,
     RefundRepository,
@@ -279,6 +280,8 @@ class UnitOfWork(Protocol):
     flags: FlagRepository
     photos: PhotoRepository
     inventory: InventoryRepository
+    store_sources: StoreSourceRepository
+    broker: BrokerOutboxRepository
 
     def __enter__(self) -> Self: ...
 

@@ -13,3 +13,4 @@ from rma.api.schemas.orders import *  # noqa: F403
 from rma.api.schemas.physical import *  # noqa: F403
 from rma.api.schemas.returns import *  # noqa: F403
 from rma.api.schemas.setup import *  # noqa: F403
+from rma.api.schemas.stores import *  # noqa: F403
