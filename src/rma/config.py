@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     label_max_bytes: int = 2_000_000  # largest prepaid label PDF accepted
     photo_max_bytes: int = 8_000_000  # largest inspection photo accepted
     lost_after_days: int = 7  # an in-transit return with no scan for this long is flagged
+    # A message broker (RabbitMQ, AMQP 0-9-1): the worker publishes every event to a topic
+    # exchange when amqp_url is set (e.g. amqp://guest:guest@127.0.0.1:5672/%2F).
+    amqp_url: str | None = None
+    amqp_exchange: str = "rma.events"
+    amqp_seller_ids: list[str] = []  # empty: the whole platform's events; else these sellers'
+    amqp_timeout_seconds: float = 5.0
     # Request bodies (413 above these): callers with a key or token, callers without one
     # (sign-ins, portal forms, customer sessions), signed carrier webhooks.
     body_max_bytes: int = 1_048_576
