@@ -1,4 +1,4 @@
-"""``rma orders import FILE``: a seller's orders from a CSV file, with a progress bar."""
+"""``rma orders import FILE`` (orders from a CSV file, with a progress bar) and ``rma mail-in``."""
 
 from __future__ import annotations
 
@@ -64,3 +64,45 @@ def import_orders(
         console.print(f"  ... {report.problems_total - SHOWN_PROBLEMS} more problems")
     if report.refused:
         raise typer.Exit(1)
+
+
+def mail_in(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    lmtp: Annotated[bool, typer.Option("--lmtp", help="Speak LMTP instead of SMTP.")] = False,
+) -> None:
+    """Receive return requests by email at <seller id>@RMA_MAIL_IN_DOMAIN, until SIGTERM."""
+    import signal
+    import threading
+
+    from rma.adapters.mail_in import ReturnMailHandler, listener
+    from rma.bootstrap import bootstrap
+    from rma.services import mail_in as service
+
+    container = bootstrap()
+    settings = container.settings
+    handler = ReturnMailHandler(
+        settings.mail_in_domain,
+        f"{settings.base_url.rstrip('/')}/returns",
+        lambda cmd: service.receive_return_email(cmd, container.uow),
+        lambda seller_id: service.knows_seller(seller_id, container.reader()),
+    )
+    server = listener(
+        handler,
+        host or settings.mail_in_host,
+        port or settings.mail_in_port,
+        lmtp=lmtp,
+        max_bytes=settings.mail_in_max_bytes,
+    )
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    server.start()
+    console.print(
+        f"[green]mail-in listening[/green] on {server.hostname}:{server.port} "
+        f"({'LMTP' if lmtp else 'SMTP'}) for *@{settings.mail_in_domain}"
+    )
+    try:
+        stop.wait()
+    finally:
+        server.stop()

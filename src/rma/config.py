@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     label_max_bytes: int = 2_000_000  # largest prepaid label PDF accepted
     photo_max_bytes: int = 8_000_000  # largest inspection photo accepted
     lost_after_days: int = 7  # an in-transit return with no scan for this long is flagged
+    # Return requests by email (`rma mail-in`): each seller's address is <seller id>@<domain>.
+    mail_in_domain: str = "returns.localhost"
+    mail_in_host: str = "127.0.0.1"
+    mail_in_port: int = 8025
+    mail_in_max_bytes: int = 10_000_000
     # A message broker (RabbitMQ, AMQP 0-9-1): the worker publishes every event to a topic
     # exchange when amqp_url is set (e.g. amqp://guest:guest@127.0.0.1:5672/%2F).
     amqp_url: str | None = None

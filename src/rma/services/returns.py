@@ -54,6 +54,7 @@ class RequestReturn:
     items: Sequence[RequestedItem]
     actor: Actor
     resolution: Resolution = Resolution.REFUND
+    review: bool = False  # a person decides, whatever the policy says (emailed requests)
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,7 @@ def request_return(cmd: RequestReturn, uow: UnitOfWork) -> RequestOutcome:
             actor=cmd.actor,
             now=now,
         )
-        if decision.authorizes_automatically(seller):
+        if not cmd.review and decision.authorizes_automatically(seller):
             _authorize(uow, seller, ret, AuthorizeReturn(cmd.scope, ret.id, SYSTEM), now)
         else:
             ret.send_to_review(now)

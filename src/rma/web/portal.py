@@ -50,7 +50,12 @@ PHOTOS_OPEN = {
 
 @router.get("")
 def find_order_page(request: Request) -> Response:
-    return render(request, "portal/find.html", errors={}, values={})
+    # The automatic answer to an email links here with the order number and email filled in.
+    values = {
+        name: request.query_params.get(name, "")[:320]
+        for name in ("order_number", "email", "seller_id")
+    }
+    return render(request, "portal/find.html", errors={}, values=values)
 
 
 @router.post("")
