@@ -217,3 +217,38 @@ def test_the_desk_imports_a_file_and_shows_the_bad_rows(
     assert "1 refused" in page.text
     assert "<td>7</td><td><code>currency</code></td><td>CSV-0000002</td>" in page.text
     assert shop.call("GET", "/v1/orders/CSV-0000002").status_code == 404
+
+
+def test_support_creates_a_return_for_a_customer_in_the_desk(
+    http: httpx.Client, server_url: str
+) -> None:
+    shop = open_shop(http)
+    shop.order("1001", delivered_days_ago=3)
+    with httpx.Client(base_url=server_url, timeout=60) as browser:
+        sign_in(browser, shop.keys["seller"])
+        assert browser.get("/desk/returns/new", params={"order": "nope"}).status_code == 404
+        form = browser.get("/desk/returns/new", params={"order": "1001"})
+        assert form.status_code == 200
+        assert "ada@example.com" in form.text
+        missing = browser.post(
+            "/desk/returns/new",
+            data={"csrf": hidden(form, "csrf"), "order": "1001", "qty_1": "1"},
+        )
+        assert missing.status_code == 422  # a reason is needed, as on the portal
+        made = browser.post(
+            "/desk/returns/new",
+            data={
+                "csrf": hidden(form, "csrf"),
+                "order": "1001",
+                "qty_1": "1",
+                "reason_1": "CR-DEFECTIVE",
+                "comment_1": "called support",
+                "resolution": "refund",
+            },
+        )
+    assert made.status_code == 303, made.text
+    return_id = made.headers["location"].rsplit("/", 1)[1]
+    created = ok(shop.call("GET", f"/v1/returns/{return_id}"))
+    assert created["status"] == "authorized"  # in policy, professional: as for the customer
+    assert created["items"][0]["reason_code"] == "CR-DEFECTIVE"
+    assert created["history"][0]["actor"].startswith("seller")

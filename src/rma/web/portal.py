@@ -112,7 +112,7 @@ async def request_return(request: Request) -> Response:
     container: Container = request.app.state.container
     view = _order_view(request)
     values = {k: str(v) for k, v in form.items() if isinstance(v, str)}
-    items, errors = _requested_items(view, values)
+    items, errors = requested_items(view, values)
     resolution = values.get("resolution", "refund")
     if resolution not in {r.value for r in Resolution}:
         errors["resolution"] = "choose how you would like it resolved"
@@ -245,9 +245,10 @@ def _order_view(request: Request) -> portal.OrderForReturn:
     return portal.order_for_return(scope, container.uow())
 
 
-def _requested_items(
+def requested_items(
     view: portal.OrderForReturn, values: dict[str, str]
 ) -> tuple[list[RequestedItem], dict[str, str]]:
+    """The items a return form asks for (the portal's, and the desk's for a customer)."""
     items, errors = [], {}
     for line in view.lines:
         raw = values.get(f"qty_{line.line_id}", "0") or "0"
