@@ -12,6 +12,7 @@ from rma.domain import order_import as csv_orders
 from rma.domain.errors import Conflict, InvalidInput
 from rma.domain.ids import new_id
 from rma.domain.order_import import OrderGroup, RowProblem
+from rma.domain.order_merge import build_order, merge_into
 from rma.services.unit_of_work import UnitOfWork
 
 MAX_PROBLEMS_REPORTED = 1000  # a file of a million bad rows must not fill memory with them
@@ -114,12 +115,12 @@ def _import_batch(
             assert group.draft is not None
             order = existing.get(group.number)
             if order is None:
-                made = csv_orders.build_order(group.draft, new_id("ord"), seller_id)
+                made = build_order(group.draft, new_id("ord"), seller_id)
                 uow.orders.add(made)
                 existing[made.number] = made
                 outcome.created += 1
                 continue
-            merged = csv_orders.merge_into(order, group.draft)
+            merged = merge_into(order, group.draft)
             if isinstance(merged, list):
                 outcome.refuse(merged)
             elif merged:

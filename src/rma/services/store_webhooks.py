@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from rma.domain import store_orders
 from rma.domain.errors import InvalidInput, NotFound, Unauthenticated
 from rma.domain.ids import new_id
-from rma.domain.order_import import build_order, merge_into
+from rma.domain.order_merge import build_order, merge_into
 from rma.domain.store_orders import StoreKind, StoreSource
 from rma.services.clock import utcnow
 from rma.services.unit_of_work import UnitOfWork
