@@ -252,3 +252,18 @@ def test_support_creates_a_return_for_a_customer_in_the_desk(
     assert created["status"] == "authorized"  # in policy, professional: as for the customer
     assert created["items"][0]["reason_code"] == "CR-DEFECTIVE"
     assert created["history"][0]["actor"].startswith("seller")
+
+
+def test_a_shipment_id_of_another_order_refuses_only_that_order(http: httpx.Client) -> None:
+    shop = open_shop(http)
+    ok(upload(shop, csv_text(order_rows(2))))
+    rows = list(order_rows(2, prefix="NEW"))  # the same shipment ids, on other orders
+    rows[2]["shipment_id"] = rows[3]["shipment_id"] = "S-FREE"
+    report = ok(upload(shop, csv_text(rows)))
+    assert (report["created"], report["refused"]) == (1, 1)
+    (problem,) = report["problems"]
+    assert (problem["row"], problem["field"], problem["order_number"]) == (
+        2,
+        "shipment_id",
+        "NEW-0000000",
+    )

@@ -98,10 +98,15 @@ def _import_alone(
     try:
         _import_batch(seller_id, [group], uows, report)
     except Conflict as error:
-        problem = RowProblem(
-            group.first_row, "order_number", error.code, error.message, group.number
+        # Shipment ids are unique per seller: the likely clash is one already on another
+        # order (or another import writing this order at the same time).
+        rows = group.draft.rows if group.draft else []
+        field = "shipment_id" if any(r.shipment for r in rows) else "order_number"
+        message = (
+            "another of your orders already has one of this order's shipment ids, or another "
+            "import wrote this order at the same time"
         )
-        report.refuse([problem])
+        report.refuse([RowProblem(group.first_row, field, error.code, message, group.number)])
 
 
 def _import_batch(
