@@ -243,6 +243,12 @@ class FakeOrders(_Repo):
     def by_number_any_seller(self, number: str) -> list[Order]:
         return [o for o in self.store.all("orders") if o.number == number]
 
+    def by_numbers(self, seller_id: str, numbers: Sequence[str]) -> list[Order]:
+        wanted = set(numbers)
+        return [
+            o for o in self.store.all("orders") if o.seller_id == seller_id and o.number in wanted
+        ]
+
 
 class FakeReturns(_Repo):
     def add(self, ret: Return) -> None:
@@ -409,6 +415,8 @@ _UNTESTED = (
     "outbound_orders",
     "repair_orders",
     "carrier_sources",
+    "store_sources",
+    "broker",
     "tracking_events",
     "physical",
     "receipts",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import json
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -12,7 +14,9 @@ from PIL import Image
 from reportlab.pdfgen.canvas import Canvas
 
 from rma.bootstrap import Container
+from rma.domain.store_orders import sign as store_sign
 from rma.worker import EventWorker
+from tests.intake_support import csv_text, order_rows
 from tests.physical_support import easypost_event, signed
 from tests.support import Shop, ok
 from tests.tenancy_world import (
@@ -178,6 +182,27 @@ def _fresh_key(world: World) -> str:
     issued = ok(world.ours.call("POST", "/v1/api-keys", "admin", json={"role": "warehouse"}), 201)
     key_id: str = issued["id"]
     return key_id
+
+
+def _store_event(world: World) -> Request:
+    body = {"kind": "woocommerce", "name": "Woo", "secret": SOURCE_SECRET}
+    store = ok(world.ours.call("POST", "/v1/store-sources", json=body), 201)
+    order = {
+        "id": 1,
+        "number": world.unique("WOO"),
+        "currency": "USD",
+        "date_created_gmt": "2026-11-01T10:00:00",
+        "date_modified_gmt": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+        "billing": {"email": "ada@example.com"},
+        "line_items": [{"id": 1, "sku": "TEE", "quantity": 1, "price": 25}],
+    }
+    content = json.dumps(order).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "X-WC-Webhook-Topic": "order.created",
+        "X-WC-Webhook-Signature": store_sign(SOURCE_SECRET, content),
+    }
+    return "POST", f"/v1/store-events?source={store['id']}", Raw(content, headers)
 
 
 ADDED_ROUTES: dict[str, Route] = {
@@ -512,6 +537,24 @@ ADDED_ROUTES: dict[str, Route] = {
     "GET /v1/audit/public-key": Route(
         PUBLIC, OWN, 200, lambda w: ("GET", "/v1/audit/public-key", None)
     ),
+    # -- intake ----------------------------------------------------------------------------
+    "POST /v1/store-sources": Route(
+        frozenset(STAFF),
+        OWN,
+        201,
+        lambda w: ("POST", "/v1/store-sources", {"kind": "shopify", "name": "Shop"}),
+    ),
+    "GET /v1/store-sources": Route(
+        frozenset(STAFF), OWN, 200, lambda w: ("GET", "/v1/store-sources", None)
+    ),
+    # The store's signature authenticates it, whatever bearer comes along.
+    "POST /v1/store-events": Route(PUBLIC, OWN, 200, _store_event),
+    "POST /v1/orders/import": Route(
+        frozenset(STAFF),
+        OWN,
+        200,
+        lambda w: ("POST", "/v1/orders/import", Upload({"file": ("o.csv", _csv(), "text/csv")})),
+    ),
 }
 
 # Returns intelligence keeps its entries in a module of its own.
@@ -532,3 +575,7 @@ def _list_entry(world: World) -> str:
     body = {"list": "allow", "value": f"{world.unique('x')}@example.com"}
     entry: str = _seller(world, "POST", "/v1/risk/lists", body)["id"]
     return entry
+
+
+def _csv() -> bytes:
+    return csv_text(order_rows(1, prefix="MATRIX")).encode()

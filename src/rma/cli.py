@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from rma import cli_audit, cli_keys, cli_reports, cli_returns
+from rma import cli_audit, cli_keys, cli_orders, cli_reports, cli_returns
 from rma.domain.tracking import SourceKind
 
 app = typer.Typer(help="rma: returns management.", no_args_is_help=True)
@@ -22,6 +22,8 @@ orders = typer.Typer(help="Orders.", no_args_is_help=True)
 amazon = typer.Typer(help="The Amazon-compatible API.", no_args_is_help=True)
 amazon_credentials = typer.Typer(help="Login-with-Amazon credentials.", no_args_is_help=True)
 app.add_typer(orders, name="orders")
+orders.command("import")(cli_orders.import_orders)
+app.command("mail-in")(cli_orders.mail_in)
 app.add_typer(amazon, name="amazon")
 amazon.add_typer(amazon_credentials, name="credentials")
 app.add_typer(refunds, name="refunds")

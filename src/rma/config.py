@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     jobs_interval_seconds: float = 60.0  # how often `rma serve` runs due jobs; 0 turns it off
     page_size_max: int = 200
     amazon_rate_limit: float = 2.0  # requests per second announced by the SP-API routes
+    # Answered as an order's marketplaceId when it has none (made through the native API, or
+    # created without one) and the caller names none with ?marketplaceId= (the US one).
+    amazon_marketplace_id: str = "ATVPDKIKX0DER"
     # Events, webhooks and email (see the README section of that name).
     smtp_host: str | None = None  # unset: emails are written to data_dir/mail as .eml files
     smtp_port: int = 587
@@ -54,11 +57,23 @@ class Settings(BaseSettings):
     label_max_bytes: int = 2_000_000  # largest prepaid label PDF accepted
     photo_max_bytes: int = 8_000_000  # largest inspection photo accepted
     lost_after_days: int = 7  # an in-transit return with no scan for this long is flagged
+    # Return requests by email (`rma mail-in`): each seller's address is <seller id>@<domain>.
+    mail_in_domain: str = "returns.localhost"
+    mail_in_host: str = "127.0.0.1"
+    mail_in_port: int = 8025
+    mail_in_max_bytes: int = 10_000_000
+    # A message broker (RabbitMQ, AMQP 0-9-1): the worker publishes every event to a topic
+    # exchange when amqp_url is set (e.g. amqp://guest:guest@127.0.0.1:5672/%2F).
+    amqp_url: str | None = None
+    amqp_exchange: str = "rma.events"
+    amqp_seller_ids: list[str] = []  # empty: the whole platform's events; else these sellers'
+    amqp_timeout_seconds: float = 5.0
     # Request bodies (413 above these): callers with a key or token, callers without one
     # (sign-ins, portal forms, customer sessions), signed carrier webhooks.
     body_max_bytes: int = 1_048_576
     public_body_max_bytes: int = 65_536
     carrier_body_max_bytes: int = 1_048_576
+    import_body_max_bytes: int = 268_435_456  # a CSV order import (streamed, not held)
     # Throttling (`limits` notation, e.g. "30 per minute"; empty turns a rule off). Counted in
     # this process, or in Redis for every process when redis_url is set.
     redis_url: str | None = None

@@ -7,12 +7,15 @@ import threading
 import time
 from datetime import timedelta
 
+from rma.adapters.broker import AmqpBroker
 from rma.adapters.email import FolderMailer, JinjaEmailComposer, SmtpMailer, make_mailer
 from rma.adapters.report_links import link_maker
 from rma.adapters.webhooks import HttpxWebhookSender
 from rma.bootstrap import Container
 from rma.services.audit import seal_audit
+from rma.services.broker import publish_events
 from rma.services.clock import utcnow
+from rma.services.integration_ports import BrokerUnavailable
 from rma.services.outbox import (
     QueueOptions,
     deliver_webhooks,
@@ -103,6 +106,27 @@ class EventWorker:
             settings.worker_concurrency,
         )
         self.mailer: SmtpMailer | FolderMailer = make_mailer(settings)
+        self.broker = (
+            AmqpBroker(settings.amqp_url, settings.amqp_exchange, settings.amqp_timeout_seconds)
+            if settings.amqp_url
+            else None
+        )
+
+    def publish_once(self) -> int:
+        """Publish a batch of events to the broker, if one is set; a broker down waits."""
+        if self.broker is None:
+            return 0
+        settings = self.container.settings
+        try:
+            return publish_events(
+                self.container.uow(),
+                self.broker,
+                settings.worker_batch_size,
+                set(settings.amqp_seller_ids),
+            )
+        except BrokerUnavailable as error:
+            log.warning("events wait in the outbox: %s", error)
+            return 0
 
     def run_once(self) -> dict[str, int]:
         """One round: a batch of each kind of work; answer how much each handled."""
@@ -114,6 +138,7 @@ class EventWorker:
             "webhooks": sent + deliver_webhooks(uow(), self.sender, self.options),
             "emails": send_emails(uow(), self.mailer, self.options),
             "refunds": send_due_refunds(uow(), self.container.payments),
+            "published": self.publish_once(),
         }
 
     def drain(self) -> dict[str, int]:
@@ -123,7 +148,7 @@ class EventWorker:
         outcome, if it died its lease runs out and the row is due again. Either way drain
         waits (checking every ``worker_idle_seconds``) rather than stop with work left.
         """
-        totals = {"events": 0, "webhooks": 0, "emails": 0, "refunds": 0}
+        totals = {"events": 0, "webhooks": 0, "emails": 0, "refunds": 0, "published": 0}
         while True:
             done = self.run_once()
             for kind, count in done.items():
@@ -165,6 +190,8 @@ class EventWorker:
 
     def close(self) -> None:
         self.sender.close()
+        if self.broker is not None:
+            self.broker.close()
 
 
 def serve_runs_worker(container: Container) -> bool:

@@ -238,6 +238,10 @@ QUERIES: dict[str, list[Query]] = {
         lambda u, me, them: u.orders.get(me.seller_id, them.order_id),
         lambda u, me, them: u.orders.get(me.seller_id, me.order_id),
     ],
+    "OrderRepository.by_numbers": [
+        lambda u, me, them: u.orders.by_numbers(me.seller_id, ["1001"]),
+    ],
+    "StoreSourceRepository.all": [lambda u, me, them: u.store_sources.all(me.seller_id)],
     "OrderRepository.by_number": [
         lambda u, me, them: u.orders.by_number(me.seller_id, "1001"),
         lambda u, me, them: u.orders.by_number(me.seller_id, "1001", lock=True),
@@ -457,6 +461,9 @@ UNSCOPED = {
     "AmazonRepository.access_token": "authentication finds the token, and so its seller",
     "AmazonRepository.prune_access_tokens": "writes (one client's expired tokens)",
     "OutboxRepository.claim": "the dispatcher runs for every seller",
+    "BrokerOutboxRepository.claim_unpublished": "the broker publisher runs for every seller",
+    "BrokerOutboxRepository.mark_published": "writes, for the broker publisher",
+    "StoreSourceRepository.get": "a store webhook names its source, and so its seller",
     "OutboxRepository.mark_processed": "writes, for the dispatcher",
     "DeliveryRepository.claim_due": "the webhook worker runs for every seller",
     "DeliveryRepository.record": "writes, for the webhook worker",

@@ -416,7 +416,10 @@ outbox = Table(
     Column("payload", JSON, nullable=False),
     Column("occurred_at", UtcDateTime, nullable=False),
     Column("processed_at", UtcDateTime),
+    # When the event reached the message broker (RMA_AMQP_URL); NULL: not yet.
+    Column("published_at", UtcDateTime),
     Index("ix_outbox_processed_at_id", "processed_at", "id"),
+    Index("ix_outbox_published_at_id", "published_at", "id"),
 )
 
 mapper_registry = registry(metadata=metadata)
@@ -474,6 +477,7 @@ def start_mappers() -> None:
     orm_partners.map_partners(mapper_registry)
     orm_analytics.map_analytics(mapper_registry)
     orm_trust.map_trust(mapper_registry)
+    orm_integrations.map_integrations(mapper_registry)
 
 
 def _children(kind: type, order_by: Any) -> Any:
@@ -492,6 +496,7 @@ from rma.adapters import (  # noqa: E402
     orm_analytics,
     orm_customer,
     orm_events,
+    orm_integrations,
     orm_money,
     orm_partners,
     orm_physical,

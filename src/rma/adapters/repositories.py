@@ -271,6 +271,12 @@ class SqlOrders:
     def by_number_any_seller(self, number: str) -> list[Order]:
         return list(self.session.scalars(select(Order).where(orm.orders.c.number == number)))
 
+    def by_numbers(self, seller_id: str, numbers: Sequence[str]) -> list[Order]:
+        if not numbers:
+            return []
+        params = {"seller_id": seller_id, "numbers": list(numbers)}
+        return list(self.session.scalars(_orders_by_numbers(), params).unique())
+
 
 class SqlReturns:
     def __init__(self, session: Session):
@@ -518,6 +524,23 @@ def _order_by_number() -> Select[Order]:
         .options(
             joinedload(Order.lines),  # type: ignore[arg-type]
             selectinload(Order.shipments).joinedload(Shipment.items),  # type: ignore[arg-type]
+        )
+    )
+
+
+@cache
+def _orders_by_numbers() -> Select[Order]:
+    # Three round trips for a whole batch of orders: orders, their lines, their shipments.
+    c = orm.orders.c
+    return (
+        select(Order)
+        .where(
+            c.seller_id == bindparam("seller_id"),
+            c.number.in_(bindparam("numbers", expanding=True)),
+        )
+        .options(
+            selectinload(Order.lines),  # type: ignore[arg-type]
+            selectinload(Order.shipments).selectinload(Shipment.items),  # type: ignore[arg-type]
         )
     )
 

@@ -27,6 +27,7 @@ from rma.adapters.analytics_queries import SqlAnalytics
 from rma.adapters.export_queries import SqlExports
 from rma.adapters.repositories import SqlIdempotency
 from rma.adapters.repositories_amazon import SqlAmazon
+from rma.adapters.repositories_integrations import SqlBrokerOutbox, SqlStoreSources
 from rma.adapters.risk_store import SqlRisk
 from rma.adapters.row_sets import execute_for_rows, insert_into
 from rma.adapters.schedule_queries import SqlReportSchedules
@@ -49,6 +50,7 @@ from rma.services.event_ports import (
     OutboxRepository,
     WebhookEndpointRepository,
 )
+from rma.services.integration_ports import BrokerOutboxRepository, StoreSourceRepository
 from rma.services.money_repositories import (
     OutboundOrderRepository,
     RefundRepository,
@@ -164,6 +166,8 @@ class SqlUnitOfWork:
     alerts: AlertRepository
     report_schedules: ReportScheduleRepository
     risk: RiskRepository
+    store_sources: StoreSourceRepository
+    broker: BrokerOutboxRepository
 
     def __enter__(self) -> Self:
         if self._held is not None:
@@ -215,6 +219,8 @@ class SqlUnitOfWork:
         self.risk = SqlRisk(self.session)
         if not self._read_only:
             audit_log.watch(self.session)
+        self.store_sources = SqlStoreSources(self.session)
+        self.broker = SqlBrokerOutbox(self.session)
         return self
 
     def __exit__(

@@ -21,6 +21,7 @@ from rma.api.routes import (
     analytics,
     audit,
     health,
+    intake,
     labels,
     money,
     orders,
@@ -31,6 +32,7 @@ from rma.api.routes import (
     risk,
     setup,
     storefront,
+    stores,
     tracking,
     warehouse,
     webhooks,
@@ -88,6 +90,7 @@ def create_app(container: Container) -> FastAPI:
         api=settings.body_max_bytes,
         upload=settings.upload_body_max_bytes,
         carrier=settings.carrier_body_max_bytes,
+        bulk=settings.import_body_max_bytes,
     )
     app.add_middleware(LimitRequestBodies, limits=limits)
     app.add_middleware(RefuseNulInUrl)
@@ -97,6 +100,7 @@ def create_app(container: Container) -> FastAPI:
         admin,
         setup,
         places,
+        intake,
         orders,
         returns,
         tracking,
@@ -104,6 +108,7 @@ def create_app(container: Container) -> FastAPI:
         labels,
         money,
         webhooks,
+        stores,
         actions,
         storefront,
         partners,

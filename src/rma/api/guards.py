@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from rma.api.errors import error_response
 
 MAX_JSON_DEPTH = 32
+BULK_PATHS = ("/v1/orders/import", "/desk/orders/import")
 _JSON_TOKENS = re.compile(rb'[\[\]{}"\\]')
 
 
@@ -47,13 +48,20 @@ class BodyLimits:
     public: int  # no credentials needed: sign-ins, portal forms, customer sessions, tokens
     api: int  # a caller with a key or token
     upload: int  # prepaid labels and photos
-    carrier: int  # signed carrier tracking webhooks
+    carrier: int  # signed carrier tracking webhooks and store order webhooks
+    bulk: int = 268_435_456  # CSV order imports, passed on as they arrive (never held whole)
+
+    def streams(self, scope: Scope) -> bool:
+        """Whether the route reads its body as a stream (then it is counted, not held)."""
+        return str(scope["path"]).endswith(BULK_PATHS)
 
     def of(self, scope: Scope) -> int:
         path: str = scope["path"]
+        if path.endswith(BULK_PATHS):
+            return self.bulk
         if path.endswith(("/label", "/photos")):
             return self.upload
-        if path.startswith("/v1/carrier-events"):
+        if path.startswith(("/v1/carrier-events", "/v1/store-events")):
             return self.carrier
         if Headers(scope=scope).get("authorization"):
             return self.api
@@ -76,6 +84,9 @@ class LimitRequestBodies:
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             await _too_large(limit)(scope, receive, send)
+            return
+        if self.limits.streams(scope):
+            await _Counted(self.app, limit)(scope, receive, send)
             return
         chunks: list[bytes] = []
         size = 0
@@ -102,6 +113,37 @@ class LimitRequestBodies:
             await response(scope, receive, send)
             return
         await self.app(scope, _replay(body, receive), send)
+
+
+class _Counted:
+    """Hands a streamed body on chunk by chunk; past the limit, answers 413 and cuts it."""
+
+    def __init__(self, app: ASGIApp, limit: int):
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        size = 0
+        refused = False
+
+        async def counted_receive() -> Message:
+            nonlocal size, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                size += len(message.get("body", b""))
+                if size > self.limit:
+                    refused = True
+                    await _too_large(self.limit)(scope, receive, send)
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            if not refused:  # the 413 went out; whatever the app answers after it does not
+                await send(message)
+
+        await self.app(scope, counted_receive, guarded_send)
 
 
 def json_depth(body: bytes) -> int:

@@ -14,9 +14,9 @@ import hashlib
 import json
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -30,6 +30,24 @@ MAX_KEY_LENGTH = 255
 # A claim with no answer this old was not left by a request still running: its process
 # stopped after committing the change and before recording the answer.
 ANSWER_LOST_AFTER = timedelta(minutes=10)
+
+
+def _declared_key(
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            max_length=MAX_KEY_LENGTH,
+            description="A replay with the same key answers the first response; "
+            "the same key with another body is a 409.",
+        ),
+    ] = None,
+) -> None:
+    """Declares the header in the OpenAPI document; ``run_idempotent`` reads it."""
+
+
+# Routes that call ``run_idempotent`` list this in their ``dependencies``.
+IDEMPOTENT = [Depends(_declared_key)]
 
 
 class IdempotentAnswerLost(Conflict):

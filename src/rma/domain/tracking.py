@@ -2,7 +2,8 @@
 
 Three wire formats are understood, each signed with the seller's secret for the source:
 
-- EasyPost: an ``Event`` with ``description: "tracker.updated"`` whose ``result`` is a
+- EasyPost: an ``Event`` with ``description`` ``"tracker.created"`` or ``"tracker.updated"``
+  (the first scan may come with either) whose ``result`` is a
   ``Tracker`` (``tracking_code``, ``carrier``, ``tracking_details[]``); the body is signed
   in ``X-Hmac-Signature: hmac-sha256-hex=<hex>`` with the NFKD-normalized secret.
 - Shippo: ``{"event": "track_updated", "data": Track}`` with ``tracking_status`` and
@@ -173,7 +174,7 @@ def parse_payload(kind: SourceKind, body: bytes) -> list[TrackingEvent]:
 
 
 def _easypost(document: Mapping[str, Any]) -> list[TrackingEvent]:
-    if document.get("description") != "tracker.updated":
+    if document.get("description") not in ("tracker.created", "tracker.updated"):
         return []  # other EasyPost events (batches, refunds) are not ours to handle
     tracker = document["result"]
     number = str(tracker["tracking_code"])

@@ -69,6 +69,7 @@ class RequestReturn:
     # Where the box leaves from (the order's address if None); routing rules read it too.
     ship_from: Address | None = None
     language: str | None = None  # the customer's (from the browser): their emails' language
+    review: bool = False  # a person decides, whatever the policy says (emailed requests)
 
 
 @dataclass(frozen=True)
@@ -222,7 +223,11 @@ def _request_leg(
         ret.send_to_review(now)  # then denied below: no supplier is asked for it
     elif leg.partner is not None and leg.partner.kind is PartnerKind.SUPPLIER:
         supplier_rma = open_supplier_rma(ret, leg.partner, now)
-    elif decision.authorizes_automatically(seller) and risk.effect in RISK_LETS_AUTHORIZE:
+    elif (
+        not cmd.review
+        and decision.authorizes_automatically(seller)
+        and risk.effect in RISK_LETS_AUTHORIZE
+    ):
         _authorize(uow, seller, ret, AuthorizeReturn(cmd.scope, ret.id, SYSTEM), now)
     else:
         ret.send_to_review(now)

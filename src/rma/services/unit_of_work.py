@@ -35,6 +35,7 @@ from rma.services.event_ports import (
     OutboxRepository,
     WebhookEndpointRepository,
 )
+from rma.services.integration_ports import BrokerOutboxRepository, StoreSourceRepository
 from rma.services.money_repositories import (
     OutboundOrderRepository,
     RefundRepository,
@@ -215,6 +216,8 @@ class OrderRepository(Protocol):
     def get(self, seller_id: str, order_id: str) -> Order | None: ...
     def by_number(self, seller_id: str, number: str, *, lock: bool = False) -> Order | None: ...
     def by_number_any_seller(self, number: str) -> list[Order]: ...
+    def by_numbers(self, seller_id: str, numbers: Sequence[str]) -> list[Order]:
+        """The seller's orders among ``numbers``, with their lines and shipments."""
 
 
 class ReturnRepository(Protocol):
@@ -309,6 +312,8 @@ class UnitOfWork(Protocol):
     alerts: AlertRepository
     report_schedules: ReportScheduleRepository
     risk: RiskRepository
+    store_sources: StoreSourceRepository
+    broker: BrokerOutboxRepository
 
     def __enter__(self) -> Self: ...
 

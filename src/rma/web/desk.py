@@ -19,6 +19,7 @@ from rma.services.unit_of_work import UnitOfWork
 from rma.web import (
     desk_addresses,
     desk_deliveries,
+    desk_intake,
     desk_keys,
     desk_money,
     desk_partners,
@@ -46,6 +47,7 @@ router.include_router(desk_sku_policies.router)
 router.include_router(desk_addresses.router)
 router.include_router(desk_partners.router)
 router.include_router(desk_risk.router)
+router.include_router(desk_intake.router)
 
 Command = service.AuthorizeReturn | service.DenyReturn | service.FinishReturn
 CsrfField = Annotated[str, Form(max_length=200)]

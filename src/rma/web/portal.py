@@ -36,7 +36,12 @@ ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postal_code", "co
 
 @router.get("/returns")
 def find_order_page(request: Request) -> Response:
-    return _find_page(request, None, {}, {})
+    # The automatic answer to an email links here with the order number and email filled in.
+    values = {
+        name: request.query_params.get(name, "")[:320]
+        for name in ("order_number", "email", "seller_id")
+    }
+    return _find_page(request, None, {}, values)
 
 
 @router.get("/s/{shop}/returns")
@@ -82,7 +87,7 @@ async def request_return(request: Request) -> Response:
     container: Container = request.app.state.container
     view = _order_view(request)
     values = {k: str(v)[:2000] for k, v in form.items() if isinstance(v, str)}
-    items, errors = _requested_items(view, values)
+    items, errors = requested_items(view, values)
     resolution = values.get("resolution", "")
     if resolution not in {r.value for r in view.resolutions}:
         errors["resolution"] = N_("Choose one of the ways offered to resolve your return.")
@@ -190,9 +195,10 @@ def _order_view(request: Request) -> portal.OrderForReturn:
     return portal.order_for_return(scope, container.uow())
 
 
-def _requested_items(
+def requested_items(
     view: portal.OrderForReturn, values: dict[str, str]
 ) -> tuple[list[RequestedItem], dict[str, str]]:
+    """The items a return form asks for (the portal's, and the desk's for a customer)."""
     items, errors = [], {}
     exchange = values.get("resolution") == Resolution.EXCHANGE
     for line in view.lines:

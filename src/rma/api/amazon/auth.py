@@ -6,7 +6,7 @@ import json
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StringConstraints
 
@@ -62,9 +62,10 @@ class AccessTokenPublic(BaseModel):
     summary="Issue a client id, client secret and refresh token for the Amazon-compatible API",
 )
 def create_amazon_credential(
-    container: ContainerDep, principal: PrincipalDep, body: AmazonCredentialCreate | None = None
+    container: ContainerDep,
+    principal: PrincipalDep,
+    body: Annotated[AmazonCredentialCreate, Body(default_factory=AmazonCredentialCreate)],
 ) -> AmazonCredentialPublic:
-    body = body or AmazonCredentialCreate()
     seller_id = body.seller_id
     if not principal.is_platform_admin:
         own = principal.require(Role.ADMIN)

@@ -124,7 +124,15 @@ def address_out(address: Address) -> sp.AddressOut:
     )
 
 
-def fulfillment_order(view: FulfillmentOrderView) -> sp.FulfillmentOrder:
+# An order made through the native API has no destination address; the model requires
+# addressLine1, postalCode and countryCode, so they say so rather than answer "". "ZZ" is the
+# user-assigned ISO 3166 code for an unknown country.
+NOT_RECORDED = "not recorded"
+UNKNOWN_COUNTRY = "ZZ"
+
+
+def fulfillment_order(view: FulfillmentOrderView, marketplace_id: str) -> sp.FulfillmentOrder:
+    """The order in the model's shape; ``marketplace_id`` when the order names none."""
     order, details = view.order, view.details
     shipped_at = [s.shipped_at for s in order.shipments]
     received = details.received_at if details else order.ordered_at
@@ -140,14 +148,14 @@ def fulfillment_order(view: FulfillmentOrderView) -> sp.FulfillmentOrder:
         if details
         else {
             "name": order.customer_name or order.customer_email,
-            "addressLine1": "",
-            "postalCode": "",
-            "countryCode": "",
+            "addressLine1": NOT_RECORDED,
+            "postalCode": NOT_RECORDED,
+            "countryCode": UNKNOWN_COUNTRY,
         }
     )
     return sp.FulfillmentOrder(
         seller_fulfillment_order_id=order.number,
-        marketplace_id=details.marketplace_id if details else "",
+        marketplace_id=(details.marketplace_id if details else "") or marketplace_id,
         displayable_order_id=details.displayable_order_id if details else order.number,
         displayable_order_date=order.ordered_at,
         displayable_order_comment=details.displayable_order_comment if details else "",
@@ -163,12 +171,12 @@ def fulfillment_order(view: FulfillmentOrderView) -> sp.FulfillmentOrder:
 
 
 def fulfillment_order_result(
-    view: FulfillmentOrderView, links: Links
+    view: FulfillmentOrderView, links: Links, marketplace_id: str
 ) -> sp.GetFulfillmentOrderResult:
     order = view.order
     sku = {line.line_id: line.sku for line in order.lines}
     return sp.GetFulfillmentOrderResult(
-        fulfillment_order=fulfillment_order(view),
+        fulfillment_order=fulfillment_order(view, marketplace_id),
         fulfillment_order_items=[
             sp.FulfillmentOrderItem(
                 seller_sku=line.sku,

@@ -61,6 +61,16 @@ def _links(container: Container) -> mapping.Links:
     return container.page_links
 
 
+# Client libraries add the marketplace they work in; it is echoed for orders that name none.
+MarketplaceQuery = Annotated[
+    str | None, Query(alias="marketplaceId", min_length=1, max_length=40, pattern=r"^[A-Z0-9]+$")
+]
+
+
+def _marketplace(container: Container, asked: str | None) -> str:
+    return asked or container.settings.amazon_marketplace_id
+
+
 @router.post(
     "/fulfillmentOrders",
     operation_id="createFulfillmentOrder",
@@ -88,7 +98,9 @@ def list_all_fulfillment_orders(
     seller_id: SellerDep,
     query_start_date: Annotated[sp.Timestamp | None, Query(alias="queryStartDate")] = None,
     next_token: Annotated[str | None, Query(alias="nextToken", max_length=64)] = None,
+    marketplace_id: MarketplaceQuery = None,
 ) -> sp.ListAllFulfillmentOrdersResponse:
+    marketplace = _marketplace(container, marketplace_id)
     views = service.list_fulfillment_orders(
         seller_id, query_start_date, container.uow(), after=next_token, limit=PAGE_SIZE + 1
     )
@@ -97,7 +109,7 @@ def list_all_fulfillment_orders(
     return sp.ListAllFulfillmentOrdersResponse(
         payload=sp.ListAllFulfillmentOrdersResult(
             next_token=views[-1].order.id if more else None,
-            fulfillment_orders=[mapping.fulfillment_order(view) for view in views],
+            fulfillment_orders=[mapping.fulfillment_order(view, marketplace) for view in views],
         )
     )
 
@@ -112,10 +124,12 @@ def get_fulfillment_order(
     order_id: OrderId,
     container: ContainerDep,
     seller_id: SellerDep,
+    marketplace_id: MarketplaceQuery = None,
 ) -> sp.GetFulfillmentOrderResponse:
     view = service.get_fulfillment_order(seller_id, order_id, container.uow())
+    marketplace = _marketplace(container, marketplace_id)
     return sp.GetFulfillmentOrderResponse(
-        payload=mapping.fulfillment_order_result(view, _links(container))
+        payload=mapping.fulfillment_order_result(view, _links(container), marketplace)
     )
 
 

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from rma.api import schemas
 from rma.api.deps import ContainerDep, PrincipalDep
-from rma.api.idempotency import run_idempotent
+from rma.api.idempotency import IDEMPOTENT, run_idempotent
 from rma.domain.access import Role
 from rma.domain.errors import Forbidden, NotFound
 from rma.services import keys
@@ -25,6 +25,7 @@ router = APIRouter(prefix="/v1", tags=["admin"])
     status_code=201,
     response_model=schemas.SellerPublic,
     summary="Create a seller (platform admin)",
+    dependencies=IDEMPOTENT,
 )
 def create_seller(
     body: schemas.SellerCreate, request: Request, container: ContainerDep, principal: PrincipalDep
@@ -48,6 +49,7 @@ def create_seller(
     status_code=201,
     response_model=schemas.ApiKeyPublic,
     summary="Issue an API key (platform admin, or a seller's admin for its own seller)",
+    dependencies=IDEMPOTENT,
 )
 def create_api_key(
     body: schemas.ApiKeyCreate, request: Request, container: ContainerDep, principal: PrincipalDep

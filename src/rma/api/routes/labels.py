@@ -16,7 +16,8 @@ from rma.services import labels as service
 router = APIRouter(tags=["labels"])
 
 ReturnRef = Annotated[str, Path(min_length=1, max_length=64, description="Return id or RMA number")]
-PDF = {200: {"content": {"application/pdf": {}}, "description": "A PDF document"}}
+BINARY = {"schema": {"type": "string", "format": "binary"}}  # generated clients: a file
+PDF = {200: {"content": {"application/pdf": BINARY}, "description": "A PDF document"}}
 
 
 def page_url(container: Container, ret: Return) -> str:

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from rma.api import schemas
 from rma.api.deps import ANYONE, STAFF, WAREHOUSE, ContainerDep, PrincipalDep, scope_of
-from rma.api.idempotency import run_idempotent
+from rma.api.idempotency import IDEMPOTENT, run_idempotent
 from rma.api.routes.returns import resolve_command
 from rma.domain.fulfillment import OutboundStatus, RepairStatus
 from rma.domain.refunds import RefundStatus
@@ -129,6 +129,7 @@ def get_refund(
     operation_id="refunds-confirm",
     response_model=schemas.RefundPublic,
     summary="The seller (or its payment system) says the refund was paid or refused",
+    dependencies=IDEMPOTENT,
 )
 def confirm_refund(
     refund_id: Id,
@@ -154,7 +155,10 @@ def confirm_refund(
 
 
 @router.post(
-    "/refunds/{refund_id}/retry", operation_id="refunds-retry", response_model=schemas.RefundPublic
+    "/refunds/{refund_id}/retry",
+    operation_id="refunds-retry",
+    response_model=schemas.RefundPublic,
+    dependencies=IDEMPOTENT,
 )
 def retry_refund(
     refund_id: Id, request: Request, container: ContainerDep, principal: PrincipalDep
@@ -192,6 +196,7 @@ def get_store_credit(
     operation_id="store-credit-redeem",
     status_code=201,
     response_model=schemas.CreditEntryPublic,
+    dependencies=IDEMPOTENT,
 )
 def redeem_store_credit(
     body: schemas.StoreCreditRedeem,

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from rma.api import schemas
 from rma.api.deps import STAFF, ContainerDep, PrincipalDep, client_address
-from rma.api.idempotency import run_idempotent
+from rma.api.idempotency import IDEMPOTENT, run_idempotent
 from rma.domain.ids import new_id
 from rma.domain.orders import Order, OrderLine, Product, Shipment, ShipmentItem
 from rma.services import access, catalog
@@ -42,7 +42,11 @@ def create_product(
 
 
 @router.post(
-    "/orders", operation_id="orders-create", status_code=201, response_model=schemas.OrderPublic
+    "/orders",
+    operation_id="orders-create",
+    status_code=201,
+    response_model=schemas.OrderPublic,
+    dependencies=IDEMPOTENT,
 )
 def create_order(
     body: schemas.OrderCreate, request: Request, container: ContainerDep, principal: PrincipalDep
@@ -83,6 +87,7 @@ def get_order(
     operation_id="orders-add-shipment",
     status_code=201,
     response_model=schemas.OrderPublic,
+    dependencies=IDEMPOTENT,
 )
 def add_shipment(
     order_ref: OrderRef,

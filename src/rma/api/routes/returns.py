@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -13,7 +13,7 @@ from rma.adapters.i18n import choose_language
 from rma.api import schemas
 from rma.api.cursors import decode_cursor, encode_cursor
 from rma.api.deps import ANYONE, STAFF, WAREHOUSE, ContainerDep, PrincipalDep, scope_of
-from rma.api.idempotency import run_idempotent
+from rma.api.idempotency import IDEMPOTENT, run_idempotent
 from rma.domain.access import Principal, Role
 from rma.domain.policy import RequestedItem
 from rma.domain.returns import Inspection, Receipt, Return
@@ -37,6 +37,7 @@ CursorParam = Annotated[
     status_code=201,
     response_model=schemas.ReturnCreated,
     summary="Request a return of items of an order",
+    dependencies=IDEMPOTENT,
 )
 def create_return(
     body: schemas.ReturnCreate, request: Request, container: ContainerDep, principal: PrincipalDep
@@ -136,6 +137,7 @@ def count_returns(container: ContainerDep, principal: PrincipalDep) -> schemas.R
     operation_id="returns-authorize-bulk",
     response_model=schemas.BulkAuthorizePublic,
     summary="Authorize many returns at once; each id gets its own result",
+    dependencies=IDEMPOTENT,
 )
 def authorize_returns(
     body: schemas.BulkAuthorizeIn,
@@ -216,16 +218,18 @@ def _step(
 
 
 @router.post(
-    "/{ref}/authorize", operation_id="returns-authorize", response_model=schemas.ReturnPublic
+    "/{ref}/authorize",
+    operation_id="returns-authorize",
+    response_model=schemas.ReturnPublic,
+    dependencies=IDEMPOTENT,
 )
 def authorize_return(
     ref: ReturnRef,
     request: Request,
     container: ContainerDep,
     principal: PrincipalDep,
-    body: schemas.AuthorizeIn | None = None,
+    body: Annotated[schemas.AuthorizeIn, Body(default_factory=schemas.AuthorizeIn)],
 ) -> JSONResponse:
-    body = body or schemas.AuthorizeIn()
     new_address = body.return_address
     cmd = service.AuthorizeReturn(
         scope_of(principal, *STAFF),
@@ -245,7 +249,12 @@ def authorize_return(
     )
 
 
-@router.post("/{ref}/deny", operation_id="returns-deny", response_model=schemas.ReturnPublic)
+@router.post(
+    "/{ref}/deny",
+    operation_id="returns-deny",
+    response_model=schemas.ReturnPublic,
+    dependencies=IDEMPOTENT,
+)
 def deny_return(
     ref: ReturnRef,
     body: schemas.DenyIn,
@@ -259,47 +268,64 @@ def deny_return(
     return _step(request, container, principal, body, lambda uow: service.deny_return(cmd, uow))
 
 
-@router.post("/{ref}/cancel", operation_id="returns-cancel", response_model=schemas.ReturnPublic)
+@router.post(
+    "/{ref}/cancel",
+    operation_id="returns-cancel",
+    response_model=schemas.ReturnPublic,
+    dependencies=IDEMPOTENT,
+)
 def cancel_return(
     ref: ReturnRef,
     request: Request,
     container: ContainerDep,
     principal: PrincipalDep,
-    body: schemas.NoteIn | None = None,
+    body: Annotated[schemas.NoteIn, Body(default_factory=schemas.NoteIn)],
 ) -> JSONResponse:
-    body = body or schemas.NoteIn()
     scope = scope_of(principal, Role.SELLER, Role.ADMIN, Role.CUSTOMER)
     cmd = service.FinishReturn(scope, ref, principal.actor, body.note)
     return _step(request, container, principal, body, lambda uow: service.cancel_return(cmd, uow))
 
 
-@router.post("/{ref}/close", operation_id="returns-close", response_model=schemas.ReturnPublic)
+@router.post(
+    "/{ref}/close",
+    operation_id="returns-close",
+    response_model=schemas.ReturnPublic,
+    dependencies=IDEMPOTENT,
+)
 def close_return(
     ref: ReturnRef,
     request: Request,
     container: ContainerDep,
     principal: PrincipalDep,
-    body: schemas.NoteIn | None = None,
+    body: Annotated[schemas.NoteIn, Body(default_factory=schemas.NoteIn)],
 ) -> JSONResponse:
-    body = body or schemas.NoteIn()
     cmd = service.FinishReturn(scope_of(principal, *STAFF), ref, principal.actor, body.note)
     return _step(request, container, principal, body, lambda uow: service.close_return(cmd, uow))
 
 
-@router.post("/{ref}/reopen", operation_id="returns-reopen", response_model=schemas.ReturnPublic)
+@router.post(
+    "/{ref}/reopen",
+    operation_id="returns-reopen",
+    response_model=schemas.ReturnPublic,
+    dependencies=IDEMPOTENT,
+)
 def reopen_return(
     ref: ReturnRef,
     request: Request,
     container: ContainerDep,
     principal: PrincipalDep,
-    body: schemas.NoteIn | None = None,
+    body: Annotated[schemas.NoteIn, Body(default_factory=schemas.NoteIn)],
 ) -> JSONResponse:
-    body = body or schemas.NoteIn()
     cmd = service.FinishReturn(scope_of(principal, *STAFF), ref, principal.actor, body.note)
     return _step(request, container, principal, body, lambda uow: service.reopen_return(cmd, uow))
 
 
-@router.post("/{ref}/receive", operation_id="returns-receive", response_model=schemas.ReturnPublic)
+@router.post(
+    "/{ref}/receive",
+    operation_id="returns-receive",
+    response_model=schemas.ReturnPublic,
+    dependencies=IDEMPOTENT,
+)
 def receive_return(
     ref: ReturnRef,
     body: schemas.ReceiveIn,
@@ -312,7 +338,12 @@ def receive_return(
     return _step(request, container, principal, body, lambda uow: service.receive_return(cmd, uow))
 
 
-@router.post("/{ref}/inspect", operation_id="returns-inspect", response_model=schemas.ReturnPublic)
+@router.post(
+    "/{ref}/inspect",
+    operation_id="returns-inspect",
+    response_model=schemas.ReturnPublic,
+    dependencies=IDEMPOTENT,
+)
 def inspect_return(
     ref: ReturnRef,
     body: schemas.InspectItemsIn,
@@ -355,15 +386,19 @@ def resolve_command(
     )
 
 
-@router.post("/{ref}/resolve", operation_id="returns-resolve", response_model=schemas.ReturnPublic)
+@router.post(
+    "/{ref}/resolve",
+    operation_id="returns-resolve",
+    response_model=schemas.ReturnPublic,
+    dependencies=IDEMPOTENT,
+)
 def resolve_return(
     ref: ReturnRef,
     request: Request,
     container: ContainerDep,
     principal: PrincipalDep,
-    body: schemas.ResolveIn | None = None,
+    body: Annotated[schemas.ResolveIn, Body(default_factory=schemas.ResolveIn)],
 ) -> JSONResponse:
-    body = body or schemas.ResolveIn()
     cmd = resolve_command(ref, principal, body)
     return _step(
         request,

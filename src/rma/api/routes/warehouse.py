@@ -9,7 +9,8 @@ from fastapi.responses import JSONResponse, Response
 
 from rma.api import schemas
 from rma.api.deps import STAFF, WAREHOUSE, ContainerDep, PrincipalDep, scope_of
-from rma.api.idempotency import run_idempotent
+from rma.api.idempotency import IDEMPOTENT, run_idempotent
+from rma.api.routes.labels import BINARY
 from rma.domain.flags import FlagCode
 from rma.domain.receiving import ReceiptStatus
 from rma.domain.returns import Receipt
@@ -41,6 +42,7 @@ def _counts(items: list[schemas.CountIn] | None) -> list[Receipt] | None:
     status_code=201,
     response_model=schemas.ReceiptAnswer,
     summary="A box scanned at a facility: received into its return, or queued as unannounced",
+    dependencies=IDEMPOTENT,
 )
 def create_receipt(
     body: schemas.ReceiptCreate, request: Request, container: ContainerDep, principal: PrincipalDep
@@ -92,6 +94,7 @@ def match_scan(
     "/v1/receipts/{receipt_id}/match",
     operation_id="receipts-match",
     response_model=schemas.ReceiptAnswer,
+    dependencies=IDEMPOTENT,
 )
 def match_receipt(
     receipt_id: Id,
@@ -137,7 +140,12 @@ async def add_photo(
     "/v1/returns/{ref}/photos/{photo_id}",
     operation_id="returns-photos-get",
     response_class=Response,
-    responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}},
+    responses={
+        200: {
+            "content": dict.fromkeys(("image/jpeg", "image/png", "image/webp"), BINARY),
+            "description": "The photo as it was uploaded",
+        }
+    },
 )
 def get_photo(
     ref: ReturnRef, photo_id: Id, container: ContainerDep, principal: PrincipalDep

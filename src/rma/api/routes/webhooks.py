@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Body, Path, Query, Response
 
 from rma.adapters.webhooks import new_webhook_secret
 from rma.api import schemas
@@ -93,9 +93,9 @@ def rotate_secret(
     endpoint_id: Id,
     container: ContainerDep,
     principal: PrincipalDep,
-    body: schemas.SecretRotate | None = None,
+    body: Annotated[schemas.SecretRotate, Body(default_factory=schemas.SecretRotate)],
 ) -> schemas.WebhookEndpointPublic:
-    keep = (body or schemas.SecretRotate()).keep_previous_seconds
+    keep = body.keep_previous_seconds
     cmd = service.RotateWebhookSecret(
         principal.require(*STAFF), endpoint_id, new_webhook_secret(), timedelta(seconds=keep)
     )

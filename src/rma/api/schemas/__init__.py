@@ -7,9 +7,11 @@ as ``schemas`` and reach every family through it.
 
 from rma.api.schemas.base import *  # noqa: F403
 from rma.api.schemas.events import *  # noqa: F403
+from rma.api.schemas.intake import *  # noqa: F403
 from rma.api.schemas.money import *  # noqa: F403
 from rma.api.schemas.orders import *  # noqa: F403
 from rma.api.schemas.physical import *  # noqa: F403
 from rma.api.schemas.returns import *  # noqa: F403
 from rma.api.schemas.setup import *  # noqa: F403
 from rma.api.schemas.storefront import *  # noqa: F403
+from rma.api.schemas.stores import *  # noqa: F403
