@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
-from rma.adapters.report_links import link_maker
-from rma.domain.reports import Report
-from rma.services.clock import utcnow
-from rma.services.report_schedules import ReportLink
 from tests.support import ok
-from tests.tenancy_world import OBJECT, OWN, PUBLIC, STAFF, Route, World
+from tests.tenancy_world import OBJECT, OWN, STAFF, Route, World
 
 
 def _measure(name: str) -> Route:
@@ -21,14 +15,6 @@ def _schedule(world: World) -> str:
     made = world.ours.call("POST", "/v1/report-schedules", json=body)
     schedule_id: str = ok(made, 201)["id"]
     return schedule_id
-
-
-def _link(world: World) -> str:
-    expires = utcnow() + timedelta(days=1)
-    start = date.today() - timedelta(days=30)
-    link = ReportLink(world.ours.seller_id, Report.RETURNS, start, date.today(), expires)
-    url = link_maker(world.container.signer, "http://x")(link)
-    return url.removeprefix("http://x")
 
 
 MEASURES = (
@@ -76,5 +62,4 @@ ANALYTICS_ROUTES: dict[str, Route] = {
         lambda w: ("DELETE", f"/v1/report-schedules/{_schedule(w)}", None),
     ),
     # The signed link is the credential: whoever holds it downloads, with a key or without.
-    "GET /reports/download": Route(PUBLIC, OWN, 200, lambda w: ("GET", _link(w), None)),
 }

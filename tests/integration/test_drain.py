@@ -22,7 +22,7 @@ LEASE = timedelta(seconds=1.5)  # the dead worker's lease, short to keep the tes
 
 @pytest.fixture
 def receiver(container: Container, monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
-    monkeypatch.setattr(container.settings, "webhooks_allow_private", True)
+    monkeypatch.setattr(container.destinations, "allow_private", True)
     with run_receiver() as running:
         yield running
 
@@ -70,6 +70,6 @@ def test_drain_waits_for_the_lease_of_a_dead_worker_then_delivers(
 def test_drain_with_nothing_claimed_returns_at_once(container: Container) -> None:
     worker = EventWorker(container)
     try:
-        assert worker.drain() == {"events": 0, "webhooks": 0, "emails": 0}
+        assert not any(worker.drain().values())
     finally:
         worker.close()

@@ -67,7 +67,7 @@ def opens_with(key: str, token: str) -> bool:
 
 @pytest.fixture(autouse=True)
 def _local_webhooks(container: Container, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(container.settings, "webhooks_allow_private", True)
+    monkeypatch.setattr(container.destinations, "allow_private", True)
 
 
 def leave_secrets(http: httpx.Client, container: Container) -> Secrets:

@@ -259,14 +259,15 @@ QUERIES: dict[str, list[Query]] = {
     ],
     "ReturnRepository.ids_matching": [
         lambda u, me, them: [
-            _Tag(me.seller_id if i == me.return_id else them.seller_id)
+            _Tag(me.seller_id if i in {me.return_id, me.supplier_return_id} else them.seller_id)
             for i in u.returns.ids_matching(me.seller_id, ReturnFilter(search="e"), 50)
         ],
     ],
     "ReturnRepository.count_matching": [
         lambda u, me, them: [
             _Tag(
-                me.seller_id if u.returns.count_matching(me.seller_id, ReturnFilter()) == 1 else ""
+                # Each seller has two returns: its own, and one routed to its supplier.
+                me.seller_id if u.returns.count_matching(me.seller_id, ReturnFilter()) == 2 else ""
             )
         ],
     ],

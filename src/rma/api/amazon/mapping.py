@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any, Protocol
+from typing import Protocol
 
 from rma.api.amazon import schemas as sp
 from rma.domain.addresses import Address
@@ -124,7 +124,7 @@ def address_out(address: Address) -> sp.AddressOut:
     )
 
 
-# An order made through the native API has no destination address; the model requires
+# An order made through the native API may carry no shipping address; the model requires
 # addressLine1, postalCode and countryCode, so they say so rather than answer "". "ZZ" is the
 # user-assigned ISO 3166 code for an unknown country.
 NOT_RECORDED = "not recorded"
@@ -143,16 +143,19 @@ def fulfillment_order(view: FulfillmentOrderView, marketplace_id: str) -> sp.Ful
         status = "Complete"
     else:
         status = "Processing"
-    destination: dict[str, Any] = (
-        details.destination_address
-        if details
-        else {
-            "name": order.customer_name or order.customer_email,
-            "addressLine1": NOT_RECORDED,
-            "postalCode": NOT_RECORDED,
-            "countryCode": UNKNOWN_COUNTRY,
-        }
-    )
+    if details:
+        destination = sp.AddressOut.model_validate(details.destination_address)
+    elif order.shipping_address is not None:
+        destination = address_out(order.shipping_address)
+    else:
+        destination = sp.AddressOut.model_validate(
+            {
+                "name": order.customer_name or order.customer_email,
+                "addressLine1": NOT_RECORDED,
+                "postalCode": NOT_RECORDED,
+                "countryCode": UNKNOWN_COUNTRY,
+            }
+        )
     return sp.FulfillmentOrder(
         seller_fulfillment_order_id=order.number,
         marketplace_id=(details.marketplace_id if details else "") or marketplace_id,
@@ -160,7 +163,7 @@ def fulfillment_order(view: FulfillmentOrderView, marketplace_id: str) -> sp.Ful
         displayable_order_date=order.ordered_at,
         displayable_order_comment=details.displayable_order_comment if details else "",
         shipping_speed_category=details.shipping_speed_category if details else "Standard",
-        destination_address=sp.AddressOut.model_validate(destination),
+        destination_address=destination,
         fulfillment_action=details.fulfillment_action if details else None,
         fulfillment_policy=details.fulfillment_policy if details else None,
         received_date=received,

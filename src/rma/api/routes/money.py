@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from rma.api import schemas
@@ -57,9 +57,9 @@ def preview_resolution(
     ref: ReturnRef,
     container: ContainerDep,
     principal: PrincipalDep,
-    body: schemas.ResolveIn | None = None,
+    body: Annotated[schemas.ResolveIn, Body(default_factory=schemas.ResolveIn)],
 ) -> schemas.ResolutionPreviewPublic:
-    cmd = resolve_command(ref, principal, body or schemas.ResolveIn())
+    cmd = resolve_command(ref, principal, body)
     plan = settlement.preview_resolution(cmd, container.uow())
     return schemas.ResolutionPreviewPublic(
         currency=plan.currency,

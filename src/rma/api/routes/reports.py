@@ -133,7 +133,8 @@ def delete_schedule(
     report_schedules.cancel_schedule(principal.require(*STAFF), schedule_id, container.uow())
 
 
-links = APIRouter(tags=["reports"])
+# A person opens it from an email: its errors are pages, so it is not an API operation.
+links = APIRouter(tags=["reports"], include_in_schema=False)
 
 
 @links.get(
