@@ -49,7 +49,9 @@ def test_an_exchange_is_resolved_on_the_desk_then_sent_and_credit_is_spent(
     expect(page.locator("h1 .badge")).to_have_text("resolved")
     expect(page.locator("#money-h + p")).to_contain_text("Exchange order")
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Orders").click()
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Orders", exact=True
+    ).click()
     page.get_by_role("button", name="Mark cancelled").click()
     expect(page.get_by_role("heading", name="Cancel this order?")).to_be_visible()
     page.get_by_role("link", name="Keep it").click()
@@ -136,7 +138,7 @@ def test_a_failing_endpoint_shows_each_attempt_and_a_delivery_is_replayed(
     monkeypatch.setattr(container.settings, "webhook_timeout_seconds", 1.0)
     shop = open_shop(http, "Tidy Tees")
     # Nothing listens there: every attempt fails without an answer.
-    hook = {"url": "http://127.0.0.1:9/hook"}
+    hook = {"url": "http://127.0.0.1:65533/hook"}
     endpoint = ok(shop.call("POST", "/v1/webhook-endpoints", json=hook), 201)
     ret, _ = start_return(shop, "H-1", reason="CR-DEFECTIVE")
     ok(shop.call("POST", f"/v1/returns/{ret}/close", json={"note": "an event to send"}))
@@ -148,7 +150,7 @@ def test_a_failing_endpoint_shows_each_attempt_and_a_delivery_is_replayed(
 
     _sign_in(page, shop.keys["seller"])
     page.goto("/desk/webhooks")
-    page.get_by_role("link", name="Delivery log of http://127.0.0.1:9/hook").click()
+    page.get_by_role("link", name="Delivery log of http://127.0.0.1:65533/hook").click()
     rows = page.locator("table.deliveries tbody tr")
     expect(rows.first).to_contain_text("return.closed")
     expect(rows.first).to_contain_text("failed")

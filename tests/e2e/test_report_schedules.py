@@ -63,7 +63,9 @@ def test_a_weekly_report_is_mailed_once_with_a_link_that_downloads_it(
     expired = links(
         ReportLink(shop.seller_id, Report.RETURNS, date(2026, 2, 23), date(2026, 3, 1), monday)
     )
-    assert error_code(http.get(expired.removeprefix(server_url)), 404) == "report_link_expired"
+    gone = http.get(expired.removeprefix(server_url))
+    assert gone.status_code == 404
+    assert "expired" in gone.text
 
     # The next week goes out the Monday after.
     assert send_due_reports(container.uow(), links, now=monday + timedelta(days=7)) == 1

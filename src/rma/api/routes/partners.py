@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Body, Path, Request
 from fastapi.responses import JSONResponse, Response
 
 from rma.adapters.credit_export import credit_csv
@@ -86,9 +86,8 @@ def create_partner_key(
     request: Request,
     container: ContainerDep,
     principal: PrincipalDep,
-    body: schemas.PartnerKeyCreate | None = None,
+    body: Annotated[schemas.PartnerKeyCreate, Body(default_factory=schemas.PartnerKeyCreate)],
 ) -> JSONResponse:
-    body = body or schemas.PartnerKeyCreate()
     cmd = partners.IssuePartnerKey(principal.require(Role.ADMIN), partner_id, body.name)
 
     def issue(uow: UnitOfWork) -> ApiKeyPublic:
