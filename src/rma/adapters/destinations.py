@@ -44,7 +44,11 @@ class DestinationGuard:
 
     def refusal(self, url: str) -> str:
         """Why ``url`` may not be called, or an empty string."""
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname or ""
+        except ValueError:  # an unbalanced "[" (a broken IPv6 literal), say
+            return "the URL cannot be read"
         if parts.scheme not in DEFAULT_PORTS:
             return "the URL must start with http:// or https://"
         try:
@@ -53,7 +57,6 @@ class DestinationGuard:
             return "the URL's port is not a number from 1 to 65535"
         if not allowed_port(port):
             return f"port {port} is not allowed: use 80, 443 or a port from 1024 to 65535"
-        host = parts.hostname or ""
         if not host:
             return "the URL has no host"
         if self.allow_private:
