@@ -57,7 +57,7 @@ def estimate_return(
                 parts.append(
                     MoneyPart(str(index), line.line_id, line.sku, item.quantity, item.reason_code)
                 )
-        lines = list(refund_lines(uow, seller.id, parts).values())
+        lines = list(refund_lines(uow, seller, parts).values())
         ordered = [
             OrderedLine(x.line_id, x.quantity, x.unit_price, x.tax_per_unit) for x in order.lines
         ]

@@ -269,15 +269,13 @@ class MoneyPart:
 
 
 def refund_lines(
-    uow: UnitOfWork, seller_id: str, parts: Iterable[MoneyPart]
+    uow: UnitOfWork, seller: Seller, parts: Iterable[MoneyPart]
 ) -> dict[str, RefundLine]:
     """The refund lines of ``parts``: whose fault, which restocking fee, by item id.
 
     The one reading of faults and fees: resolving a return and the portal's estimate both
     use it, so the estimate is what is later paid.
     """
-    seller = uow.sellers.get(seller_id)
-    assert seller is not None  # parts belong to an existing seller's order
     return {item_id: line for item_id, (line, _rule) in _terms(uow, seller, parts).items()}
 
 
