@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import CTE, Executable, Insert, insert
+from sqlalchemy import Insert, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -30,7 +31,7 @@ from rma.adapters.repositories import SqlIdempotency
 from rma.adapters.repositories_amazon import SqlAmazon
 from rma.adapters.repositories_integrations import SqlBrokerOutbox, SqlStoreSources
 from rma.adapters.risk_store import SqlRisk
-from rma.adapters.row_sets import Columns, execute_for_rows, insert_into
+from rma.adapters.row_sets import document, execute_for_rows, insert_into, recordset
 from rma.adapters.schedule_queries import SqlReportSchedules
 from rma.domain.errors import ConcurrentUpdate, Conflict
 from rma.domain.events import Event
@@ -326,14 +327,17 @@ class SqlUnitOfWork:
             for event_id, event in zip(ids, recorded, strict=True)
         ]
         connection = self.session.connection()
-        outbox = insert_into(orm.outbox)
         if trail and rows and connection.dialect.name == "postgresql":
-            entries = insert(audit_entries).values(trail).cte("audit_written")
-            outbox = _with_cte(outbox, entries)
-        elif trail:
+            documents = {
+                "events": document(connection.dialect, orm.outbox, rows),
+                "entries": document(connection.dialect, audit_entries, trail),
+            }
+            connection.execute(_outbox_with_trail(), documents)
+            return
+        if trail:
             connection.execute(insert(audit_entries), trail)
         # One statement for however many events: a bulk authorization records thousands.
-        execute_for_rows(connection, orm.outbox, rows, outbox)
+        execute_for_rows(connection, orm.outbox, rows, insert_into(orm.outbox))
 
     def _write_claim(self) -> tuple[str, str] | None:
         if self._claim is None:
@@ -369,15 +373,30 @@ class SqlUnitOfWork:
             raise ActionLinkUsed("this link was used already") from error
 
 
-def _with_cte(
-    statement: Callable[[Columns], Executable], cte: CTE
-) -> Callable[[Columns], Executable]:
-    def with_cte(row: Columns) -> Executable:
-        built = statement(row)
-        assert isinstance(built, Insert)
-        return built.add_cte(cte)
+_EVENT_COLUMNS = ("id", "seller_id", "event_type", "aggregate_id", "payload", "occurred_at")
+_ENTRY_COLUMNS = (
+    "id",
+    "seller_id",
+    "entity",
+    "entity_id",
+    "action",
+    "actor",
+    "occurred_at",
+    "body",
+)
 
-    return with_cte
+
+@cache
+def _outbox_with_trail() -> Insert:
+    """PostgreSQL: the events and the audit entries of a commit, in one statement."""
+    entries = insert(audit_entries).from_select(
+        _ENTRY_COLUMNS, recordset(audit_entries, _ENTRY_COLUMNS, "entries")
+    )
+    return (
+        insert(orm.outbox)
+        .from_select(_EVENT_COLUMNS, recordset(orm.outbox, _EVENT_COLUMNS, "events"))
+        .add_cte(entries.cte("audit_written"))
+    )
 
 
 def _events(aggregate: Any) -> list[Event]:
