@@ -96,7 +96,9 @@ class SqlApiKeys:
         self.session.add(key)
 
     def by_hash(self, secret_hash: str) -> ApiKey | None:
-        return self.session.scalars(_api_key_by_hash(), {"secret_hash": secret_hash}).first()
+        # Every request signs in with this read: a plain row, not a tracked object.
+        row = self.session.execute(_api_key_by_hash(), {"secret_hash": secret_hash}).first()
+        return ApiKey(**row._mapping) if row is not None else None
 
     def get(self, key_id: str) -> ApiKey | None:
         return self.session.get(ApiKey, key_id)
@@ -543,8 +545,8 @@ _RMA_NUMBER_TAKEN = select(orm.returns.c.id).where(
 
 
 @cache
-def _api_key_by_hash() -> Select[ApiKey]:
-    return select(ApiKey).where(orm.api_keys.c.secret_hash == bindparam("secret_hash"))
+def _api_key_by_hash() -> Select[Any]:
+    return select(orm.api_keys).where(orm.api_keys.c.secret_hash == bindparam("secret_hash"))
 
 
 def _untracked_among(
