@@ -87,6 +87,15 @@ def _show(connection: psycopg.Connection[Any], setting: str) -> str:
     return str(row[0])
 
 
+def _drop_idle_slot(connection: psycopg.Connection[Any], slot: str) -> None:
+    """Drop ``slot`` if a run that was killed left it behind (it would keep WAL for ever)."""
+    connection.execute(
+        "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+        " WHERE slot_name = %s AND NOT active",
+        (slot,),
+    )
+
+
 def _replication_allowed(connection: psycopg.Connection[Any]) -> bool:
     # pg_hba_file_rules reads the file as it is now, the postmaster's rules are what it
     # loaded: a reload is done once the new line is in the file and no error is reported.
@@ -107,6 +116,11 @@ class Replica:
             "postgresql+psycopg", username="postgres", host="127.0.0.1", port=port
         ).set(database=database)
 
+    @property
+    def slot(self) -> str:
+        """The replication slot that keeps WAL while the replica is stopped (``stopped``)."""
+        return f"rma_replica_{self.url.database}"
+
     def sql(self, statement: str) -> Any:
         """The first value ``statement`` answers on the replica."""
         with psycopg.connect(_plain(self.url, "postgres"), autocommit=True) as connection:
@@ -126,11 +140,40 @@ class Replica:
             row = connection.execute("SELECT pg_current_wal_lsn()::text").fetchone()
         assert row is not None
         target = row[0]
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180
         while not self.sql(f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn"):
             if time.monotonic() > deadline:
-                raise RuntimeError(f"the replica did not replay up to {target} in a minute")
+                raise RuntimeError(
+                    f"the replica did not replay up to {target} in 3 minutes; its log ends:\n"
+                    + self.log_tail()
+                )
             time.sleep(0.05)
+
+    @contextmanager
+    def stopped(self, primary: URL) -> Iterator[None]:
+        """The replica shut down for the block, then started again and caught up.
+
+        While it is down the primary goes on writing (other databases too, maybe gigabytes):
+        a replication slot held for the block keeps the WAL the replica will ask for.
+        """
+        slot = self.slot
+        with psycopg.connect(_plain(primary, "postgres"), autocommit=True) as connection:
+            _drop_idle_slot(connection, slot)
+            self.catch_up(primary)
+            connection.execute("SELECT pg_create_physical_replication_slot(%s, true)", (slot,))
+            try:
+                self.stop()
+                try:
+                    yield
+                finally:
+                    self.start()
+                    self.catch_up(primary)
+            finally:
+                connection.execute("SELECT pg_drop_replication_slot(%s)", (slot,))
+
+    def log_tail(self, lines: int = 20) -> str:
+        log = self.data_dir / "replica.log"
+        return "\n".join(log.read_text().splitlines()[-lines:]) if log.exists() else ""
 
     def start(self) -> None:
         options = f"-p {self.port} -k /tmp -c listen_addresses=127.0.0.1"
@@ -162,20 +205,11 @@ def streaming_replica(primary: URL, database: str) -> Iterator[Replica]:
     try:
         if os.geteuid() == 0:
             shutil.chown(data_dir, "postgres", "postgres")
-        # A fast checkpoint starts the copy at once; no fsync and no manifest keep it to
-        # the time it takes to copy the files.
-        _run(
-            _as_postgres(
-                [
-                    str(PG_BIN / "pg_basebackup"),
-                    *("-h", primary.host, "-p", str(primary.port or 5432), "-U", "postgres"),
-                    *("-D", str(data_dir), "-R", "-X", "stream"),
-                    *("--checkpoint=fast", "--no-sync", "--no-manifest"),
-                ]
-            )
-        )
+        _base_backup(primary, data_dir)
         _write_configuration(primary, data_dir)
         replica = Replica(data_dir, _free_port(), database)
+        with psycopg.connect(_plain(primary, "postgres"), autocommit=True) as connection:
+            _drop_idle_slot(connection, replica.slot)
         replica.start()
         try:
             assert replica.sql("SELECT pg_is_in_recovery()") is True
@@ -184,6 +218,29 @@ def streaming_replica(primary: URL, database: str) -> Iterator[Replica]:
             replica.stop("immediate")
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _base_backup(primary: URL, data_dir: Path, attempts: int = 3) -> None:
+    """Copy the primary's cluster into ``data_dir``, trying again if the copy is cut off.
+
+    A fast checkpoint starts the copy at once; no fsync and no manifest keep it to the time
+    the files take to copy. A checkpoint of the primary under a heavy load (other databases'
+    bulk loads) has been seen to end the copy's WAL stream: each such failure is tried again.
+    """
+    args = [
+        str(PG_BIN / "pg_basebackup"),
+        *("-h", str(primary.host), "-p", str(primary.port or 5432), "-U", "postgres"),
+        *("-D", str(data_dir), "-R", "-X", "stream"),
+        *("--checkpoint=fast", "--no-sync", "--no-manifest"),
+    ]
+    failures = []
+    for _ in range(attempts):
+        try:
+            _run(_as_postgres(args))
+            return
+        except RuntimeError as error:  # pg_basebackup empties data_dir when it fails
+            failures.append(str(error))
+    raise RuntimeError("\n".join(failures))
 
 
 def _write_configuration(primary: URL, data_dir: Path) -> None:
