@@ -19,6 +19,7 @@ from rma.adapters.orm import start_mappers
 from rma.adapters.page_links import PageLinks
 from rma.adapters.payments import SellerGateways
 from rma.adapters.private_files import private_dir, touch_private
+from rma.adapters.replica import ReplicaSessions
 from rma.adapters.signing import Signer, load_or_create_secret
 from rma.adapters.throttle import LimitsAttempts
 from rma.adapters.unit_of_work import SqlUnitOfWork
@@ -28,14 +29,25 @@ from rma.services.throttling import Rule
 
 @dataclass
 class Container:
-    """What an entrypoint needs: settings, the engine, and a way to start a unit of work."""
+    """What an entrypoint needs: settings, the engines, and a way to start a unit of work."""
 
     settings: Settings
     engine: Engine
+    replica_engine: Engine | None = None  # a streaming replica of ``engine``, if one is set
 
     def __post_init__(self) -> None:
         self._session_factory = make_session_factory(self.engine)
         self._read_only_session_factory = make_session_factory(self.engine, read_only=True)
+        self._replica = (
+            ReplicaSessions(
+                self.replica_engine,
+                primary_reads=self._read_only_session_factory,
+                primary_snapshots=self._session_factory,
+                retry_seconds=self.settings.database_replica_retry_seconds,
+            )
+            if self.replica_engine is not None
+            else None
+        )
         secret = load_or_create_secret(self.settings.secret_key, self.settings.data_dir)
         self.signer = Signer(secret)
         self.page_links = PageLinks(
@@ -70,6 +82,21 @@ class Container:
         """A unit of work for lookups alone: no transaction, and it refuses to commit."""
         return SqlUnitOfWork(self._read_only_session_factory, read_only=True)
 
+    def replica(self, *, snapshot: bool = False) -> SqlUnitOfWork:
+        """A read-only unit of work for reads that may lag the last writes by a moment.
+
+        It reads the streaming replica when one is set, answers, and the request did not ask
+        for the primary; else the primary. Only lists, analytics and exports use it, never a
+        read that must see the caller's own write (docs/operations.md, "A read replica").
+        ``snapshot`` reads in one transaction, for a streamed export's server-side cursor.
+        """
+        if self._replica is not None:
+            return SqlUnitOfWork(self._replica.factory(snapshot=snapshot), read_only=True)
+        if snapshot and self.engine.dialect.name != "sqlite":
+            # SQLite's transactions take the write lock at BEGIN; its lazy cursor needs none.
+            return SqlUnitOfWork(self._session_factory, read_only=True)
+        return self.reader()
+
 
 def bootstrap(settings: Settings | None = None) -> Container:
     """Map the domain, open the engine, and hand back the container."""
@@ -82,5 +109,12 @@ def bootstrap(settings: Settings | None = None) -> Container:
         touch_private(Path(db_path))
     start_mappers()
     engine = make_engine(settings.database_url)
-    attach_keyring(engine, load_keyring(settings.encryption_key, settings.data_dir))
-    return Container(settings, engine)
+    keyring = load_keyring(settings.encryption_key, settings.data_dir)
+    attach_keyring(engine, keyring)
+    replica = None
+    if settings.database_replica_url:
+        replica = make_engine(settings.database_replica_url)
+        if {engine.dialect.name, replica.dialect.name} != {"postgresql"}:
+            raise ValueError("RMA_DATABASE_REPLICA_URL is a streaming replica of PostgreSQL")
+        attach_keyring(replica, keyring)
+    return Container(settings, engine, replica)

@@ -62,9 +62,10 @@ def export(
         facility=facility,
         channel=channel,
     )
-    uow = container.reader() if container.engine.dialect.name == "sqlite" else container.uow()
     try:
-        found = reports.export_report(reports.ExportReport(query, report, fmt), uow)
+        found = reports.export_report(
+            reports.ExportReport(query, report, fmt), container.replica(snapshot=True)
+        )
     except RmaError as error:
         fields = ", ".join(str(d.get("field")) for d in error.details if isinstance(d, dict))
         console.print(

@@ -17,6 +17,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="RMA_", env_file=".env", extra="ignore")
 
     database_url: str = "sqlite:///var/rma.db"
+    # A streaming replica of database_url (PostgreSQL) for lists, analytics and exports; see
+    # docs/operations.md, "A read replica", for what reads it and how stale it may be.
+    database_replica_url: str | None = None
+    database_replica_retry_seconds: float = 30.0  # a replica found down is asked again after
+    database_replica_sticky_seconds: int = 10  # a browser that wrote reads the primary this long
     admin_key: str | None = None
     secret_key: str | None = None  # signs links; kept in data_dir/secret_key when unset
     # Fernet keys encrypting secrets at rest, comma-separated, newest first; kept in

@@ -15,6 +15,7 @@ from rma.api.acting import ActingScope
 from rma.api.amazon import auth as amazon_auth
 from rma.api.amazon import routes as amazon_routes
 from rma.api.guards import BodyLimits, LimitRequestBodies, RefuseNulInUrl
+from rma.api.replica_reads import ReadsAfterWrites
 from rma.api.routes import (
     actions,
     admin,
@@ -95,6 +96,10 @@ def create_app(container: Container) -> FastAPI:
     app.add_middleware(LimitRequestBodies, limits=limits)
     app.add_middleware(RefuseNulInUrl)
     app.add_middleware(ActingScope)
+    if container.replica_engine is not None:
+        secure = settings.base_url.startswith("https://")
+        sticky = settings.database_replica_sticky_seconds
+        app.add_middleware(ReadsAfterWrites, sticky_seconds=sticky, secure=secure)
     app.include_router(health.router)
     for module in (
         admin,

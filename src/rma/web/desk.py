@@ -59,7 +59,7 @@ Note = Annotated[str, Form(max_length=2000)]
 def dashboard(request: Request) -> Response:
     principal = seller(request)
     container: Container = request.app.state.container
-    overview = desk.desk_overview(seller_id(principal), container.uow())
+    overview = desk.desk_overview(seller_id(principal), container.replica())
     return render(
         request,
         "desk/dashboard.html",

@@ -72,11 +72,11 @@ def analytics_page(request: Request) -> Response:
     values = _values(request)
     errors: dict[str, str] = {}
     query = _query(principal.seller_id, values, errors)
-    raised, unseen = alerts.list_alerts(principal.seller_id, container.reader(), 10)
+    raised, unseen = alerts.list_alerts(principal.seller_id, container.replica(), 10)
     overview = None
     if not errors:
         try:
-            overview = analytics_overview(query, container.reader())
+            overview = analytics_overview(query, container.replica())
         except InvalidInput as error:
             for detail in error.details:
                 field = str(detail.get("field", "form")) if isinstance(detail, dict) else "form"

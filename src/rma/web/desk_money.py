@@ -227,7 +227,7 @@ def _refunds_page(
     status = RefundStatus(raw) if raw in {s.value for s in RefundStatus} else None
     after = request.query_params.get("after", "")[:40] or None
     rows = desk.refunds_for_desk(
-        seller_id(principal), status, container.uow(), after=after, limit=PAGE_SIZE + 1
+        seller_id(principal), status, container.replica(), after=after, limit=PAGE_SIZE + 1
     )
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]

@@ -75,7 +75,7 @@ def queue_csv(request: Request) -> Response:
     if errors:
         return _queue_page(request, principal, _values(request.query_params), "")
     found = desk.queue_export(
-        service.Scope(seller_id(principal)), where, container.uow(), EXPORT_LIMIT
+        service.Scope(seller_id(principal)), where, container.replica(), EXPORT_LIMIT
     )
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -175,12 +175,12 @@ def _queue_page(
         after, errors["form"] = None, "That page link is broken; here is the first page."
     if after is None and number > 1 and "form" not in errors:
         skip = (min(number, MAX_PAGE) - 1) * PAGE_SIZE
-        after = desk.page_start(scope, where, skip, container.uow())
+        after = desk.page_start(scope, where, skip, container.replica())
         number = min(number, MAX_PAGE) if after else 1
     page = desk.desk_queue(
         scope,
         where,
-        container.uow(),
+        container.replica(),
         after=after,
         limit=PAGE_SIZE + 1,
     )

@@ -39,7 +39,7 @@ def stock_page(request: Request) -> Response:
         since=since,
         until=until + timedelta(days=1) if until else None,
     )
-    view = stock.stock_view(seller_id(principal), where, container.uow())
+    view = stock.stock_view(seller_id(principal), where, container.replica())
     return render(
         request,
         "desk/stock.html",
@@ -109,9 +109,11 @@ def orders_page(request: Request) -> Response:
         "desk/orders.html",
         role=principal.role,
         outbound=fulfillment.list_outbound_orders(
-            owner, [], container.uow(), after=None, limit=200
+            owner, [], container.replica(), after=None, limit=200
         ),
-        repairs=fulfillment.list_repair_orders(owner, [], container.uow(), after=None, limit=200),
+        repairs=fulfillment.list_repair_orders(
+            owner, [], container.replica(), after=None, limit=200
+        ),
         outbound_moves=OUTBOUND_MOVES,
         repair_moves=REPAIR_MOVES,
         error=request.query_params.get("error", "")[:200],

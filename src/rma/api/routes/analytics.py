@@ -52,7 +52,7 @@ def return_rates(
     filters: FiltersDep, container: ContainerDep, principal: PrincipalDep
 ) -> schemas.ReturnRatesPublic:
     """Units returned / units shipped, per period and SKU, category or overall."""
-    found = analytics.return_rates(_query(principal, filters), container.reader())
+    found = analytics.return_rates(_query(principal, filters), container.replica())
     return schemas.ReturnRatesPublic.of(found)
 
 
@@ -61,7 +61,7 @@ def reasons(
     filters: FiltersDep, container: ContainerDep, principal: PrincipalDep
 ) -> schemas.ReasonsPublic:
     """Units returned per reason code and fault, with each reason's share."""
-    found = analytics.reason_breakdown(_query(principal, filters), container.reader())
+    found = analytics.reason_breakdown(_query(principal, filters), container.replica())
     return schemas.ReasonsPublic.of(found)
 
 
@@ -74,7 +74,7 @@ def carrier_damage(
     filters: FiltersDep, container: ContainerDep, principal: PrincipalDep
 ) -> schemas.CarrierDamagePublic:
     """Units inspected as damaged in transit, and carrier exceptions, per carrier."""
-    found = analytics.carrier_damage(_query(principal, filters), container.reader())
+    found = analytics.carrier_damage(_query(principal, filters), container.replica())
     return schemas.CarrierDamagePublic.of(found)
 
 
@@ -83,7 +83,7 @@ def money(
     filters: FiltersDep, container: ContainerDep, principal: PrincipalDep
 ) -> schemas.MoneyPublic:
     """Refunded, store credit issued, fees and labels recovered, stock value (minor units)."""
-    found = analytics.money_flows(_query(principal, filters), container.reader())
+    found = analytics.money_flows(_query(principal, filters), container.replica())
     return schemas.MoneyPublic.of(found)
 
 
@@ -92,7 +92,7 @@ def speed(
     filters: FiltersDep, container: ContainerDep, principal: PrincipalDep
 ) -> schemas.SpeedPublic:
     """Request to authorization, authorization to receipt, receipt to refund: p50 and p90."""
-    found = analytics.speed(_query(principal, filters), container.reader())
+    found = analytics.speed(_query(principal, filters), container.replica())
     return schemas.SpeedPublic.of(found)
 
 
@@ -101,7 +101,7 @@ def outcomes(
     filters: FiltersDep, container: ContainerDep, principal: PrincipalDep
 ) -> schemas.OutcomesPublic:
     """Inspection conditions and dispositions per SKU over the period."""
-    found = analytics.outcomes(_query(principal, filters), container.reader())
+    found = analytics.outcomes(_query(principal, filters), container.replica())
     return schemas.OutcomesPublic.of(found, grouped=False)
 
 
@@ -115,7 +115,7 @@ def customers(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> schemas.CustomersPublic:
     """The customers with the most returns, and their return rate."""
-    found = analytics.top_customers(_query(principal, filters), limit, container.reader())
+    found = analytics.top_customers(_query(principal, filters), limit, container.replica())
     return schemas.CustomersPublic.of(found, grouped=False)
 
 
@@ -126,7 +126,7 @@ def list_alerts(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> schemas.AlertsPublic:
     """The latest alerts, newest first, with how many are unseen."""
-    found, unseen = alerts.list_alerts(principal.require(*STAFF), container.reader(), limit)
+    found, unseen = alerts.list_alerts(principal.require(*STAFF), container.replica(), limit)
     return schemas.AlertsPublic(data=[schemas.AlertPublic.of(a) for a in found], unseen=unseen)
 
 

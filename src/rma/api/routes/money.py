@@ -109,7 +109,9 @@ def list_refunds(
     limit: Limit = 50,
 ) -> schemas.RefundsPublic:
     seller_id = principal.require(*STAFF)
-    page = refunds.list_refunds(seller_id, status, container.uow(), after=cursor, limit=limit + 1)
+    page = refunds.list_refunds(
+        seller_id, status, container.replica(), after=cursor, limit=limit + 1
+    )
     return schemas.RefundsPublic(
         data=[schemas.RefundPublic.of(r) for r in page[:limit]],
         next_cursor=page[limit - 1].id if len(page) > limit else None,
@@ -230,7 +232,11 @@ def list_outbound_orders(
     limit: Limit = 50,
 ) -> schemas.OutboundOrdersPublic:
     page = fulfillment.list_outbound_orders(
-        principal.require(*WAREHOUSE), status or [], container.uow(), after=cursor, limit=limit + 1
+        principal.require(*WAREHOUSE),
+        status or [],
+        container.replica(),
+        after=cursor,
+        limit=limit + 1,
     )
     return schemas.OutboundOrdersPublic(
         data=[schemas.OutboundOrderPublic.of(o) for o in page[:limit]],
@@ -263,7 +269,11 @@ def list_repair_orders(
     limit: Limit = 50,
 ) -> schemas.RepairOrdersPublic:
     page = fulfillment.list_repair_orders(
-        principal.require(*WAREHOUSE), status or [], container.uow(), after=cursor, limit=limit + 1
+        principal.require(*WAREHOUSE),
+        status or [],
+        container.replica(),
+        after=cursor,
+        limit=limit + 1,
     )
     return schemas.RepairOrdersPublic(
         data=[schemas.RepairOrderPublic.of(o) for o in page[:limit]],

@@ -31,13 +31,12 @@ STREAMED: dict[int | str, dict[str, Any]] = {
 
 
 def export_unit_of_work(container: Container) -> UnitOfWork:
-    """A unit of work to stream a report through.
+    """A unit of work to stream a report through: on the replica, in one transaction.
 
-    PostgreSQL's server-side cursors live inside a transaction, so there it is a normal one
-    (never committed); SQLite's normal ones take the write lock at BEGIN, so there the
-    report reads through the read-only one, whose cursor is lazy all the same.
+    PostgreSQL's server-side cursors live inside a transaction (never committed); a report
+    is history, so a replica a moment behind serves it (docs/operations.md).
     """
-    return container.reader() if container.engine.dialect.name == "sqlite" else container.uow()
+    return container.replica(snapshot=True)
 
 
 def _stream(

@@ -116,7 +116,7 @@ def list_returns(
     )
     after = decode_cursor(cursor) if cursor else None
     page = review.list_returns(
-        scope_of(principal, *ANYONE), where, container.uow(), after=after, limit=limit + 1
+        scope_of(principal, *ANYONE), where, container.replica(), after=after, limit=limit + 1
     )
     more = len(page) > limit
     page = page[:limit]
@@ -128,7 +128,7 @@ def list_returns(
 
 @router.get("/counts", operation_id="returns-counts", response_model=schemas.ReturnCountsPublic)
 def count_returns(container: ContainerDep, principal: PrincipalDep) -> schemas.ReturnCountsPublic:
-    counts = review.count_returns(principal.require(*WAREHOUSE), container.uow())
+    counts = review.count_returns(principal.require(*WAREHOUSE), container.replica())
     return schemas.ReturnCountsPublic.of(counts)
 
 
