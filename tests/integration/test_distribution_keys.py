@@ -74,7 +74,7 @@ def key_problems(engine: Engine) -> list[str]:
         row_numbered = engine.dialect.name == "sqlite" and table in SQLITE_ROW_NUMBERED
         if "seller_id" not in key and not row_numbered:
             problems.append(f"{table}: primary key {key} lacks seller_id")
-        uniques = [u["column_names"] for u in schema.get_unique_constraints(table)]
+        uniques: list[list[Any]] = [u["column_names"] for u in schema.get_unique_constraints(table)]
         uniques += [i["column_names"] for i in schema.get_indexes(table) if i["unique"]]
         problems += [
             f"{table}: unique key {columns} lacks seller_id"
