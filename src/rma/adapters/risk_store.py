@@ -152,9 +152,9 @@ def _with_items(joined: Any) -> Any:
 
 
 _PER_RETURN = (returns.c.id, returns.c.customer_email, returns.c.status, returns.c.created_at)
-# Grouped by the whole key of returns (its id and seller), so that PostgreSQL lets the
-# per-return subqueries read any of its columns.
-_RETURN_KEY = (returns.c.id, returns.c.seller_id)
+# With the id, the rest of the key of returns: grouped by its whole key, PostgreSQL lets the
+# per-return subqueries read the return's columns.
+_RETURN_KEY = (returns.c.seller_id,)
 
 
 @functools.cache
