@@ -88,14 +88,14 @@ def _seed(container: Container, orders: int) -> str:
 @contextmanager
 def _trust_off() -> Iterator[None]:
     """No audit capture and no risk read: the request path as it was before them."""
-    saved = (audit_log.watch, audit_log.write, returns.assess_request)
+    saved = (audit_log.watch, audit_log.entries, returns.assess_request)
     audit_log.watch = lambda session: None  # type: ignore[assignment]
-    audit_log.write = lambda *args, **kwargs: 0  # type: ignore[assignment]
+    audit_log.entries = lambda *args, **kwargs: []  # type: ignore[assignment]
     returns.assess_request = lambda *args, **kwargs: Assessment()  # type: ignore[assignment]
     try:
         yield
     finally:
-        audit_log.watch, audit_log.write, returns.assess_request = saved  # type: ignore[assignment]
+        audit_log.watch, audit_log.entries, returns.assess_request = saved  # type: ignore[assignment]
 
 
 def _requests(container: Container, seller_id: str, numbers: list[int]) -> tuple[float, float]:

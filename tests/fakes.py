@@ -240,6 +240,9 @@ class FakeOrders(_Repo):
             (o for o in self.by_number_any_seller(number) if o.seller_id == seller_id), None
         )
 
+    def to_return_from(self, seller_id: str, number: str) -> Order | None:
+        return self.by_number(seller_id, number, lock=True)
+
     def by_number_any_seller(self, number: str) -> list[Order]:
         return [o for o in self.store.all("orders") if o.number == number]
 

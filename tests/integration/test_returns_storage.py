@@ -214,3 +214,48 @@ def test_page_walks_newest_first_with_a_cursor(container: Container) -> None:
     rest = review.list_returns(scope, where, container.uow(), after=after, limit=2)
     assert [r.id for r in first + rest] == sorted(ids, reverse=True)
     assert all(r.created_at.tzinfo is UTC or r.created_at.utcoffset() == timedelta(0) for r in rest)
+
+
+def test_the_order_a_request_reads_untracked_is_the_order_as_stored(container: Container) -> None:
+    seller_id = _seller(container)
+    stored = _order(container, seller_id)
+    with container.uow() as uow:
+        uow.orders.add(
+            Order(
+                id=new_id("ord"),
+                seller_id=seller_id,
+                number="1002",
+                customer_email="bo@example.com",
+                currency="EUR",
+                ordered_at=utcnow(),
+                lines=[OrderLine("9", "CAP", 1, 900, "Cap", tax_per_unit=90)],
+                shipments=[
+                    Shipment(new_id("shp"), utcnow(), carrier="UPS", tracking_number="1Z"),
+                    Shipment(new_id("shp"), utcnow() + timedelta(hours=1)),
+                ],
+            )
+        )
+        uow.commit()
+
+    def shape(order: Order) -> tuple[object, ...]:
+        return (
+            order.id, order.number, order.customer_email, order.currency, order.ordered_at,
+            order.shipping_address,
+            [(x.line_id, x.sku, x.quantity, x.unit_price, x.name, x.tax_per_unit)
+             for x in order.lines],
+            [(s.id, s.shipped_at, s.delivered_at, s.carrier, s.tracking_number,
+              [(i.line_id, i.quantity) for i in s.items]) for s in order.shipments],
+        )  # fmt: skip
+
+    for number in ("1001", "1002"):
+        with container.uow() as uow:
+            tracked = uow.orders.by_number(seller_id, number)
+            snapshot = uow.orders.to_return_from(seller_id, number)
+            assert tracked is not None
+            assert snapshot is not None
+            assert shape(snapshot) == shape(tracked)
+            assert snapshot not in uow.session  # read, never saved
+    other = _seller(container, "Other")
+    with container.uow() as uow:
+        assert uow.orders.to_return_from(seller_id, "404") is None
+        assert uow.orders.to_return_from(other, stored.number) is None

@@ -246,6 +246,9 @@ QUERIES: dict[str, list[Query]] = {
         lambda u, me, them: u.orders.by_number(me.seller_id, "1001"),
         lambda u, me, them: u.orders.by_number(me.seller_id, "1001", lock=True),
     ],
+    "OrderRepository.to_return_from": [
+        lambda u, me, them: u.orders.to_return_from(me.seller_id, "1001"),
+    ],
     "ReturnRepository.get": [
         lambda u, me, them: u.returns.get(me.seller_id, them.return_id),
         lambda u, me, them: u.returns.get(me.seller_id, me.return_id),

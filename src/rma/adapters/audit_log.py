@@ -13,12 +13,11 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Insert, Table, event, insert, inspect
+from sqlalchemy import Connection, Engine, Insert, Table, event, inspect
 from sqlalchemy.orm import Mapper, Session
 from sqlalchemy.orm.base import NO_VALUE
 
 from rma.adapters.orm import mapper_registry
-from rma.adapters.orm_trust import audit_entries
 from rma.domain.audit import CHANGED, Change, entry_body, is_secret, plain
 from rma.domain.events import Event
 from rma.domain.ids import new_id
@@ -75,17 +74,23 @@ def watch(session: Session) -> None:
         event.listen(engine, "after_execute", _statement_executed)
 
 
-def write(session: Session, actor: tuple[str, str], bulk_events: Sequence[Event] = ()) -> int:
-    """Insert one entry per row changed since the last write (and per bulk-written event)."""
+def entries(
+    session: Session, actor: tuple[str, str], bulk_events: Sequence[Event] = ()
+) -> list[dict[str, Any]]:
+    """The rows of ``audit_entries`` for every row changed since the last call, to insert.
+
+    One entry per changed row and per bulk-written event; the caller inserts them in the
+    transaction of the change (the unit of work sends them with its outbox rows).
+    """
     pending = _pending(session)
     changes = [*pending.values(), *(_bulk_change(e) for e in bulk_events)]
     pending.clear()
     if not changes:
-        return 0
+        return []
     now = utcnow()
     # Sorted: ids made in one millisecond differ in random bits only (see ``_write_outbox``).
     ids = sorted(new_id("aud") for _ in changes)
-    rows = [
+    return [
         {
             "id": entry_id,
             "seller_id": change.seller_id,
@@ -98,8 +103,6 @@ def write(session: Session, actor: tuple[str, str], bulk_events: Sequence[Event]
         }
         for entry_id, change in zip(ids, changes, strict=True)
     ]
-    session.connection().execute(insert(audit_entries), rows)
-    return len(rows)
 
 
 def _pending(session: Session) -> dict[tuple[str, str], Change]:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     Executable,
+    Select,
     Table,
     Text,
     TypeDecorator,
@@ -65,12 +66,52 @@ def one_of(connection: Connection, column: ColumnElement[Any], values: Sequence[
     return column.in_(list(values))
 
 
+def recordset(table: Table, names: Sequence[str], parameter: str) -> Select[Any]:
+    """PostgreSQL: the rows of ``table`` that the JSON parameter ``parameter`` carries.
+
+    For statements built once and run many times (one statement, one cache entry): bind the
+    parameter to ``document(...)`` of rows with exactly ``names``.
+    """
+    rows = (
+        func.json_to_recordset(cast(bindparam(parameter, type_=Text), JSON))
+        .table_valued(*[column(name, table.c[name].type) for name in names])
+        .render_derived(name="rows", with_types=True)
+    )
+    return select(*rows.c)
+
+
+def document(dialect: Dialect, table: Table, rows: Sequence[Mapping[str, Any]]) -> str:
+    """The JSON text of ``rows`` for ``recordset``: each value as its column would bind it."""
+    if not rows:
+        return "[]"
+    converters = {
+        name: _json_converter(table.c[name].type, dialect)
+        for name in rows[0]
+        if isinstance(table.c[name].type, TypeDecorator | DateTime)
+    }
+    return json.dumps(
+        [
+            {name: converters[name](v) if name in converters else v for name, v in row.items()}
+            for row in rows
+        ],
+        ensure_ascii=False,
+    )
+
+
 def _as_json(
     connection: Connection,
     types: Mapping[str, TypeEngine[Any]],
     rows: Sequence[Mapping[str, Any]],
     statement: Callable[[Columns], Executable],
 ) -> int:
+    return _rowcount(connection.execute(statement(_json_columns(connection, types, rows))))
+
+
+def _json_columns(
+    connection: Connection,
+    types: Mapping[str, TypeEngine[Any]],
+    rows: Sequence[Mapping[str, Any]],
+) -> Columns:
     # A value every row shares (the seller, the time, the actor) is bound once, as itself;
     # the document carries only what varies, since encoding it is most of the cost. The first
     # column always varies: the document's length is the number of rows.
@@ -93,15 +134,14 @@ def _as_json(
         ensure_ascii=False,  # text as it is: nothing for the server to unescape
     )
     table = (
-        func.json_to_recordset(cast(bindparam("rows", document, type_=Text), JSON))
+        func.json_to_recordset(cast(bindparam(None, document, type_=Text), JSON))
         .table_valued(*[column(name, types[name]) for name in varying])
         .render_derived(name="rows", with_types=True)
     )
-    columns = {
+    return {
         name: bindparam(None, shared[name], type_=kind) if name in shared else table.c[name]
         for name, kind in types.items()
     }
-    return _rowcount(connection.execute(statement(columns)))
 
 
 def _same_in_every_row(rows: Sequence[Mapping[str, Any]], name: str) -> bool:

@@ -149,7 +149,7 @@ def request_return(cmd: RequestReturn, uow: UnitOfWork) -> RequestOutcome:
     now = utcnow()
     with uow:
         seller = _seller(uow, cmd.scope.seller_id)
-        order = uow.orders.by_number(seller.id, cmd.order_number, lock=True)
+        order = uow.orders.to_return_from(seller.id, cmd.order_number)
         if order is None or (cmd.scope.order_id is not None and order.id != cmd.scope.order_id):
             raise NotFound(
                 f"no order {cmd.order_number}",
