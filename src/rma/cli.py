@@ -120,6 +120,23 @@ def run_due() -> None:
         console.print(f"{job}: {count}")
 
 
+@app.command()
+def partitions() -> None:
+    """Make the coming months' partitions and drop those past their retention (PostgreSQL)."""
+    from rma.bootstrap import bootstrap
+    from rma.worker import maintain_partitions_now
+
+    report = maintain_partitions_now(bootstrap())
+    if report is None:
+        console.print("nothing to do: only PostgreSQL partitions its tables")
+        return
+    for label, names in (("made", report.made), ("dropped", report.dropped)):
+        console.print(f"{label}: {', '.join(names) or 'none'}")
+    if report.kept:
+        console.print(f"kept, still holding undelivered rows: {', '.join(report.kept)}")
+    console.print(f"expired rows deleted from DEFAULT partitions: {report.rows_deleted}")
+
+
 @orders.command("ship")
 def ship_order(
     order: Annotated[str, typer.Argument(help="Order id or number.")],

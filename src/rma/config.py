@@ -86,6 +86,15 @@ class Settings(BaseSettings):
     throttle_order: str = "10 per 15 minutes"  # wrong emails per order number
     throttle_credential: str = "10 per 15 minutes"  # wrong secrets per LWA client id
     throttle_key_requests: str = ""  # requests per API key; off unless the operator sets one
+    # Monthly partitions of the append-only tables (PostgreSQL; docs/operations.md,
+    # "Partitions and retention"): months made ahead of the current one, and how many whole
+    # months before the current one each kind keeps (0: kept forever).
+    partition_months_ahead: int = 3
+    retention_history_months: int = 0  # a return's history is its record: kept
+    retention_outbox_months: int = 13  # delivered events; undelivered ones are never dropped
+    retention_webhook_deliveries_months: int = 13  # deliveries and their attempts
+    retention_carrier_events_months: int = 13
+    retention_inventory_movements_months: int = 0  # the stock ledger: stock is its sum
 
     @property
     def uploads_path(self) -> Path:

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from rma.adapters.broker import AmqpBroker
 from rma.adapters.email import FolderMailer, JinjaEmailComposer, SmtpMailer, make_mailer
+from rma.adapters.partitions import PostgresPartitions
 from rma.adapters.report_links import link_maker
 from rma.adapters.webhooks import HttpxWebhookSender
 from rma.bootstrap import Container
@@ -23,6 +24,12 @@ from rma.services.outbox import (
     next_lease_end,
     send_deliveries,
     send_emails,
+)
+from rma.services.partitions import (
+    PARTITIONED_TABLES,
+    PartitionPolicy,
+    PartitionReport,
+    maintain_partitions,
 )
 from rma.services.refunds import send_due_refunds
 from rma.services.report_schedules import send_due_reports
@@ -53,7 +60,26 @@ def run_due_jobs(container: Container) -> dict[str, int]:
             container.uow(), link_maker(container.signer, container.settings.base_url)
         ),
         "audit_entries_sealed": seal_audit(audit_chains(container), audit_keys(container)),
+        # Last: it may give up on a lock held by a long transaction, and try again next run.
+        "partitions_made_or_dropped": _partition_changes(maintain_partitions_now(container)),
     }
+
+
+def maintain_partitions_now(container: Container) -> PartitionReport | None:
+    """Make the coming months' partitions and drop expired ones (PostgreSQL; else None)."""
+    if container.engine.dialect.name != "postgresql":
+        return None
+    settings = container.settings
+    policy = PartitionPolicy(
+        months_ahead=settings.partition_months_ahead,
+        retention={t.name: getattr(settings, t.retention) for t in PARTITIONED_TABLES},
+        awaiting_broker=settings.amqp_url is not None,
+    )
+    return maintain_partitions(PostgresPartitions(container.engine), policy, utcnow())
+
+
+def _partition_changes(report: PartitionReport | None) -> int:
+    return 0 if report is None else len(report.made) + len(report.dropped)
 
 
 def reconcile_refunds(container: Container) -> int:

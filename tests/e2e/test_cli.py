@@ -12,6 +12,8 @@ from rma.domain.policy import RequestedItem
 from rma.domain.returns import Actor
 from rma.domain.statuses import ReturnStatus
 from rma.services import returns
+from rma.services.clock import utcnow
+from rma.services.partitions import Month, partition_name
 from tests.builders import add_order, seller_with_order
 
 RMA = str(Path(sys.executable).with_name("rma"))
@@ -98,6 +100,21 @@ def test_jobs_run_due_reports_what_it_did(container: Container) -> None:
     done = run(container, "jobs", "run-due")
     assert done.returncode == 0, done.stderr
     assert "expired_returns: 0" in done.stdout
+
+
+def test_partitions_are_made_ahead_on_demand(container: Container) -> None:
+    months_ahead = {"RMA_PARTITION_MONTHS_AHEAD": "6"}
+
+    done = run(container, "partitions", extra_env=months_ahead)
+
+    assert done.returncode == 0, done.stderr
+    if container.engine.dialect.name == "sqlite":
+        assert "only PostgreSQL partitions its tables" in done.stdout
+        return
+    sixth = Month.of(utcnow()).plus(6)
+    assert partition_name("outbox", sixth) in done.stdout
+    again = run(container, "partitions", extra_env=months_ahead)
+    assert "made: none" in again.stdout
 
 
 def test_listed_ids_are_whole_on_a_narrow_terminal(container: Container) -> None:

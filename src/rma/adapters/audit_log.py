@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Insert, Table, event, inspect
 from sqlalchemy.orm import Mapper, Session
 from sqlalchemy.orm.base import NO_VALUE
 
+from rma.adapters.orm import mapper_registry
 from rma.domain.audit import CHANGED, Change, entry_body, is_secret, plain
 from rma.domain.events import Event
 from rma.domain.ids import new_id
@@ -160,12 +162,21 @@ def _statement_executed(
         return
     rows = multiparams if isinstance(multiparams, list | tuple) else [multiparams]
     rows = [row for row in rows if isinstance(row, Mapping)] or ([params] if params else [])
-    keys = [column.name for column in table.primary_key.columns]
+    keys = _identity(table)
     for row in rows:
         after = {str(k): _shown(str(k), v) for k, v in row.items()}
         ident = ":".join(str(row[k]) for k in keys if k in row) or str(row.get("return_id", ""))
         seller = str(row.get("seller_id") or (row.get("id") if name == "sellers" else "") or "")
         _note(sink, Change(seller, name, ident, "insert", {}, after))
+
+
+@cache
+def _identity(table: Table) -> list[str]:
+    """The columns naming a row as its mapped class does (a key may add seller_id to them)."""
+    for mapper in mapper_registry.mappers:
+        if mapper.local_table is table:
+            return [column.name for column in mapper.primary_key]
+    return [column.name for column in table.primary_key.columns]
 
 
 def _change(obj: Any, action: str) -> Change | None:

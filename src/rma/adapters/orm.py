@@ -1,8 +1,10 @@
 """Tables, and the mapping of the domain's plain classes onto them.
 
-Every seller-owned table carries ``seller_id``, and children reference their parent through
-``(seller_id, parent_id)``, so the schema can be distributed by seller and no join can cross
-sellers. ``start_mappers()`` maps the domain classes once; nothing happens at import time.
+Every seller-owned table carries ``seller_id`` in its primary key, its unique keys and its
+foreign keys, and children reference their parent through ``(seller_id, parent_id)``, so the
+schema can be distributed by seller (docs/operations.md) and no join can cross sellers;
+``tests/integration/test_distribution_keys.py`` reads the migrated schema to hold this.
+``start_mappers()`` maps the domain classes once; nothing happens at import time.
 """
 
 from __future__ import annotations
@@ -144,7 +146,7 @@ return_addresses = Table(
     "return_addresses",
     metadata,
     Column("id", ID, primary_key=True),
-    Column("seller_id", ID, nullable=False, index=True),
+    Column("seller_id", ID, primary_key=True, index=True),
     Column("label", String(100), nullable=False),
     Column("address", AddressType, nullable=False),
 )
@@ -239,7 +241,7 @@ orders = Table(
     "orders",
     metadata,
     Column("id", ID, primary_key=True),
-    Column("seller_id", ID, nullable=False),
+    Column("seller_id", ID, primary_key=True),
     Column("number", String(100), nullable=False, index=True),
     Column("customer_email", String(320), nullable=False),
     Column("customer_name", String(200), nullable=False),
@@ -254,8 +256,10 @@ orders = Table(
 order_lines = Table(
     "order_lines",
     metadata,
-    Column("pk", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
-    Column("seller_id", ID, nullable=False),
+    Column(
+        "pk", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("seller_id", ID, primary_key=True),
     Column("order_id", ID, nullable=False),
     Column("line_id", String(100), nullable=False),
     Column("sku", String(100), nullable=False),
@@ -287,8 +291,10 @@ shipments = Table(
 shipment_items = Table(
     "shipment_items",
     metadata,
-    Column("pk", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
-    Column("seller_id", ID, nullable=False),
+    Column(
+        "pk", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("seller_id", ID, primary_key=True),
     Column("shipment_id", ID, nullable=False),
     Column("line_id", String(100), nullable=False),
     Column("quantity", Integer, nullable=False),
@@ -300,7 +306,7 @@ returns = Table(
     "returns",
     metadata,
     Column("id", ID, primary_key=True),
-    Column("seller_id", ID, nullable=False),
+    Column("seller_id", ID, primary_key=True),
     Column("order_id", ID, nullable=False),
     Column("order_number", String(100), nullable=False),
     Column("customer_email", String(320), nullable=False),
@@ -353,7 +359,7 @@ return_items = Table(
     "return_items",
     metadata,
     Column("id", ID, primary_key=True),
-    Column("seller_id", ID, nullable=False),
+    Column("seller_id", ID, primary_key=True),
     Column("return_id", ID, nullable=False),
     Column("line_id", String(100), nullable=False),
     Column("sku", String(100), nullable=False),
@@ -382,10 +388,12 @@ return_items = Table(
 return_history = Table(
     "return_history",
     metadata,
-    Column("pk", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
-    Column("seller_id", ID, nullable=False),
+    Column(
+        "pk", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("seller_id", ID, primary_key=True),
     Column("return_id", ID, nullable=False),
-    Column("at", UtcDateTime, nullable=False),
+    Column("at", UtcDateTime, primary_key=True),  # the partition key
     Column("actor", String(120), nullable=False),
     Column("action", String(40), nullable=False),
     Column("from_status", _enum(ReturnStatus)),
@@ -410,11 +418,11 @@ outbox = Table(
     "outbox",
     metadata,
     Column("id", ID, primary_key=True),
-    Column("seller_id", ID, nullable=False),
+    Column("seller_id", ID, primary_key=True),
     Column("event_type", String(64), nullable=False),
     Column("aggregate_id", ID, nullable=False),
     Column("payload", JSON, nullable=False),
-    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("occurred_at", UtcDateTime, primary_key=True),  # the partition key
     Column("processed_at", UtcDateTime),
     # When the event reached the message broker (RMA_AMQP_URL); NULL: not yet.
     Column("published_at", UtcDateTime),
@@ -427,13 +435,20 @@ _mapped = False
 
 
 def start_mappers() -> None:
-    """Map the domain classes onto the tables (once per process)."""
+    """Map the domain classes onto the tables (once per process).
+
+    A table whose key is its own id (or row number) and ``seller_id`` (and, when partitioned,
+    its time) is mapped with that id alone as the identity: ids are unique across sellers,
+    and repositories look rows up by them.
+    """
     global _mapped
     if _mapped:
         return
     _mapped = True
     mapper_registry.map_imperatively(Seller, sellers)
-    mapper_registry.map_imperatively(ReturnAddress, return_addresses)
+    mapper_registry.map_imperatively(
+        ReturnAddress, return_addresses, primary_key=[return_addresses.c.id]
+    )
     mapper_registry.map_imperatively(Facility, facilities)
     mapper_registry.map_imperatively(ApiKey, api_keys)
     mapper_registry.map_imperatively(CustomerSession, customer_sessions)
@@ -442,8 +457,10 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(SkuPolicy, sku_policies)
     mapper_registry.map_imperatively(ReasonCode, reason_codes)
     mapper_registry.map_imperatively(Product, products)
-    mapper_registry.map_imperatively(OrderLine, order_lines)
-    mapper_registry.map_imperatively(ShipmentItem, shipment_items)
+    mapper_registry.map_imperatively(OrderLine, order_lines, primary_key=[order_lines.c.pk])
+    mapper_registry.map_imperatively(
+        ShipmentItem, shipment_items, primary_key=[shipment_items.c.pk]
+    )
     mapper_registry.map_imperatively(
         Shipment,
         shipments,
@@ -452,16 +469,20 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(
         Order,
         orders,
+        primary_key=[orders.c.id],
         properties={
             "lines": _children(OrderLine, order_lines.c.pk),
             "shipments": _children(Shipment, shipments.c.shipped_at),
         },
     )
-    mapper_registry.map_imperatively(ReturnItem, return_items)
-    mapper_registry.map_imperatively(HistoryEntry, return_history)
+    mapper_registry.map_imperatively(ReturnItem, return_items, primary_key=[return_items.c.id])
+    mapper_registry.map_imperatively(
+        HistoryEntry, return_history, primary_key=[return_history.c.pk]
+    )
     mapper_registry.map_imperatively(
         Return,
         returns,
+        primary_key=[returns.c.id],
         properties={
             "items": _children(ReturnItem, return_items.c.id),
             "history": _children(HistoryEntry, return_history.c.pk),

@@ -28,7 +28,7 @@ analytics_alerts = Table(
     "analytics_alerts",
     metadata,
     Column("id", ID, primary_key=True),
-    Column("seller_id", ID, nullable=False),
+    Column("seller_id", ID, primary_key=True),
     Column("kind", String(32), nullable=False),  # return_rate or reason_share
     Column("sku", String(100), nullable=False),
     Column("reason_code", String(64), nullable=False),  # "" for a return-rate alert
@@ -51,7 +51,7 @@ report_schedules = Table(
     "report_schedules",
     metadata,
     Column("id", ID, primary_key=True),
-    Column("seller_id", ID, nullable=False),
+    Column("seller_id", ID, primary_key=True),
     Column("report", String(40), nullable=False),
     Column("frequency", String(16), nullable=False),  # weekly or monthly
     Column("recipient", String(320), nullable=False),
@@ -101,7 +101,7 @@ analytics_watermarks = Table(
 
 def map_analytics(mapper_registry: registry) -> None:
     """Map the alert (called once, from ``start_mappers``)."""
-    mapper_registry.map_imperatively(Alert, analytics_alerts)
+    mapper_registry.map_imperatively(Alert, analytics_alerts, primary_key=[analytics_alerts.c.id])
     event.listen(Alert, "load", _fresh_event_list)
 
 

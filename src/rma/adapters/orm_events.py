@@ -30,7 +30,7 @@ webhook_endpoints = Table(
     "webhook_endpoints",
     metadata,
     Column("id", ID, primary_key=True),
-    Column("seller_id", ID, nullable=False, index=True),
+    Column("seller_id", ID, primary_key=True, index=True),
     Column("url", String(2000), nullable=False),
     Column("description", String(500), nullable=False),
     Column("event_types", JSON, nullable=False),
@@ -48,7 +48,7 @@ webhook_deliveries = Table(
     "webhook_deliveries",
     metadata,
     Column("id", ID, primary_key=True),  # the webhook-id header: stable across retries
-    Column("seller_id", ID, nullable=False),
+    Column("seller_id", ID, primary_key=True),
     Column("endpoint_id", ID, nullable=False),
     Column("event_id", ID, nullable=False),
     Column("event_type", String(64), nullable=False),
@@ -57,9 +57,12 @@ webhook_deliveries = Table(
     Column("attempts", Integer, nullable=False),
     Column("next_attempt_at", UtcDateTime),
     Column("leased_until", UtcDateTime),  # set while a worker holds the row
-    Column("created_at", UtcDateTime, nullable=False),
+    Column("created_at", UtcDateTime, primary_key=True),  # the partition key
     Column("delivered_at", UtcDateTime),
-    UniqueConstraint("endpoint_id", "event_id"),
+    # One delivery per endpoint and event; on PostgreSQL a unique key of a partitioned table
+    # must hold its partition key too, so the fan-out marking the event processed in the
+    # same transaction is what keeps it to one across months.
+    UniqueConstraint("seller_id", "endpoint_id", "event_id", "created_at"),
     Index("ix_webhook_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
     Index("ix_webhook_deliveries_seller_id_endpoint_id_id", "seller_id", "endpoint_id", "id"),
 )
@@ -67,10 +70,12 @@ webhook_deliveries = Table(
 webhook_attempts = Table(
     "webhook_attempts",
     metadata,
-    Column("pk", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
-    Column("seller_id", ID, nullable=False),
+    Column(
+        "pk", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("seller_id", ID, primary_key=True),
     Column("delivery_id", ID, nullable=False),
-    Column("at", UtcDateTime, nullable=False),
+    Column("at", UtcDateTime, primary_key=True),  # the partition key
     Column("status_code", Integer),
     Column("duration_ms", Integer, nullable=False),
     Column("error", String(500), nullable=False),
@@ -82,7 +87,7 @@ email_messages = Table(
     "email_messages",
     metadata,
     Column("id", ID, primary_key=True),
-    Column("seller_id", ID, nullable=False),
+    Column("seller_id", ID, primary_key=True),
     Column("event_id", ID, nullable=False),
     Column("audience", String(16), nullable=False),  # customer or seller
     Column("recipient", String(320), nullable=False),
@@ -99,7 +104,7 @@ email_messages = Table(
     Column("sent_at", UtcDateTime),
     Column("sender_name", String(200), nullable=False, server_default=""),  # From display name
     Column("reply_to", String(320), nullable=False, server_default=""),
-    UniqueConstraint("event_id", "audience", "recipient"),
+    UniqueConstraint("seller_id", "event_id", "audience", "recipient"),
     Index("ix_email_messages_status_next_attempt_at", "status", "next_attempt_at"),
 )
 
@@ -107,11 +112,13 @@ used_action_tokens = Table(
     "used_action_tokens",
     metadata,
     Column("token_id", ID, primary_key=True),  # a second use of a link fails on this key
-    Column("seller_id", ID, nullable=False),
+    Column("seller_id", ID, primary_key=True),
     Column("used_at", UtcDateTime, nullable=False),
 )
 
 
 def map_event_tables(mapper_registry: registry) -> None:
     """Map the entities of this area (the queues are read and written as rows)."""
-    mapper_registry.map_imperatively(WebhookEndpoint, webhook_endpoints)
+    mapper_registry.map_imperatively(
+        WebhookEndpoint, webhook_endpoints, primary_key=[webhook_endpoints.c.id]
+    )

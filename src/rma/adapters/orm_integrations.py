@@ -12,7 +12,7 @@ store_sources = Table(
     "store_sources",
     metadata,
     Column("id", ID, primary_key=True),
-    Column("seller_id", ID, nullable=False, index=True),
+    Column("seller_id", ID, primary_key=True, index=True),
     Column("kind", _enum(StoreKind), nullable=False),
     Column("name", String(200), nullable=False),
     Column("secret", String(200), nullable=False),  # needed as given to check HMACs
@@ -22,4 +22,4 @@ store_sources = Table(
 
 def map_integrations(mapper_registry: registry) -> None:
     """Map the integrations' domain classes (called once by ``start_mappers``)."""
-    mapper_registry.map_imperatively(StoreSource, store_sources)
+    mapper_registry.map_imperatively(StoreSource, store_sources, primary_key=[store_sources.c.id])

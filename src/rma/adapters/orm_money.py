@@ -37,7 +37,7 @@ refunds = Table(
     "refunds",
     metadata,
     Column("id", ID, primary_key=True),
-    Column("seller_id", ID, nullable=False),
+    Column("seller_id", ID, primary_key=True),
     Column("return_id", ID, nullable=False),
     Column("order_id", ID, nullable=False),
     Column("currency", String(3), nullable=False),
@@ -48,7 +48,7 @@ refunds = Table(
     Column("status", _enum(RefundStatus), nullable=False),
     Column("attempt", Integer, nullable=False),
     Column("asks", Integer, nullable=False),
-    Column("idempotency_key", String(80), nullable=False, unique=True),
+    Column("idempotency_key", String(80), nullable=False),
     Column("next_attempt_at", UtcDateTime),
     Column("reference", String(200), nullable=False),
     Column("failure_reason", Text, nullable=False),
@@ -56,6 +56,7 @@ refunds = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     ForeignKeyConstraint(["seller_id", "return_id"], ["returns.seller_id", "returns.id"]),
     UniqueConstraint("seller_id", "return_id", "sequence"),  # the 1st, then each top-up, once
+    UniqueConstraint("seller_id", "idempotency_key"),
     Index("ix_refunds_seller_id_order_id", "seller_id", "order_id"),
     Index("ix_refunds_status_next_attempt_at", "status", "next_attempt_at"),
     Index("ix_refunds_seller_id_updated_at", "seller_id", "updated_at"),  # analytics' periods
@@ -75,7 +76,7 @@ credit_entries = Table(
     "credit_entries",
     metadata,
     Column("id", ID, primary_key=True),
-    Column("seller_id", ID, nullable=False),
+    Column("seller_id", ID, primary_key=True),
     Column("customer_email", String(320), nullable=False),
     Column("currency", String(3), nullable=False),
     Column("kind", _enum(EntryKind), nullable=False),
@@ -93,7 +94,7 @@ outbound_orders = Table(
     "outbound_orders",
     metadata,
     Column("id", ID, primary_key=True),
-    Column("seller_id", ID, nullable=False),
+    Column("seller_id", ID, primary_key=True),
     Column("return_id", ID, nullable=False),
     Column("kind", _enum(OutboundKind), nullable=False),
     Column("currency", String(3), nullable=False),
@@ -112,7 +113,7 @@ repair_orders = Table(
     "repair_orders",
     metadata,
     Column("id", ID, primary_key=True),
-    Column("seller_id", ID, nullable=False),
+    Column("seller_id", ID, primary_key=True),
     Column("return_id", ID, nullable=False),
     Column("return_item_id", ID, nullable=False),
     Column("sku", String(100), nullable=False),
@@ -128,11 +129,13 @@ repair_orders = Table(
 
 def map_money() -> None:
     """Map the resolution classes (called once, from ``start_mappers``)."""
-    mapper_registry.map_imperatively(Refund, refunds)
+    mapper_registry.map_imperatively(Refund, refunds, primary_key=[refunds.c.id])
     mapper_registry.map_imperatively(CreditAccount, credit_accounts)
-    mapper_registry.map_imperatively(CreditEntry, credit_entries)
-    mapper_registry.map_imperatively(OutboundOrder, outbound_orders)
-    mapper_registry.map_imperatively(RepairOrder, repair_orders)
+    mapper_registry.map_imperatively(CreditEntry, credit_entries, primary_key=[credit_entries.c.id])
+    mapper_registry.map_imperatively(
+        OutboundOrder, outbound_orders, primary_key=[outbound_orders.c.id]
+    )
+    mapper_registry.map_imperatively(RepairOrder, repair_orders, primary_key=[repair_orders.c.id])
     event.listen(Refund, "load", _fresh_event_list)
 
 

@@ -88,7 +88,7 @@ partners = Table(
     "partners",
     metadata,
     Column("id", ID, primary_key=True),
-    Column("seller_id", ID, nullable=False),
+    Column("seller_id", ID, primary_key=True),
     Column("kind", _enum(PartnerKind), nullable=False),
     Column("name", String(200), nullable=False),
     Column("contact_email", String(320), nullable=False),
@@ -106,7 +106,7 @@ routing_rules = Table(
     "routing_rules",
     metadata,
     Column("id", ID, primary_key=True),
-    Column("seller_id", ID, nullable=False),
+    Column("seller_id", ID, primary_key=True),
     Column("position", Integer, nullable=False),
     Column("name", String(200), nullable=False),
     Column("conditions", ConditionsType, nullable=False),
@@ -119,7 +119,7 @@ supplier_rmas = Table(
     "supplier_rmas",
     metadata,
     Column("id", ID, primary_key=True),
-    Column("seller_id", ID, nullable=False),
+    Column("seller_id", ID, primary_key=True),
     Column("return_id", ID, nullable=False),
     Column("partner_id", ID, nullable=False),
     Column("status", _enum(SupplierRmaStatus), nullable=False),
@@ -150,10 +150,13 @@ supplier_rmas = Table(
 
 def map_partners(mapper_registry: registry) -> None:
     """Map partners, rules and supplier RMAs (called once by ``start_mappers``)."""
-    mapper_registry.map_imperatively(Partner, partners)
-    mapper_registry.map_imperatively(RoutingRule, routing_rules)
+    mapper_registry.map_imperatively(Partner, partners, primary_key=[partners.c.id])
+    mapper_registry.map_imperatively(RoutingRule, routing_rules, primary_key=[routing_rules.c.id])
     mapper_registry.map_imperatively(
-        SupplierRma, supplier_rmas, version_id_col=supplier_rmas.c.version
+        SupplierRma,
+        supplier_rmas,
+        primary_key=[supplier_rmas.c.id],
+        version_id_col=supplier_rmas.c.version,
     )
     event.listen(SupplierRma, "load", _fresh_event_list)
 

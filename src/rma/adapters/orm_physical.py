@@ -28,7 +28,7 @@ carrier_sources = Table(
     "carrier_sources",
     metadata,
     Column("id", ID, primary_key=True),
-    Column("seller_id", ID, nullable=False, index=True),
+    Column("seller_id", ID, primary_key=True, index=True),
     Column("kind", _enum(SourceKind), nullable=False),
     Column("name", String(200), nullable=False),
     Column("secret", EncryptedText, nullable=False),  # needed as given to check HMACs
@@ -38,18 +38,20 @@ carrier_sources = Table(
 tracking_events = Table(
     "tracking_events",
     metadata,
-    Column("pk", PK, primary_key=True),
-    Column("seller_id", ID, nullable=False),
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("seller_id", ID, primary_key=True),
     Column("source_id", ID, nullable=False),
     Column("event_id", String(100), nullable=False),
     Column("tracking_number", String(100), nullable=False),
     Column("carrier", String(64), nullable=False),
     Column("status", String(32), nullable=False),
-    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("occurred_at", UtcDateTime, primary_key=True),  # the partition key
     Column("received_at", UtcDateTime, nullable=False),
     Column("message", String(500), nullable=False),
     Column("location", String(200), nullable=False),
-    UniqueConstraint("seller_id", "source_id", "event_id"),
+    # A carrier sends the same event with the same time, so the partition key (which a unique
+    # key of a partitioned table must hold) still finds every copy.
+    UniqueConstraint("seller_id", "source_id", "event_id", "occurred_at"),
     Index("ix_tracking_events_seller_id_tracking_number", "seller_id", "tracking_number"),
 )
 
@@ -57,7 +59,7 @@ package_receipts = Table(
     "package_receipts",
     metadata,
     Column("id", ID, primary_key=True),
-    Column("seller_id", ID, nullable=False),
+    Column("seller_id", ID, primary_key=True),
     Column("scan", String(200), nullable=False),
     Column("status", _enum(ReceiptStatus), nullable=False),
     Column("actor", String(120), nullable=False),
@@ -75,8 +77,8 @@ package_receipts = Table(
 return_flags = Table(
     "return_flags",
     metadata,
-    Column("pk", PK, primary_key=True),
-    Column("seller_id", ID, nullable=False),
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("seller_id", ID, primary_key=True),
     Column("return_id", ID, nullable=False),
     Column("item_id", ID),
     Column("code", _enum(FlagCode), nullable=False),
@@ -90,7 +92,7 @@ inspection_photos = Table(
     "inspection_photos",
     metadata,
     Column("id", ID, primary_key=True),
-    Column("seller_id", ID, nullable=False),
+    Column("seller_id", ID, primary_key=True),
     Column("return_id", ID, nullable=False),
     Column("item_id", ID, nullable=False),
     Column("file_name", String(300), nullable=False),
@@ -103,16 +105,18 @@ inspection_photos = Table(
 inventory_movements = Table(
     "inventory_movements",
     metadata,
-    Column("pk", PK, primary_key=True),
-    Column("seller_id", ID, nullable=False),
+    Column("pk", PK, primary_key=True, autoincrement=True),
+    Column("seller_id", ID, primary_key=True),
     Column("sku", String(100), nullable=False),
     Column("location", String(40), nullable=False),
     Column("bucket", _enum(Bucket), nullable=False),
     Column("quantity", Integer, nullable=False),
     Column("return_id", ID, nullable=False),
     Column("item_id", ID, nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
-    UniqueConstraint("seller_id", "item_id", "bucket"),  # an item is booked once
+    Column("created_at", UtcDateTime, primary_key=True),  # the partition key
+    # An item is booked once: the return's version guards the inspection that books it; this
+    # key (which must hold the partition key on PostgreSQL) refuses a copy of the same booking.
+    UniqueConstraint("seller_id", "item_id", "bucket", "created_at"),
     Index("ix_inventory_movements_seller_id_sku", "seller_id", "sku"),
     Index("ix_inventory_movements_seller_id_created_at", "seller_id", "created_at"),
 )
@@ -120,6 +124,10 @@ inventory_movements = Table(
 
 def map_physical(mapper_registry: registry) -> None:
     """Map the physical flow's domain classes (called once by ``start_mappers``)."""
-    mapper_registry.map_imperatively(CarrierSource, carrier_sources)
-    mapper_registry.map_imperatively(PackageReceipt, package_receipts)
-    mapper_registry.map_imperatively(Flag, return_flags)
+    mapper_registry.map_imperatively(
+        CarrierSource, carrier_sources, primary_key=[carrier_sources.c.id]
+    )
+    mapper_registry.map_imperatively(
+        PackageReceipt, package_receipts, primary_key=[package_receipts.c.id]
+    )
+    mapper_registry.map_imperatively(Flag, return_flags, primary_key=[return_flags.c.pk])

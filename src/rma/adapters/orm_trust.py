@@ -17,7 +17,7 @@ audit_entries = Table(
     "audit_entries",
     metadata,
     Column("id", ID, primary_key=True),  # time-ordered: the order the sealer takes them in
-    Column("seller_id", ID, nullable=False),  # "" for the platform's own chain
+    Column("seller_id", ID, primary_key=True),  # "" for the platform's own chain
     Column("entity", String(64), nullable=False),
     Column("entity_id", String(200), nullable=False),
     Column("action", String(16), nullable=False),
@@ -45,7 +45,7 @@ audit_checkpoints = Table(
     "audit_checkpoints",
     metadata,
     Column("id", ID, primary_key=True),
-    Column("seller_id", ID, nullable=False),
+    Column("seller_id", ID, primary_key=True),
     Column("seq", BigInteger, nullable=False),
     Column("hash", String(64), nullable=False),
     Column("signed_at", UtcDateTime, nullable=False),
@@ -68,7 +68,7 @@ return_risk = Table(
     "return_risk",
     metadata,
     Column("return_id", ID, primary_key=True),
-    Column("seller_id", ID, nullable=False),
+    Column("seller_id", ID, primary_key=True),
     Column("customer", String(320), nullable=False),  # the normalized email
     Column("address", String(400), nullable=False),  # the normalized shipping address, or ""
     Column("value", BigInteger, nullable=False),
@@ -94,4 +94,4 @@ Index("ix_orders_seller_id_customer_email", orders.c.seller_id, orders.c.custome
 def map_trust(mapper_registry: registry) -> None:
     """Map the risk classes (audit entries are written and read as plain rows)."""
     mapper_registry.map_imperatively(RiskSettings, risk_settings)
-    mapper_registry.map_imperatively(ReturnRisk, return_risk)
+    mapper_registry.map_imperatively(ReturnRisk, return_risk, primary_key=[return_risk.c.return_id])

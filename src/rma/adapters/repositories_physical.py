@@ -84,7 +84,9 @@ class SqlTrackingEvents:
         build = postgresql.insert if dialect == "postgresql" else sqlite.insert
         statement = (
             build(tracking_events)
-            .on_conflict_do_nothing(index_elements=["seller_id", "source_id", "event_id"])
+            .on_conflict_do_nothing(
+                index_elements=["seller_id", "source_id", "event_id", "occurred_at"]
+            )
             .returning(tracking_events.c.event_id)
         )
         stored = set(self.session.scalars(statement, rows))

@@ -152,6 +152,9 @@ def _with_items(joined: Any) -> Any:
 
 
 _PER_RETURN = (returns.c.id, returns.c.customer_email, returns.c.status, returns.c.created_at)
+# With the id, the rest of the key of returns: grouped by its whole key, PostgreSQL lets the
+# per-return subqueries read the return's columns.
+_RETURN_KEY = (returns.c.seller_id,)
 
 
 @functools.cache
@@ -186,7 +189,7 @@ def _history_statement() -> Select[Any]:
         select(*_history_columns())
         .select_from(_with_items(returns))
         .where(returns.c.seller_id == bindparam("seller_id"), _customer_match())
-        .group_by(*_PER_RETURN)
+        .group_by(*_PER_RETURN, *_RETURN_KEY)
     )
 
 
@@ -211,7 +214,7 @@ def _context_statement() -> Select[Any]:
         select(*settings, *_history_columns())
         .select_from(_with_items(joined))
         .where(risk_settings.c.seller_id == bindparam("seller_id"))
-        .group_by(*settings, *_PER_RETURN)
+        .group_by(*settings, *_PER_RETURN, *_RETURN_KEY)
     )
 
 
