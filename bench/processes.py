@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -55,11 +56,12 @@ def descendants(root: int) -> list[int]:
     return found
 
 
-def backend_pids(connection: Connection, database: str, application: str | None = None) -> list[int]:
+def backend_pids(
+    connection: Connection, database: str, application: str | None = None
+) -> list[int]:
     """PostgreSQL backends serving ``database`` (optionally one application), but this one."""
-    query = (
-        "SELECT pid FROM pg_stat_activity WHERE datname = :db AND pid <> pg_backend_pid()"
-        + (" AND application_name = :app" if application else "")
+    query = "SELECT pid FROM pg_stat_activity WHERE datname = :db AND pid <> pg_backend_pid()" + (
+        " AND application_name = :app" if application else ""
     )
     return list(connection.execute(text(query), {"db": database, "app": application}).scalars())
 
@@ -84,17 +86,25 @@ class CpuMeter:
 
 
 class Server:
-    """``rma serve --workers N`` over a database, on a free loopback port."""
+    """The app of ``rma serve --workers N`` over a database, on a free loopback port.
+
+    It is uvicorn's command with the factory ``rma serve`` uses, so that the supervisor's
+    worker health check may wait 60 s: on the shared machine, with its default 5 s, uvicorn
+    killed workers still importing (``Child process died``) and the server never came up.
+    """
 
     def __init__(self, env: Mapping[str, str], workers: int = 2) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        rma = Path(sys.executable).parent / "rma"
-        command = [str(rma), "serve", "--workers", str(workers)]
-        command += ["--host", "127.0.0.1", "--port", str(self.port)]
+        command = [sys.executable, "-m", "uvicorn", "rma.api.app:create_app_from_settings"]
+        command += ["--factory", "--workers", str(workers), "--timeout-worker-healthcheck", "60"]
+        command += ["--host", "127.0.0.1", "--port", str(self.port), "--no-access-log"]
         environment = {**os.environ, **env, "RMA_JOBS_INTERVAL_SECONDS": "0"}
+        # A file, not a pipe: a pipe nobody reads would block a chatty server. It lives as
+        # long as the server.
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115
         self.process = subprocess.Popen(
-            command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            command, env=environment, stdout=subprocess.DEVNULL, stderr=self.log
         )
         self.workers = workers
 
@@ -103,7 +113,7 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"rma serve exited: {self.process.stderr.read().decode()}")  # type: ignore[union-attr]
+                raise RuntimeError(f"the server exited: {self.output()}")
             try:
                 answered = sum(
                     httpx.get(f"{self.url}/healthz", timeout=5).status_code == 200
@@ -115,7 +125,12 @@ class Server:
                 pass
             time.sleep(0.3)
         self.stop()
-        raise RuntimeError("rma serve did not start")
+        raise RuntimeError(f"the server did not start: {self.output()}")
+
+    def output(self) -> str:
+        """What the server wrote to stderr so far (its last 3,000 characters)."""
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-3000:]
 
     def pids(self) -> list[int]:
         return descendants(self.process.pid)

@@ -105,12 +105,16 @@ class _Values:
     made_second: dict[str, str] = field(default_factory=dict)  # its twin in the second -> SQL
     notes: list[str] = field(default_factory=list)
 
-    def learn(self, first: Any, second: Any) -> None:
-        """Note the request-made tokens in a pair of values (to name them the same everywhere)."""
-        a, b = _plain(first), _plain(second)
-        if isinstance(a, str) and isinstance(b, str) and a != b:
+    def learn(self, pairs: list[tuple[Any, Any]]) -> None:
+        """Name the tokens the request made (an id or RMA number seen in one recording only)."""
+        texts = [" ".join(str(_plain(v)) for v in side) for side in zip(*pairs, strict=True)]
+        for first, second in pairs:
+            a, b = _plain(first), _plain(second)
+            if not (isinstance(a, str) and isinstance(b, str) and a != b):
+                continue
             for x, y in zip(_MADE.findall(a), _MADE.findall(b), strict=False):
-                if x != y and x not in self.made and not _CLONE_KEYS.fullmatch(x):
+                made = x != y and x not in texts[1] and y not in texts[0]
+                if made and x not in self.made and not _CLONE_KEYS.fullmatch(x):
                     self.made[x] = self.made_second[y] = self._unique(x, len(self.made))
 
     def sql(self, first: Any, second: Any) -> str:
@@ -120,10 +124,14 @@ class _Values:
             return "now()" if abs(offset) < 60 else f"(now() + interval '{offset:.3f} seconds')"
         if isinstance(a, str):
             templated = self._template(a, self.n_first)
-            if isinstance(b, str) and a != b and _timeless(templated) != _timeless(
-                self._template(b, self.n_second)
+            if (
+                isinstance(b, str)
+                and a != b
+                and _timeless(templated) != _timeless(self._template(b, self.n_second))
             ):
-                self.notes.append(f"kept as recorded first (differs beyond keys): {a[:80]}")
+                self.notes.append(
+                    f"kept as first recorded (more than keys and times differ): {a[:80]}"
+                )
             return templated
         if a != b:
             self.notes.append(f"kept as recorded first: {a!r} (then {b!r})")
@@ -160,9 +168,7 @@ class _Values:
         """SQL making a value like ``token``, the same length, unique per ``:n`` and slot."""
         prefix = token[: token.index("_") + 1] if "_" in token else ""
         digits = len(token) - len(prefix) - 4
-        return (
-            f"('{prefix}f' || lpad((:n)::text, {digits}, '0') || lpad('{slot}', 3, '0'))"
-        )
+        return f"('{prefix}f' || lpad((:n)::text, {digits}, '0') || lpad('{slot}', 3, '0'))"
 
 
 def pgbench_script(
@@ -173,9 +179,14 @@ def pgbench_script(
     if shape != [(s.kind, s.statement, s.many) for s in second]:
         raise RuntimeError("the two recordings ran different statements: no script can stand")
     values = _Values(n[0], n[1], started)
-    for a, b in zip(first, second, strict=True):
-        for x, y in zip(_leaves(a.parameters), _leaves(b.parameters), strict=True):
-            values.learn(x, y)
+    values.learn(
+        [
+            (x[key], y[key])
+            for a, b in zip(first, second, strict=True)
+            for x, y in _paired(_rows(a), _rows(b))
+            for key in x
+        ]
+    )
     lines = ["\\set n :base + :client_id + :clients * :k", "\\set k :k + 1"]
     statements = 0
     for a, b in zip(first, second, strict=True):
@@ -211,15 +222,12 @@ def _paired(
     left = list(second)
     pairs = []
     for row in first:
-        twin = max(left, key=lambda other: sum(other[k] == v for k, v in row.items()))
+        twin = max(
+            left, key=lambda other: sum(_shape(other[k]) == _shape(v) for k, v in row.items())
+        )
         left.remove(twin)
         pairs.append((row, twin))
     return pairs
-
-
-def _leaves(parameters: Any) -> Iterator[Any]:
-    for row in parameters if isinstance(parameters, list | tuple) else [parameters or {}]:
-        yield from row.values()
 
 
 def _bind(statement: str, first: dict[str, Any], second: dict[str, Any], values: _Values) -> str:
@@ -228,6 +236,14 @@ def _bind(statement: str, first: dict[str, Any], second: dict[str, Any], values:
         return "%" if name is None else values.sql(first[name], second[name])
 
     return " ".join(_PLACEHOLDER.sub(replace, statement).split())
+
+
+def _shape(value: Any) -> Any:
+    """A value with the copy number taken out of its keys, to pair rows of two recordings."""
+    plain = _plain(value)
+    if isinstance(plain, str):
+        return _timeless(_CLONE_KEYS.sub(lambda m: f"{m.group(1)}#{m.group(3)}", plain))
+    return plain
 
 
 def _timeless(value: str) -> str:
