@@ -179,6 +179,8 @@ def _print_pgbench(name: str, outcome: PgbenchOutcome, pool: int) -> None:
         f" {outcome.db_cpu_ms:.2f} ms a transaction  [{outcome.load}]{exhausted}",
         flush=True,
     )
+    for ms, statement in outcome.slowest:
+        print(f"      {ms:7.3f} ms  {statement[:110]}")
 
 
 def _create(world: World) -> Callable[[httpx.Client, int], Any]:

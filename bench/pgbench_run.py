@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
+from bench.common import load_average
 from bench.processes import backend_pids, cpu_seconds
 
 
@@ -25,6 +26,7 @@ class PgbenchOutcome:
     failed: int
     db_cpu_ms: float  # CPU of pgbench's backends per transaction
     load: str
+    slowest: list[tuple[float, str]]  # (ms, statement) of the costliest statements, by latency
 
 
 def run_pgbench(
@@ -38,14 +40,13 @@ def run_pgbench(
     url = make_url(engine.url)
     database = str(url.database)
     with tempfile.TemporaryDirectory() as logs:
-        command = ["pgbench", "-n", "-M", "prepared", "-f", str(script)]
+        command = ["pgbench", "-n", "-r", "-M", "prepared", "-f", str(script)]
         command += ["-c", str(clients), "-j", "2", "-T", str(int(seconds))]
         command += ["-D", f"base={base}", "-D", f"clients={clients}", "-D", "k=0"]
         command += ["-l", f"--log-prefix={logs}/tx"]
         command += ["-h", url.host or "127.0.0.1", "-p", str(url.port or 5432)]
         command += ["-U", url.username or "postgres", database]
         env = {**os.environ, "PGPASSWORD": url.password or ""}
-        from bench.common import load_average
 
         process = subprocess.Popen(
             command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -75,7 +76,19 @@ def run_pgbench(
     failed = int(_field(out, r"number of failed transactions: (\d+)", "0"))
     tps = float(_field(out, r"tps = ([\d.]+) \(without initial connection time\)"))
     db_ms = sum(readings.values()) * 1000 / finished if finished else 0.0
-    return PgbenchOutcome(clients, processed, tps, failed, db_ms, load)
+    return PgbenchOutcome(clients, processed, tps, failed, db_ms, load, _slowest(out))
+
+
+def _slowest(output: str, count: int = 3) -> list[tuple[float, str]]:
+    """The statements with the highest mean latency in pgbench's ``-r`` report."""
+    found = []
+    for line in output.split("statement latencies", 1)[-1].splitlines()[1:]:
+        parts = line.split(None, 2)  # latency, failures, statement
+        if len(parts) == 3 and not parts[2].startswith(("\\set", "\\startpipeline")):
+            # a pipeline's statements are timed together, at its end
+            statement = parts[2].replace("\\endpipeline", "(the executemany pipeline before)")
+            found.append((float(parts[0]), statement))
+    return sorted(found, reverse=True)[:count]
 
 
 def _finished_by(logs: Path, moment: float) -> int:
