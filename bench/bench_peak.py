@@ -4,7 +4,8 @@ The normal day is ``RMA_BENCH_PEAK_NORMAL_PER_DAY`` returns (50,000) for one sel
 drill offers ten times that for ``RMA_BENCH_PEAK_SECONDS`` (60), with ``r`` returns/s:
 
 - customers request returns: a portal session, then ``POST /v1/returns`` (r/s);
-- carriers post tracking scans, one signed event a webhook, four a parcel (4r/s);
+- carriers post tracking scans, one signed event a webhook, four a parcel (4r/s), each
+  parcel's scans spread over the drill as they are over days;
 - the warehouse scans arriving boxes, ``POST /v1/receipts`` (r/s);
 - the seller authorizes the fifth of returns that wait for review in bulk calls of 10 ids;
 - one ``rma worker`` delivers the events to a webhook receiver on loopback.
@@ -224,12 +225,14 @@ def _operations(
             raise RuntimeError(f"bulk authorize: {answer['authorized']} of {len(ns)} authorized")
 
     review = list(copies["review"])
+    parcels = copies["carriers"][: max(1, int(per_second * SECONDS))]
     return [
         Operation("customer request", per_second, iter(copies["customers"]), customer),
         Operation(
             "carrier scan",
             per_second * len(STEPS),
-            ((n, step) for n in copies["carriers"] for step in range(len(STEPS))),
+            # a parcel's scans are hours apart: every parcel's first, then every second...
+            ((n, step) for step in range(len(STEPS)) for n in parcels),
             carrier,
         ),
         Operation("warehouse scan", per_second, iter(copies["warehouse"]), box),
