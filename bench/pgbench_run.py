@@ -80,14 +80,26 @@ def run_pgbench(
 
 
 def _slowest(output: str, count: int = 3) -> list[tuple[float, str]]:
-    """The statements with the highest mean latency in pgbench's ``-r`` report."""
-    found = []
+    """The statements with the highest mean latency in pgbench's ``-r`` report.
+
+    A pipeline's statements are timed together, at its end: it is shown as its first one.
+    """
+    found, opened, first = [], False, ""
     for line in output.split("statement latencies", 1)[-1].splitlines()[1:]:
         parts = line.split(None, 2)  # latency, failures, statement
-        if len(parts) == 3 and not parts[2].startswith(("\\set", "\\startpipeline")):
-            # a pipeline's statements are timed together, at its end
-            statement = parts[2].replace("\\endpipeline", "(the executemany pipeline before)")
-            found.append((float(parts[0]), statement))
+        if len(parts) < 3 or not parts[0].replace(".", "", 1).isdigit():
+            continue
+        latency, statement = float(parts[0]), parts[2]
+        if statement.startswith("\\startpipeline"):
+            opened, first = True, ""
+        elif statement.startswith("\\endpipeline"):
+            found.append((latency, f"(pipeline) {first}"))
+            opened = False
+        elif not statement.startswith("\\"):
+            if opened:
+                first = first or statement
+            else:
+                found.append((latency, statement))
     return sorted(found, reverse=True)[:count]
 
 
