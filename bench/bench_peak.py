@@ -225,7 +225,7 @@ def _operations(
             raise RuntimeError(f"bulk authorize: {answer['authorized']} of {len(ns)} authorized")
 
     review = list(copies["review"])
-    parcels = copies["carriers"][: max(1, int(per_second * SECONDS))]
+    parcels = copies["carriers"][: math.ceil(per_second * SECONDS) + 1]
     return [
         Operation("customer request", per_second, iter(copies["customers"]), customer),
         Operation(
