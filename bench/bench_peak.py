@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from bench.common import (
     RESULTS,
@@ -58,6 +58,7 @@ from bench.dataset import (
     tracking_number,
 )
 from bench.http_load import expect
+from bench.outbox_lag import LAG, LagWatch, wait_drained
 from bench.processes import CpuMeter, Server, descendants
 from bench.receiver import start_receiver
 from bench.write_path import create_request
@@ -136,7 +137,7 @@ def _drill(container: Container, data_dir: Path) -> None:
     )
     try:
         server.wait_ready()
-        _wait_drained(container.engine, 60)  # the setup's own events first
+        wait_drained(container.engine, 60)  # the setup's own events first
         operations = _operations(seller, source.id, copies, per_second)
         meters = {
             "server": CpuMeter(server.pids),
@@ -144,11 +145,11 @@ def _drill(container: Container, data_dir: Path) -> None:
         }
         for meter in meters.values():
             meter.start()
-        lag = _LagWatch(container.engine)
+        lag = LagWatch(container.engine)
         lag.start()
         _drive(server.url, operations, SECONDS)
         at_end = lag.sample()
-        drained = _wait_drained(container.engine, DRAIN_SECONDS)
+        drained = wait_drained(container.engine, DRAIN_SECONDS)
         lag.stop()
         cpu = {name: meter.stop() for name, meter in meters.items()}
     finally:
@@ -285,70 +286,10 @@ def _drive(url: str, operations: list[Operation], seconds: float) -> None:
     client.close()
 
 
-class _LagWatch:
-    """Samples, every 2 s, the events not yet delivered: outbox rows and pending deliveries."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.samples: list[dict[str, float]] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch)
-
-    def sample(self) -> dict[str, float]:
-        with self.engine.connect() as connection:
-            row = connection.execute(_LAG).one()
-        outbox, outbox_age, pending, pending_age, delivered = row
-        return {
-            "outbox": outbox,
-            "outbox_age_s": float(outbox_age or 0),
-            "pending_deliveries": pending,
-            "pending_age_s": float(pending_age or 0),
-            "delivered": delivered,
-        }
-
-    def _watch(self) -> None:
-        while not self._stop.wait(2.0):
-            self.samples.append(self.sample())
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def worst(self) -> dict[str, float]:
-        keys = ("outbox", "outbox_age_s", "pending_deliveries", "pending_age_s")
-        return {key: max((s[key] for s in self.samples), default=0) for key in keys}
-
-
-_LAG = text(
-    "SELECT (SELECT count(*) FROM outbox WHERE processed_at IS NULL),"
-    " (SELECT extract(epoch FROM now() - min(occurred_at)) FROM outbox"
-    "  WHERE processed_at IS NULL),"
-    " (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'),"
-    " (SELECT extract(epoch FROM now() - min(created_at)) FROM webhook_deliveries"
-    "  WHERE status = 'pending'),"
-    " (SELECT count(*) FROM webhook_deliveries WHERE status = 'succeeded')"
-)
-
-
-def _wait_drained(engine: Engine, timeout: float) -> float | None:
-    """Seconds until nothing waits in the outbox nor for delivery, or None at ``timeout``."""
-    started = time.monotonic()
-    watch = _LagWatch(engine)
-    while time.monotonic() - started < timeout:
-        now = watch.sample()
-        if now["outbox"] == 0 and now["pending_deliveries"] == 0:
-            return time.monotonic() - started
-        time.sleep(0.5)
-    return None
-
-
 def _report(
     engine: Engine,
     operations: list[Operation],
-    lag: _LagWatch,
+    lag: LagWatch,
     at_end: dict[str, float],
     drained: float | None,
     cpu: dict[str, float],
@@ -396,7 +337,7 @@ def _report(
         flush=True,
     )
     with engine.connect() as connection:
-        delivered = connection.execute(_LAG).one()[4]
+        delivered = connection.execute(LAG).one()[4]
     figures["delivered"] = delivered
     figures["server_cpu_ms_per_request"] = cpu["server"] * 1000 / max(requests, 1)
     figures["worker_cpu_ms_per_delivery"] = cpu["worker"] * 1000 / max(delivered, 1)

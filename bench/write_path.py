@@ -7,12 +7,12 @@ takes copies from 3 on, and each pgbench run has ``pool`` copies of its own afte
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from fastapi.testclient import TestClient
 
 from bench.dataset import (
     LINES,
@@ -102,6 +102,9 @@ def record_scripts(container: Container, world: World) -> dict[str, Script]:
             200,
         ),
     }
+    with warnings.catch_warnings():  # starlette's note that it prefers httpx2 to httpx
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from fastapi.testclient import TestClient
     scripts = {}
     with TestClient(create_app(container)) as client:
         for name, (region, send, status) in sends.items():
