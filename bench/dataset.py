@@ -8,6 +8,7 @@ pgbench script can name the row of its transaction from a counter.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -24,6 +25,8 @@ from rma.services import catalog, returns, sellers
 from rma.services.clock import utcnow
 
 REASON = "CR-DEFECTIVE"
+# Copies spread over this many SKUs (a seller's returns do not all hit one SKU's counters).
+SKUS = int(os.environ.get("RMA_BENCH_SKUS", "50"))
 LINES = (("1", "TEE", 2, 2500), ("2", "MUG", 1, 1200))
 
 
@@ -49,6 +52,11 @@ def order_number(n: int) -> str:
 
 def order_number_sql(n: str) -> str:
     return f"('BO' || lpad(({n})::text, 10, '0'))"
+
+
+def sku_sql(n: str, line: str) -> str:
+    """The SKU of line ``line`` (SQL) of order copy ``n``: one of ``SKUS`` per line."""
+    return f"('SKU' || lpad((({n}) % {SKUS})::text, 5, '0') || '-' || {line})"
 
 
 def customer_email(n: int) -> str:
@@ -131,7 +139,7 @@ def clone_orders(container: Container, order: Order, first: int, count: int) -> 
                 "customer_email": customer_email_sql("n")})  # fmt: skip
         where = {"id": order.id}
         _clone(connection, "order_lines", "order_id = :id", where, first, count,
-               {"order_id": order_id})  # fmt: skip
+               {"order_id": order_id, "sku": sku_sql("n", "t.line_id")})  # fmt: skip
         _clone(connection, "shipments", "order_id = :id", where, first, count,
                {"id": clone_id_sql("shp", "n"), "order_id": order_id})  # fmt: skip
         where = {"id": order.shipments[0].id}
@@ -165,7 +173,8 @@ def clone_returns(container: Container, return_id: str, first: int, count: int) 
                 "rma_number": numbered.format("rma_number", "B-"),
                 "tracking_number": numbered.format("tracking_number", "BT")})  # fmt: skip
         _clone(connection, "return_items", "return_id = :id", where, first, count,
-               {"id": clone_id_sql("itm", "n", "k"), "return_id": ret})  # fmt: skip
+               {"id": clone_id_sql("itm", "n", "k"), "return_id": ret,
+                "sku": sku_sql("n", "t.line_id")})  # fmt: skip
         _clone(connection, "return_history", "return_id = :id", where, first, count,
                {"return_id": ret})  # fmt: skip
 

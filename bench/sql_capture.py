@@ -29,12 +29,13 @@ from psycopg.pq import TransactionStatus
 from psycopg.types.json import Json, Jsonb
 from sqlalchemy import Engine, event
 
-from bench.dataset import clone_id_sql, customer_email_sql, order_number_sql
+from bench.dataset import SKUS, clone_id_sql, customer_email_sql, order_number_sql, sku_sql
 
 PING = "SELECT 1"
 # Values a copy's keys are made of (bench.dataset.clone_id, order_number), anywhere in a string.
 _CLONE_KEYS = re.compile(
     r"\b([a-z]+)_b(\d{22})(\d{3})\b|\bBO(\d{10})\b|\bc(\d{10})@bench\.example\b"
+    r"|\bSKU(\d{5})-(\w+)\b"
 )
 # Ids and RMA numbers a request makes: replaced when they differ between the two recordings.
 _MADE = re.compile(r"\b[a-z]{2,5}_[0-9a-z]{26}\b|\b[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{2}\b")
@@ -156,7 +157,9 @@ class _Values:
 
     @staticmethod
     def _key_sql(match: re.Match[str], n: int) -> str | None:
-        prefix, copy, k, number, customer = match.groups()
+        prefix, copy, k, number, customer, sku, line = match.groups()
+        if sku is not None:
+            return sku_sql(":n", f"'{line}'") if int(sku) == n % SKUS else None
         if number is not None:
             return order_number_sql(":n") if int(number) == n else None
         if customer is not None:
