@@ -70,7 +70,7 @@ def _run(container: Container, database: str, data_dir: Path) -> None:
     for name, script in scripts.items():
         paths[name] = RESULTS / f"write-{name}.sql"
         paths[name].write_text(script.text)
-        print(f"   {name}: {script.statements} statements a request -> {paths[name]}")
+        print(f"   {name}: {script.describe()} -> {paths[name]}")
         for note in script.notes:
             print(f"      note: {note}")
 

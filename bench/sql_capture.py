@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -93,6 +94,11 @@ class Script:
     text: str
     statements: int  # SQL statements one transaction of the script sends, BEGIN/COMMIT included
     notes: list[str] = field(default_factory=list)
+    kinds: Counter[str] = field(default_factory=Counter)  # how many of each kind
+
+    def describe(self) -> str:
+        parts = ", ".join(f"{count} {kind}" for kind, count in self.kinds.items())
+        return f"{self.statements} statements a request ({parts})"
 
 
 @dataclass
@@ -135,7 +141,7 @@ class _Values:
                 )
             return templated
         if a != b:
-            self.notes.append(f"kept as recorded first: {a!r} (then {b!r})")
+            self.notes.append(f"kept as first recorded: {a!r} (then {b!r})")
         return _literal(a)
 
     def _template(self, value: str, n: int) -> str:
@@ -191,12 +197,11 @@ def pgbench_script(
         ]
     )
     lines = ["\\set n :base + :client_id + :clients * :k", "\\set k :k + 1"]
-    statements = 0
+    kinds: Counter[str] = Counter()
     for a, b in zip(first, second, strict=True):
         if a.kind != "sql":
-            lines.append(a.statement or a.kind.upper())
-            lines[-1] += ";"
-            statements += 1
+            lines.append((a.statement or a.kind.upper()) + ";")
+            kinds["pre-ping" if a.kind == "ping" else a.kind.upper()] += 1
             continue
         rows = _paired(_rows(a), _rows(b))
         pipeline = len(rows) > 1  # psycopg's executemany sends its rows in one pipeline
@@ -204,10 +209,13 @@ def pgbench_script(
             lines.append("\\startpipeline")
         for x, y in rows:
             lines.append(_bind(a.statement, x, y, values) + ";")
-            statements += 1
+            kinds[
+                a.statement.split(None, 1)[0].upper() + (" in pipelines" if pipeline else "")
+            ] += 1
         if pipeline:
             lines.append("\\endpipeline")
-    return Script("\n".join(lines) + "\n", statements, values.notes)
+    text = "\n".join(lines) + "\n"
+    return Script(text, sum(kinds.values()), values.notes, kinds)
 
 
 def _rows(step: Step) -> list[dict[str, Any]]:
