@@ -137,11 +137,15 @@ class _Meters:
         seconds: float = SECONDS,
     ) -> Outcome:
         server, database = CpuMeter(self.server.pids), CpuMeter(self._backends)
-        server.start()
-        database.start()
-        client_cpu = time.process_time()
-        outcome = closed_loop(self.server.url, CLIENTS, jobs, one, seconds)
-        client_ms = (time.process_time() - client_cpu) * 1000
+        client_cpu = [0.0]
+
+        def start() -> None:
+            server.start()
+            database.start()
+            client_cpu[0] = time.process_time()
+
+        outcome = closed_loop(self.server.url, CLIENTS, jobs, one, seconds, start)
+        client_ms = (time.process_time() - client_cpu[0]) * 1000
         server_ms, database_ms = server.stop() * 1000, database.stop() * 1000
         done = max(len(outcome.latencies), 1)
         load = load_average()

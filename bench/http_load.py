@@ -46,20 +46,23 @@ def closed_loop(
     jobs: Iterable[Job],
     one: Callable[[httpx.Client, Job], Any],
     seconds: float,
+    on_start: Callable[[], None] = lambda: None,
 ) -> Outcome:
     """``one(client, job)`` for each job from ``clients`` threads until jobs or time run out.
 
-    ``one`` returns what to keep of the answer, or raises to count an error.
+    ``one`` returns what to keep of the answer, or raises to count an error. ``on_start`` runs
+    once every client is connected, just before the first request (to start CPU meters).
     """
     outcome = Outcome()
     lock = threading.Lock()
     pending = iter(jobs)
-    start_line = threading.Barrier(clients + 1)
+    connected, start_line = threading.Barrier(clients + 1), threading.Barrier(clients + 1)
     deadline = [0.0]
 
     def client_thread() -> None:
         with httpx.Client(base_url=url, timeout=60) as client:
             client.get("/healthz")  # connected before the clock starts
+            connected.wait()
             start_line.wait()
             while time.monotonic() < deadline[0]:
                 with lock:
@@ -81,10 +84,11 @@ def closed_loop(
     threads = [threading.Thread(target=client_thread) for _ in range(clients)]
     for thread in threads:
         thread.start()
-    deadline[0] = time.monotonic() + seconds + 3600  # until every client is connected
+    connected.wait()
+    on_start()
+    deadline[0] = time.monotonic() + seconds
     start_line.wait()
     began = time.perf_counter()
-    deadline[0] = time.monotonic() + seconds
     for thread in threads:
         thread.join()
     outcome.seconds = time.perf_counter() - began

@@ -59,10 +59,16 @@ def descendants(root: int) -> list[int]:
 def backend_pids(
     connection: Connection, database: str, application: str | None = None
 ) -> list[int]:
-    """PostgreSQL backends serving ``database`` (optionally one application), but this one."""
-    query = "SELECT pid FROM pg_stat_activity WHERE datname = :db AND pid <> pg_backend_pid()" + (
-        " AND application_name = :app" if application else ""
+    """Client backends serving ``database`` (optionally one application), but this one.
+
+    Autovacuum's workers are left out: they work for every writer alike.
+    """
+    query = (
+        "SELECT pid FROM pg_stat_activity WHERE datname = :db AND pid <> pg_backend_pid()"
+        " AND backend_type = 'client backend'"
     )
+    if application:
+        query += " AND application_name = :app"
     return list(connection.execute(text(query), {"db": database, "app": application}).scalars())
 
 
