@@ -38,6 +38,7 @@ _CLONE_KEYS = re.compile(
     r"\b([a-z]+)_b(\d{22})(\d{3})\b|\bBO(\d{10})\b|\bc(\d{10})@bench\.example\b"
     r"|\bSKU(\d{5})-(\w+)\b"
 )
+_COPY_NUMBER_GROUPS = (2, 4, 5, 6)  # in each alternative above, the digits naming the copy
 # Ids and RMA numbers a request makes: replaced when they differ between the two recordings.
 _MADE = re.compile(r"\b[a-z]{2,5}_[0-9a-z]{26}\b|\b[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{2}\b")
 _ISO_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?")
@@ -124,25 +125,16 @@ class _Values:
                 if made and x not in self.made and not _CLONE_KEYS.fullmatch(x):
                     self.made[x] = self.made_second[y] = self._unique(x, len(self.made))
 
-    def sql(self, first: Any, second: Any) -> str:
+    def sql(self, first: Any, second: Any) -> tuple[str, str]:
+        """The SQL for the first recording's value, and the same made from the second's."""
         a, b = _plain(first), _plain(second)
         if isinstance(a, datetime) and isinstance(b, datetime) and a != b:
             offset = (a - self.started[0]).total_seconds()
-            return "now()" if abs(offset) < 60 else f"(now() + interval '{offset:.3f} seconds')"
-        if isinstance(a, str):
-            templated = self._template(a, self.n_first)
-            if (
-                isinstance(b, str)
-                and a != b
-                and _timeless(templated) != _timeless(self._template(b, self.n_second))
-            ):
-                self.notes.append(
-                    f"kept as first recorded (more than keys and times differ): {a[:80]}"
-                )
-            return templated
-        if a != b:
-            self.notes.append(f"kept as first recorded: {a!r} (then {b!r})")
-        return _literal(a)
+            now = "now()" if abs(offset) < 60 else f"(now() + interval '{offset:.3f} seconds')"
+            return now, now
+        if isinstance(a, str) and isinstance(b, str):
+            return self._template(a, self.n_first), self._template(b, self.n_second)
+        return _literal(a), _literal(b)
 
     def _template(self, value: str, n: int) -> str:
         """``value`` as SQL, its copy keys over ``:n`` and request-made tokens unique per n."""
@@ -242,9 +234,20 @@ def _paired(
 
 
 def _bind(statement: str, first: dict[str, Any], second: dict[str, Any], values: _Values) -> str:
+    """The statement with the first recording's values as SQL; a note if the second differs.
+
+    The values may come in another order (an IN list made from a set): only a difference in
+    more than keys and times is noted, and the first recording's value is kept.
+    """
+    pairs = {name: values.sql(first[name], second[name]) for name in first}
+    ours, theirs = ([_timeless(p[side]) for p in pairs.values()] for side in (0, 1))
+    if sorted(ours) != sorted(theirs):
+        odd = [a for a, b in zip(ours, theirs, strict=True) if a != b and a not in theirs]
+        values.notes.append(f"kept as first recorded: {', '.join(odd)[:100]}")
+
     def replace(match: re.Match[str]) -> str:
         name = match.group(1)
-        return "%" if name is None else values.sql(first[name], second[name])
+        return "%" if name is None else pairs[name][0]
 
     return " ".join(_PLACEHOLDER.sub(replace, statement).split())
 
@@ -253,8 +256,15 @@ def _shape(value: Any) -> Any:
     """A value with the copy number taken out of its keys, to pair rows of two recordings."""
     plain = _plain(value)
     if isinstance(plain, str):
-        return _timeless(_CLONE_KEYS.sub(lambda m: f"{m.group(1)}#{m.group(3)}", plain))
+        return _timeless(_CLONE_KEYS.sub(_without_copy_number, plain))
     return plain
+
+
+def _without_copy_number(match: re.Match[str]) -> str:
+    """A copy key with the digits that name the copy replaced by ``#``."""
+    group = next(g for g in _COPY_NUMBER_GROUPS if match.group(g) is not None)
+    start, end = match.start(group) - match.start(), match.end(group) - match.start()
+    return match.group()[:start] + "#" + match.group()[end:]
 
 
 def _timeless(value: str) -> str:
