@@ -6,10 +6,11 @@ pending returns by SQL copies of templates (``bench.dataset``) and ANALYZEs, the
 1. records one real create request and one real authorize request (a seller in manual
    review) through the app in process, and writes each as a pgbench script
    (``bench.sql_capture``; saved in ``bench/results/write-<op>.sql``);
-2. serves with ``rma serve --workers RMA_BENCH_WORKERS`` (2) and sends each operation from
-   ``RMA_BENCH_CLIENTS`` (16) threads for ``RMA_BENCH_SECONDS`` (10);
-3. runs each script with ``pgbench -M prepared -c 16`` and ``-c 8`` for as long, on copies
-   of its own;
+2. serves the app as ``rma serve --workers`` does (uvicorn, ``RMA_BENCH_WORKERS`` processes,
+   2; see ``bench.processes.Server``) and sends each operation from ``RMA_BENCH_CLIENTS``
+   (16) threads for ``RMA_BENCH_SECONDS`` (10);
+3. runs each script with ``pgbench -r -M prepared -c 16`` and ``-c 8`` for as long, on
+   copies of its own, and shows the statements with the highest latency;
 4. moves returns authorized in step 2 on through the warehouse scan (``POST /v1/receipts``),
    inspection and resolution, ``RMA_BENCH_STEPS`` (300) of each.
 
@@ -77,9 +78,9 @@ def _run(container: Container, database: str, data_dir: Path) -> None:
     figures: dict[str, Any] = {"at": datetime.now(UTC).isoformat(timespec="seconds")}
     env = {"RMA_DATABASE_URL": str(container.settings.database_url), "RMA_DATA_DIR": str(data_dir)}
     server = Server(env, WORKERS)
+    meter = _Meters(container, server, database)
     try:
         server.wait_ready()
-        meter = _Meters(container, server, database)
         create = meter.measure("create", world.create.http_copies(), _create(world))
         authorize = meter.measure("authorize", world.authorize.http_copies(), _authorize(world))
         # Each step takes the returns the step before moved, all of them, however long.
@@ -87,6 +88,7 @@ def _run(container: Container, database: str, data_dir: Path) -> None:
         for name, step in (("receive (scan)", _scan), ("inspect", _inspect), ("resolve", _resolve)):
             moved = meter.measure(name, moved, step(world), seconds=3600).answers
     finally:
+        meter.connection.close()
         server.stop()
     figures["http"] = meter.figures
     for name, region, http in (

@@ -103,7 +103,7 @@ def record_scripts(container: Container, world: World) -> dict[str, Script]:
         ),
     }
     with warnings.catch_warnings():  # starlette's note that it prefers httpx2 to httpx
-        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore")
         from fastapi.testclient import TestClient
     scripts = {}
     with TestClient(create_app(container)) as client:
