@@ -9,8 +9,6 @@ last delivery. ``RMA_BENCH_EVENTS`` sets N (20,000 by default); the PostgreSQL s
 
 from __future__ import annotations
 
-import asyncio
-import multiprocessing
 import os
 import resource
 import signal
@@ -24,6 +22,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 
+from bench.receiver import start_receiver
 from rma.adapters.migrate import upgrade
 from rma.adapters.orm import outbox
 from rma.adapters.orm_events import webhook_deliveries
@@ -42,38 +41,6 @@ EVENTS = int(os.environ.get("RMA_BENCH_EVENTS", "20000"))
 WORKERS = 2
 
 
-async def _handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    try:
-        while True:
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            for line in head.split(b"\r\n"):
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(value)
-            await reader.readexactly(length)
-            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
-    except (asyncio.IncompleteReadError, ConnectionError):
-        writer.close()
-
-
-def _receive(port: int) -> None:
-    async def serve() -> None:
-        server = await asyncio.start_server(_handle, "127.0.0.1", port)
-        async with server:
-            await server.serve_forever()
-
-    asyncio.run(serve())
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def main() -> None:
     server = make_url(SERVER)
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
@@ -86,12 +53,10 @@ def main() -> None:
     container = bootstrap(Settings(database_url=url, data_dir=data_dir, secret_key="bench"))
     upgrade(container.engine)
 
-    port = _free_port()
-    receiver = multiprocessing.Process(target=_receive, args=(port,), daemon=True)
-    receiver.start()
+    receiver, hook_url = start_receiver()
     seller = create_seller(CreateSeller("Bench"), container.uow())
     create_webhook_endpoint(
-        CreateWebhookEndpoint(seller.id, f"http://127.0.0.1:{port}/hook", new_webhook_secret()),
+        CreateWebhookEndpoint(seller.id, hook_url, new_webhook_secret()),
         container.uow(),
         DestinationGuard(allow_private=True),
     )

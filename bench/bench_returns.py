@@ -1,353 +1,237 @@
-"""Create returns through HTTP with concurrent clients, beside the same SQL run by psycopg.
+"""The write path judged against its database: HTTP beside pgbench running the same SQL.
 
-On PostgreSQL (``RMA_BENCH_POSTGRES_URL``, the local server by default) in its own database
-``rma_bench_returns``: a seller and 2 x ``RMA_BENCH_COUNT`` shipped orders are loaded, then
+In a database of its own (``rma_bench_write_<pid>``, dropped at the end) it loads orders and
+pending returns by SQL copies of templates (``bench.dataset``) and ANALYZEs, then:
 
-1. the real server (uvicorn, ``RMA_BENCH_WORKERS`` processes) answers ``POST /v1/returns``
-   from ``RMA_BENCH_CLIENTS`` threads, one return per order, ``RMA_BENCH_COUNT`` in all;
-2. the same statements -- the key lookup on its own, then in one transaction the seller, the
-   order locked with its lines, its shipments with their items, the reason codes asked for,
-   categories, earlier returns and policies, then the inserts of the return, its items, its
-   history and its outbox events -- run through psycopg, same clients, on
-   the other half of the orders.
+1. records one real create request and one real authorize request (a seller in manual
+   review) through the app in process, and writes each as a pgbench script
+   (``bench.sql_capture``; saved in ``bench/results/write-<op>.sql``);
+2. serves the app as ``rma serve --workers`` does (uvicorn, ``RMA_BENCH_WORKERS`` processes,
+   2; see ``bench.processes.Server``) and sends each operation from ``RMA_BENCH_CLIENTS``
+   (16) threads for ``RMA_BENCH_SECONDS`` (10);
+3. runs each script with ``pgbench -r -M prepared -c 16`` and ``-c 8`` for as long, on
+   copies of its own, and shows the statements with the highest latency;
+4. moves returns authorized in step 2 on through the warehouse scan (``POST /v1/receipts``),
+   inspection and resolution, ``RMA_BENCH_STEPS`` (300) of each.
 
-It prints returns/s and p50/p99 latency of both and their ratio, and writes the numbers to
-``bench/results/returns-<time>.json``.
+It prints requests/s, p50/p99, server CPU per request (utime + stime of the server's
+processes from /proc), the CPU of the PostgreSQL backends per request or transaction, the
+ratio HTTP / pgbench, and the load average beside each figure.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import socket
-import statistics
-import subprocess
-import sys
-import threading
+import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
-from fastapi import FastAPI
-from psycopg.types.json import Jsonb
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from rma.adapters.migrate import upgrade
-from rma.api.app import create_app
-from rma.bootstrap import Container, bootstrap
-from rma.config import Settings
-from rma.domain.access import Role, hash_secret
-from rma.domain.ids import new_id
-from rma.domain.orders import Order, OrderLine, Shipment, ShipmentItem
-from rma.domain.rma_numbers import generate_rma_number
-from rma.services import catalog, sellers
+from bench.common import RESULTS, analyze, drop_database, load_average, migrated_container
+from bench.http_load import Outcome, closed_loop, expect
+from bench.pgbench_run import PgbenchOutcome, run_pgbench
+from bench.processes import CpuMeter, Server, backend_pids
+from bench.write_path import World, load_world, record_scripts, send_authorize, send_create
+from rma.bootstrap import Container
 
-SERVER_URL = os.environ.get(
-    "RMA_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
-DATABASE = "rma_bench_returns"
-COUNT = int(os.environ.get("RMA_BENCH_COUNT", "2000"))
+SECONDS = float(os.environ.get("RMA_BENCH_SECONDS", "10"))
 CLIENTS = int(os.environ.get("RMA_BENCH_CLIENTS", "16"))
 WORKERS = int(os.environ.get("RMA_BENCH_WORKERS", "2"))
-SELLER_KEY = "rma_sk_bench_seller_key"
-RESULTS = Path(__file__).parent / "results"
-
-
-def make_app() -> FastAPI:
-    """The app the benchmark's uvicorn workers serve (``--factory``), over ``RMA_DATABASE_URL``."""
-    return create_app(bootstrap())
-
-
-def _database_url() -> str:
-    server = make_url(SERVER_URL)
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-        connection.execute(text(f"CREATE DATABASE {DATABASE}"))
-    admin.dispose()
-    return server.set(database=DATABASE).render_as_string(hide_password=False)
-
-
-def _seed(container: Container, orders: int) -> str:
-    """A professional seller with a known key and ``orders`` orders delivered 3 days ago."""
-    seller = sellers.create_seller(sellers.CreateSeller("Bench"), container.uow())
-    sellers.issue_api_key(
-        sellers.IssueApiKey(Role.SELLER, seller.id, "bench", SELLER_KEY), container.uow()
-    )
-    delivered = datetime.now(UTC) - timedelta(days=3)
-    for number in range(orders):
-        lines = [OrderLine("1", "TEE", 2, 2500, "Tee"), OrderLine("2", "MUG", 1, 1200, "Mug")]
-        order = Order(
-            id=new_id("ord"),
-            seller_id=seller.id,
-            number=f"B-{number}",
-            customer_email="ada@example.com",
-            currency="USD",
-            ordered_at=delivered - timedelta(days=4),
-            lines=lines,
-            shipments=[
-                Shipment(
-                    id=new_id("shp"),
-                    shipped_at=delivered - timedelta(days=2),
-                    delivered_at=delivered,
-                    items=[ShipmentItem("1", 2), ShipmentItem("2", 1)],
-                )
-            ],
-        )
-        catalog.add_order(order, container.uow())
-    return seller.id
-
-
-def _run(clients: int, jobs: list[str], one: Callable[[Any, str], None], open_client: Any) -> dict:
-    """Run ``one(client, job)`` for every job from ``clients`` threads; time each call."""
-    latencies: list[float] = []
-    failures: list[str] = []
-    lock = threading.Lock()
-    pending = iter(jobs)
-    start_line = threading.Barrier(clients + 1)
-
-    def worker() -> None:
-        with open_client() as client:
-            start_line.wait()
-            while True:
-                with lock:
-                    job = next(pending, None)
-                if job is None:
-                    return
-                began = time.perf_counter()
-                try:
-                    one(client, job)
-                except Exception as error:  # counted and shown, the run goes on
-                    with lock:
-                        failures.append(f"{job}: {error}")
-                    continue
-                elapsed = time.perf_counter() - began
-                with lock:
-                    latencies.append(elapsed)
-
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    start_line.wait()
-    began = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - began
-    latencies.sort()
-    return {
-        "returns": len(latencies),
-        "failures": len(failures),
-        "first_failures": failures[:3],
-        "seconds": round(wall, 3),
-        "returns_per_second": round(len(latencies) / wall, 1),
-        "p50_ms": round(statistics.median(latencies) * 1000, 2) if latencies else None,
-        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2) if latencies else None,
-    }
-
-
-def _serve(database_url: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {
-        **os.environ,
-        "RMA_DATABASE_URL": database_url,
-        "RMA_DATA_DIR": str(data_dir),
-        "RMA_SECRET_KEY": "bench-secret",
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "bench.bench_returns:make_app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(WORKERS),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
-    process = subprocess.Popen(command, env=env, cwd=Path(__file__).parent.parent)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/healthz").status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("the benchmark server did not start")
-
-
-def _http_run(url: str, numbers: list[str]) -> dict:
-    headers = {"Authorization": f"Bearer {SELLER_KEY}"}
-
-    def one(client: httpx.Client, number: str) -> None:
-        body = {
-            "order_number": number,
-            "items": [
-                {"line_id": "1", "quantity": 1, "reason_code": "CR-DEFECTIVE"},
-                {"line_id": "2", "quantity": 1, "reason_code": "CR-DEFECTIVE"},
-            ],
-        }
-        response = client.post("/v1/returns", json=body, headers=headers)
-        if response.status_code != 201:
-            raise RuntimeError(f"{response.status_code} {response.text[:200]}")
-
-    return _run(CLIENTS, numbers, one, lambda: httpx.Client(base_url=url, timeout=60))
-
-
-# The statements creating a return runs, in its order (see rma.services.returns).
-_READS = (
-    "SELECT id, seller_id, role, revoked_at FROM api_keys WHERE secret_hash = %s",
-    "SELECT * FROM sellers WHERE id = %s",
-    "SELECT * FROM orders LEFT JOIN order_lines l ON l.seller_id = orders.seller_id"
-    " AND l.order_id = orders.id WHERE orders.seller_id = %s AND orders.number = %s"
-    " ORDER BY l.pk FOR UPDATE OF orders",
-)
-
-
-def _sql_run(database_url: str, seller_id: str, numbers: list[str]) -> dict:
-    dsn = make_url(database_url).set(drivername="postgresql").render_as_string(False)
-    key_hash = hash_secret(SELLER_KEY)
-
-    def one(connection: psycopg.Connection[Any], number: str) -> None:
-        now = datetime.now(UTC)
-        connection.execute(_READS[0], (key_hash,)).fetchone()  # a lookup, in no transaction
-        with connection.transaction():
-            connection.execute(_READS[1], (seller_id,)).fetchone()
-            order = connection.execute(_READS[2], (seller_id, number)).fetchall()
-            assert order
-            order_id = order[0][0]
-            connection.execute(
-                "SELECT * FROM shipments s LEFT JOIN shipment_items i"
-                " ON i.seller_id = s.seller_id AND i.shipment_id = s.id"
-                " WHERE s.seller_id = %s AND s.order_id = %s ORDER BY s.shipped_at, i.pk",
-                (seller_id, order_id),
-            ).fetchall()
-            connection.execute(
-                "SELECT * FROM reason_codes WHERE seller_id = %s AND code = ANY(%s)",
-                (seller_id, ["CR-DEFECTIVE"]),
-            ).fetchall()
-            categories = connection.execute(
-                "SELECT sku, category FROM products WHERE seller_id = %s AND sku = ANY(%s)",
-                (seller_id, ["TEE", "MUG"]),
-            ).fetchall()
-            earlier = connection.execute(
-                "SELECT * FROM returns WHERE seller_id = %s AND order_id = %s",
-                (seller_id, order_id),
-            ).fetchall()
-            if earlier:
-                ids = [r[0] for r in earlier]
-                connection.execute(
-                    "SELECT * FROM return_items WHERE seller_id = %s AND return_id = ANY(%s)",
-                    (seller_id, ids),
-                ).fetchall()
-            if any(category for _, category in categories):
-                connection.execute(
-                    "SELECT * FROM category_policies WHERE seller_id = %s AND category = ANY(%s)",
-                    (seller_id, [category for _, category in categories if category]),
-                ).fetchall()
-            connection.execute(
-                "SELECT * FROM sku_policies WHERE seller_id = %s AND sku = ANY(%s)",
-                (seller_id, ["TEE", "MUG"]),
-            ).fetchall()
-            rma = generate_rma_number()
-            connection.execute(
-                "SELECT id FROM returns WHERE seller_id = %s AND rma_number = %s", (seller_id, rma)
-            ).fetchone()
-            return_id = new_id("ret")
-            closes = now + timedelta(days=27)
-            connection.execute(
-                "INSERT INTO returns (id, seller_id, order_id, order_number, customer_email,"
-                " currency, status, resolution, rma_number, in_policy, violations,"
-                " violation_codes, window_closes_at, deadline, customer_note, label_cost,"
-                " label_paid_by, created_at, updated_at, version)"
-                " VALUES (%s, %s, %s, %s, %s, 'USD', 'authorized', 'refund', %s, true,"
-                " '[]', '', %s, %s, '', 0, 'seller', %s, %s, 1)",
-                (return_id, seller_id, order_id, number, "ada@example.com", rma, closes,
-                 closes + timedelta(days=15), now, now),
-            )  # fmt: skip
-            with connection.cursor() as cursor:
-                cursor.executemany(
-                    "INSERT INTO return_items (id, seller_id, return_id, line_id, sku, unit_price,"
-                    " requested_quantity, authorized_quantity, received_quantity,"
-                    " accepted_quantity, rejected_quantity, reason_code, comment,"
-                    " inspection_note) VALUES (%s, %s, %s, %s, %s, %s, 1, 1, 0, 0, 0,"
-                    " 'CR-DEFECTIVE', '', '')",
-                    [
-                        (new_id("itm"), seller_id, return_id, "1", "TEE", 2500),
-                        (new_id("itm"), seller_id, return_id, "2", "MUG", 1200),
-                    ],
-                )
-                cursor.executemany(
-                    "INSERT INTO return_history (seller_id, return_id, at, actor, action,"
-                    " from_status, to_status, note) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-                    [
-                        (seller_id, return_id, now, "seller:k", "request", None, "requested", ""),
-                        (seller_id, return_id, now, "system:rma", "authorize", "requested",
-                         "authorized", f"RMA {rma}"),
-                    ],
-                )  # fmt: skip
-                cursor.executemany(
-                    "INSERT INTO outbox (id, seller_id, event_type, aggregate_id, payload,"
-                    " occurred_at) VALUES (%s, %s, %s, %s, %s, %s)",
-                    [
-                        (new_id("evt"), seller_id, kind, return_id, Jsonb({"type": kind}), now)
-                        for kind in ("return.requested", "return.authorized")
-                    ],
-                )
-
-    return _run(CLIENTS, numbers, one, lambda: psycopg.connect(dsn, autocommit=True))
+HTTP_COPIES = int(os.environ.get("RMA_BENCH_HTTP_COPIES", "3000"))
+PGBENCH_COPIES = int(os.environ.get("RMA_BENCH_PGBENCH_COPIES", "15000"))
+STEPS = int(os.environ.get("RMA_BENCH_STEPS", "300"))
+PGBENCH_CLIENTS = (16, 8)
+GOAL_RATIO, GOAL_P99_MS, GOAL_CPU_MS = 0.25, 50.0, 2.0
 
 
 def main() -> None:
-    database_url = _database_url()
-    data_dir = RESULTS / "var"
-    container = bootstrap(Settings(database_url=database_url, data_dir=data_dir))
-    upgrade(container.engine)
-    print(f"loading {2 * COUNT} orders into {DATABASE} ...", flush=True)
-    seller_id = _seed(container, 2 * COUNT)
-    container.engine.dispose()
-    numbers = [f"B-{n}" for n in range(2 * COUNT)]
+    database = f"rma_bench_write_{os.getpid()}"
+    with tempfile.TemporaryDirectory() as data_dir:
+        container = migrated_container(database, Path(data_dir))
+        try:
+            _run(container, database, Path(data_dir))
+        finally:
+            container.engine.dispose()
+            drop_database(database)
 
-    process, url = _serve(database_url, data_dir)
-    try:
-        http = _http_run(url, numbers[:COUNT])
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-    sql = _sql_run(database_url, seller_id, numbers[COUNT:])
-    ratio = round(http["returns_per_second"] / sql["returns_per_second"], 3)
 
-    result = {
-        "benchmark": "returns",
-        "at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "count": COUNT,
-        "clients": CLIENTS,
-        "server_workers": WORKERS,
-        "cpus": os.cpu_count(),
-        "http": http,
-        "raw_sql": sql,
-        "ratio": ratio,
-    }
-    for name, run in (("HTTP service", http), ("raw SQL (psycopg)", sql)):
-        print(
-            f"{name:<18} {run['returns_per_second']:>8} returns/s   p50 {run['p50_ms']} ms"
-            f"   p99 {run['p99_ms']} ms   ({run['returns']} ok, {run['failures']} failed)"
-        )
-    print(f"ratio HTTP / raw SQL: {ratio} (goal >= 0.2)")
+def _run(container: Container, database: str, data_dir: Path) -> None:
+    started = time.perf_counter()
+    world = load_world(container, HTTP_COPIES, PGBENCH_COPIES, len(PGBENCH_CLIENTS))
+    analyze(container)
+    print(f"   loaded in {time.perf_counter() - started:.0f} s  [{load_average()}]", flush=True)
+    scripts = record_scripts(container, world)
     RESULTS.mkdir(exist_ok=True)
+    paths = {}
+    for name, script in scripts.items():
+        paths[name] = RESULTS / f"write-{name}.sql"
+        paths[name].write_text(script.text)
+        print(f"   {name}: {script.describe()} -> {paths[name]}")
+        for note in script.notes:
+            print(f"      note: {note}")
+
+    figures: dict[str, Any] = {"at": datetime.now(UTC).isoformat(timespec="seconds")}
+    env = {"RMA_DATABASE_URL": str(container.settings.database_url), "RMA_DATA_DIR": str(data_dir)}
+    server = Server(env, WORKERS)
+    meter = _Meters(container, server, database)
+    try:
+        server.wait_ready()
+        create = meter.measure("create", world.create.http_copies(), _create(world))
+        authorize = meter.measure("authorize", world.authorize.http_copies(), _authorize(world))
+        # Each step takes the returns the step before moved, all of them, however long.
+        moved = authorize.answers[:STEPS]
+        for name, step in (("receive (scan)", _scan), ("inspect", _inspect), ("resolve", _resolve)):
+            moved = meter.measure(name, moved, step(world), seconds=3600).answers
+    finally:
+        meter.connection.close()
+        server.stop()
+    figures["http"] = meter.figures
+    for name, region, http in (
+        ("create", world.create, create),
+        ("authorize", world.authorize, authorize),
+    ):
+        runs = []
+        for run, clients in enumerate(PGBENCH_CLIENTS):
+            outcome = run_pgbench(
+                container.engine, paths[name], clients, SECONDS, region.pgbench_base(run)
+            )
+            _print_pgbench(name, outcome, region.pool)
+            runs.append(outcome)
+        figures[f"pgbench_{name}"] = [o.__dict__ for o in runs]
+        best = max(o.per_second for o in runs)
+        ratio = http.per_second / best if best else 0.0
+        figures[f"ratio_{name}"] = round(ratio, 3)
+        print(
+            f"   {name}: HTTP / pgbench = {http.per_second:,.1f} / {best:,.1f} ="
+            f" {ratio:.3f} (goal >= {GOAL_RATIO}); HTTP p99 {http.ms(0.99):.1f} ms at"
+            f" {CLIENTS} clients (goal <= {GOAL_P99_MS:.0f} ms)  [{load_average()}]",
+            flush=True,
+        )
     path = RESULTS / f"returns-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
-    path.write_text(json.dumps(result, indent=2))
-    print(f"written to {path}")
+    path.write_text(json.dumps(figures, indent=2, default=str))
+    print(f"   figures written to {path}")
+
+
+class _Meters:
+    """Runs one operation over HTTP and reads the server's and the database's CPU for it."""
+
+    def __init__(self, container: Container, server: Server, database: str) -> None:
+        self.server = server
+        self.connection = container.engine.connect()
+        self.database = database
+        self.figures: dict[str, dict[str, Any]] = {}
+
+    def _backends(self) -> list[int]:
+        pids = backend_pids(self.connection, self.database)
+        self.connection.rollback()
+        return pids
+
+    def measure(
+        self,
+        name: str,
+        jobs: Any,
+        one: Callable[[httpx.Client, Any], Any],
+        seconds: float = SECONDS,
+    ) -> Outcome:
+        server, database = CpuMeter(self.server.pids), CpuMeter(self._backends)
+        client_cpu = [0.0]
+
+        def start() -> None:
+            server.start()
+            database.start()
+            client_cpu[0] = time.process_time()
+
+        outcome = closed_loop(self.server.url, CLIENTS, jobs, one, seconds, start)
+        client_ms = (time.process_time() - client_cpu[0]) * 1000
+        server_ms, database_ms = server.stop() * 1000, database.stop() * 1000
+        done = max(len(outcome.latencies), 1)
+        load = load_average()
+        self.figures[name] = {
+            "requests": len(outcome.latencies),
+            "errors": dict(outcome.errors),
+            "per_second": round(outcome.per_second, 1),
+            "p50_ms": round(outcome.ms(0.5), 2),
+            "p99_ms": round(outcome.ms(0.99), 2),
+            "server_cpu_ms": round(server_ms / done, 3),
+            "database_cpu_ms": round(database_ms / done, 3),
+            "client_cpu_ms": round(client_ms / done, 3),
+            "load": load,
+        }
+        print(
+            f"   HTTP {name:<15} {outcome.summary()}; CPU per request: server"
+            f" {server_ms / done:.2f} ms (goal <= {GOAL_CPU_MS:.0f}), database"
+            f" {database_ms / done:.2f} ms, bench client {client_ms / done:.2f} ms  [{load}]",
+            flush=True,
+        )
+        for error, count in outcome.errors.most_common():
+            print(f"      {count} x {error}")
+        return outcome
+
+
+def _print_pgbench(name: str, outcome: PgbenchOutcome, pool: int) -> None:
+    exhausted = (
+        "  (POOL EXHAUSTED: raise RMA_BENCH_PGBENCH_COPIES)"
+        if (outcome.transactions > pool)
+        else ""
+    )
+    print(
+        f"   pgbench {name:<10} {outcome.clients:>2} clients: {outcome.transactions:,}"
+        f" transactions, {outcome.failed} failed, {outcome.per_second:,.1f}/s; database CPU"
+        f" {outcome.db_cpu_ms:.2f} ms a transaction  [{outcome.load}]{exhausted}",
+        flush=True,
+    )
+    for ms, statement in outcome.slowest:
+        print(f"      {ms:7.3f} ms  {statement[:110]}")
+
+
+def _create(world: World) -> Callable[[httpx.Client, int], Any]:
+    key = world.pro.keys["seller"]
+    return lambda client, n: expect(send_create(client, key, n), 201)["id"]
+
+
+def _authorize(world: World) -> Callable[[httpx.Client, int], Any]:
+    key = world.manual.keys["seller"]
+    return lambda client, n: expect(send_authorize(client, key, n), 200)
+
+
+def _scan(world: World) -> Callable[[httpx.Client, dict[str, Any]], Any]:
+    headers = {"Authorization": f"Bearer {world.manual.keys['warehouse']}"}
+
+    def one(client: httpx.Client, ret: dict[str, Any]) -> Any:
+        body = {"scan": ret["rma_number"]}
+        expect(client.post("/v1/receipts", json=body, headers=headers), 201)
+        return ret
+
+    return one
+
+
+def _inspect(world: World) -> Callable[[httpx.Client, dict[str, Any]], Any]:
+    headers = {"Authorization": f"Bearer {world.manual.keys['warehouse']}"}
+
+    def one(client: httpx.Client, ret: dict[str, Any]) -> Any:
+        items = [
+            {"item_id": i["id"], "accepted": i["authorized_quantity"], "rejected": 0,
+             "condition": "sellable", "disposition": "restock"}
+            for i in ret["items"]
+        ]  # fmt: skip
+        path = f"/v1/returns/{ret['id']}/inspect"
+        expect(client.post(path, json={"items": items}, headers=headers), 200)
+        return ret
+
+    return one
+
+
+def _resolve(world: World) -> Callable[[httpx.Client, dict[str, Any]], Any]:
+    headers = {"Authorization": f"Bearer {world.manual.keys['seller']}"}
+
+    def one(client: httpx.Client, ret: dict[str, Any]) -> Any:
+        path = f"/v1/returns/{ret['id']}/resolve"
+        expect(client.post(path, json={}, headers=headers), 200)
+        return ret
+
+    return one

@@ -32,6 +32,14 @@ def fresh_database(name: str) -> str:
     return server.set(database=name).render_as_string(hide_password=False)
 
 
+def drop_database(name: str) -> None:
+    """Drop database ``name`` (a run's own database, once its figures are printed)."""
+    admin = create_engine(make_url(SERVER_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
 def migrated_container(name: str, data_dir: Path, **settings: Any) -> Container:
     """A container over a fresh, migrated database ``name``."""
     container = bootstrap(
@@ -44,6 +52,18 @@ def migrated_container(name: str, data_dir: Path, **settings: Any) -> Container:
     )
     upgrade(container.engine)
     return container
+
+
+def analyze(container: Container) -> None:
+    """Statistics for freshly loaded tables, as a live database has them."""
+    with container.engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
+
+
+def load_average() -> str:
+    """The machine's load average over 1, 5 and 15 minutes, to print beside every figure."""
+    one, five, fifteen = os.getloadavg()
+    return f"load {one:.1f}/{five:.1f}/{fifteen:.1f}"
 
 
 def percentile(samples: list[float], fraction: float) -> float:
