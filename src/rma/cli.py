@@ -80,6 +80,8 @@ def serve(
         host=host,
         port=port,
         log_level="info",
+        # uvicorn's 5 s kills a worker still importing on a busy machine, and respawns it.
+        timeout_worker_healthcheck=60,
     )
 
 
