@@ -79,8 +79,9 @@ def recording(engine: Engine) -> Iterator[list[Step]]:
         (engine, "before_cursor_execute", before),
         (engine, "commit", ending("commit")),
         (engine, "rollback", ending("rollback")),
-        (engine.pool, "checkout", checkout),
     ]
+    if engine.pool._pre_ping:  # the engine's choice (rma's own makes none)
+        listeners.append((engine.pool, "checkout", checkout))
     for target, name, function in listeners:
         event.listen(target, name, function)
     try:
@@ -124,6 +125,11 @@ class _Values:
                 made = x != y and x not in texts[1] and y not in texts[0]
                 if made and x not in self.made and not _CLONE_KEYS.fullmatch(x):
                     self.made[x] = self.made_second[y] = self._unique(x, len(self.made))
+            # A token of the first with no twin (a JSON document of more rows this time, or
+            # rows in another order) is still one the request made if the second never saw it.
+            for x in _MADE.findall(a):
+                if x not in self.made and x not in texts[1] and not _CLONE_KEYS.fullmatch(x):
+                    self.made[x] = self._unique(x, len(self.made))
 
     def sql(self, first: Any, second: Any) -> tuple[str, str]:
         """The SQL for the first recording's value, and the same made from the second's."""
