@@ -187,7 +187,10 @@ def _change(obj: Any, action: str) -> Change | None:
         return None
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
-    for prop in mapper.column_attrs:
+    props: Any = mapper.column_attrs
+    if action == "update":  # only what was set since the load: a return has thirty columns
+        props = [props[key] for key in state.committed_state if key in props]
+    for prop in props:
         name = prop.columns[0].name
         if name in _SKIPPED_COLUMNS:
             continue
