@@ -51,18 +51,6 @@ class SqlAnalytics(OperationsQueries):
         self.session = session
         self.use_rollups = use_rollups  # False: read the facts themselves (tests compare)
 
-    def _returned_rollup(self, seller_id: str, f: MeasureFilter) -> bool:
-        """Whether returned units come from the trigger-kept rollup.
-
-        On PostgreSQL only (the triggers live there), without a facility (a return's facility
-        is where it was received, which the rollup does not know), and for periods in the
-        seller's own zone (the rollup's days are in it).
-        """
-        if not self.use_rollups or self.dialect != "postgresql" or f.facility is not None:
-            return False
-        zone = select(orm.sellers.c.timezone).where(orm.sellers.c.id == seller_id)
-        return self.session.scalar(zone) == f.period.tz
-
     def unknown_filters(self, seller_id: str, f: MeasureFilter) -> list[str]:
         """The fields of ``f`` whose value this seller has never used."""
         checks: list[tuple[str, Any]] = []
@@ -143,7 +131,7 @@ class SqlAnalytics(OperationsQueries):
 
     def returned_units(self, seller_id: str, f: MeasureFilter, dimension: Dimension) -> list[Row]:
         """(bucket, key, units) asked back in returns that were not denied or withdrawn."""
-        if self._returned_rollup(seller_id, f):
+        if self._rolled_up(seller_id, f):
             return SqlRollups(self.session).returned(seller_id, f, dimension, by_reason=False)
         when = bucket(r.c.created_at, f, self.dialect)
         key = _key(dimension, ri.c.sku, p.c.category)
@@ -178,7 +166,7 @@ class SqlAnalytics(OperationsQueries):
             .group_by(when, key, ri.c.reason_code)
         )
         # A seller has a few dozen reason codes: their faults are looked up once, not per row.
-        if self._returned_rollup(seller_id, f):
+        if self._rolled_up(seller_id, f):
             found = SqlRollups(self.session).returned(seller_id, f, dimension, by_reason=True)
         else:
             found = self._rows(statement)
