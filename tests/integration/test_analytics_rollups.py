@@ -166,7 +166,7 @@ def test_damage_outcomes_and_money_follow_inspections_refunds_credit_and_stock(
                 failure_reason="",
                 created_at=analytics_world.at("2026-03-02 10:00"),
                 updated_at=analytics_world.at("2026-03-02 11:00"),
-            )  # fmt: skip
+            )
         )
         # The credit is taken back; stock is booked again elsewhere.
         connection.execute(delete(ce).where(ce.c.id == "crd_R3"))
@@ -183,7 +183,7 @@ def test_damage_outcomes_and_money_follow_inspections_refunds_credit_and_stock(
                 return_id=world.returns["R3"],
                 item_id="itm_R3a",
                 created_at=analytics_world.at("2026-03-18 12:00"),
-            )  # fmt: skip
+            )
         )
         connection.execute(delete(im).where(im.c.item_id == "itm_R2a"))
     moved = operations(container, seller.id, rolled=True)

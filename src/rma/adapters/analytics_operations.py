@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from rma.adapters import orm_money, orm_physical
+from rma.adapters import orm, orm_money, orm_physical
 from rma.adapters.analytics_filters import (
     NOT_COUNTED,
     RECEIVED,
@@ -34,7 +34,6 @@ from rma.adapters.analytics_filters import (
     si,
     some_item_matches,
 )
-from rma.adapters import orm
 from rma.adapters.local_time import bucket
 from rma.adapters.operations_rollups import OperationsRollups
 from rma.domain.analytics import MeasureFilter

@@ -383,7 +383,8 @@ def _analytics_0006() -> ModuleType:
     """Migration 0006, whose triggers a downgrade puts back as they were."""
     path = Path(__file__).with_name("0006_analytics.py")
     spec = importlib.util.spec_from_file_location("rma_migration_0006", path)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
