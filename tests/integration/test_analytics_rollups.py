@@ -33,6 +33,11 @@ def answers(container: Container, seller_id: str, *, rolled: bool, zone: str = "
             MeasureFilter(period, Grain.DAY, channel=Channel.AMAZON),
             MeasureFilter(period, Grain.MONTH, category="kitchen"),
             MeasureFilter(period, Grain.MONTH, reason="CR-DEFECTIVE"),
+            # Months read in part from the days, whole ones from the monthly rollups.
+            MeasureFilter(Period(date(2026, 2, 11), date(2026, 3, 31), period.tz), Grain.MONTH),
+            MeasureFilter(Period(date(2026, 2, 1), date(2026, 3, 15), period.tz), Grain.MONTH),
+            MeasureFilter(Period(date(2026, 1, 20), date(2026, 3, 5), period.tz), Grain.MONTH),
+            MeasureFilter(Period(date(2026, 2, 28), date(2026, 3, 1), period.tz), Grain.MONTH),
         ):
             for dimension in Dimension:
                 for measure in (queries.returned_units, queries.reasons, queries.shipped_units):
@@ -96,6 +101,11 @@ def test_rollups_follow_every_move_of_returns_and_items(container: Container) ->
             seller.id, MeasureFilter(this_year, Grain.MONTH), Dimension.SKU
         )
     assert ("TEE", 2) in [(key, int(units)) for _, key, units in now]
+    assert answers(container, seller.id, rolled=True) == answers(container, seller.id, rolled=False)
+    # Shipments after the first refresh: read raw, then added to the days and months.
+    add_order(container, seller.id, "2002", delivered_days_ago=40)
+    assert answers(container, seller.id, rolled=True) == answers(container, seller.id, rolled=False)
+    assert refresh_rollups(container.uow) > 0
     assert answers(container, seller.id, rolled=True) == answers(container, seller.id, rolled=False)
 
 

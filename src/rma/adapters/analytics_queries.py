@@ -32,7 +32,6 @@ from rma.adapters.analytics_filters import (
 from rma.adapters.analytics_operations import OperationsQueries
 from rma.adapters.analytics_rollups import SqlRollups, split_key
 from rma.adapters.local_time import bucket
-from rma.adapters.orm_analytics import shipped_units_daily
 from rma.domain.analytics import UNCATEGORIZED, Dimension, MeasureFilter
 
 _key = split_key
@@ -89,9 +88,7 @@ class SqlAnalytics(OperationsQueries):
         by_category = dimension is Dimension.CATEGORY or f.category is not None
         found: list[Row] = []
         if mark:
-            daily = shipped_units_daily
-            rolled_key = _key(dimension, daily.c.sku, p.c.category)
-            found = rollups.rolled_up(seller_id, f, rolled_key, by_category)
+            found = rollups.rolled_up(seller_id, f, dimension, by_category)
         when = bucket(s.c.shipped_at, f, self.dialect)
         key = _key(dimension, ol.c.sku, p.c.category)
         where = [s.c.seller_id == seller_id, in_period(s.c.shipped_at, f), si.c.pk > mark]
