@@ -49,7 +49,14 @@ REPEAT = int(os.environ.get("RMA_BENCH_REPEAT", "10"))
 FIRST_DAY = date(2025, 1, 1)
 DAYS = 365
 SKUS = 1000
-ROLLUPS = ("shipped_units_daily", "returned_units_daily", "inspected_units_daily", "money_daily")
+ROLLUPS = (
+    "shipped_units_daily",
+    "shipped_units_monthly",
+    "returned_units_daily",
+    "returned_units_monthly",
+    "inspected_units_daily",
+    "money_daily",
+)
 
 
 def main() -> None:
