@@ -67,10 +67,13 @@ def main() -> None:
         "order_lines": LINES,
         "load_average_before": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
-    with tempfile.TemporaryDirectory() as data_dir:
-        container = (
-            _existing(name, Path(data_dir)) if reuse else migrated_container(name, Path(data_dir))
-        )
+    keep = os.environ.get("RMA_BENCH_KEEP") == "1"
+    # A kept database keeps its data directory (its secrets' key) beside it, for a reuse.
+    kept_dir = Path(tempfile.gettempdir()) / f"{name}-data"
+    with tempfile.TemporaryDirectory() as scratch:
+        data_dir = kept_dir if keep or reuse else Path(scratch)
+        data_dir.mkdir(exist_ok=True)
+        container = _existing(name, data_dir) if reuse else migrated_container(name, data_dir)
         try:
             if reuse:
                 seller_id = _bench_seller(container)
@@ -81,7 +84,7 @@ def main() -> None:
             _measure_export(container, seller_id, figures)
         finally:
             container.engine.dispose()
-            if os.environ.get("RMA_BENCH_KEEP") != "1" and not reuse:
+            if not keep and not reuse:
                 _drop(name)
     figures["load_average_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     figures["goal_p95_ms"] = 300
@@ -144,7 +147,8 @@ LOAD = [
     """
     INSERT INTO orders (id, seller_id, number, customer_email, customer_name, currency,
                         ordered_at, shipping_amount)
-    SELECT 'o' || lpad(g::text, 9, '0'), :seller, 'N' || lpad(g::text, 9, '0'), 'c' || (g % 200000) || '@example.com', '', 'USD',
+    SELECT 'o' || lpad(g::text, 9, '0'), :seller, 'N' || lpad(g::text, 9, '0'),
+           'c' || (g % 200000) || '@example.com', '', 'USD',
            CAST(:first AS timestamptz) + ((g * 7919) % :days) * interval '1 day'
                   + ((g * 104729) % 86400) * interval '1 second', 0
     FROM generate_series(1::bigint, :orders) g
@@ -152,7 +156,8 @@ LOAD = [
     """
     INSERT INTO order_lines (seller_id, order_id, line_id, sku, name, quantity, unit_price,
                              tax_per_unit)
-    SELECT :seller, 'o' || lpad(g::text, 9, '0'), l::text, 'SKU' || ((g * 31 + l * 17) % :skus), 'Item', 1,
+    SELECT :seller, 'o' || lpad(g::text, 9, '0'), l::text, 'SKU' || ((g * 31 + l * 17) % :skus),
+           'Item', 1,
            1000 + (g % 50) * 100, 0
     FROM generate_series(1::bigint, :orders) g, generate_series(1, 2) l
     """,
