@@ -12,7 +12,6 @@ of a month it covers in part from the daily ones.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -88,14 +87,6 @@ def _months_of_days(seller_id: str, dialect: str) -> Any:
         .where(daily.c.seller_id == seller_id)
         .group_by(*keys)
     )
-
-
-def merged(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """Rows of several spans summed per key (all columns but the last); zeros left out."""
-    sums: dict[tuple[Any, ...], int] = defaultdict(int)
-    for *key, units in rows:
-        sums[(*key,)] += int(units)
-    return [(*key, units) for key, units in sums.items() if units != 0]
 
 
 class SqlRollups:
@@ -232,8 +223,7 @@ class SqlRollups:
     ) -> list[tuple[Any, ...]]:
         """(bucket, key, [reason,] units) from the trigger-kept rollups of returned units."""
         found: list[tuple[Any, ...]] = []
-        parts = spans(f, returned_units_daily, returned_units_monthly)
-        for back, at, first, last in parts:
+        for back, at, first, last in spans(f, returned_units_daily, returned_units_monthly):
             when = day_bucket(at, f, self.dialect)
             where = [back.c.seller_id == seller_id, at >= first, at <= last]
             if f.sku is not None:
@@ -258,8 +248,8 @@ class SqlRollups:
                 .having(func.sum(back.c.units) != 0)
             )
             found.extend(tuple(row) for row in self.session.execute(statement))
-        # Spans may meet in one bucket (a month read in part from the days): one row each.
-        return merged(found) if len(parts) > 1 else found
+        # Spans never share a bucket: a month is read whole from one rollup or from the other.
+        return found
 
     def stale_sellers(self) -> list[str]:
         """Sellers with shipments not rolled up yet, or rolled up in another time zone."""
