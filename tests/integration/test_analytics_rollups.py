@@ -42,7 +42,8 @@ def answers(container: Container, seller_id: str, *, rolled: bool, zone: str = "
             for dimension in Dimension:
                 for measure in (queries.returned_units, queries.reasons, queries.shipped_units):
                     rows = measure(seller_id, f, dimension)
-                    found.append(sorted((*row[:-1], int(row[-1])) for row in rows))
+                    # Buckets as text: rollups answer dates, raw reads text (the same day).
+                    found.append(sorted((str(row[0]), *row[1:-1], int(row[-1])) for row in rows))
     return found
 
 

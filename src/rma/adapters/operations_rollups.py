@@ -51,7 +51,8 @@ class OperationsRollups:
     def damaged(self, seller_id: str, f: MeasureFilter) -> Any:
         """A select of (at, carrier, units, exceptions=0) of carrier-damaged inspected items."""
         source, where = self._inspected(seller_id, f)
-        at = day_bucket(done.c.day, f, "postgresql")
+        # As text: it is read together with the raw exceptions, whose buckets are text.
+        at = func.to_char(day_bucket(done.c.day, f, "postgresql"), "YYYY-MM-DD")
         return (
             select(
                 at.label("at"),
