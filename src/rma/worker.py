@@ -13,6 +13,7 @@ from rma.adapters.partitions import PostgresPartitions
 from rma.adapters.report_links import link_maker
 from rma.adapters.webhooks import HttpxWebhookSender
 from rma.bootstrap import Container
+from rma.services.alerts import check_due_alerts
 from rma.services.audit import seal_audit
 from rma.services.broker import publish_events
 from rma.services.clock import utcnow
@@ -56,6 +57,7 @@ def run_due_jobs(container: Container) -> dict[str, int]:
         "refunds_asked": reconcile_refunds(container),
         "supplier_rmas_chased": remind_and_escalate(container.uow()),
         "shipments_rolled_up": refresh_rollups(container.uow),
+        "analytics_alerts_raised": check_due_alerts(container.uow),
         "scheduled_reports_sent": send_due_reports(
             container.uow(), link_maker(container.signer, container.settings.base_url)
         ),

@@ -12,7 +12,9 @@ from rma.adapters import orm, orm_events
 from rma.adapters.email import JinjaEmailComposer
 from rma.bootstrap import Container
 from rma.domain.analytics import AlertRule, Counts, binomial_tail, judge_jump, poisson_tail
+from rma.services.alerts import check_due_alerts
 from rma.services.outbox import QueueOptions, fan_out_events
+from rma.worker import run_due_jobs
 from tests.analytics_world import Rows, a_return, item, order, shipment
 from tests.support import Shop, ok, open_shop
 
@@ -122,4 +124,30 @@ def test_noise_raises_no_alert(shop: Shop, container: Container) -> None:
     # 8 returned where 5 are usual, 2 of them defective where 1 is usual: within chance.
     weeks_of_returns(container, shop.seller_id, recent_returned=8, recent_defective=2)
     assert ok(shop.call("POST", "/v1/analytics/alerts/check"))["data"] == []
+    assert ok(shop.call("GET", "/v1/analytics/alerts")) == {"data": [], "unseen": 0}
+
+
+def test_the_due_jobs_check_each_seller_once_a_day(shop: Shop, container: Container) -> None:
+    weeks_of_returns(container, shop.seller_id, recent_returned=40, recent_defective=30)
+
+    assert run_due_jobs(container)["analytics_alerts_raised"] == 2
+    listed = ok(shop.call("GET", "/v1/analytics/alerts"))
+    assert sorted(a["kind"] for a in listed["data"]) == ["reason_share", "return_rate"]
+    assert listed["unseen"] == 2
+    # Every minute after, the day is known to be checked: nothing is tested again.
+    with container.uow() as uow:
+        assert uow.alerts.unchecked_sellers(MIDNIGHT) == []
+    assert run_due_jobs(container)["analytics_alerts_raised"] == 0
+    # The next day has a window of its own, so the seller is due again.
+    tomorrow = MIDNIGHT + timedelta(days=1, hours=1)
+    with container.uow() as uow:
+        assert uow.alerts.unchecked_sellers(MIDNIGHT + timedelta(days=1)) == [shop.seller_id]
+    check_due_alerts(container.uow, tomorrow)
+    with container.uow() as uow:
+        assert uow.alerts.unchecked_sellers(MIDNIGHT + timedelta(days=1)) == []
+
+
+def test_the_due_jobs_raise_nothing_on_noise(shop: Shop, container: Container) -> None:
+    weeks_of_returns(container, shop.seller_id, recent_returned=8, recent_defective=2)
+    assert run_due_jobs(container)["analytics_alerts_raised"] == 0
     assert ok(shop.call("GET", "/v1/analytics/alerts")) == {"data": [], "unseen": 0}

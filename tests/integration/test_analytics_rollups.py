@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, update
 
-from rma.adapters import orm
+from rma.adapters import orm, orm_money, orm_physical
 from rma.adapters.analytics_queries import SqlAnalytics
 from rma.bootstrap import Container
 from rma.domain.analytics import Channel, Dimension, Grain, MeasureFilter, Period
@@ -33,11 +33,38 @@ def answers(container: Container, seller_id: str, *, rolled: bool, zone: str = "
             MeasureFilter(period, Grain.DAY, channel=Channel.AMAZON),
             MeasureFilter(period, Grain.MONTH, category="kitchen"),
             MeasureFilter(period, Grain.MONTH, reason="CR-DEFECTIVE"),
+            # Months read in part from the days, whole ones from the monthly rollups.
+            MeasureFilter(Period(date(2026, 2, 11), date(2026, 3, 31), period.tz), Grain.MONTH),
+            MeasureFilter(Period(date(2026, 2, 1), date(2026, 3, 15), period.tz), Grain.MONTH),
+            MeasureFilter(Period(date(2026, 1, 20), date(2026, 3, 5), period.tz), Grain.MONTH),
+            MeasureFilter(Period(date(2026, 2, 28), date(2026, 3, 1), period.tz), Grain.MONTH),
         ):
             for dimension in Dimension:
                 for measure in (queries.returned_units, queries.reasons, queries.shipped_units):
                     rows = measure(seller_id, f, dimension)
-                    found.append(sorted((*row[:-1], int(row[-1])) for row in rows))
+                    # Buckets as text: rollups answer dates, raw reads text (the same day).
+                    found.append(sorted((str(row[0]), *row[1:-1], int(row[-1])) for row in rows))
+    return found
+
+
+def operations(container: Container, seller_id: str, *, rolled: bool, zone: str = "") -> list[Any]:
+    """Damage, outcomes and money under each filter, each answer sorted."""
+    period = Period(PERIOD.start, PERIOD.end, zone or PERIOD.tz)
+    found = []
+    with container.uow() as uow:
+        queries = SqlAnalytics(uow.session, use_rollups=rolled)  # type: ignore[attr-defined]
+        for f in (
+            MeasureFilter(period, Grain.MONTH),
+            MeasureFilter(period, Grain.DAY),
+            MeasureFilter(period, Grain.WEEK, sku="TEE"),
+            MeasureFilter(period, Grain.MONTH, channel=Channel.AMAZON),
+            MeasureFilter(period, Grain.MONTH, category="apparel"),
+            MeasureFilter(period, Grain.MONTH, reason="CR-DEFECTIVE"),
+            MeasureFilter(Period(date(2026, 2, 16), date(2026, 3, 4), period.tz), Grain.DAY),
+        ):
+            for measure in (queries.carrier_damage, queries.outcomes, queries.money):
+                rows = measure(seller_id, f)
+                found.append(sorted(tuple(str(x) for x in row) for row in rows))
     return found
 
 
@@ -76,6 +103,11 @@ def test_rollups_follow_every_move_of_returns_and_items(container: Container) ->
         )
     assert ("TEE", 2) in [(key, int(units)) for _, key, units in now]
     assert answers(container, seller.id, rolled=True) == answers(container, seller.id, rolled=False)
+    # Shipments after the first refresh: read raw, then added to the days and months.
+    add_order(container, seller.id, "2002", delivered_days_ago=40)
+    assert answers(container, seller.id, rolled=True) == answers(container, seller.id, rolled=False)
+    assert refresh_rollups(container.uow) > 0
+    assert answers(container, seller.id, rolled=True) == answers(container, seller.id, rolled=False)
 
 
 @pytest.mark.postgres_only
@@ -89,3 +121,95 @@ def test_a_new_time_zone_rebuilds_the_returned_units(container: Container) -> No
     tokyo = answers(container, seller.id, rolled=False, zone="Asia/Tokyo")
     assert answers(container, seller.id, rolled=True, zone="Asia/Tokyo") == tokyo
     assert tokyo != answers(container, seller.id, rolled=False)
+
+
+def test_damage_outcomes_and_money_follow_inspections_refunds_credit_and_stock(
+    container: Container,
+) -> None:
+    seller = sellers.create_seller(sellers.CreateSeller("Shop"), container.uow())
+    world = analytics_world.build(container, seller.id)
+    first = operations(container, seller.id, rolled=True)
+    assert first == operations(container, seller.id, rolled=False)
+    assert any(first)  # the world has damage, outcomes and money to count
+
+    r, ri = orm.returns, orm.return_items
+    rf, ce, im = orm_money.refunds, orm_money.credit_entries, orm_physical.inventory_movements
+    with container.engine.begin() as connection:
+        # R2's return went with UPS after all; R1's mug is found defective a day later;
+        # R3's mug is inspected (carrier damaged), its cap received but not inspected.
+        connection.execute(update(r).where(r.c.id == world.returns["R2"]).values(carrier="UPS"))
+        connection.execute(
+            update(ri)
+            .where(ri.c.id == "itm_R1b")
+            .values(condition="defective", inspected_at=analytics_world.at("2026-02-17 10:00"))
+        )
+        connection.execute(
+            update(ri)
+            .where(ri.c.id == "itm_R3a")
+            .values(
+                received_quantity=2,
+                accepted_quantity=1,
+                rejected_quantity=1,
+                condition="carrier_damaged",
+                disposition="dispose",
+                inspected_at=analytics_world.at("2026-03-18 12:00"),
+            )
+        )
+        connection.execute(update(ri).where(ri.c.id == "itm_R3b").values(received_quantity=1))
+        # R1's refund is found failed; a top-up succeeds instead, with another fee.
+        connection.execute(update(rf).where(rf.c.id == "rfd_R1").values(status="failed"))
+        connection.execute(
+            orm_money.refunds.insert().values(
+                id="rfd_R1b",
+                seller_id=seller.id,
+                return_id=world.returns["R1"],
+                order_id=f"ord_{seller.id[-6:]}_1001",
+                currency="USD",
+                amount=4000,
+                sequence=2,
+                breakdown={"goods": 4100, "restocking_fee": 100, "total": 4000},
+                gateway="manual",
+                status="succeeded",
+                attempt=1,
+                asks=1,
+                idempotency_key="refund-top-up",
+                reference="",
+                failure_reason="",
+                created_at=analytics_world.at("2026-03-02 10:00"),
+                updated_at=analytics_world.at("2026-03-02 11:00"),
+            )
+        )
+        # The credit is taken back; stock is booked again elsewhere.
+        connection.execute(delete(ce).where(ce.c.id == "crd_R3"))
+        connection.execute(
+            update(im).where(im.c.item_id == "itm_R1b").values(bucket="liquidate", quantity=1)
+        )
+        connection.execute(
+            im.insert().values(
+                seller_id=seller.id,
+                sku="MUG",
+                location="WH1",
+                bucket="dispose",
+                quantity=1,
+                return_id=world.returns["R3"],
+                item_id="itm_R3a",
+                created_at=analytics_world.at("2026-03-18 12:00"),
+            )
+        )
+        connection.execute(delete(im).where(im.c.item_id == "itm_R2a"))
+    moved = operations(container, seller.id, rolled=True)
+    assert moved == operations(container, seller.id, rolled=False)
+    assert moved != first
+
+
+@pytest.mark.postgres_only
+def test_a_new_time_zone_rebuilds_damage_outcomes_and_money(container: Container) -> None:
+    seller = sellers.create_seller(sellers.CreateSeller("Shop"), container.uow())
+    analytics_world.build(container, seller.id)
+    with container.engine.begin() as connection:
+        connection.execute(
+            update(orm.sellers).where(orm.sellers.c.id == seller.id).values(timezone="Asia/Tokyo")
+        )
+    tokyo = operations(container, seller.id, rolled=False, zone="Asia/Tokyo")
+    assert operations(container, seller.id, rolled=True, zone="Asia/Tokyo") == tokyo
+    assert tokyo != operations(container, seller.id, rolled=False)

@@ -503,6 +503,8 @@ UNSCOPED.update(
         "AlertRepository.raised": "keys of one seller's alerts, by seller and window",
         "AlertRepository.unseen": "a count for one seller (tests/e2e/test_alerts.py)",
         "AlertRepository.mark_seen": "writes one seller's alerts",
+        "AlertRepository.unchecked_sellers": "the alerts job runs for every seller",
+        "AlertRepository.mark_checked": "writes, for the alerts check of one seller",
         "ReportScheduleRepository.remove": "writes, by seller and id (a 404 otherwise)",
         "ReportScheduleRepository.unsent_since": "the report job runs for every seller",
         "ReportScheduleRepository.mark_sent": "writes, for the report job",

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from rma.adapters import orm
 from rma.adapters.analytics_filters import NOT_COUNTED
-from rma.adapters.orm_analytics import analytics_alerts
+from rma.adapters.orm_analytics import analytics_alert_checks, analytics_alerts
 from rma.domain.analytics_alerts import Alert
 
 r, ri, s, si, ol = orm.returns, orm.return_items, orm.shipments, orm.shipment_items, orm.order_lines
@@ -107,3 +107,27 @@ class SqlAlerts:
             .values(seen_at=now)
         )
         return int(done.rowcount)  # type: ignore[attr-defined]
+
+    def unchecked_sellers(self, window_end: datetime) -> list[str]:
+        """Sellers not checked yet for the window ending at ``window_end``."""
+        sellers, checks = orm.sellers, analytics_alert_checks
+        statement = (
+            select(sellers.c.id)
+            .outerjoin(checks, checks.c.seller_id == sellers.c.id)
+            .where(or_(checks.c.window_end.is_(None), checks.c.window_end < window_end))
+            .order_by(sellers.c.id)
+        )
+        return [str(seller) for seller in self.session.scalars(statement)]
+
+    def mark_checked(self, seller_id: str, window_end: datetime, now: datetime) -> None:
+        """Remember that the seller was checked for the window ending at ``window_end``."""
+        checks = analytics_alert_checks
+        moved = self.session.execute(
+            update(checks)
+            .where(checks.c.seller_id == seller_id)
+            .values(window_end=window_end, checked_at=now)
+        )
+        if not moved.rowcount:  # type: ignore[attr-defined]
+            self.session.execute(
+                insert(checks).values(seller_id=seller_id, window_end=window_end, checked_at=now)
+            )

@@ -1,7 +1,9 @@
 """The measures of what happens to returns: damage, money, speed, outcomes, customers.
 
-Read raw from the facts (returns, items, history, refunds, the ledgers), one grouped
-statement each, the same on SQLite and PostgreSQL.
+Each is one grouped statement over the facts (returns, items, history, refunds, the
+ledgers), the same on SQLite and PostgreSQL. On PostgreSQL, damage, outcomes and money read
+the trigger-kept daily rollups instead where those hold what is asked
+(``rma.adapters.operations_rollups``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from rma.adapters import orm_money, orm_physical
+from rma.adapters import orm, orm_money, orm_physical
 from rma.adapters.analytics_filters import (
     NOT_COUNTED,
     RECEIVED,
@@ -33,6 +35,7 @@ from rma.adapters.analytics_filters import (
     some_item_matches,
 )
 from rma.adapters.local_time import bucket
+from rma.adapters.operations_rollups import OperationsRollups
 from rma.domain.analytics import MeasureFilter
 from rma.domain.inventory import Bucket
 from rma.domain.statuses import ReturnStatus
@@ -42,10 +45,22 @@ class OperationsQueries:
     """Damage, money, speed, outcomes and customers of one seller."""
 
     session: Session
+    use_rollups: bool
 
     @property
     def dialect(self) -> str:
         return self.session.get_bind().dialect.name
+
+    def _rolled_up(self, seller_id: str, f: MeasureFilter) -> bool:
+        """Whether the trigger-kept daily rollups can answer for ``f``.
+
+        On PostgreSQL only (the triggers live there), without a facility (where a return was
+        received is not in them), and for periods in the seller's own zone (their days are).
+        """
+        if not self.use_rollups or self.dialect != "postgresql" or f.facility is not None:
+            return False
+        zone = select(orm.sellers.c.timezone).where(orm.sellers.c.id == seller_id)
+        return self.session.scalar(zone) == f.period.tz
 
     def _rows(self, statement: Select[Any] | Any) -> list[Row]:
         return [tuple(row) for row in self.session.execute(statement)]
@@ -54,7 +69,7 @@ class OperationsQueries:
         """(bucket, carrier, units inspected as carrier-damaged, carrier exceptions)."""
         carrier = func.coalesce(r.c.carrier, "(unknown)")
         damaged_at = bucket(ri.c.inspected_at, f, self.dialect)
-        damaged = (
+        damaged: Any = (
             select(
                 damaged_at.label("at"),
                 carrier.label("carrier"),
@@ -70,6 +85,8 @@ class OperationsQueries:
                 ri.c.condition == "carrier_damaged",
             )
         )
+        if self._rolled_up(seller_id, f):
+            damaged = OperationsRollups(self.session).damaged(seller_id, f)
         te = orm_physical.tracking_events
         exception_at = bucket(te.c.occurred_at, f, self.dialect)
         exceptions = (
@@ -99,6 +116,9 @@ class OperationsQueries:
 
     def money(self, seller_id: str, f: MeasureFilter) -> list[Row]:
         """(bucket, currency, measure, minor units) of each money measure."""
+        unfiltered = f.sku is None and f.reason is None and f.category is None
+        if unfiltered and f.channel is None and self._rolled_up(seller_id, f):
+            return OperationsRollups(self.session).money(seller_id, f)
         rf = orm_money.refunds
         ce = orm_money.credit_entries
         im = orm_physical.inventory_movements
@@ -115,8 +135,9 @@ class OperationsQueries:
                 refund_at,
                 rf.c.currency,
                 func.sum(rf.c.amount),
-                func.sum(rf.c.breakdown["restocking_fee"].as_integer()),
-                func.sum(rf.c.breakdown["label_cost"].as_integer()),
+                # A breakdown without the key took nothing off: 0, as the rollup counts it.
+                func.sum(func.coalesce(rf.c.breakdown["restocking_fee"].as_integer(), 0)),
+                func.sum(func.coalesce(rf.c.breakdown["label_cost"].as_integer(), 0)),
             )
             .where(*refunds_done)
             .group_by(refund_at, rf.c.currency)
@@ -236,6 +257,8 @@ class OperationsQueries:
 
     def outcomes(self, seller_id: str, f: MeasureFilter) -> list[Row]:
         """(SKU, condition, disposition, units accepted, units rejected) of inspected items."""
+        if self._rolled_up(seller_id, f):
+            return OperationsRollups(self.session).outcomes(seller_id, f)
         statement = (
             select(
                 ri.c.sku,

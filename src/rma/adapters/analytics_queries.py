@@ -32,7 +32,6 @@ from rma.adapters.analytics_filters import (
 from rma.adapters.analytics_operations import OperationsQueries
 from rma.adapters.analytics_rollups import SqlRollups, split_key
 from rma.adapters.local_time import bucket
-from rma.adapters.orm_analytics import shipped_units_daily
 from rma.domain.analytics import UNCATEGORIZED, Dimension, MeasureFilter
 
 _key = split_key
@@ -50,18 +49,6 @@ class SqlAnalytics(OperationsQueries):
     def __init__(self, session: Session, *, use_rollups: bool = True):
         self.session = session
         self.use_rollups = use_rollups  # False: read the facts themselves (tests compare)
-
-    def _returned_rollup(self, seller_id: str, f: MeasureFilter) -> bool:
-        """Whether returned units come from the trigger-kept rollup.
-
-        On PostgreSQL only (the triggers live there), without a facility (a return's facility
-        is where it was received, which the rollup does not know), and for periods in the
-        seller's own zone (the rollup's days are in it).
-        """
-        if not self.use_rollups or self.dialect != "postgresql" or f.facility is not None:
-            return False
-        zone = select(orm.sellers.c.timezone).where(orm.sellers.c.id == seller_id)
-        return self.session.scalar(zone) == f.period.tz
 
     def unknown_filters(self, seller_id: str, f: MeasureFilter) -> list[str]:
         """The fields of ``f`` whose value this seller has never used."""
@@ -101,9 +88,7 @@ class SqlAnalytics(OperationsQueries):
         by_category = dimension is Dimension.CATEGORY or f.category is not None
         found: list[Row] = []
         if mark:
-            daily = shipped_units_daily
-            rolled_key = _key(dimension, daily.c.sku, p.c.category)
-            found = rollups.rolled_up(seller_id, f, rolled_key, by_category)
+            found = rollups.rolled_up(seller_id, f, dimension, by_category)
         when = bucket(s.c.shipped_at, f, self.dialect)
         key = _key(dimension, ol.c.sku, p.c.category)
         where = [s.c.seller_id == seller_id, in_period(s.c.shipped_at, f), si.c.pk > mark]
@@ -143,7 +128,7 @@ class SqlAnalytics(OperationsQueries):
 
     def returned_units(self, seller_id: str, f: MeasureFilter, dimension: Dimension) -> list[Row]:
         """(bucket, key, units) asked back in returns that were not denied or withdrawn."""
-        if self._returned_rollup(seller_id, f):
+        if self._rolled_up(seller_id, f):
             return SqlRollups(self.session).returned(seller_id, f, dimension, by_reason=False)
         when = bucket(r.c.created_at, f, self.dialect)
         key = _key(dimension, ri.c.sku, p.c.category)
@@ -178,7 +163,7 @@ class SqlAnalytics(OperationsQueries):
             .group_by(when, key, ri.c.reason_code)
         )
         # A seller has a few dozen reason codes: their faults are looked up once, not per row.
-        if self._returned_rollup(seller_id, f):
+        if self._rolled_up(seller_id, f):
             found = SqlRollups(self.session).returned(seller_id, f, dimension, by_reason=True)
         else:
             found = self._rows(statement)

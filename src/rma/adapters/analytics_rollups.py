@@ -1,17 +1,21 @@
-"""The shipped-units rollup: units per local day, SKU, facility and channel, kept incrementally.
+"""The units rollups: shipped and returned units per local day and month, SKU, channel...
 
 Shipments never change once made, so rolling them up is append-only: each refresh adds the
-``shipment_items`` rows past the seller's watermark (their ``pk`` only grows) and moves the
-watermark. A read adds the rollup's days to the raw rows past the watermark, so answers are
-exact whether or not a refresh ran. If the seller's zone changes, the rollup is rebuilt.
+``shipment_items`` rows past the seller's watermark (their ``pk`` only grows) to the daily and
+the monthly rollup and moves the watermark. A read adds the rollup's days to the raw rows past
+the watermark, so answers are exact whether or not a refresh ran. If the seller's zone
+changes, the rollup is rebuilt. Returned units are kept by PostgreSQL's triggers.
+
+A period grouped by month reads its whole months from the monthly rollups and only the days
+of a month it covers in part from the daily ones.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, and_, cast, delete, func, literal, select
+from sqlalchemy import ColumnElement, Date, Table, and_, cast, delete, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -20,13 +24,17 @@ from rma.adapters.local_time import bucket, day_bucket
 from rma.adapters.orm_analytics import (
     analytics_watermarks,
     returned_units_daily,
+    returned_units_monthly,
     shipped_units_daily,
+    shipped_units_monthly,
 )
 from rma.domain.analytics import UNCATEGORIZED, Dimension, Grain, MeasureFilter, Period
 
 s, si, ol = orm.shipments, orm.shipment_items, orm.order_lines
 daily = shipped_units_daily
+monthly = shipped_units_monthly
 marks = analytics_watermarks
+Span = tuple[Table, Any, date, date]  # a rollup, its time column, and the first and last one
 
 
 def split_key(dimension: Dimension, sku: Any, category: Any) -> ColumnElement[str]:
@@ -44,6 +52,41 @@ def local_day(at: Any, tz: str, first: datetime, last: datetime, dialect: str) -
     start = first.astimezone(UTC).date() - timedelta(days=1)
     period = Period(start, last.astimezone(UTC).date() + timedelta(days=1), tz)
     return bucket(at, MeasureFilter(period, Grain.DAY), dialect)
+
+
+def spans(f: MeasureFilter, by_day: Table, by_month: Table) -> list[Span]:
+    """What to read for ``f``: whole months from ``by_month`` when grouped by month, the
+    other days from ``by_day``."""
+    start, end = f.period.start, f.period.end
+    first = start if start.day == 1 else _next_month(start)
+    after = _next_month(end) if _next_month(end) - timedelta(days=1) == end else end.replace(day=1)
+    if f.grain is not Grain.MONTH or first >= after:
+        return [(by_day, by_day.c.day, start, end)]
+    found: list[Span] = [(by_month, by_month.c.month, first, after - timedelta(days=1))]
+    if start < first:
+        found.append((by_day, by_day.c.day, start, first - timedelta(days=1)))
+    if after <= end:
+        found.append((by_day, by_day.c.day, after, end))
+    return found
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _months_of_days(seller_id: str, dialect: str) -> Any:
+    """The seller's daily shipped units summed per month, as rows of the monthly rollup."""
+    month = (
+        func.strftime("%Y-%m-01", daily.c.day)
+        if dialect == "sqlite"
+        else cast(func.date_trunc("month", daily.c.day), Date)
+    )
+    keys = (month, daily.c.sku, daily.c.facility_code, daily.c.channel)
+    return (
+        select(literal(seller_id), *keys, func.sum(daily.c.units))
+        .where(daily.c.seller_id == seller_id)
+        .group_by(*keys)
+    )
 
 
 class SqlRollups:
@@ -79,6 +122,7 @@ class SqlRollups:
             old = 0
         elif mark.timezone != tz:
             self.session.execute(delete(daily).where(daily.c.seller_id == seller_id))
+            self.session.execute(delete(monthly).where(monthly.c.seller_id == seller_id))
             old = 0
         else:
             old = int(mark.shipped_pk)
@@ -102,37 +146,39 @@ class SqlRollups:
             "direct",
         )
         facility = func.coalesce(s.c.facility_code, "")
-        rows = (
-            select(
-                literal(seller_id),
-                day if self.dialect == "sqlite" else cast(day, Date),
-                ol.c.sku,
-                facility,
-                channel,
-                func.sum(si.c.quantity),
-            )
-            .select_from(si)
-            .join(s, and_(s.c.seller_id == si.c.seller_id, s.c.id == si.c.shipment_id))
-            .join(
-                ol,
-                and_(
-                    ol.c.seller_id == s.c.seller_id,
-                    ol.c.order_id == s.c.order_id,
-                    ol.c.line_id == si.c.line_id,
-                ),
-            )
-            .where(si.c.seller_id == seller_id, si.c.pk > old, si.c.pk <= new)
-            .group_by(day, ol.c.sku, facility, channel)
+        day = day if self.dialect == "sqlite" else cast(day, Date)
+        month = (
+            func.strftime("%Y-%m-01", day)
+            if self.dialect == "sqlite"
+            else cast(func.date_trunc("month", day), Date)
+        )
+        source = si.join(s, and_(s.c.seller_id == si.c.seller_id, s.c.id == si.c.shipment_id)).join(
+            ol,
+            and_(
+                ol.c.seller_id == s.c.seller_id,
+                ol.c.order_id == s.c.order_id,
+                ol.c.line_id == si.c.line_id,
+            ),
         )
         dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
-        upsert = dialect_insert(daily).from_select(
-            ["seller_id", "day", "sku", "facility_code", "channel", "units"], rows
-        )
-        upsert = upsert.on_conflict_do_update(
-            index_elements=["seller_id", "day", "sku", "facility_code", "channel"],
-            set_={"units": daily.c.units + upsert.excluded.units},
-        )
-        self.session.execute(upsert)
+        for table, when in ((daily, day), (monthly, month)):
+            rows: Any = (
+                select(
+                    literal(seller_id), when, ol.c.sku, facility, channel, func.sum(si.c.quantity)
+                )
+                .select_from(source)
+                .where(si.c.seller_id == seller_id, si.c.pk > old, si.c.pk <= new)
+                .group_by(when, ol.c.sku, facility, channel)
+            )
+            if table is monthly and old == 0:
+                # Built from nothing: the days just rolled up hold every shipment already.
+                rows = _months_of_days(seller_id, self.dialect)
+            keys = [c.name for c in table.primary_key.columns]
+            upsert = dialect_insert(table).from_select([*keys, "units"], rows)
+            upsert = upsert.on_conflict_do_update(
+                index_elements=keys, set_={"units": table.c.units + upsert.excluded.units}
+            )
+            self.session.execute(upsert)
         self.session.execute(
             marks.update()
             .where(marks.c.seller_id == seller_id)
@@ -141,68 +187,69 @@ class SqlRollups:
         return int(count)
 
     def rolled_up(
-        self, seller_id: str, f: MeasureFilter, key: Any, join_products: bool
+        self, seller_id: str, f: MeasureFilter, dimension: Dimension, join_products: bool
     ) -> list[tuple[Any, ...]]:
-        """(bucket, key, units) from the rollup's days within the period."""
-        when = day_bucket(daily.c.day, f, self.dialect)
-        where = [
-            daily.c.seller_id == seller_id,
-            daily.c.day >= f.period.start,
-            daily.c.day <= f.period.end,
-        ]
-        if f.sku is not None:
-            where.append(daily.c.sku == f.sku)
-        if f.facility is not None:
-            where.append(daily.c.facility_code == f.facility)
-        if f.channel is not None:
-            where.append(daily.c.channel == f.channel.value)
-        source: Any = daily
-        if join_products:
+        """(bucket, key, units) from the rollup's days (and months) within the period."""
+        found: list[tuple[Any, ...]] = []
+        for table, at, first, last in spans(f, daily, monthly):
+            when = day_bucket(at, f, self.dialect)
+            where = [table.c.seller_id == seller_id, at >= first, at <= last]
+            if f.sku is not None:
+                where.append(table.c.sku == f.sku)
+            if f.facility is not None:
+                where.append(table.c.facility_code == f.facility)
+            if f.channel is not None:
+                where.append(table.c.channel == f.channel.value)
+            source: Any = table
             p = orm.products
-            source = daily.outerjoin(p, and_(p.c.seller_id == seller_id, p.c.sku == daily.c.sku))
-            if f.category is not None:
-                where.append(func.coalesce(p.c.category, "(none)") == f.category)
-        statement = (
-            select(when, key, func.sum(daily.c.units))
-            .select_from(source)
-            .where(*where)
-            .group_by(when, key)
-        )
-        return [tuple(row) for row in self.session.execute(statement)]
+            if join_products:
+                source = table.outerjoin(
+                    p, and_(p.c.seller_id == seller_id, p.c.sku == table.c.sku)
+                )
+                if f.category is not None:
+                    where.append(func.coalesce(p.c.category, UNCATEGORIZED) == f.category)
+            key = split_key(dimension, table.c.sku, p.c.category)
+            statement = (
+                select(when, key, func.sum(table.c.units))
+                .select_from(source)
+                .where(*where)
+                .group_by(when, key)
+            )
+            found.extend(tuple(row) for row in self.session.execute(statement))
+        return found
 
     def returned(
         self, seller_id: str, f: MeasureFilter, dimension: Dimension, by_reason: bool
     ) -> list[tuple[Any, ...]]:
-        """(bucket, key, [reason,] units) from the trigger-kept rollup of returned units."""
-        back = returned_units_daily
-        when = day_bucket(back.c.day, f, self.dialect)
-        where = [
-            back.c.seller_id == seller_id,
-            back.c.day >= f.period.start,
-            back.c.day <= f.period.end,
-        ]
-        if f.sku is not None:
-            where.append(back.c.sku == f.sku)
-        if f.reason is not None:
-            where.append(back.c.reason_code == f.reason)
-        if f.channel is not None:
-            where.append(back.c.channel == f.channel.value)
-        p = orm.products
-        source: Any = back
-        if f.category is not None or dimension is Dimension.CATEGORY:
-            source = back.outerjoin(p, and_(p.c.seller_id == seller_id, p.c.sku == back.c.sku))
-            if f.category is not None:
-                where.append(func.coalesce(p.c.category, UNCATEGORIZED) == f.category)
-        key = split_key(dimension, back.c.sku, p.c.category)
-        columns = [when, key, *([back.c.reason_code] if by_reason else [])]
-        statement = (
-            select(*columns, func.sum(back.c.units))
-            .select_from(source)
-            .where(*where)
-            .group_by(*columns)
-            .having(func.sum(back.c.units) != 0)
-        )
-        return [tuple(row) for row in self.session.execute(statement)]
+        """(bucket, key, [reason,] units) from the trigger-kept rollups of returned units."""
+        found: list[tuple[Any, ...]] = []
+        for back, at, first, last in spans(f, returned_units_daily, returned_units_monthly):
+            when = day_bucket(at, f, self.dialect)
+            where = [back.c.seller_id == seller_id, at >= first, at <= last]
+            if f.sku is not None:
+                where.append(back.c.sku == f.sku)
+            if f.reason is not None:
+                where.append(back.c.reason_code == f.reason)
+            if f.channel is not None:
+                where.append(back.c.channel == f.channel.value)
+            p = orm.products
+            source: Any = back
+            if f.category is not None or dimension is Dimension.CATEGORY:
+                source = back.outerjoin(p, and_(p.c.seller_id == seller_id, p.c.sku == back.c.sku))
+                if f.category is not None:
+                    where.append(func.coalesce(p.c.category, UNCATEGORIZED) == f.category)
+            key = split_key(dimension, back.c.sku, p.c.category)
+            columns = [when, key, *([back.c.reason_code] if by_reason else [])]
+            statement = (
+                select(*columns, func.sum(back.c.units))
+                .select_from(source)
+                .where(*where)
+                .group_by(*columns)
+                .having(func.sum(back.c.units) != 0)
+            )
+            found.extend(tuple(row) for row in self.session.execute(statement))
+        # Spans never share a bucket: a month is read whole from one rollup or from the other.
+        return found
 
     def stale_sellers(self) -> list[str]:
         """Sellers with shipments not rolled up yet, or rolled up in another time zone."""

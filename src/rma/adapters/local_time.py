@@ -9,7 +9,7 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal
+from sqlalchemy import ColumnElement, Date, case, cast, func, literal
 
 from rma.domain.analytics import Grain, MeasureFilter
 
@@ -37,10 +37,14 @@ def bucket(at: Any, f: MeasureFilter, dialect: str) -> ColumnElement[str]:
     return func.date(local)
 
 
-def day_bucket(day: Any, f: MeasureFilter, dialect: str) -> ColumnElement[str]:
-    """The first day (``YYYY-MM-DD``) of the week or month of a local ``day`` column."""
+def day_bucket(day: Any, f: MeasureFilter, dialect: str) -> ColumnElement[Any]:
+    """The first day of the day, week or month of a local ``day`` column.
+
+    A date on PostgreSQL (grouping a rollup by its own dates, not by text made per row, is
+    what keeps a year of them quick), ``YYYY-MM-DD`` text on SQLite.
+    """
     if dialect == "postgresql":
-        return func.to_char(func.date_trunc(f.grain.value, day), "YYYY-MM-DD")
+        return day if f.grain is Grain.DAY else cast(func.date_trunc(f.grain.value, day), Date)
     if f.grain is Grain.WEEK:
         return func.date(day, "-6 days", "weekday 1")
     if f.grain is Grain.MONTH:

@@ -89,6 +89,75 @@ returned_units_daily = Table(
     Column("units", BigInteger, nullable=False),
 )
 
+# The two rollups above per local month (``month`` is its first day), kept beside them by
+# the same refresh and triggers (0010): a year is read from 12 rows per key instead of 365.
+shipped_units_monthly = Table(
+    "shipped_units_monthly",
+    metadata,
+    Column("seller_id", ID, primary_key=True),
+    Column("month", Date, primary_key=True),
+    Column("sku", String(100), primary_key=True),
+    Column("facility_code", String(40), primary_key=True),
+    Column("channel", String(16), primary_key=True),
+    Column("units", BigInteger, nullable=False),
+)
+
+returned_units_monthly = Table(
+    "returned_units_monthly",
+    metadata,
+    Column("seller_id", ID, primary_key=True),
+    Column("month", Date, primary_key=True),
+    Column("sku", String(100), primary_key=True),
+    Column("reason_code", String(64), primary_key=True),
+    Column("channel", String(16), primary_key=True),
+    Column("units", BigInteger, nullable=False),
+)
+
+# Items inspected per local day of inspection, SKU, reason, channel, carrier (of the return),
+# condition and disposition: what outcomes and carrier damage count. Kept on PostgreSQL by
+# the triggers of migration 0010, like returned_units_daily; ``items`` counts the item rows
+# in a cell, so a cell whose items all moved away is known to be empty.
+inspected_units_daily = Table(
+    "inspected_units_daily",
+    metadata,
+    Column("seller_id", ID, primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("sku", String(100), primary_key=True),
+    Column("reason_code", String(64), primary_key=True),
+    Column("channel", String(16), primary_key=True),
+    Column("carrier", String(64), primary_key=True),  # "(unknown)" when none
+    Column("condition", String(32), primary_key=True),
+    Column("disposition", String(32), primary_key=True),  # "none" when none
+    Column("items", BigInteger, nullable=False),
+    Column("received_units", BigInteger, nullable=False),
+    Column("accepted_units", BigInteger, nullable=False),
+    Column("rejected_units", BigInteger, nullable=False),
+)
+
+# Money per local day, currency and measure (refunded, restocking_fees,
+# label_costs_recovered, store_credit_issued, value_restocked, value_written_off), by the
+# day each fact counts on (a refund's success, a credit's issue, a stock booking). Kept on
+# PostgreSQL by the triggers of migration 0010; ``facts`` counts the rows summed.
+money_daily = Table(
+    "money_daily",
+    metadata,
+    Column("seller_id", ID, primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("measure", String(32), primary_key=True),
+    Column("amount", BigInteger, nullable=False),
+    Column("facts", BigInteger, nullable=False),
+)
+
+# The last alert window each seller was checked for: the due job checks a seller once a day.
+analytics_alert_checks = Table(
+    "analytics_alert_checks",
+    metadata,
+    Column("seller_id", ID, primary_key=True),
+    Column("window_end", UtcDateTime, nullable=False),
+    Column("checked_at", UtcDateTime, nullable=False),
+)
+
 analytics_watermarks = Table(
     "analytics_watermarks",
     metadata,

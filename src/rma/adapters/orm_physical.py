@@ -53,6 +53,8 @@ tracking_events = Table(
     # key of a partitioned table must hold) still finds every copy.
     UniqueConstraint("seller_id", "source_id", "event_id", "occurred_at"),
     Index("ix_tracking_events_seller_id_tracking_number", "seller_id", "tracking_number"),
+    # 0010: carrier exceptions per period, for the carrier-damage measure.
+    Index("ix_tracking_events_seller_id_status_occurred_at", "seller_id", "status", "occurred_at"),
 )
 
 package_receipts = Table(

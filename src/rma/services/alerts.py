@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
@@ -33,10 +34,27 @@ class CheckAlerts:
     rule: AlertRule = field(default_factory=AlertRule)
 
 
+def window_end(now: datetime) -> datetime:
+    """The end of the last whole UTC day before ``now``: where the windows end."""
+    return datetime.combine(now.astimezone(UTC).date(), time(), UTC)
+
+
+def check_due_alerts(uow_factory: Callable[[], UnitOfWork], now: datetime | None = None) -> int:
+    """Check every seller not checked yet for today's window (the due job); answer alerts.
+
+    Each seller is checked in a transaction of its own, once per UTC day however often the
+    job runs: the check records the window it covered.
+    """
+    moment = now or utcnow()
+    with uow_factory() as uow:
+        due = uow.alerts.unchecked_sellers(window_end(moment))
+    return sum(len(check_alerts(CheckAlerts(seller, moment), uow_factory())) for seller in due)
+
+
 def check_alerts(cmd: CheckAlerts, uow: UnitOfWork) -> list[Alert]:
     """Raise (and tell) the alerts the counts call for; answer the new ones."""
     rule = cmd.rule
-    end = datetime.combine((cmd.now or utcnow()).astimezone(UTC).date(), time(), UTC)
+    end = window_end(cmd.now or utcnow())
     split = end - timedelta(days=rule.recent_days)
     start = split - timedelta(days=rule.baseline_days)
     with uow:
@@ -63,6 +81,7 @@ def check_alerts(cmd: CheckAlerts, uow: UnitOfWork) -> list[Alert]:
             uow.emails.add_all(
                 [_email(alert, seller.notification_email) for alert in raised], utcnow()
             )
+        uow.alerts.mark_checked(cmd.seller_id, end, utcnow())
         uow.commit()
     return raised
 

@@ -46,7 +46,9 @@ class MeasureQuery:
     channel: Channel | None = None
 
 
-@dataclass(frozen=True)
+# Rate and reason points come by the tens of thousands per answer (a SKU a day): slotted,
+# not frozen, since a frozen dataclass sets each field through object.__setattr__.
+@dataclass(slots=True)
 class RatePoint:
     period: date
     key: str
@@ -55,7 +57,7 @@ class RatePoint:
     return_rate: float | None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ReasonPoint:
     period: date
     key: str

@@ -84,6 +84,12 @@ class AlertRepository(Protocol):
     def raised(self, seller_id: str, window_end: datetime) -> set[tuple[str, str, str]]:
         """(kind, SKU, reason) of the alerts already raised for this window."""
 
+    def unchecked_sellers(self, window_end: datetime) -> list[str]:
+        """Sellers not checked yet for the window ending at ``window_end``."""
+
+    def mark_checked(self, seller_id: str, window_end: datetime, now: datetime) -> None:
+        """Remember that the seller was checked for the window ending at ``window_end``."""
+
     def add(self, alert: Alert) -> None: ...
     def recent(self, seller_id: str, limit: int) -> list[Alert]: ...
     def unseen(self, seller_id: str) -> int: ...
