@@ -22,7 +22,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 
 revision = "0012"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
@@ -134,7 +134,7 @@ PARTITIONED = (
             ("pk", "seller_id", "occurred_at"),
             unique=(("seller_id", "source_id", "event_id", "occurred_at"),),
         ),
-        indexes=(("seller_id", "tracking_number"),),
+        indexes=(("seller_id", "tracking_number"), ("seller_id", "status", "occurred_at")),
         sequence="tracking_events_pk_seq",
     ),
     Partitioned(
