@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     worker_lanes: int = 2  # batches one `rma worker` works on at once (PostgreSQL)
     worker_lease_seconds: float = 60.0  # a claimed row returns to the queue after this
     worker_idle_seconds: float = 1.0  # how long a worker waits when there is nothing to do
+    # After a round with less than a batch of work, wait this long so the next round finds
+    # more: a trickle of events costs a round each otherwise (up to this much more latency).
+    worker_gather_seconds: float = 0.05
     serve_runs_worker: bool | None = None  # None: `rma serve` runs one on SQLite only
     payment_timeout_seconds: float = 10.0  # a slower payment webhook stays pending, asked again
     uploads_dir: Path | None = None  # prepaid labels and photos; data_dir/uploads when unset

@@ -206,15 +206,17 @@ class EventWorker:
             thread.join()
 
     def _lane(self, stop: threading.Event) -> None:
-        idle = self.container.settings.worker_idle_seconds
+        settings = self.container.settings
         while not stop.is_set():
             try:
-                busy = any(self.run_once().values())
+                done = list(self.run_once().values())
             except Exception:  # a failed round is logged; its leased rows come back later
                 log.exception("event worker round failed")
-                busy = False
-            if not busy:
-                stop.wait(idle)
+                done = []
+            if not any(done):
+                stop.wait(settings.worker_idle_seconds)
+            elif max(done) < settings.worker_batch_size:  # a trickle: let it gather
+                stop.wait(settings.worker_gather_seconds)
 
     def close(self) -> None:
         self.sender.close()
