@@ -1,0 +1,39 @@
+"""indexes for reads at scale: trigram search, and the filtered queue
+
+Revision ID: 0011
+Revises: 0009 (to be re-chained after 0010 when the analytics rollups land)
+"""
+
+from alembic import op
+
+revision = "0011"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+# Trigram indexes, PostgreSQL only (see rma.adapters.orm_reads). IF NOT EXISTS: on a big
+# database an operator may build them beforehand with CREATE INDEX CONCURRENTLY under the
+# same names, without blocking writes, and the upgrade then leaves them be.
+TRIGRAM = (
+    ("ix_returns_rma_number_trgm", "returns", "rma_number"),
+    ("ix_returns_order_number_trgm", "returns", "order_number"),
+    ("ix_returns_tracking_number_trgm", "returns", "tracking_number"),
+    ("ix_returns_customer_email_trgm", "returns", "customer_email"),
+    ("ix_orders_customer_name_trgm", "orders", "customer_name"),
+)
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        for name, table, column in TRIGRAM:
+            op.execute(
+                f"CREATE INDEX IF NOT EXISTS {name} ON {table}"
+                f" USING gin (lower({column}) gin_trgm_ops)"
+            )
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        for name, _table, _column in TRIGRAM:
+            op.execute(f"DROP INDEX IF EXISTS {name}")
