@@ -36,7 +36,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bench.common import SERVER_URL, fresh_database, percentile, report
-from bench.reads_data import load_seller
+from bench.reads_data import drop_secondary_indexes, load_seller
 from rma.adapters.migrate import alembic_config, upgrade
 from rma.api.app import create_app
 from rma.api.cursors import encode_cursor
@@ -94,13 +94,20 @@ def _build(container: Container, figures: dict[str, Any]) -> tuple[str, str]:
     started = time.perf_counter()
     with container.engine.begin() as connection:
         connection.execute(text("SET LOCAL synchronous_commit = off"))
+        # The rows are consistent by construction: skip the foreign keys' per-row checks.
+        connection.execute(text("SET LOCAL session_replication_role = replica"))
+        secondary = drop_secondary_indexes(connection)
         for seller_id, count in [(seller.id, COUNT), *((o, COUNT // 100) for o in others)]:
             codes = connection.execute(
                 text("SELECT code FROM reason_codes WHERE seller_id = :s ORDER BY code"),
                 {"s": seller_id},
             )
             load_seller(connection, seller_id, list(codes.scalars()), count, FIRST_DAY)
-    figures["load_seconds"] = round(time.perf_counter() - started, 1)
+        figures["load_seconds"] = round(time.perf_counter() - started, 1)
+        started = time.perf_counter()
+        for definition in secondary:
+            connection.execute(text(definition))
+        figures["earlier_indexes_build_seconds"] = round(time.perf_counter() - started, 1)
     started = time.perf_counter()
     upgrade(container.engine)
     figures["read_indexes_build_seconds"] = round(time.perf_counter() - started, 1)

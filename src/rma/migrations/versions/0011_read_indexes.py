@@ -23,7 +23,17 @@ TRIGRAM = (
 )
 
 
+# The filtered queue's, on both backends (see rma.adapters.orm_reads for which serves what).
+QUEUE = (
+    ("ix_returns_seller_id_status_created_at", "returns", ["seller_id", "status", "created_at"]),
+    ("ix_returns_seller_id_updated_at", "returns", ["seller_id", "updated_at"]),
+    ("ix_return_items_seller_id_sku_return_id", "return_items", ["seller_id", "sku", "return_id"]),
+)
+
+
 def upgrade() -> None:
+    for name, table, columns in QUEUE:
+        op.create_index(name, table, columns)
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         for name, table, column in TRIGRAM:
@@ -37,3 +47,5 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for name, _table, _column in TRIGRAM:
             op.execute(f"DROP INDEX IF EXISTS {name}")
+    for name, table, _columns in QUEUE:
+        op.drop_index(name, table_name=table)
