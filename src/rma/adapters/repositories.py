@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from functools import cache
 from typing import Any, TypeVar
@@ -17,15 +18,13 @@ from sqlalchemy import (
     func,
     insert,
     literal,
-    or_,
     select,
     tuple_,
-    union,
     update,
 )
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached, selectinload
 
-from rma.adapters import bulk_authorization, orm
+from rma.adapters import bulk_authorization, orm, return_search
 from rma.adapters.orm import UtcDateTime
 from rma.adapters.row_sets import one_of
 from rma.domain.access import ApiKey, CustomerSession, StaffSession
@@ -39,6 +38,7 @@ from rma.domain.statuses import ReturnStatus
 from rma.services.unit_of_work import Cursor, IdempotencyRecord, ReturnFilter, ReturnToAuthorize
 
 T = TypeVar("T")
+SEARCH_IDS_CAP = 2000  # more matches than this, and a search page tests each return instead
 
 
 class SqlSellers:
@@ -343,15 +343,35 @@ class SqlReturns:
     ) -> list[Return]:
         c = orm.returns.c
         key = c[where.sort.field]
-        query = select(Return).where(c.seller_id == seller_id, *_conditions(seller_id, where))
-        if after is not None:
-            position = tuple_(key, c.id)
-            boundary = tuple_(literal(after.value, UtcDateTime()), literal(after.id))
-            query = query.where(
-                position < boundary if where.sort.descending else position > boundary
-            )
         order = (key.desc(), c.id.desc()) if where.sort.descending else (key.asc(), c.id.asc())
+        position: list[Any] = []
+        if after is not None:
+            row = tuple_(key, c.id)
+            boundary = tuple_(literal(after.value, UtcDateTime()), literal(after.id))
+            position.append(row < boundary if where.sort.descending else row > boundary)
+        if where.search:
+            position.append(self._search(seller_id, where.search.strip()))
+            where = replace(where, search=None)
+        query = select(Return).where(c.seller_id == seller_id, *position)
+        query = query.where(*_conditions(seller_id, where))
         return list(self.session.scalars(query.order_by(*order).limit(limit)))
+
+    def _search(self, seller_id: str, term: str) -> Any:
+        """The condition a page of a search puts on each return (see ``return_search``).
+
+        Most searches name something rare, which the trigram indexes find at once: the page
+        is then those ids. A term in a large share of returns ("gmail"), or too short to
+        have a trigram, would have the indexes fetch every match (or read all of the index)
+        only to sort them: instead, the page tests the returns one by one in its order, and
+        fills up long before it has read them all.
+        """
+        if len(term) < return_search.TRIGRAM:
+            return return_search.matches_row(seller_id, term)
+        found = return_search.matching_ids(seller_id, term).limit(SEARCH_IDS_CAP + 1)
+        ids = list(self.session.scalars(found))  # with repeats: UNION ALL
+        if len(ids) <= SEARCH_IDS_CAP:
+            return orm.returns.c.id.in_(set(ids))
+        return return_search.matches_row(seller_id, term)
 
     def ids_matching(self, seller_id: str, where: ReturnFilter, limit: int) -> list[str]:
         """The ids of the returns the filter shows, in its order."""
@@ -441,40 +461,9 @@ def _conditions(seller_id: str, where: ReturnFilter) -> list[Any]:
     if where.created_to is not None:
         conditions.append(c.created_at < where.created_to)
     if where.search:
-        conditions.append(_search(seller_id, where.search.strip()))
+        ids = return_search.matching_ids(seller_id, where.search.strip())
+        conditions.append(orm.returns.c.id.in_(ids))
     return [and_(*conditions)] if conditions else []
-
-
-def _search(seller_id: str, term: str) -> Any:
-    """Any part of the RMA, order or tracking number, the customer's email or name, any case.
-
-    Each part is ``lower(column) LIKE '%term%'``, the shape of the trigram indexes on
-    PostgreSQL (``rma.adapters.orm_reads``). The return's own columns are ORed in one scan,
-    which PostgreSQL answers with one bitmap over four indexes; the name, on the order, is
-    a second set of ids UNIONed to the first. An EXISTS inside the OR would keep PostgreSQL
-    from using any index at all and scan every return of the seller.
-    """
-    lowered = term.lower()
-
-    def has(column: Any) -> Any:
-        return func.lower(column).contains(lowered, autoescape=True)
-
-    found, orders = orm.returns.alias("found"), orm.orders
-    on_return = select(found.c.id).where(
-        found.c.seller_id == seller_id,
-        or_(*(has(found.c[name]) for name in _SEARCHED_ON_RETURN)),
-    )
-    by_name = (
-        select(found.c.id)
-        .join(
-            orders, and_(orders.c.seller_id == found.c.seller_id, orders.c.id == found.c.order_id)
-        )
-        .where(orders.c.seller_id == seller_id, has(orders.c.customer_name))
-    )
-    return orm.returns.c.id.in_(union(on_return, by_name))
-
-
-_SEARCHED_ON_RETURN = ("rma_number", "order_number", "tracking_number", "customer_email")
 
 
 class SqlIdempotency:
