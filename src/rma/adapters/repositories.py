@@ -330,6 +330,21 @@ class SqlReturns:
             select(Return).where(c.seller_id == seller_id, c.rma_number == rma_number)
         ).first()
 
+    def for_reading(self, seller_id: str, return_id: str, rma_number: str) -> Return | None:
+        """One return by id, or else by RMA number, with its items and history: to show.
+
+        One round trip where ``get`` takes three (the return, then its items, then its
+        history), which is most of what showing one return costs.
+        """
+        for query, params in (
+            (_shown_by_id(), {"seller_id": seller_id, "id": return_id}),
+            (_shown_by_rma_number(), {"seller_id": seller_id, "rma_number": rma_number}),
+        ):
+            found = self.session.scalars(query, params).unique().first()
+            if found is not None:
+                return found
+        return None
+
     def rma_number_taken(self, seller_id: str, rma_number: str) -> bool:
         params = {"seller_id": seller_id, "rma_number": rma_number}
         return self.session.execute(_RMA_NUMBER_TAKEN, params).first() is not None
@@ -551,6 +566,28 @@ def _orders_by_numbers() -> Select[Order]:
 @cache
 def _locked_order_by_number() -> Select[Order]:
     return _order_by_number().with_for_update(of=orm.orders)
+
+
+@cache
+def _shown_by_id() -> Select[Return]:
+    c = orm.returns.c
+    return _shown().where(c.seller_id == bindparam("seller_id"), c.id == bindparam("id"))
+
+
+@cache
+def _shown_by_rma_number() -> Select[Return]:
+    c = orm.returns.c
+    return _shown().where(
+        c.seller_id == bindparam("seller_id"), c.rma_number == bindparam("rma_number")
+    )
+
+
+def _shown() -> Select[Return]:
+    # A handful of items and of history entries: joined, their product is a few rows.
+    return select(Return).options(
+        joinedload(Return.items),  # type: ignore[arg-type]
+        joinedload(Return.history),  # type: ignore[arg-type]
+    )
 
 
 @cache

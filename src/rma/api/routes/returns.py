@@ -115,8 +115,9 @@ def list_returns(
         sort=sort,
     )
     after = decode_cursor(cursor) if cursor else None
+    # A lookup alone: no transaction to begin and roll back around it.
     page = review.list_returns(
-        scope_of(principal, *ANYONE), where, container.uow(), after=after, limit=limit + 1
+        scope_of(principal, *ANYONE), where, container.reader(), after=after, limit=limit + 1
     )
     more = len(page) > limit
     page = page[:limit]
