@@ -26,13 +26,14 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import httpx
 from alembic.script import ScriptDirectory
 from fastapi import FastAPI
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from bench.common import SERVER_URL, fresh_database, percentile, report
@@ -62,21 +63,26 @@ def make_app() -> FastAPI:
 
 
 def main() -> None:
-    name = f"rma_bench_reads_{os.getpid()}"
+    reuse = os.environ.get("RMA_BENCH_REUSE")  # a database a KEEP=1 run left: measure again
+    name = reuse or f"rma_bench_reads_{os.getpid()}"
     figures: dict[str, Any] = {"returns": COUNT, "load_average_before": _load_average()}
     with tempfile.TemporaryDirectory() as data_dir:
-        url = fresh_database(name)
+        url = (
+            make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
+            if reuse
+            else fresh_database(name)
+        )
         container = bootstrap(
             Settings(database_url=url, data_dir=Path(data_dir), jobs_interval_seconds=0)
         )
         try:
-            seller_id, key = _build(container, figures)
+            seller_id, key = _bench_seller(container) if reuse else _build(container, figures)
             draw = _Draws(container, seller_id)
             _measure_service(container, seller_id, draw, figures)
             _measure_http(url, Path(data_dir), key, draw, figures)
         finally:
             container.engine.dispose()
-            if os.environ.get("RMA_BENCH_KEEP") != "1":
+            if os.environ.get("RMA_BENCH_KEEP") != "1" and not reuse:
                 _drop(name)
     figures["load_average_after"] = _load_average()
     report("reads", figures)
@@ -121,6 +127,15 @@ def _build(container: Container, figures: dict[str, Any]) -> tuple[str, str]:
         flush=True,
     )
     return seller.id, issued.secret
+
+
+def _bench_seller(container: Container) -> tuple[str, str]:
+    """The big seller of a database loaded before, and a new key of theirs."""
+    with container.engine.connect() as connection:
+        found = connection.execute(text("SELECT id FROM sellers WHERE name = 'Bench'"))
+        seller_id = str(found.scalar_one())
+    issued = sellers.issue_api_key(sellers.IssueApiKey(Role.SELLER, seller_id), container.uow())
+    return seller_id, issued.secret
 
 
 def _revision_before_read_indexes() -> str:
@@ -236,18 +251,27 @@ def _measure_service(
 ) -> None:
     scope = service.Scope(seller_id)
 
+    def timed(
+        name: str,
+        figures: dict[str, Any],
+        goal_ms: float,
+        draw_args: Callable[[], tuple[Any, ...]],
+        call: Callable[..., object],
+    ) -> None:
+        _time(name, figures, goal_ms, draw_args, call, engine=container.engine)
+
     def page(where: ReturnFilter, after: Any = None) -> list[Any]:
         # As the API lists: a lookup alone, no transaction around it.
         return review.list_returns(scope, where, container.reader(), after=after, limit=PAGE + 1)
 
-    _time(
+    timed(
         "service_get_by_id",
         figures,
         GOALS_MS["get"],
         lambda: (draw.row().id,),
         lambda ref: service.get_return(scope, ref, container.uow()),
     )
-    _time(
+    timed(
         "service_get_by_rma_number",
         figures,
         GOALS_MS["get"],
@@ -255,11 +279,11 @@ def _measure_service(
         lambda ref: service.get_return(scope, ref, container.uow()),
     )
     for kind in draw.filters():
-        _time(
+        timed(
             f"service_queue_{kind}",
             figures,
             GOALS_MS["queue"],
-            lambda kind=kind: (draw.filters()[kind],),
+            partial(lambda k: (draw.filters()[k],), kind),
             page,
         )
 
@@ -268,8 +292,8 @@ def _measure_service(
         first = page(where)
         return where, (_cursor_after(first, where) if len(first) > PAGE else None)
 
-    _time("service_queue_status_next_page", figures, GOALS_MS["queue"], second_page, page)
-    _time(
+    timed("service_queue_status_next_page", figures, GOALS_MS["queue"], second_page, page)
+    timed(
         "service_desk_queue_status",
         figures,
         GOALS_MS["queue"],
@@ -277,11 +301,11 @@ def _measure_service(
         lambda where: desk.desk_queue(scope, where, container.uow(), after=None, limit=25),
     )
     for field in draw.searches():
-        _time(
+        timed(
             f"service_search_{field}",
             figures,
             GOALS_MS["search"],
-            lambda field=field: (ReturnFilter(search=draw.searches()[field]),),
+            partial(lambda f: (ReturnFilter(search=draw.searches()[f]),), field),
             page,
         )
 
@@ -313,13 +337,13 @@ def _measure_http(
                 timed(
                     f"http_queue_{kind}",
                     GOALS_MS["queue"],
-                    lambda params=params: ("/v1/returns", params()),
+                    partial(lambda p: ("/v1/returns", p()), params),
                 )
             for field in draw.searches():
                 timed(
                     f"http_search_{field}",
                     GOALS_MS["search"],
-                    lambda field=field: ("/v1/returns", {"q": draw.searches()[field]}),
+                    partial(lambda f: ("/v1/returns", {"q": draw.searches()[f]}), field),
                 )
     finally:
         server.terminate()
@@ -351,8 +375,13 @@ def _time(
     draw_args: Callable[[], tuple[Any, ...]],
     call: Callable[..., object],
     server_pid: int | None = None,
+    engine: Engine | None = None,
 ) -> None:
-    """Run ``call`` SAMPLES times on fresh arguments; keep its percentiles and CPU per call."""
+    """Run ``call`` SAMPLES times on fresh arguments; keep its percentiles and CPU per call.
+
+    Given the ``engine``, also the database's own time: what PostgreSQL spends executing
+    the statements of a call (EXPLAIN ANALYZE of each, replayed), over a tenth as many.
+    """
     for _ in range(5):
         call(*draw_args())  # warm this query's plan and pages, as a live server has them
     walls, cpu = [], 0.0
@@ -369,11 +398,44 @@ def _time(
         "p95_ms": round(p95, 2),
         "p99_ms": round(percentile(walls, 0.99), 2),
         "cpu_ms_per_call": round(cpu / SAMPLES * 1000, 2),
+        **(_database_time(engine, draw_args, call) if engine is not None else {}),
         "goal_p95_ms": goal_ms,
         "met": p95 <= goal_ms,
         "load_average": _load_average(),
     }
     print(f"  {name}: {figures[name]}", flush=True)
+
+
+def _database_time(
+    engine: Engine, draw_args: Callable[[], tuple[Any, ...]], call: Callable[..., object]
+) -> dict[str, float]:
+    totals = []
+    statements: list[tuple[str, Any]] = []
+
+    def keep(_c: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append((statement, parameters))
+
+    for _ in range(max(SAMPLES // 10, 2)):
+        statements.clear()
+        args = draw_args()
+        event.listen(engine, "before_cursor_execute", keep)
+        try:
+            call(*args)
+        finally:
+            event.remove(engine, "before_cursor_execute", keep)
+        total = 0.0
+        with engine.connect() as connection:
+            for statement, parameters in statements:
+                explained = connection.exec_driver_sql(
+                    "EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters
+                )
+                total += float(explained.scalar_one()[0]["Execution Time"])
+        totals.append(total)
+    return {
+        "db_p50_ms": round(percentile(totals, 0.5), 2),
+        "db_p95_ms": round(percentile(totals, 0.95), 2),
+    }
 
 
 def _cpu_seconds(pid: int | None) -> float:

@@ -23,11 +23,18 @@ Index(
 )
 # the "recently updated" sorts, which otherwise sort every return the filter keeps;
 Index("ix_returns_seller_id_updated_at", returns.c.seller_id, returns.c.updated_at)
-# a SKU filter, which otherwise reads every item to find a rarely returned SKU.
+# a SKU or a reason filter, which otherwise reads every item to find a rare one (and for a
+# common one, probing the newest returns' items, answers from the index alone).
 Index(
     "ix_return_items_seller_id_sku_return_id",
     return_items.c.seller_id,
     return_items.c.sku,
+    return_items.c.return_id,
+)
+Index(
+    "ix_return_items_seller_id_reason_code_return_id",
+    return_items.c.seller_id,
+    return_items.c.reason_code,
     return_items.c.return_id,
 )
 

@@ -28,6 +28,11 @@ QUEUE = (
     ("ix_returns_seller_id_status_created_at", "returns", ["seller_id", "status", "created_at"]),
     ("ix_returns_seller_id_updated_at", "returns", ["seller_id", "updated_at"]),
     ("ix_return_items_seller_id_sku_return_id", "return_items", ["seller_id", "sku", "return_id"]),
+    (
+        "ix_return_items_seller_id_reason_code_return_id",
+        "return_items",
+        ["seller_id", "reason_code", "return_id"],
+    ),
 )
 
 
