@@ -54,6 +54,7 @@ SAMPLES = int(os.environ.get("RMA_BENCH_READS_SAMPLES", "300"))
 OTHER_SELLERS = 3
 PAGE = 50  # the API's default page
 FIRST_DAY = datetime.now(UTC).replace(microsecond=0) - timedelta(days=365)
+ENCRYPTION_KEY = "cmVhZHMtYmVuY2gtb25seS1ub3QtYS1yZWFsLWtleSE="  # a bench's own, not secret
 GOALS_MS = {"get": 5.0, "queue": 20.0, "search": 50.0}
 
 
@@ -73,7 +74,12 @@ def main() -> None:
             else fresh_database(name)
         )
         container = bootstrap(
-            Settings(database_url=url, data_dir=Path(data_dir), jobs_interval_seconds=0)
+            Settings(
+                database_url=url,
+                data_dir=Path(data_dir),
+                jobs_interval_seconds=0,
+                encryption_key=ENCRYPTION_KEY,  # the same each run: a kept database opens again
+            )
         )
         try:
             seller_id, key = _bench_seller(container) if reuse else _build(container, figures)
@@ -456,6 +462,7 @@ def _serve(database_url: str, data_dir: Path) -> tuple[subprocess.Popen[bytes], 
         "RMA_DATA_DIR": str(data_dir),
         "RMA_SECRET_KEY": "bench-secret",
         "RMA_JOBS_INTERVAL_SECONDS": "0",
+        "RMA_ENCRYPTION_KEY": ENCRYPTION_KEY,
     }
     command = [
         *(sys.executable, "-m", "uvicorn", "--factory", "bench.bench_reads:make_app"),

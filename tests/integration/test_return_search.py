@@ -70,3 +70,39 @@ def test_a_search_by_index_finds_nothing_when_nothing_matches(container: Contain
 
     assert _pages(container, seller_id, "1002") == [[]]
     assert _pages(container, seller_id, "%") == [[]]
+
+
+def _filtered(container: Container, seller_id: str, where: ReturnFilter) -> list[list[str]]:
+    """Every page of ``where``, two returns a page, each as (id, SKU) pairs."""
+    pages: list[list[str]] = []
+    after = None
+    while True:
+        page = review.list_returns(
+            returns.Scope(seller_id), where, container.uow(), after=after, limit=2
+        )
+        pages.append([f"{r.id} {r.items[0].sku}" for r in page])
+        if len(page) < 2:
+            return pages
+        after = Cursor(page[-1].created_at, page[-1].id)
+
+
+@pytest.mark.parametrize("way", ["few: their ids first", "many: each return's items"])
+def test_a_sku_or_reason_filter_pages_alike_however_many_returns_have_it(
+    container: Container, monkeypatch: pytest.MonkeyPatch, way: str
+) -> None:
+    seller_id, _ = _three_returns(container)
+    everything = [r for page in _filtered(container, seller_id, ReturnFilter()) for r in page]
+    tees = [r for r in everything if r.endswith(" TEE")]
+    mugs = [r for r in everything if r.endswith(" MUG")]
+    if way.startswith("many"):
+        monkeypatch.setattr(repositories, "ITEM_IDS_CAP", 0)
+
+    by_sku = _filtered(container, seller_id, ReturnFilter(sku="TEE"))
+    by_reason = _filtered(container, seller_id, ReturnFilter(reason_code="CR-UNWANTED_ITEM"))
+    both = ReturnFilter(sku="MUG", reason_code="CR-UNWANTED_ITEM")
+
+    assert (len(tees), len(mugs)) == (2, 1)
+    assert by_sku == [tees, []]
+    assert by_reason == [everything[:2], everything[2:]]
+    assert _filtered(container, seller_id, both) == [mugs]
+    assert _filtered(container, seller_id, ReturnFilter(sku="NONE")) == [[]]
