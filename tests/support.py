@@ -58,6 +58,7 @@ class Shop:
         number: str,
         *,
         email: str = "ada@example.com",
+        customer_name: str = "",
         delivered_days_ago: int | None = 3,
         lines: list[dict[str, Any]] | None = None,
         shipped: bool = True,
@@ -77,6 +78,7 @@ class Shop:
         body: dict[str, Any] = {
             "number": number,
             "customer_email": email,
+            "customer_name": customer_name,
             "currency": "USD",
             "ordered_at": (shipped_at - timedelta(days=1)).isoformat(),
             "lines": lines,

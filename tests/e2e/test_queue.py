@@ -74,3 +74,33 @@ def test_search_finds_part_of_an_rma_number_in_any_case_an_email_and_a_name(
     assert search("s-2") == [other["id"]]
     assert search("nothing-like-it") == []
     assert ok(open_shop(http, "Other").call("GET", "/v1/returns", params={"q": "s-"}))["data"] == []
+
+
+def test_search_finds_the_middle_of_each_field_in_any_case_and_nothing_else(
+    http: httpx.Client,
+) -> None:
+    shop = open_shop(http)
+    shop.order("ORD-77341-X", email="grace.hopper@navy.example", customer_name="Grace Brewster")
+    found = ok(shop.request_return("ORD-77341-X", [("1", 1)]), 201)
+    tracking = {"carrier": "UPS", "tracking_number": "1Z999AA10123456784"}
+    ok(shop.call("PUT", f"/v1/returns/{found['id']}/tracking", json=tracking))
+    shop.order("ORD-10000-Y", email="ada@example.com", customer_name="Ada Lovelace")
+    ok(shop.request_return("ORD-10000-Y", [("1", 1)]), 201)
+
+    def search(term: str) -> list[str]:
+        listed = ok(shop.call("GET", "/v1/returns", params={"q": term}))["data"]
+        return [r["id"] for r in listed]
+
+    middles = {
+        "rma number": found["rma_number"][3:8].lower(),  # across the hyphen
+        "order number": "7734",
+        "tracking number": "aa1012",
+        "customer email": "E.HOPP",
+        "customer name": "rewst",
+    }
+    for field, term in middles.items():
+        assert search(term) == [found["id"]], field
+    # LIKE's wildcards are plain characters to search: they match no return here.
+    assert search("%") == []
+    assert search("_") == []
+    assert search("ORD-%-X") == []

@@ -521,6 +521,7 @@ from rma.adapters import (  # noqa: E402
     orm_money,
     orm_partners,
     orm_physical,
+    orm_reads,  # noqa: F401  # adds the read indexes to the tables
     orm_trust,
 )
 from rma.adapters.orm_amazon import map_amazon  # noqa: E402

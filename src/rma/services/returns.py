@@ -320,9 +320,10 @@ def reopen_return(cmd: FinishReturn, uow: UnitOfWork) -> Return:
 
 
 def get_return(scope: Scope, ref: str, uow: UnitOfWork) -> Return:
-    """One return by id or RMA number, if the caller may see it."""
+    """One return by id or RMA number, if the caller may see it, to show (not to change)."""
     with uow:
-        return _find(uow, scope, ref)
+        ret = uow.returns.for_reading(scope.seller_id, ref, rma_numbers.normalize(ref))
+        return _visible(ret, scope, ref)
 
 
 def expire_due_returns(uow: UnitOfWork, now: datetime | None = None) -> int:
@@ -398,6 +399,11 @@ def _find(uow: UnitOfWork, scope: Scope, ref: str) -> Return:
     ret = uow.returns.get(scope.seller_id, ref) or uow.returns.by_rma_number(
         scope.seller_id, rma_numbers.normalize(ref)
     )
+    return _visible(ret, scope, ref)
+
+
+def _visible(ret: Return | None, scope: Scope, ref: str) -> Return:
+    """``ret`` if the caller may see it; else not found, as if it did not exist."""
     if (
         ret is None
         or (scope.order_id is not None and ret.order_id != scope.order_id)

@@ -115,6 +115,7 @@ def list_returns(
         sort=sort,
     )
     after = decode_cursor(cursor) if cursor else None
+    # The replica when one is set; a lookup alone either way, in no transaction.
     page = review.list_returns(
         scope_of(principal, *ANYONE), where, container.replica(), after=after, limit=limit + 1
     )

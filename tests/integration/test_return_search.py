@@ -1,0 +1,108 @@
+"""A search pages alike whichever way it finds its matches: through the indexes, or by
+testing the returns one by one (a term in many returns, or one too short for a trigram)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rma.adapters import repositories
+from rma.bootstrap import Container
+from rma.domain.policy import RequestedItem
+from rma.domain.returns import Actor, Return
+from rma.services import returns, review
+from rma.services.unit_of_work import Cursor, ReturnFilter
+from tests.builders import seller_with_order
+
+
+def _three_returns(container: Container) -> tuple[str, list[str]]:
+    """A seller with three returns of order 1001, and another seller's return of its 1001."""
+    seller, order = seller_with_order(container)
+    other, other_order = seller_with_order(container)
+    made = []
+    for seller_id, line in ((seller.id, "1"), (seller.id, "1"), (seller.id, "2"), (other.id, "1")):
+        number = order.number if seller_id == seller.id else other_order.number
+        cmd = returns.RequestReturn(
+            returns.Scope(seller_id),
+            number,
+            [RequestedItem(line, 1, "CR-UNWANTED_ITEM")],
+            Actor("customer", "c"),
+        )
+        made.append(returns.request_return(cmd, container.uow()).ret)
+    newest_first = sorted(made[:3], key=lambda r: (r.created_at, r.id), reverse=True)
+    return seller.id, [r.id for r in newest_first]
+
+
+def _pages(container: Container, seller_id: str, term: str) -> list[list[str]]:
+    pages: list[list[str]] = []
+    after = None
+    while True:
+        page: list[Return] = review.list_returns(
+            returns.Scope(seller_id),
+            ReturnFilter(search=term),
+            container.uow(),
+            after=after,
+            limit=2,
+        )
+        pages.append([r.id for r in page])
+        if len(page) < 2:
+            return pages
+        after = Cursor(page[-1].created_at, page[-1].id)
+
+
+@pytest.mark.parametrize(
+    ("way", "term"),
+    [("indexes", "1001"), ("one by one: many matches", "1001"), ("one by one: short", "00")],
+)
+def test_a_search_pages_through_the_matches_newest_first_and_only_the_sellers(
+    container: Container, monkeypatch: pytest.MonkeyPatch, way: str, term: str
+) -> None:
+    seller_id, newest_first = _three_returns(container)
+    if way == "one by one: many matches":
+        monkeypatch.setattr(repositories, "SEARCH_IDS_CAP", 1)
+
+    pages = _pages(container, seller_id, term)
+
+    assert pages == [newest_first[:2], newest_first[2:]]
+
+
+def test_a_search_by_index_finds_nothing_when_nothing_matches(container: Container) -> None:
+    seller_id, _ = _three_returns(container)
+
+    assert _pages(container, seller_id, "1002") == [[]]
+    assert _pages(container, seller_id, "%") == [[]]
+
+
+def _filtered(container: Container, seller_id: str, where: ReturnFilter) -> list[list[str]]:
+    """Every page of ``where``, two returns a page, each as (id, SKU) pairs."""
+    pages: list[list[str]] = []
+    after = None
+    while True:
+        page = review.list_returns(
+            returns.Scope(seller_id), where, container.uow(), after=after, limit=2
+        )
+        pages.append([f"{r.id} {r.items[0].sku}" for r in page])
+        if len(page) < 2:
+            return pages
+        after = Cursor(page[-1].created_at, page[-1].id)
+
+
+@pytest.mark.parametrize("way", ["few: their ids first", "many: each return's items"])
+def test_a_sku_or_reason_filter_pages_alike_however_many_returns_have_it(
+    container: Container, monkeypatch: pytest.MonkeyPatch, way: str
+) -> None:
+    seller_id, _ = _three_returns(container)
+    everything = [r for page in _filtered(container, seller_id, ReturnFilter()) for r in page]
+    tees = [r for r in everything if r.endswith(" TEE")]
+    mugs = [r for r in everything if r.endswith(" MUG")]
+    if way.startswith("many"):
+        monkeypatch.setattr(repositories, "ITEM_IDS_CAP", 0)
+
+    by_sku = _filtered(container, seller_id, ReturnFilter(sku="TEE"))
+    by_reason = _filtered(container, seller_id, ReturnFilter(reason_code="CR-UNWANTED_ITEM"))
+    both = ReturnFilter(sku="MUG", reason_code="CR-UNWANTED_ITEM")
+
+    assert (len(tees), len(mugs)) == (2, 1)
+    assert by_sku == [tees, []]
+    assert by_reason == [everything[:2], everything[2:]]
+    assert _filtered(container, seller_id, both) == [mugs]
+    assert _filtered(container, seller_id, ReturnFilter(sku="NONE")) == [[]]
