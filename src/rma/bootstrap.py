@@ -113,7 +113,9 @@ def bootstrap(settings: Settings | None = None) -> Container:
     attach_keyring(engine, keyring)
     replica = None
     if settings.database_replica_url:
-        replica = make_engine(settings.database_replica_url)
+        # Pinged before each use, unlike the primary's: a replica down is found before any
+        # query, and the read goes to the primary (adapters/replica.py).
+        replica = make_engine(settings.database_replica_url, pool_pre_ping=True)
         if {engine.dialect.name, replica.dialect.name} != {"postgresql"}:
             raise ValueError("RMA_DATABASE_REPLICA_URL is a streaming replica of PostgreSQL")
         attach_keyring(replica, keyring)
