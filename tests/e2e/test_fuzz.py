@@ -11,6 +11,8 @@ operation and mode (CI keeps the default).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import schemathesis
@@ -28,11 +30,31 @@ from tests.amazon_support import SellingPartner
 from tests.support import bearer, customer_token, open_shop
 
 EXAMPLES = int(os.environ.get("RMA_FUZZ_EXAMPLES", "6"))
+# What uvicorn answers a message that is not HTTP (a negative case may send
+# ``Content-Length: /``): the request never reaches rma, so rma's document cannot describe it.
+NOT_HTTP = (400, "Invalid HTTP request received.")
+
+
+def _when_rma_answered(check: Callable[..., bool | None]) -> Callable[..., bool | None]:
+    def checked(ctx: Any, response: Any, case: Any) -> bool | None:
+        if (response.status_code, response.text) == NOT_HTTP:
+            return None
+        return check(ctx, response, case)
+
+    checked.__name__ = check.__name__  # schemathesis names the failed check by it
+    return checked
+
+
 CHECKS = [
     not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
+    *(
+        _when_rma_answered(check)
+        for check in (
+            status_code_conformance,
+            content_type_conformance,
+            response_schema_conformance,
+        )
+    ),
 ]
 
 
