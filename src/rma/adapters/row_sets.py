@@ -104,14 +104,6 @@ def _as_json(
     rows: Sequence[Mapping[str, Any]],
     statement: Callable[[Columns], Executable],
 ) -> int:
-    return _rowcount(connection.execute(statement(_json_columns(connection, types, rows))))
-
-
-def _json_columns(
-    connection: Connection,
-    types: Mapping[str, TypeEngine[Any]],
-    rows: Sequence[Mapping[str, Any]],
-) -> Columns:
     # A value every row shares (the seller, the time, the actor) is bound once, as itself;
     # the document carries only what varies, since encoding it is most of the cost. The first
     # column always varies: the document's length is the number of rows.
@@ -134,14 +126,15 @@ def _json_columns(
         ensure_ascii=False,  # text as it is: nothing for the server to unescape
     )
     table = (
-        func.json_to_recordset(cast(bindparam(None, document, type_=Text), JSON))
+        func.json_to_recordset(cast(bindparam("rows", document, type_=Text), JSON))
         .table_valued(*[column(name, types[name]) for name in varying])
         .render_derived(name="rows", with_types=True)
     )
-    return {
+    columns = {
         name: bindparam(None, shared[name], type_=kind) if name in shared else table.c[name]
         for name, kind in types.items()
     }
+    return _rowcount(connection.execute(statement(columns)))
 
 
 def _same_in_every_row(rows: Sequence[Mapping[str, Any]], name: str) -> bool:
