@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     worker_lease_seconds: float = 60.0  # a claimed row returns to the queue after this
     worker_idle_seconds: float = 1.0  # how long a worker waits when there is nothing to do
     # After a round with less than a batch of work, wait this long so the next round finds
-    # more: a trickle of events costs a round each otherwise (up to this much more latency).
+    # more: a trickle of events would cost a round each (up to this much more latency).
     worker_gather_seconds: float = 0.05
     serve_runs_worker: bool | None = None  # None: `rma serve` runs one on SQLite only
     payment_timeout_seconds: float = 10.0  # a slower payment webhook stays pending, asked again
