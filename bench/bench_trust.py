@@ -159,13 +159,14 @@ def _chain(container: Container, entries: int) -> str:
     rows = []
     for seq in range(1, entries + 1):
         entry_id = new_id("aud")
+        # A settings change: entries about returns would be held to return rows too.
         change = Change(
             seller_id,
-            "returns",
-            f"ret_{seq}",
+            "sellers",
+            seller_id,
             "update",
-            {"status": "authorized"},
-            {"status": "received"},
+            {"transit_days": seq},
+            {"transit_days": seq + 1},
         )
         body = entry_body(entry_id, change, ("seller:key_bench", "bench"), now)
         digest = chain_hash(previous, seq, seller_id, body)
@@ -173,8 +174,8 @@ def _chain(container: Container, entries: int) -> str:
             {
                 "id": entry_id,
                 "seller_id": seller_id,
-                "entity": "returns",
-                "entity_id": f"ret_{seq}",
+                "entity": "sellers",
+                "entity_id": seller_id,
                 "action": "update",
                 "actor": "seller:key_bench",
                 "occurred_at": now,

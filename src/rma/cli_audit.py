@@ -38,7 +38,12 @@ def verify(seller: SellerOption = None) -> None:
 
     container = bootstrap()
     started = time.perf_counter()
-    found = verify_audit(audit_chains(container), audit_keys(container), seller)
+    found = verify_audit(
+        audit_chains(container),
+        audit_keys(container),
+        seller,
+        container.settings.retention_history_months,
+    )
     took = time.perf_counter() - started
     broken = 0
     for result in found:
@@ -46,7 +51,8 @@ def verify(seller: SellerOption = None) -> None:
         name = check.seller_id or "(platform)"
         if check.first_bad is None:
             console.print(
-                f"{name}: ok, {check.entries} entries sealed, {result.unsealed} waiting to be"
+                f"{name}: ok, {check.entries} entries sealed, {result.unsealed} waiting to be,"
+                f" {result.history_rows} history rows match their entries"
             )
         else:
             broken += 1

@@ -9,6 +9,7 @@ order the sealer sees them in is the order they committed in).
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,9 +18,25 @@ from sqlalchemy import Engine, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from rma.adapters.orm import return_history, returns
 from rma.adapters.orm_trust import audit_checkpoints, audit_entries, audit_heads
-from rma.domain.audit import GENESIS, SealedRow, chain_hash
+from rma.domain.audit import (
+    GENESIS,
+    HISTORY_FIELDS,
+    HistoryFact,
+    HistoryRow,
+    LiveRow,
+    RowFact,
+    SealedRow,
+    chain_hash,
+    plain,
+)
 from rma.domain.ids import new_id
+
+# Its entries are known by the return they are about (``audit_log.FACTS_OF``).
+HISTORY = return_history.name
+# The table whose rows verification holds to what their entries say.
+HELD = returns.name
 
 
 @dataclass(frozen=True)
@@ -164,6 +181,69 @@ class SqlAuditChains:
             finally:
                 cursor.close()
 
+    @contextmanager
+    def history(
+        self, seller_id: str
+    ) -> Iterator[tuple[Iterator[HistoryRow], Iterator[HistoryFact]]]:
+        """A seller's return history rows, and the entries they were written with, both by
+        return and streamed over one connection (SQLite allows one transaction at a time)."""
+        h, e = return_history.c, audit_entries.c
+        fields = [h[name] for name in HISTORY_FIELDS]
+        rows = (
+            select(h.return_id, h.pk, h.at, *fields)
+            .where(h.seller_id == seller_id)
+            .order_by(_bytewise(h.return_id, self.engine), h.at, h.pk)
+        )
+        facts = (
+            select(e.entity_id, e.id, e.body)
+            .where(e.seller_id == seller_id, e.entity == HISTORY, e.action == "insert")
+            .order_by(_bytewise(e.entity_id, self.engine), e.id)
+        )
+        with self.engine.connect() as connection:
+            streamed = connection.execution_options(yield_per=20_000)
+            yield (
+                (
+                    (r[0], int(r[1]), r[2], dict(zip(HISTORY_FIELDS, r[3:], strict=True)))
+                    for r in streamed.execute(rows)
+                ),
+                ((f[0], f[1], f[2]) for f in streamed.execute(facts)),
+            )
+
+    @contextmanager
+    def held(self, seller_id: str) -> Iterator[tuple[Iterator[LiveRow], Iterator[RowFact]]]:
+        """A seller's returns with every column as the trail writes it, and the entries about
+        them, both by return (entries in the order they were made), over one connection."""
+        r, e = returns, audit_entries.c
+        # The version is bookkeeping the trail leaves out of updates (``audit_log``).
+        shown = [column for column in r.c if column.name != "version"]
+        rows = (
+            select(*shown)
+            .where(r.c.seller_id == seller_id)
+            .order_by(_bytewise(r.c.id, self.engine))
+        )
+        facts = (
+            select(e.entity_id, e.id, e.body)
+            .where(e.seller_id == seller_id, e.entity == HELD)
+            .order_by(_bytewise(e.entity_id, self.engine), e.id)
+        )
+        with self.engine.connect() as connection:
+            streamed = connection.execution_options(yield_per=5_000)
+            yield (
+                (
+                    (row.id, row.created_at, {str(k): plain(v) for k, v in row._mapping.items()})
+                    for row in streamed.execute(rows)
+                ),
+                ((f[0], f[1], f[2]) for f in streamed.execute(facts)),
+            )
+
+    def first_entry_at(self, seller_id: str) -> datetime | None:
+        query = select(func.min(audit_entries.c.occurred_at)).where(
+            audit_entries.c.seller_id == seller_id
+        )
+        with self.engine.connect() as connection:
+            began: datetime | None = connection.scalar(query)
+        return began
+
     def checkpoints(self, seller_id: str) -> list[Checkpoint]:
         query = (
             select(audit_checkpoints)
@@ -197,3 +277,8 @@ class SqlAuditChains:
         query = select(table).where(*conditions).order_by(table.c.id.desc()).limit(wanted.limit)
         with self.engine.connect() as connection:
             return connection.execute(query).all()
+
+
+def _bytewise(column: Any, engine: Engine) -> Any:
+    """Sorted by bytes, as Python compares the ids (a database's locale may not)."""
+    return column.collate("C") if engine.dialect.name == "postgresql" else column

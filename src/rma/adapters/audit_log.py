@@ -9,7 +9,7 @@ bookkeeping, sessions, the trail itself), so tables added later are audited with
 from __future__ import annotations
 
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -19,7 +19,6 @@ from sqlalchemy.orm.base import NO_VALUE
 
 from rma.adapters.orm import mapper_registry
 from rma.domain.audit import CHANGED, Change, entry_body, is_secret, plain
-from rma.domain.events import Event
 from rma.domain.ids import new_id
 from rma.services.clock import utcnow
 
@@ -42,10 +41,15 @@ NOT_AUDITED = frozenset(
 )
 # Bookkeeping columns whose change is implied by the others.
 _SKIPPED_COLUMNS = frozenset({"version"})
+# Tables whose rows are facts about another row, only ever added: each row is an entry of its
+# own (never merged with another of the same transaction), known by the row it is about. A
+# return's history is read from the trail by the return's id.
+FACTS_OF = {"return_history": "return_id"}
 _PENDING = "rma_audit_pending"
 
 
 _SINK = "rma_audit_sink"
+_OWNER = "rma_audit_session"
 _CONNECTIONS = "rma_audit_connections"
 _engines: weakref.WeakSet[Engine] = weakref.WeakSet()
 _session_kinds: weakref.WeakSet[type[Session]] = weakref.WeakSet()
@@ -74,16 +78,14 @@ def watch(session: Session) -> None:
         event.listen(engine, "after_execute", _statement_executed)
 
 
-def entries(
-    session: Session, actor: tuple[str, str], bulk_events: Sequence[Event] = ()
-) -> list[dict[str, Any]]:
+def entries(session: Session, actor: tuple[str, str]) -> list[dict[str, Any]]:
     """The rows of ``audit_entries`` for every row changed since the last call, to insert.
 
-    One entry per changed row and per bulk-written event; the caller inserts them in the
-    transaction of the change (the unit of work sends them with its outbox rows).
+    One entry per changed row; the caller inserts them in the transaction of the change (the
+    unit of work sends them with its outbox rows).
     """
     pending = _pending(session)
-    changes = [*pending.values(), *(_bulk_change(e) for e in bulk_events)]
+    changes = list(pending.values())
     pending.clear()
     if not changes:
         return []
@@ -105,19 +107,21 @@ def entries(
     ]
 
 
-def _pending(session: Session) -> dict[tuple[str, str], Change]:
-    pending: dict[tuple[str, str], Change] = session.info.setdefault(_PENDING, {})
+def _pending(session: Session) -> dict[tuple[str, ...], Change]:
+    pending: dict[tuple[str, ...], Change] = session.info.setdefault(_PENDING, {})
     return pending
 
 
 def _lend_sink(session: Session, _transaction: object, connection: Connection) -> None:
     connection.info[_SINK] = _pending(session)
+    connection.info[_OWNER] = session
     session.info.setdefault(_CONNECTIONS, []).append(connection)
 
 
 def _take_sink(session: Session) -> None:
     for connection in session.info.pop(_CONNECTIONS, []):
         connection.info.pop(_SINK, None)
+        connection.info.pop(_OWNER, None)
 
 
 def _forget(session: Session) -> None:
@@ -137,7 +141,26 @@ def _collect(session: Session, _context: object) -> None:
             _note(pending, change)
 
 
-def _note(pending: dict[tuple[str, str], Change], change: Change) -> None:
+def changed(connection: Connection, changes: Iterable[Change]) -> None:
+    """Note changes a writer made with statements the session does not track (bulk work)."""
+    sink = connection.info.get(_SINK)
+    if sink is not None:
+        for change in changes:
+            _note(sink, change)
+
+
+def inserted(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Note rows a statement the listener cannot read inserted (``INSERT ... SELECT``)."""
+    sink = connection.info.get(_SINK)
+    if sink is not None:
+        for row in rows:
+            _note_inserted(sink, table, row)
+
+
+def _note(pending: dict[tuple[str, ...], Change], change: Change) -> None:
+    if change.entity in FACTS_OF:
+        pending[(change.entity, change.entity_id, str(len(pending)))] = change
+        return
     key = (change.entity, change.entity_id)
     earlier = pending.pop(key, None)
     merged = change if earlier is None else earlier.merged(change)
@@ -154,20 +177,35 @@ def _statement_executed(
     _result: Any,
 ) -> None:
     sink = connection.info.get(_SINK)
-    if sink is None or not isinstance(statement, Insert):
+    # An INSERT ... SELECT carries no rows to read: its writer notes them (``inserted``). The
+    # session's own flush is read from its objects (``_collect``), keys and all.
+    if sink is None or not isinstance(statement, Insert) or statement.select is not None:
+        return
+    if getattr(connection.info.get(_OWNER), "_flushing", False):
         return
     table = statement.table
-    name = getattr(table, "name", "")
-    if name in NOT_AUDITED or not isinstance(table, Table):
+    if not isinstance(table, Table):
         return
     rows = multiparams if isinstance(multiparams, list | tuple) else [multiparams]
     rows = [row for row in rows if isinstance(row, Mapping)] or ([params] if params else [])
-    keys = _identity(table)
     for row in rows:
-        after = {str(k): _shown(str(k), v) for k, v in row.items()}
+        _note_inserted(sink, table, row)
+
+
+def _note_inserted(
+    pending: dict[tuple[str, ...], Change], table: Table, row: Mapping[str, Any]
+) -> None:
+    name = table.name
+    if name in NOT_AUDITED:
+        return
+    after = {str(k): _shown(str(k), v) for k, v in row.items()}
+    if name in FACTS_OF:
+        ident = str(row[FACTS_OF[name]])
+    else:
+        keys = _identity(table)
         ident = ":".join(str(row[k]) for k in keys if k in row) or str(row.get("return_id", ""))
-        seller = str(row.get("seller_id") or (row.get("id") if name == "sellers" else "") or "")
-        _note(sink, Change(seller, name, ident, "insert", {}, after))
+    seller = str(row.get("seller_id") or (row.get("id") if name == "sellers" else "") or "")
+    _note(pending, Change(seller, name, ident, "insert", {}, after))
 
 
 @cache
@@ -209,8 +247,10 @@ def _change(obj: Any, action: str) -> Change | None:
                 (after if action == "insert" else before)[name] = _shown(name, value)
     if action == "update" and not after:
         return None
-    key = mapper.primary_key_from_instance(obj)
-    entity_id = ":".join(str(part) for part in key)
+    if entity in FACTS_OF:
+        entity_id = str(getattr(obj, FACTS_OF[entity]))
+    else:
+        entity_id = ":".join(str(part) for part in mapper.primary_key_from_instance(obj))
     return Change(_seller_of(obj, entity), entity, entity_id, action, before, after)
 
 
@@ -225,10 +265,3 @@ def _seller_of(obj: Any, entity: str) -> str:
         return str(obj.id)
     seller_id = getattr(obj, "seller_id", None)
     return str(seller_id) if seller_id else ""
-
-
-def _bulk_change(event_: Event) -> Change:
-    # Bulk authorization writes returns with statements the session does not track: the
-    # event it records for each return says what changed.
-    payload = plain(event_.payload())
-    return Change(event_.seller_id, "returns", event_.return_id, "update", {}, {"event": payload})

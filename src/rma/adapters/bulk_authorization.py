@@ -13,8 +13,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Executable, select, update
 
-from rma.adapters import orm
+from rma.adapters import audit_log, orm
 from rma.adapters.row_sets import Columns, execute_for_rows, insert_into, one_of
+from rma.domain.audit import Change, plain
 from rma.domain.authorization import Authorization
 from rma.domain.errors import ConcurrentUpdate
 from rma.services.unit_of_work import ItemToAuthorize, ReturnToAuthorize
@@ -79,6 +80,39 @@ def write(
     execute_for_rows(connection, orm.return_items, items, _update_item)
     history = [_history_row(a) for a in authorizations]
     execute_for_rows(connection, orm.return_history, history, insert_into(orm.return_history))
+    # The statements above are not the session's: the trail hears of them from here.
+    audit_log.changed(connection, _changes(authorizations, returns, items))
+    audit_log.inserted(connection, orm.return_history, history)
+
+
+def _changes(
+    authorizations: Sequence[Authorization],
+    returns: Sequence[dict[str, Any]],
+    items: Sequence[dict[str, Any]],
+) -> list[Change]:
+    changes = [
+        Change(
+            a.seller_id,
+            orm.returns.name,
+            a.return_id,
+            "update",
+            {"status": plain(a.from_status)},
+            {name: plain(value) for name, value in row.items() if name not in _KEY},
+        )
+        for a, row in zip(authorizations, returns, strict=True)
+    ]
+    changes += [
+        Change(
+            item["seller_id"],
+            orm.return_items.name,
+            item["id"],
+            "update",
+            {},
+            {"authorized_quantity": item["authorized_quantity"]},
+        )
+        for item in items
+    ]
+    return changes
 
 
 def _return_row(a: Authorization, version: int) -> dict[str, Any]:

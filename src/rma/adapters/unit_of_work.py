@@ -290,7 +290,7 @@ class SqlUnitOfWork:
             raise Conflict("the change clashes with another one; try again") from error
         recorded = [event for aggregate in touched for event in _events(aggregate)]
         actor = (self._actor, "") if self._actor else current_actor()
-        trail = audit_log.entries(self.session, actor, self._returns.saved_events)
+        trail = audit_log.entries(self.session, actor)
         self._write_outbox([*recorded, *self._returns.saved_events], trail)
         claim = self._write_claim()
         self._write_spent_token()

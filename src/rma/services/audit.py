@@ -5,14 +5,27 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from rma.domain.audit import Break, ChainCheck, check_chain, checkpoint_message
+from rma.domain.audit import (
+    Break,
+    ChainCheck,
+    HistoryFact,
+    HistoryRow,
+    LiveRow,
+    RowFact,
+    check_chain,
+    check_history,
+    check_rows,
+    checkpoint_message,
+)
 from rma.domain.errors import Forbidden
 from rma.services.clock import utcnow
+from rma.services.partitions import Month
 
 
 class Checkpoint(Protocol):
@@ -55,6 +68,16 @@ class AuditChains(Protocol):
 
     def checkpoints(self, seller_id: str) -> Sequence[Checkpoint]: ...
 
+    def history(
+        self, seller_id: str
+    ) -> AbstractContextManager[tuple[Iterator[HistoryRow], Iterator[HistoryFact]]]: ...
+
+    def first_entry_at(self, seller_id: str) -> datetime | None: ...
+
+    def held(
+        self, seller_id: str
+    ) -> AbstractContextManager[tuple[Iterator[LiveRow], Iterator[RowFact]]]: ...
+
 
 def signed_at_text(moment: datetime) -> str:
     return moment.isoformat()
@@ -82,6 +105,8 @@ class Verification:
     check: ChainCheck
     unsealed: int
     checkpoints: int
+    history_rows: int = 0
+    returns: int = 0  # returns held to what their entries say
 
     def as_dict(self) -> dict[str, Any]:
         bad = self.check.first_bad
@@ -92,31 +117,67 @@ class Verification:
             "head": self.check.head,
             "unsealed": self.unsealed,
             "checkpoints": self.checkpoints,
+            "history_rows": self.history_rows,
+            "returns": self.returns,
             "first_bad": bad.as_dict() if bad else None,
         }
 
 
 def verify_audit(
-    chains: AuditChains, keys: Keys, seller_id: str | None = None
+    chains: AuditChains, keys: Keys, seller_id: str | None = None, history_months: int = 0
 ) -> list[Verification]:
-    """Check one seller's chain (or every chain) against its hashes and signed checkpoints."""
-    found = []
-    for seller in [seller_id] if seller_id is not None else chains.sellers():
-        checkpoints = chains.checkpoints(seller)
-        bad_signature = next(
-            (c for c in checkpoints if not _signed_by(keys, c)),
-            None,
-        )
-        check = check_chain(
-            seller,
-            chains.sealed_rows(seller),
-            {c.seq: c.hash for c in checkpoints},
-            chains.head_seq(seller),
-        )
-        if bad_signature is not None and check.ok:
-            check = _bad_checkpoint(check, bad_signature)
-        found.append(Verification(check, chains.unsealed(seller), len(checkpoints)))
-    return found
+    """Check one seller's chain (or every chain) against its hashes and signed checkpoints,
+    then its returns' history rows against the entries they were written with.
+
+    ``history_months`` is the history's retention (0: kept forever): entries of months it
+    dropped are not missed.
+    """
+    sellers = [seller_id] if seller_id is not None else chains.sellers()
+    return [_verified(chains, keys, seller, history_months) for seller in sellers]
+
+
+def _verified(chains: AuditChains, keys: Keys, seller: str, history_months: int) -> Verification:
+    checkpoints = chains.checkpoints(seller)
+    bad_signature = next(
+        (c for c in checkpoints if not _signed_by(keys, c)),
+        None,
+    )
+    check = check_chain(
+        seller,
+        chains.sealed_rows(seller),
+        {c.seq: c.hash for c in checkpoints},
+        chains.head_seq(seller),
+    )
+    if bad_signature is not None and check.ok:
+        check = _bad_checkpoint(check, bad_signature)
+    rows, bad_history = _history_checked(chains, seller, history_months)
+    if bad_history is not None and check.ok:
+        check = ChainCheck(check.seller_id, check.entries, check.head, bad_history)
+    held, bad_row = _rows_checked(chains, seller)
+    if bad_row is not None and check.ok:
+        check = ChainCheck(check.seller_id, check.entries, check.head, bad_row)
+    return Verification(check, chains.unsealed(seller), len(checkpoints), rows, held)
+
+
+def _rows_checked(chains: AuditChains, seller: str) -> tuple[int, Break | None]:
+    began = chains.first_entry_at(seller)
+    if began is None:
+        return 0, None
+    with chains.held(seller) as (rows, facts):
+        return check_rows("returns", rows, facts, began)
+
+
+def _history_checked(
+    chains: AuditChains, seller: str, history_months: int
+) -> tuple[int, Break | None]:
+    began = chains.first_entry_at(seller)
+    if began is None:
+        return 0, None  # no trail yet: nothing to hold the history to
+    since = began
+    if history_months > 0:
+        since = max(since, Month.of(utcnow()).plus(-history_months).start)
+    with chains.history(seller) as (rows, facts):
+        return check_history(rows, facts, since)
 
 
 def _signed_by(keys: Keys, checkpoint: Checkpoint) -> bool:

@@ -80,7 +80,12 @@ def verify(
 ) -> AuditVerificationPublic:
     _admin(principal)
     whose = audit_seller(principal.seller_id, seller_id)
-    found = verify_audit(audit_chains(container), audit_keys(container), whose)
+    found = verify_audit(
+        audit_chains(container),
+        audit_keys(container),
+        whose,
+        container.settings.retention_history_months,
+    )
     chains = [v.as_dict() for v in found]
     return AuditVerificationPublic.model_validate(
         {"ok": all(c["ok"] for c in chains), "chains": chains}

@@ -63,6 +63,8 @@ class AuditChainPublic(BaseModel):
     head: str
     unsealed: int
     checkpoints: int
+    history_rows: int  # the returns' history rows checked against their entries
+    returns: int  # the returns whose columns were checked against their entries
     first_bad: AuditBreakPublic | None
 
 
