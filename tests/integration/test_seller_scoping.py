@@ -451,6 +451,7 @@ UNSCOPED = {
     "PortalSettingsRepository.get": "keyed by the seller id alone: one row per seller",
     "ReturnRepository.due_for_expiry": "the expiry job runs for every seller",
     "ReturnRepository.rma_number_taken": "answers a bool for one seller (checked below)",
+    "RoutingRuleRepository.any": "answers a bool for one seller (checked below)",
     "ReturnRepository.count_by_status": "answers counts for one seller (checked below)",
     "IdempotencyRepository.get": "keyed by the caller's key id, which belongs to one seller",
     "IdempotencyRepository.save_response": "writes",
@@ -564,6 +565,8 @@ def test_counts_and_taken_numbers_are_the_callers_only(
         assert uow.deliveries.count_by_endpoint("sel_nobody") == {}
         assert uow.returns.rma_number_taken(me.seller_id, "SAME-NUMBER")
         assert not uow.returns.rma_number_taken("sel_nobody", "SAME-NUMBER")
+        assert uow.routing_rules.any(me.seller_id)
+        assert not uow.routing_rules.any("sel_nobody")
         assert uow.returns.page("sel_nobody", ReturnFilter(), after=None, limit=50) == []
         assert uow.returns.rma_numbers_taken(me.seller_id, ["SAME-NUMBER"]) == {"SAME-NUMBER"}
         assert uow.returns.rma_numbers_taken("sel_nobody", ["SAME-NUMBER"]) == set()

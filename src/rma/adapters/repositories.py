@@ -364,31 +364,18 @@ class SqlReturns:
         self.session.add(ret)
 
     def get(self, seller_id: str, return_id: str) -> Return | None:
-        c = orm.returns.c
-        return self.session.scalars(
-            select(Return).where(c.seller_id == seller_id, c.id == return_id)
-        ).first()
+        # With its items and history joined: one statement where loading them after the
+        # return took three, a fifth of an authorization's CPU in the API process.
+        params = {"seller_id": seller_id, "id": return_id}
+        return self.session.scalars(_shown_by_id(), params).unique().first()
 
     def by_rma_number(self, seller_id: str, rma_number: str) -> Return | None:
-        c = orm.returns.c
-        return self.session.scalars(
-            select(Return).where(c.seller_id == seller_id, c.rma_number == rma_number)
-        ).first()
+        params = {"seller_id": seller_id, "rma_number": rma_number}
+        return self.session.scalars(_shown_by_rma_number(), params).unique().first()
 
     def for_reading(self, seller_id: str, return_id: str, rma_number: str) -> Return | None:
-        """One return by id, or else by RMA number, with its items and history: to show.
-
-        One round trip where ``get`` takes three (the return, then its items, then its
-        history), which is most of what showing one return costs.
-        """
-        for query, params in (
-            (_shown_by_id(), {"seller_id": seller_id, "id": return_id}),
-            (_shown_by_rma_number(), {"seller_id": seller_id, "rma_number": rma_number}),
-        ):
-            found = self.session.scalars(query, params).unique().first()
-            if found is not None:
-                return found
-        return None
+        """One return by id, or else by RMA number, with its items and history: to show."""
+        return self.get(seller_id, return_id) or self.by_rma_number(seller_id, rma_number)
 
     def rma_number_taken(self, seller_id: str, rma_number: str) -> bool:
         params = {"seller_id": seller_id, "rma_number": rma_number}

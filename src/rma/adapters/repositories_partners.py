@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from rma.adapters import orm
@@ -41,6 +41,10 @@ class SqlRoutingRules:
         c = routing_rules.c
         query = select(RoutingRule).where(c.seller_id == seller_id).order_by(c.position)
         return list(self.session.scalars(query))
+
+    def any(self, seller_id: str) -> bool:
+        # Most sellers route nothing: a row, not objects, is enough to tell.
+        return self.session.execute(_ANY_RULE, {"seller_id": seller_id}).first() is not None
 
     def replace(self, seller_id: str, rules: Sequence[RoutingRule]) -> None:
         for old in self.all(seller_id):
@@ -106,3 +110,10 @@ class SqlPartnerReturns:
             select(Return).where(c.seller_id == seller_id, c.group_id == group_id).order_by(c.id)
         )
         return list(self.session.scalars(query))
+
+
+_ANY_RULE = (
+    select(routing_rules.c.position)
+    .where(routing_rules.c.seller_id == bindparam("seller_id"))
+    .limit(1)
+)

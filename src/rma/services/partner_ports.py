@@ -21,6 +21,9 @@ class RoutingRuleRepository(Protocol):
     def all(self, seller_id: str) -> list[RoutingRule]:
         """The seller's rules by position."""
 
+    def any(self, seller_id: str) -> bool:
+        """Whether the seller has a rule at all."""
+
     def replace(self, seller_id: str, rules: Sequence[RoutingRule]) -> None:
         """Make ``rules`` the seller's whole ordered list."""
 

@@ -47,9 +47,9 @@ def plan_legs(
     ship_from: Address | None = None,
 ) -> list[PlannedLeg]:
     """The request's valid items by destination; one leg to the default without rules."""
-    rules = uow.routing_rules.all(seller_id)
-    if not rules:
+    if not uow.routing_rules.any(seller_id):
         return [PlannedLeg(DEFAULT_ROUTE, list(verdicts), None, "")]
+    rules = uow.routing_rules.all(seller_id)
     partners = uow.partners.all(seller_id)
     faults = {
         r.code: r.fault
