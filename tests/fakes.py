@@ -8,6 +8,7 @@ Repositories no unit-tested use case touches (money, events, the physical flow, 
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from types import TracebackType
@@ -70,6 +71,10 @@ class FakeSellers(_Repo):
     def get(self, seller_id: str) -> Seller | None:
         found: Seller | None = self.store.get("sellers", seller_id)
         return found
+
+    def settings(self, seller_id: str) -> Seller | None:
+        found = self.get(seller_id)
+        return None if found is None else copy.deepcopy(found)
 
 
 class FakeReturnAddresses(_Repo):
@@ -359,6 +364,9 @@ class FakeRoutingRules(_Repo):
     def all(self, seller_id: str) -> list[RoutingRule]:
         rules: list[RoutingRule] = self.store.get("routing_rules", seller_id) or []
         return sorted(rules, key=lambda r: r.position)
+
+    def any(self, seller_id: str) -> bool:
+        return bool(self.all(seller_id))
 
     def replace(self, seller_id: str, rules: Sequence[RoutingRule]) -> None:
         self.store.add("routing_rules", seller_id, list(rules))

@@ -196,6 +196,7 @@ QUERIES: dict[str, list[Query]] = {
         ]
     ],
     "SellerRepository.get": [lambda u, me, them: _Tag(u.sellers.get(me.seller_id).id)],
+    "SellerRepository.settings": [lambda u, me, them: _Tag(u.sellers.settings(me.seller_id).id)],
     "ReturnAddressRepository.get": [
         lambda u, me, them: u.return_addresses.get(me.seller_id, them.address_id),
         lambda u, me, them: u.return_addresses.get(me.seller_id, me.address_id),

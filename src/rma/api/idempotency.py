@@ -32,7 +32,7 @@ MAX_KEY_LENGTH = 255
 ANSWER_LOST_AFTER = timedelta(minutes=10)
 
 
-def _declared_key(
+async def _declared_key(
     key: Annotated[
         str | None,
         Header(

@@ -63,7 +63,7 @@ def inspect_items(cmd: InspectItems, uow: UnitOfWork) -> InspectionOutcome:
                 or UNASSIGNED_LOCATION
             )
             uow.inventory.add_all(movements_for(ret, location, now))
-        seller = uow.sellers.get(ret.seller_id)
+        seller = uow.sellers.settings(ret.seller_id)
         assert seller is not None  # a return's seller exists
         execute_due_resolutions(uow, seller, ret, now)
         uow.commit()

@@ -414,7 +414,8 @@ def _visible(ret: Return | None, scope: Scope, ref: str) -> Return:
 
 
 def _seller(uow: UnitOfWork, seller_id: str) -> Seller:
-    seller = uow.sellers.get(seller_id)
+    """The seller's settings, for moving a return (nothing here changes the seller)."""
+    seller = uow.sellers.settings(seller_id)
     if seller is None:
         raise NotFound(f"no seller {seller_id}", code="seller_not_found")
     return seller

@@ -142,6 +142,8 @@ class IdempotencyRecord:
 class SellerRepository(Protocol):
     def add(self, seller: Seller) -> None: ...
     def get(self, seller_id: str) -> Seller | None: ...
+    def settings(self, seller_id: str) -> Seller | None:
+        """The seller as read now, not tracked: for a use case that changes nothing of it."""
 
 
 class ReturnAddressRepository(Protocol):
