@@ -6,7 +6,8 @@ On PostgreSQL (``RMA_BENCH_POSTGRES_URL``, the local server by default) in its o
 
 1. ``request_return`` is called in process, one return per order, in rounds that alternate
    *on* (every change audited, four risk rules evaluated over the customer's history) and
-   *off* (no audit capture, no risk read), so both halves see the same machine load;
+   *off* (no audit capture, no risk read), so both halves see the same machine load, each
+   mode for a seller of its own seeded alike (whose trail is then verified whole);
    ``RMA_BENCH_TRUST_COUNT`` returns in all (default 600). Throughput, CPU per return (this
    process) and the ratio on/off are reported.
 2. ``RMA_BENCH_AUDIT_ENTRIES`` sealed entries (default 200,000) are written for one seller and
@@ -48,7 +49,8 @@ from rma.trust_wiring import audit_chains, audit_keys
 COUNT = int(os.environ.get("RMA_BENCH_TRUST_COUNT", "600"))
 ENTRIES = int(os.environ.get("RMA_BENCH_AUDIT_ENTRIES", "200000"))
 ROUNDS = 10
-CUSTOMERS = 50
+# Per seller: each customer returns a dozen times over the run (serial returners).
+CUSTOMERS = 25
 RULES = {
     "return_count": {"params": {"window_days": 30, "max_returns": 1000}},
     "return_value": {"params": {"window_days": 30, "max_value": 100_000_000}},
@@ -111,24 +113,26 @@ def _requests(container: Container, seller_id: str, numbers: list[int]) -> tuple
 
 def _throughput(container: Container, label: str) -> dict[str, Any]:
     warm_up = 10
-    seller_id = _seed(container, COUNT + 2 * warm_up)
-    numbers = iter(range(COUNT + 2 * warm_up))
+    # One seller a mode, seeded alike: the seller with the trail on keeps a whole trail,
+    # which is then verified with its returns and their history.
+    sellers = {mode: _seed(container, COUNT // 2 + warm_up) for mode in ("on", "off")}
+    numbers = {mode: iter(range(COUNT // 2 + warm_up)) for mode in sellers}
     # Untimed: the first use of each statement compiles it, in either mode.
-    _requests(container, seller_id, [next(numbers) for _ in range(warm_up)])
+    _requests(container, sellers["on"], [next(numbers["on"]) for _ in range(warm_up)])
     with _trust_off():
-        _requests(container, seller_id, [next(numbers) for _ in range(warm_up)])
+        _requests(container, sellers["off"], [next(numbers["off"]) for _ in range(warm_up)])
     per_round = COUNT // (2 * ROUNDS)
     totals = {"on": [0.0, 0.0, 0], "off": [0.0, 0.0, 0]}
     for round_ in range(2 * ROUNDS):
         mode = "off" if round_ % 2 == 0 else "on"
         if mode == "off":
             _analyze(container)  # untimed; autovacuum may be off, and the tables grow
-        batch = [next(numbers) for _ in range(per_round)]
+        batch = [next(numbers[mode]) for _ in range(per_round)]
         if mode == "off":
             with _trust_off():
-                wall, cpu = _requests(container, seller_id, batch)
+                wall, cpu = _requests(container, sellers[mode], batch)
         else:
-            wall, cpu = _requests(container, seller_id, batch)
+            wall, cpu = _requests(container, sellers[mode], batch)
         totals[mode][0] += wall
         totals[mode][1] += cpu
         totals[mode][2] += len(batch)
@@ -143,6 +147,16 @@ def _throughput(container: Container, label: str) -> dict[str, Any]:
     figures[f"{label} create-return CPU off/on ratio"] = cpu_off / cpu_on
     figures[f"{label} audit entries sealed"] = seal_audit(
         audit_chains(container), audit_keys(container)
+    )
+    wall, cpu = time.perf_counter(), time.process_time()
+    [found] = verify_audit(audit_chains(container), audit_keys(container), sellers["on"])
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    assert found.check.ok, found.as_dict()
+    checked = found.check.entries + found.history_rows + found.returns
+    figures[f"{label} verify a shop's trail, history and returns"] = (
+        f"{found.check.entries} entries, {found.history_rows} history rows,"
+        f" {found.returns} returns: {checked / wall:,.0f} a second,"
+        f" {1e6 * cpu / checked:.2f} us of CPU each"
     )
     return figures
 
