@@ -6,12 +6,15 @@ row edited, deleted or added behind rma's back is named like a bad entry.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import text
+from sqlalchemy import delete, insert, text
 
+from rma.adapters.orm_trust import audit_holds
 from rma.bootstrap import Container
+from rma.services.clock import utcnow
 from tests.integration.test_audit_trail import entries, first_bad, seal
 from tests.support import Shop, ok, open_shop
 
@@ -167,3 +170,21 @@ def test_a_deadline_changed_in_the_database_is_named(
     assert bad["problem"] == "row_altered"
     assert return_id in bad["message"]
     assert "deadline" in bad["message"]
+
+
+def test_rows_from_before_the_upgrade_that_began_holding_them_are_not_judged(
+    http: httpx.Client, container: Container
+) -> None:
+    shop, return_id = _moved(http)
+    seal(container)
+    _sql(container, "UPDATE return_history SET note = 'x' WHERE return_id = :r", r=return_id)
+    _sql(container, "UPDATE returns SET deadline = NULL WHERE id = :r", r=return_id)
+    assert first_bad(container, shop.seller_id) is not None
+
+    # As if this database had been upgraded after the return was made.
+    later = utcnow() + timedelta(minutes=5)
+    with container.engine.begin() as connection:
+        connection.execute(delete(audit_holds))
+        connection.execute(insert(audit_holds).values(what="rows", since=later))
+
+    assert first_bad(container, shop.seller_id) is None

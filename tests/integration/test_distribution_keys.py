@@ -34,6 +34,7 @@ PLATFORM_TABLES = {
     "sellers": "the distribution root: a seller's key is its id, the value others hold",
     "staff_sessions": "a desk sign-in, found by its cookie before any seller is known",
     "idempotency_keys": "scoped by the caller's key (its seller inside the scope string)",
+    "audit_holds": "one row: since when live rows are held to the audit trail",
 }
 
 # Tables with seller_id that are found by a platform-wide value before the seller is known:

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from rma.adapters.orm import return_history, returns
-from rma.adapters.orm_trust import audit_checkpoints, audit_entries, audit_heads
+from rma.adapters.orm_trust import audit_checkpoints, audit_entries, audit_heads, audit_holds
 from rma.domain.audit import (
     GENESIS,
     HISTORY_FIELDS,
@@ -235,6 +235,12 @@ class SqlAuditChains:
                 ),
                 ((f[0], f[1], f[2]) for f in streamed.execute(facts)),
             )
+
+    def rows_held_since(self) -> datetime | None:
+        query = select(audit_holds.c.since).where(audit_holds.c.what == "rows")
+        with self.engine.connect() as connection:
+            since: datetime | None = connection.scalar(query)
+        return since
 
     def first_entry_at(self, seller_id: str) -> datetime | None:
         query = select(func.min(audit_entries.c.occurred_at)).where(

@@ -37,6 +37,7 @@ NOT_AUDITED = frozenset(
         "audit_entries",
         "audit_heads",
         "audit_checkpoints",
+        "audit_holds",
     }
 )
 # Bookkeeping columns whose change is implied by the others.

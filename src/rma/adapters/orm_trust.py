@@ -41,6 +41,15 @@ audit_heads = Table(
     Column("sealed_at", UtcDateTime, nullable=False),
 )
 
+# Since when live rows are held to the trail (one row, ``what`` = "rows"): set by the
+# migration that began it, so rows and entries written before, in an earlier form, are not.
+audit_holds = Table(
+    "audit_holds",
+    metadata,
+    Column("what", String(32), primary_key=True),
+    Column("since", UtcDateTime, nullable=False),
+)
+
 audit_checkpoints = Table(
     "audit_checkpoints",
     metadata,

@@ -74,6 +74,8 @@ class AuditChains(Protocol):
 
     def first_entry_at(self, seller_id: str) -> datetime | None: ...
 
+    def rows_held_since(self) -> datetime | None: ...
+
     def held(
         self, seller_id: str
     ) -> AbstractContextManager[tuple[Iterator[LiveRow], Iterator[RowFact]]]: ...
@@ -160,20 +162,29 @@ def _verified(chains: AuditChains, keys: Keys, seller: str, history_months: int)
 
 
 def _rows_checked(chains: AuditChains, seller: str) -> tuple[int, Break | None]:
-    began = chains.first_entry_at(seller)
-    if began is None:
+    since = _held_since(chains, seller)
+    if since is None:
         return 0, None
     with chains.held(seller) as (rows, facts):
-        return check_rows("returns", rows, facts, began)
+        return check_rows("returns", rows, facts, since)
+
+
+def _held_since(chains: AuditChains, seller: str) -> datetime | None:
+    """From when the seller's rows are held to its entries: its trail's start, or the
+    upgrade that began holding rows, whichever is later (None: no trail yet)."""
+    began = chains.first_entry_at(seller)
+    if began is None:
+        return None
+    upgraded = chains.rows_held_since()
+    return began if upgraded is None else max(began, upgraded)
 
 
 def _history_checked(
     chains: AuditChains, seller: str, history_months: int
 ) -> tuple[int, Break | None]:
-    began = chains.first_entry_at(seller)
-    if began is None:
+    since = _held_since(chains, seller)
+    if since is None:
         return 0, None  # no trail yet: nothing to hold the history to
-    since = began
     if history_months > 0:
         since = max(since, Month.of(utcnow()).plus(-history_months).start)
     with chains.history(seller) as (rows, facts):
