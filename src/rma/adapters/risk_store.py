@@ -210,11 +210,13 @@ def _context_statement() -> Select[Any]:
         cast(risk_settings.c.block, Text),
         risk_settings.c.updated_at,
     )
+    # Grouped by the settings' key, not by their text: the rules' JSON need not be compared
+    # for every row grouped (the databases read the rest of a row grouped by its key).
     return (
         select(*settings, *_history_columns())
         .select_from(_with_items(joined))
         .where(risk_settings.c.seller_id == bindparam("seller_id"))
-        .group_by(*settings, *_PER_RETURN, *_RETURN_KEY)
+        .group_by(risk_settings.c.seller_id, *_PER_RETURN, *_RETURN_KEY)
     )
 
 
