@@ -134,6 +134,23 @@ inspected_units_daily = Table(
     Column("rejected_units", BigInteger, nullable=False),
 )
 
+# inspected_units_daily per local month, without reason and carrier: what outcomes over
+# whole months read. Kept beside the days by the same trigger (migration 0013).
+inspected_units_monthly = Table(
+    "inspected_units_monthly",
+    metadata,
+    Column("seller_id", ID, primary_key=True),
+    Column("month", Date, primary_key=True),
+    Column("sku", String(100), primary_key=True),
+    Column("channel", String(16), primary_key=True),
+    Column("condition", String(32), primary_key=True),
+    Column("disposition", String(32), primary_key=True),
+    Column("items", BigInteger, nullable=False),
+    Column("received_units", BigInteger, nullable=False),
+    Column("accepted_units", BigInteger, nullable=False),
+    Column("rejected_units", BigInteger, nullable=False),
+)
+
 # Money per local day, currency and measure (refunded, restocking_fees,
 # label_costs_recovered, store_credit_issued, value_restocked, value_written_off), by the
 # day each fact counts on (a refund's success, a credit's issue, a stock booking). Kept on
@@ -164,6 +181,31 @@ analytics_watermarks = Table(
     Column("seller_id", ID, primary_key=True),
     Column("shipped_pk", BigInteger, nullable=False),  # last shipment_items.pk rolled up
     Column("timezone", String(64), nullable=False),  # the zone the days are in
+    Column("refreshed_at", UtcDateTime, nullable=False),
+)
+
+
+# When each return was requested, first authorized, first received and refunded: what speed
+# times. The due job makes a return's row from the facts once the return's history up to
+# the seller's watermark (``return_history.pk``) names an authorization or a receipt; a
+# refund's trigger keeps ``refunded_at``. Reads take returns with newer history raw.
+return_timings = Table(
+    "return_timings",
+    metadata,
+    Column("seller_id", ID, primary_key=True),
+    Column("return_id", ID, primary_key=True),
+    Column("requested_at", UtcDateTime, nullable=False),
+    Column("authorized_at", UtcDateTime),
+    Column("received_at", UtcDateTime),
+    Column("refunded_at", UtcDateTime),
+    Index("ix_return_timings_seller_id_requested_at", "seller_id", "requested_at"),
+)
+
+return_timing_watermarks = Table(
+    "return_timing_watermarks",
+    metadata,
+    Column("seller_id", ID, primary_key=True),
+    Column("history_pk", BigInteger, nullable=False),  # last return_history.pk read
     Column("refreshed_at", UtcDateTime, nullable=False),
 )
 
