@@ -196,6 +196,8 @@ class SqlRollups:
             where = [table.c.seller_id == seller_id, at >= first, at <= last]
             if f.sku is not None:
                 where.append(table.c.sku == f.sku)
+            if f.skus is not None:
+                where.append(table.c.sku.in_(f.skus))
             if f.facility is not None:
                 where.append(table.c.facility_code == f.facility)
             if f.channel is not None:
@@ -228,6 +230,8 @@ class SqlRollups:
             where = [back.c.seller_id == seller_id, at >= first, at <= last]
             if f.sku is not None:
                 where.append(back.c.sku == f.sku)
+            if f.skus is not None:
+                where.append(back.c.sku.in_(f.skus))
             if f.reason is not None:
                 where.append(back.c.reason_code == f.reason)
             if f.channel is not None:
