@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, literal, select, text, union_all
+from sqlalchemy import Date, Select, and_, case, cast, func, literal, select, text, union_all
 from sqlalchemy.orm import Session
 
 from rma.adapters import orm_money
@@ -39,6 +39,7 @@ t = return_timings
 marks = return_timing_watermarks
 rf = orm_money.refunds
 TIMED = (ReturnStatus.AUTHORIZED, *RECEIVED)
+PENDING_AT_MOST = 5000  # returns with history past the watermark timed raw beside the table
 
 # Every return whose history up to the new watermark names an authorization or a receipt,
 # made again from all its facts (a later authorization never moves the first one).
@@ -133,6 +134,13 @@ class SpeedQueries:
         marked = dict(self.session.execute(select(marks.c.seller_id, marks.c.history_pk)).all())
         return sorted(str(s) for s, pk in latest if pk > marked.get(s, 0))
 
+    def _bucket(self, at: Any, f: MeasureFilter) -> Any:
+        """The period ``at`` falls in: a date on PostgreSQL, whose sort is far quicker than
+        the text's (half a million durations are sorted by it)."""
+        if self.dialect != "postgresql":
+            return bucket(at, f, self.dialect)
+        return cast(func.date_trunc(f.grain.value, func.timezone(f.period.tz, at)), Date)
+
     def _timed_raw(self, seller_id: str, f: MeasureFilter, only: Any = None) -> Select[Any]:
         """(id, bucket, requested, authorized, received, refunded) of each return, raw."""
         where = [
@@ -146,7 +154,7 @@ class SpeedQueries:
         return (
             select(
                 r.c.id.label("id"),
-                bucket(r.c.created_at, f, self.dialect).label("at"),
+                self._bucket(r.c.created_at, f).label("at"),
                 r.c.created_at.label("requested_at"),
                 func.min(case((h.c.to_status == ReturnStatus.AUTHORIZED, h.c.at))).label(
                     "authorized_at"
@@ -165,22 +173,30 @@ class SpeedQueries:
         unfiltered = all(x is None for x in (f.sku, f.category, f.reason, f.facility, f.channel))
         if not (self.use_rollups and self.dialect == "postgresql" and unfiltered):
             return self._timed_raw(seller_id, f)
-        pending = select(h.c.return_id).where(
-            h.c.seller_id == seller_id, h.c.pk > self.timings_mark(seller_id)
+        # A list, not a subquery: a few returns, found by their ids, not by a join.
+        pending = list(
+            self.session.scalars(
+                select(h.c.return_id)
+                .where(h.c.seller_id == seller_id, h.c.pk > self.timings_mark(seller_id))
+                .distinct()
+                .limit(PENDING_AT_MOST + 1)
+            )
         )
+        if len(pending) > PENDING_AT_MOST:
+            return self._timed_raw(seller_id, f)  # the job has not run for long
         kept = select(
             t.c.return_id.label("id"),
-            bucket(t.c.requested_at, f, self.dialect).label("at"),
+            self._bucket(t.c.requested_at, f).label("at"),
             t.c.requested_at,
             t.c.authorized_at,
             t.c.received_at,
             t.c.refunded_at,
-        ).where(
-            t.c.seller_id == seller_id,
-            in_period(t.c.requested_at, f),
-            t.c.return_id.not_in(pending),
-        )
-        return union_all(kept, self._timed_raw(seller_id, f, only=pending))
+        ).where(t.c.seller_id == seller_id, in_period(t.c.requested_at, f))
+        if not pending:
+            return kept
+        kept = kept.where(t.c.return_id.not_in(pending))
+        raw = self._timed_raw(seller_id, f, only=pending).where(h.c.return_id.in_(pending))
+        return union_all(kept, raw)
 
     def speed(self, seller_id: str, f: MeasureFilter, fractions: Sequence[float]) -> list[Row]:
         """(bucket, stage, returns timed, then one nearest-rank percentile per fraction)."""
@@ -195,14 +211,31 @@ class SpeedQueries:
             *[
                 select(
                     per_return.c.at.label("at"),
-                    literal(name).label("stage"),
+                    literal(i).label("stage"),
                     seconds_between(start, end, self.dialect).label("seconds"),
                 )
                 .select_from(per_return)
                 .where(start.is_not(None), end.is_not(None))
-                for name, start, end in stages
+                for i, (_, start, end) in enumerate(stages)
             ]
         ).subquery()
+        if self.dialect == "postgresql":
+            # Hundreds of thousands of durations sorted in memory, not through temporary files.
+            self.session.execute(text("SET LOCAL work_mem = '64MB'"))
+            self.session.execute(text("SET LOCAL jit = off"))  # compiling cost more than it saved
+            # percentile_disc is the nearest rank (the first value whose rank reaches
+            # fraction x n), sorted once per group: 3-4 times quicker than two windows.
+            found = [func.percentile_disc(x).within_group(timed.c.seconds) for x in fractions]
+            statement: Any = select(timed.c.at, timed.c.stage, func.count(), *found).group_by(
+                timed.c.at, timed.c.stage
+            )
+        else:
+            statement = self._nearest_ranks(timed, fractions)
+        names = [name for name, _, _ in stages]
+        return [(at, names[stage], *rest) for at, stage, *rest in self._rows(statement)]
+
+    def _nearest_ranks(self, timed: Any, fractions: Sequence[float]) -> Any:
+        """(bucket, stage, count, percentiles...) of ``timed`` by two windows (SQLite)."""
         ranked = select(
             timed.c.at,
             timed.c.stage,
@@ -217,7 +250,6 @@ class SpeedQueries:
             func.min(case((ranked.c.rank >= fraction * ranked.c.n, ranked.c.seconds)))
             for fraction in fractions
         ]
-        statement = select(
-            ranked.c.at, ranked.c.stage, func.max(ranked.c.n), *percentiles
-        ).group_by(ranked.c.at, ranked.c.stage)
-        return self._rows(statement)
+        return select(ranked.c.at, ranked.c.stage, func.max(ranked.c.n), *percentiles).group_by(
+            ranked.c.at, ranked.c.stage
+        )
