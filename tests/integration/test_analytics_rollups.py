@@ -39,6 +39,11 @@ def answers(container: Container, seller_id: str, *, rolled: bool, zone: str = "
             MeasureFilter(Period(date(2026, 2, 1), date(2026, 3, 15), period.tz), Grain.MONTH),
             MeasureFilter(Period(date(2026, 1, 20), date(2026, 3, 5), period.tz), Grain.MONTH),
             MeasureFilter(Period(date(2026, 2, 28), date(2026, 3, 1), period.tz), Grain.MONTH),
+            # Months covered mostly: the month less the days left out, at either end.
+            MeasureFilter(Period(date(2026, 2, 2), date(2026, 3, 30), period.tz), Grain.MONTH),
+            MeasureFilter(
+                Period(date(2026, 2, 2), date(2026, 3, 30), period.tz), Grain.MONTH, sku="TEE"
+            ),
         ):
             for dimension in Dimension:
                 for measure in (queries.returned_units, queries.reasons, queries.shipped_units):
@@ -62,8 +67,10 @@ def operations(container: Container, seller_id: str, *, rolled: bool, zone: str 
             MeasureFilter(period, Grain.MONTH, category="apparel"),
             MeasureFilter(period, Grain.MONTH, reason="CR-DEFECTIVE"),
             MeasureFilter(Period(date(2026, 2, 16), date(2026, 3, 4), period.tz), Grain.DAY),
-            # Outcomes: whole months from the monthly rollup, the days around them daily.
+            # Outcomes: whole months from the monthly rollup, the days around them daily, or
+            # months less the days left out.
             MeasureFilter(Period(date(2026, 1, 20), date(2026, 3, 5), period.tz), Grain.MONTH),
+            MeasureFilter(Period(date(2026, 2, 2), date(2026, 3, 30), period.tz), Grain.MONTH),
         ):
             for measure in (queries.carrier_damage, queries.outcomes, queries.money):
                 rows = measure(seller_id, f)

@@ -81,17 +81,17 @@ class OperationsRollups:
         if f.reason is None:
             found = spans(replace(f, grain=Grain.MONTH), done, months)
         else:
-            found = [(done, done.c.day, f.period.start, f.period.end)]
-        for table, at, first, last in found:
+            found = [(done, done.c.day, f.period.start, f.period.end, 1)]
+        for table, at, first, last, sign in found:
             source, where = self._inspected(seller_id, f, (table, at, first, last))
             parts.append(
                 select(
                     table.c.sku.label("sku"),
                     table.c.condition.label("condition"),
                     table.c.disposition.label("disposition"),
-                    table.c["items"].label("items"),
-                    table.c.accepted_units.label("accepted"),
-                    table.c.rejected_units.label("rejected"),
+                    (table.c["items"] * sign).label("items"),
+                    (table.c.accepted_units * sign).label("accepted"),
+                    (table.c.rejected_units * sign).label("rejected"),
                 )
                 .select_from(source)
                 .where(*where)

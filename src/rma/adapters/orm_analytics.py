@@ -73,6 +73,7 @@ shipped_units_daily = Table(
     Column("facility_code", String(40), primary_key=True),  # "" when none
     Column("channel", String(16), primary_key=True),
     Column("units", BigInteger, nullable=False),
+    Index("ix_shipped_units_daily_seller_id_sku_day", "seller_id", "sku", "day"),  # SKU pages
 )
 
 # Units asked back per local day of the request, SKU, reason and channel, in returns that
@@ -87,6 +88,7 @@ returned_units_daily = Table(
     Column("reason_code", String(64), primary_key=True),
     Column("channel", String(16), primary_key=True),
     Column("units", BigInteger, nullable=False),
+    Index("ix_returned_units_daily_seller_id_sku_day", "seller_id", "sku", "day"),  # SKU pages
 )
 
 # The two rollups above per local month (``month`` is its first day), kept beside them by

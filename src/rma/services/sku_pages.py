@@ -16,7 +16,7 @@ from rma.domain.analytics import Dimension, Grain, MeasureFilter
 from rma.domain.errors import InvalidInput
 from rma.services.unit_of_work import UnitOfWork
 
-DEFAULT_LIMIT = 100
+DEFAULT_LIMIT = 20
 MAX_LIMIT = 1000
 
 
