@@ -58,6 +58,8 @@ ROLLUPS = (
     "inspected_units_monthly",
     "money_daily",
     "return_timings",
+    "return_stage_times",
+    "return_stage_bins",
 )
 
 

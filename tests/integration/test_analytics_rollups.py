@@ -246,6 +246,7 @@ def test_damage_outcomes_and_money_follow_inspections_refunds_credit_and_stock(
 def test_a_new_time_zone_rebuilds_damage_outcomes_and_money(container: Container) -> None:
     seller = sellers.create_seller(sellers.CreateSeller("Shop"), container.uow())
     analytics_world.build(container, seller.id)
+    refresh_rollups(container.uow)  # the speed bins' days too
     with container.engine.begin() as connection:
         connection.execute(
             update(orm.sellers).where(orm.sellers.c.id == seller.id).values(timezone="Asia/Tokyo")

@@ -25,7 +25,6 @@ from sqlalchemy import (
     func,
     literal,
     select,
-    union_all,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -294,7 +293,8 @@ class SqlRollups:
 
         Months less their days left out share buckets with those days: summed here, in SQL.
         """
-        rows = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+        first, *others = parts
+        rows = (first.union_all(*others) if others else first).subquery()
         columns = list(rows.c)
         units = func.sum(columns[keys])
         statement = select(*columns[:keys], units).group_by(*columns[:keys]).having(units != 0)

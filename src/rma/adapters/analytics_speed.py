@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Date, Select, and_, case, cast, func, literal, select, text, union_all
 from sqlalchemy.orm import Session
 
-from rma.adapters import orm_money
+from rma.adapters import orm, orm_money
 from rma.adapters.analytics_filters import (
     RECEIVED,
     Row,
@@ -30,6 +30,7 @@ from rma.adapters.analytics_filters import (
     seconds_between,
     some_item_matches,
 )
+from rma.adapters.analytics_stage_bins import binned_percentiles
 from rma.adapters.local_time import bucket
 from rma.adapters.orm_analytics import return_timing_watermarks, return_timings
 from rma.domain.analytics import MeasureFilter
@@ -38,7 +39,9 @@ from rma.domain.statuses import ReturnStatus
 t = return_timings
 marks = return_timing_watermarks
 rf = orm_money.refunds
+sellers = orm.sellers
 TIMED = (ReturnStatus.AUTHORIZED, *RECEIVED)
+STAGES = ("request_to_authorization", "authorization_to_receipt", "receipt_to_refund")
 PENDING_AT_MOST = 5000  # returns with history past the watermark timed raw beside the table
 
 # Every return whose history up to the new watermark names an authorization or a receipt,
@@ -168,11 +171,20 @@ class SpeedQueries:
             .group_by(r.c.id, r.c.seller_id, r.c.created_at)
         )
 
-    def _timed(self, seller_id: str, f: MeasureFilter) -> Any:
-        """Each timed return of the period: from ``return_timings`` where it can answer."""
+    def _pending(self, seller_id: str, f: MeasureFilter) -> list[str] | None:
+        """The returns with history past the watermark, if the kept stages can answer ``f``.
+
+        None: SQLite, a filter (the timings know no SKU, reason, facility or channel), a
+        zone other than the seller's (the bins' days are in it), or a job that has not run
+        for long (more than ``PENDING_AT_MOST`` such returns).
+        """
         unfiltered = all(x is None for x in (f.sku, f.category, f.reason, f.facility, f.channel))
         if not (self.use_rollups and self.dialect == "postgresql" and unfiltered):
-            return self._timed_raw(seller_id, f)
+            return None
+        if self.session.scalar(select(sellers.c.timezone).where(sellers.c.id == seller_id)) != (
+            f.period.tz
+        ):
+            return None
         # A list, not a subquery: a few returns, found by their ids, not by a join.
         pending = list(
             self.session.scalars(
@@ -182,32 +194,16 @@ class SpeedQueries:
                 .limit(PENDING_AT_MOST + 1)
             )
         )
-        if len(pending) > PENDING_AT_MOST:
-            return self._timed_raw(seller_id, f)  # the job has not run for long
-        kept = select(
-            t.c.return_id.label("id"),
-            self._bucket(t.c.requested_at, f).label("at"),
-            t.c.requested_at,
-            t.c.authorized_at,
-            t.c.received_at,
-            t.c.refunded_at,
-        ).where(t.c.seller_id == seller_id, in_period(t.c.requested_at, f))
-        if not pending:
-            return kept
-        kept = kept.where(t.c.return_id.not_in(pending))
-        raw = self._timed_raw(seller_id, f, only=pending).where(h.c.return_id.in_(pending))
-        return union_all(kept, raw)
+        return None if len(pending) > PENDING_AT_MOST else pending
 
-    def speed(self, seller_id: str, f: MeasureFilter, fractions: Sequence[float]) -> list[Row]:
-        """(bucket, stage, returns timed, then one nearest-rank percentile per fraction)."""
-        # Read three times below (once per stage): computed once, not three times.
-        per_return = self._timed(seller_id, f).cte("per_return").prefix_with("MATERIALIZED")
+    def _durations(self, per_return: Any) -> Any:
+        """(at, stage number, seconds) of every stage each return of ``per_return`` has."""
         stages = [
-            ("request_to_authorization", per_return.c.requested_at, per_return.c.authorized_at),
-            ("authorization_to_receipt", per_return.c.authorized_at, per_return.c.received_at),
-            ("receipt_to_refund", per_return.c.received_at, per_return.c.refunded_at),
+            (per_return.c.requested_at, per_return.c.authorized_at),
+            (per_return.c.authorized_at, per_return.c.received_at),
+            (per_return.c.received_at, per_return.c.refunded_at),
         ]
-        timed = union_all(
+        return union_all(
             *[
                 select(
                     per_return.c.at.label("at"),
@@ -216,26 +212,34 @@ class SpeedQueries:
                 )
                 .select_from(per_return)
                 .where(start.is_not(None), end.is_not(None))
-                for i, (_, start, end) in enumerate(stages)
+                for i, (start, end) in enumerate(stages)
             ]
         ).subquery()
-        if self.dialect == "postgresql":
-            # Hundreds of thousands of durations sorted in memory, not through temporary files.
-            self.session.execute(text("SET LOCAL work_mem = '64MB'"))
-            self.session.execute(text("SET LOCAL jit = off"))  # compiling cost more than it saved
-            # percentile_disc is the nearest rank (the first value whose rank reaches
-            # fraction x n), sorted once per group: 3-4 times quicker than two windows.
-            found = [func.percentile_disc(x).within_group(timed.c.seconds) for x in fractions]
-            statement: Any = select(timed.c.at, timed.c.stage, func.count(), *found).group_by(
-                timed.c.at, timed.c.stage
-            )
+
+    def speed(self, seller_id: str, f: MeasureFilter, fractions: Sequence[float]) -> list[Row]:
+        """(bucket, stage, returns timed, then one nearest-rank percentile per fraction)."""
+        pending = self._pending(seller_id, f)
+        if pending is not None:
+            raw: list[Row] = []
+            if pending:
+                timed = self._durations(self._timed_raw(seller_id, f, only=pending).subquery())
+                raw = self._rows(
+                    select(
+                        timed.c.at,
+                        timed.c.stage,
+                        func.rma_stage_bin(timed.c.seconds),
+                        timed.c.seconds,
+                    )
+                )
+            found = binned_percentiles(self.session, seller_id, f, fractions, pending, raw)
         else:
-            statement = self._nearest_ranks(timed, fractions)
-        names = [name for name, _, _ in stages]
-        return [(at, names[stage], *rest) for at, stage, *rest in self._rows(statement)]
+            # Read three times below (once per stage): computed once, not three times.
+            per_return = self._timed_raw(seller_id, f).cte("per_return").prefix_with("MATERIALIZED")
+            found = self._rows(self._nearest_ranks(self._durations(per_return), fractions))
+        return [(at, STAGES[stage], *rest) for at, stage, *rest in found]
 
     def _nearest_ranks(self, timed: Any, fractions: Sequence[float]) -> Any:
-        """(bucket, stage, count, percentiles...) of ``timed`` by two windows (SQLite)."""
+        """(bucket, stage, count, percentiles...) of ``timed``, read raw, by two windows."""
         ranked = select(
             timed.c.at,
             timed.c.stage,
