@@ -53,22 +53,41 @@ class OperationsRollups:
             where.append(func.coalesce(p.c.category, UNCATEGORIZED) == f.category)
         return source, where
 
+    def _spans(self, f: MeasureFilter) -> list[tuple[Table, Any, date, date, int]]:
+        """The days, or by month the months (less the days left out) unless a reason is
+        asked: the months have none."""
+        if f.reason is None:
+            return spans(f, done, months)
+        return [(done, done.c.day, f.period.start, f.period.end, 1)]
+
     def damaged(self, seller_id: str, f: MeasureFilter) -> Any:
         """A select of (at, carrier, units, exceptions=0) of carrier-damaged inspected items."""
-        source, where = self._inspected(seller_id, f)
+        parts = []
+        for table, day, first, last, sign in self._spans(f):
+            source, where = self._inspected(seller_id, f, (table, day, first, last))
+            parts.append(
+                select(
+                    day_bucket(day, f, "postgresql").label("at"),
+                    table.c.carrier.label("carrier"),
+                    (table.c.received_units * sign).label("units"),
+                    (table.c["items"] * sign).label("items"),
+                )
+                .select_from(source)
+                .where(*where, table.c.condition == "carrier_damaged")
+            )
+        first_part, *others = parts
+        cells = (first_part.union_all(*others) if others else first_part).subquery()
         # As text: it is read together with the raw exceptions, whose buckets are text.
-        at = func.to_char(day_bucket(done.c.day, f, "postgresql"), "YYYY-MM-DD")
+        at = func.to_char(cells.c.at, "YYYY-MM-DD")
         return (
             select(
                 at.label("at"),
-                done.c.carrier.label("carrier"),
-                func.sum(done.c.received_units).label("units"),
+                cells.c.carrier.label("carrier"),
+                func.sum(cells.c.units).label("units"),
                 literal(0).label("exceptions"),
             )
-            .select_from(source)
-            .where(*where, done.c.condition == "carrier_damaged")
-            .group_by(at, done.c.carrier)
-            .having(func.sum(done.c["items"]) > 0)
+            .group_by(at, cells.c.carrier)
+            .having(func.sum(cells.c["items"]) > 0)
         )
 
     def outcomes(self, seller_id: str, f: MeasureFilter) -> list[Row]:
@@ -78,11 +97,7 @@ class OperationsRollups:
         a reason filter reads the days only (the months have no reason).
         """
         parts = []
-        if f.reason is None:
-            found = spans(replace(f, grain=Grain.MONTH), done, months)
-        else:
-            found = [(done, done.c.day, f.period.start, f.period.end, 1)]
-        for table, at, first, last, sign in found:
+        for table, at, first, last, sign in self._spans(replace(f, grain=Grain.MONTH)):
             source, where = self._inspected(seller_id, f, (table, at, first, last))
             parts.append(
                 select(

@@ -137,8 +137,8 @@ inspected_units_daily = Table(
     Column("rejected_units", BigInteger, nullable=False),
 )
 
-# inspected_units_daily per local month, without reason and carrier: what outcomes over
-# whole months read. Kept beside the days by the same trigger (migration 0013).
+# inspected_units_daily per local month, without reason: what outcomes and carrier damage
+# over whole months read. Kept beside the days by the same trigger (migration 0013).
 inspected_units_monthly = Table(
     "inspected_units_monthly",
     metadata,
@@ -146,6 +146,7 @@ inspected_units_monthly = Table(
     Column("month", Date, primary_key=True),
     Column("sku", String(100), primary_key=True),
     Column("channel", String(16), primary_key=True),
+    Column("carrier", String(64), primary_key=True),
     Column("condition", String(32), primary_key=True),
     Column("disposition", String(32), primary_key=True),
     Column("items", BigInteger, nullable=False),

@@ -27,8 +27,8 @@ SKU_INDEXES = (
     ("ix_shipped_units_daily_seller_id_sku_day", "shipped_units_daily"),
 )
 
-# An inspection now also upserts its month (without reason and carrier): outcomes over a
-# year read 12 rows per SKU and condition, not one per inspected item. Inspections are not
+# An inspection now also upserts its month (without reason): outcomes and carrier damage over
+# a year read 12 rows per SKU, carrier and condition, not one per inspected item. Inspections are not
 # on the path of a request or an authorization; nothing new fires there.
 TRIGGERS = """
 CREATE OR REPLACE FUNCTION rma_inspected_units_apply(
@@ -58,13 +58,13 @@ BEGIN
                   received_units = d.received_units + EXCLUDED.received_units,
                   accepted_units = d.accepted_units + EXCLUDED.accepted_units,
                   rejected_units = d.rejected_units + EXCLUDED.rejected_units;
-    INSERT INTO inspected_units_monthly AS m (seller_id, month, sku, channel, condition,
-                                              disposition, items, received_units,
+    INSERT INTO inspected_units_monthly AS m (seller_id, month, sku, channel, carrier,
+                                              condition, disposition, items, received_units,
                                               accepted_units, rejected_units)
-    VALUES (p_seller, date_trunc('month', local_day)::date, p_sku, chan, p_condition,
-            coalesce(p_disposition, 'none'), p_sign, p_sign * p_received,
-            p_sign * p_accepted, p_sign * p_rejected)
-    ON CONFLICT (seller_id, month, sku, channel, condition, disposition)
+    VALUES (p_seller, date_trunc('month', local_day)::date, p_sku, chan,
+            coalesce(p_carrier, '(unknown)'), p_condition, coalesce(p_disposition, 'none'),
+            p_sign, p_sign * p_received, p_sign * p_accepted, p_sign * p_rejected)
+    ON CONFLICT (seller_id, month, sku, channel, carrier, condition, disposition)
     DO UPDATE SET items = m.items + EXCLUDED.items,
                   received_units = m.received_units + EXCLUDED.received_units,
                   accepted_units = m.accepted_units + EXCLUDED.accepted_units,
@@ -75,12 +75,14 @@ CREATE OR REPLACE FUNCTION rma_rebuild_inspected_months(p_seller text)
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     DELETE FROM inspected_units_monthly WHERE seller_id = p_seller;
-    INSERT INTO inspected_units_monthly (seller_id, month, sku, channel, condition, disposition,
-                                         items, received_units, accepted_units, rejected_units)
-    SELECT seller_id, date_trunc('month', day)::date, sku, channel, condition, disposition,
-           sum(items), sum(received_units), sum(accepted_units), sum(rejected_units)
+    INSERT INTO inspected_units_monthly (seller_id, month, sku, channel, carrier, condition,
+                                         disposition, items, received_units, accepted_units,
+                                         rejected_units)
+    SELECT seller_id, date_trunc('month', day)::date, sku, channel, carrier, condition,
+           disposition, sum(items), sum(received_units), sum(accepted_units),
+           sum(rejected_units)
     FROM inspected_units_daily WHERE seller_id = p_seller
-    GROUP BY 1, 2, 3, 4, 5, 6;
+    GROUP BY 1, 2, 3, 4, 5, 6, 7;
 END $$;
 
 -- A duration's bin: 8 per doubling of seconds, found by comparisons alone (width_bucket), so
@@ -266,6 +268,7 @@ def upgrade() -> None:
         sa.Column("month", sa.Date(), nullable=False),
         sa.Column("sku", sa.String(length=100), nullable=False),
         sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("carrier", sa.String(length=64), nullable=False),
         sa.Column("condition", sa.String(length=32), nullable=False),
         sa.Column("disposition", sa.String(length=32), nullable=False),
         sa.Column("items", sa.BigInteger(), nullable=False),
@@ -277,6 +280,7 @@ def upgrade() -> None:
             "month",
             "sku",
             "channel",
+            "carrier",
             "condition",
             "disposition",
             name=op.f("pk_inspected_units_monthly"),
