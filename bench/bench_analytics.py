@@ -55,7 +55,11 @@ ROLLUPS = (
     "returned_units_daily",
     "returned_units_monthly",
     "inspected_units_daily",
+    "inspected_units_monthly",
     "money_daily",
+    "return_timings",
+    "return_stage_times",
+    "return_stage_bins",
 )
 
 
@@ -97,8 +101,8 @@ def _build(container: Container, seller_id: str, figures: dict[str, Any]) -> Non
     _load(container, seller_id)
     figures["load_seconds"] = round(time.perf_counter() - started, 1)
     started = time.perf_counter()
-    figures["shipped_rollup_rows_added"] = rollups.refresh_rollups(container.uow)
-    figures["shipped_rollup_build_seconds"] = round(time.perf_counter() - started, 1)
+    figures["job_rollup_shipment_rows_added"] = rollups.refresh_rollups(container.uow)
+    figures["job_rollups_build_seconds"] = round(time.perf_counter() - started, 1)
     started = time.perf_counter()
     with container.engine.begin() as connection:
         connection.execute(
@@ -108,6 +112,9 @@ def _build(container: Container, seller_id: str, figures: dict[str, Any]) -> Non
     started = time.perf_counter()
     with container.engine.begin() as connection:
         connection.execute(text("SELECT rma_rebuild_operations(:seller)"), {"seller": seller_id})
+        connection.execute(
+            text("SELECT rma_rebuild_inspected_months(:seller)"), {"seller": seller_id}
+        )
     figures["operations_rollups_build_seconds"] = round(time.perf_counter() - started, 1)
     # As autovacuum would: the planner needs the rollups' statistics too.
     with container.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:

@@ -53,13 +53,14 @@ def test_return_rate_overall_groups_by_month_in_the_sellers_zone(shop: Shop) -> 
 
 
 def test_return_rate_per_sku_and_per_category(shop: Shop) -> None:
+    # SKUs returned most over the period first: TEE 5 units, MUG 3, CAP 1.
     assert rates(measure(shop, "return-rates", by="sku")) == [
-        ("2026-02-01", "CAP", 0, 0, None),
-        ("2026-03-01", "CAP", 5, 1, 0.2),
-        ("2026-02-01", "MUG", 4, 1, 0.25),
-        ("2026-03-01", "MUG", 6, 2, 0.3333),
         ("2026-02-01", "TEE", 20, 5, 0.25),
         ("2026-03-01", "TEE", 0, 0, None),
+        ("2026-02-01", "MUG", 4, 1, 0.25),
+        ("2026-03-01", "MUG", 6, 2, 0.3333),
+        ("2026-02-01", "CAP", 0, 0, None),
+        ("2026-03-01", "CAP", 5, 1, 0.2),
     ]
     assert rates(measure(shop, "return-rates", by="category")) == [
         ("2026-02-01", "(none)", 0, 0, None),
@@ -95,6 +96,29 @@ def test_return_rate_filtered_by_channel_facility_category_and_week(shop: Shop) 
         ("2026-02-23", "all", 10, 3, 0.3),
         ("2026-03-02", "all", 0, 0, None),
     ]
+
+
+@pytest.mark.parametrize("name", ["return-rates", "reasons"])
+def test_answers_split_by_sku_come_a_page_of_skus_at_a_time(shop: Shop, name: str) -> None:
+    daily = {**FEB_MAR, "by": "sku", "group_by": "day"}
+    whole = ok(shop.call("GET", f"/v1/analytics/{name}", params=daily))
+    assert whole["next_cursor"] is None
+    skus: list[list[str]] = []
+    rows: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        asked = {**daily, "limit": 1, **({"cursor": cursor} if cursor else {})}
+        body = ok(shop.call("GET", f"/v1/analytics/{name}", params=asked))
+        skus.append(sorted({row["key"] for row in body["data"]}))
+        rows.extend(body["data"])
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    # Most returned first (TEE 5 units, MUG 3, CAP 1); the pages add up to the whole answer.
+    assert skus == [["TEE"], ["MUG"], ["CAP"]]
+    assert sorted(rows, key=repr) == sorted(whole["data"], key=repr)
+    forged = shop.call("GET", f"/v1/analytics/{name}", params={"by": "sku", "cursor": "x"})
+    assert error_code(forged, 422) == "invalid_cursor"
 
 
 def test_reasons_with_fault_and_share(shop: Shop) -> None:

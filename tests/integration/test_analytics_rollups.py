@@ -15,6 +15,7 @@ from rma.domain.analytics import Channel, Dimension, Grain, MeasureFilter, Perio
 from rma.domain.policy import RequestedItem
 from rma.domain.returns import Actor
 from rma.services import returns, sellers
+from rma.services.analytics import PERCENTILES
 from rma.services.rollups import refresh_rollups
 from tests import analytics_world
 from tests.builders import add_order
@@ -38,6 +39,11 @@ def answers(container: Container, seller_id: str, *, rolled: bool, zone: str = "
             MeasureFilter(Period(date(2026, 2, 1), date(2026, 3, 15), period.tz), Grain.MONTH),
             MeasureFilter(Period(date(2026, 1, 20), date(2026, 3, 5), period.tz), Grain.MONTH),
             MeasureFilter(Period(date(2026, 2, 28), date(2026, 3, 1), period.tz), Grain.MONTH),
+            # Months covered mostly: the month less the days left out, at either end.
+            MeasureFilter(Period(date(2026, 2, 2), date(2026, 3, 30), period.tz), Grain.MONTH),
+            MeasureFilter(
+                Period(date(2026, 2, 2), date(2026, 3, 30), period.tz), Grain.MONTH, sku="TEE"
+            ),
         ):
             for dimension in Dimension:
                 for measure in (queries.returned_units, queries.reasons, queries.shipped_units):
@@ -61,10 +67,16 @@ def operations(container: Container, seller_id: str, *, rolled: bool, zone: str 
             MeasureFilter(period, Grain.MONTH, category="apparel"),
             MeasureFilter(period, Grain.MONTH, reason="CR-DEFECTIVE"),
             MeasureFilter(Period(date(2026, 2, 16), date(2026, 3, 4), period.tz), Grain.DAY),
+            # Outcomes: whole months from the monthly rollup, the days around them daily, or
+            # months less the days left out.
+            MeasureFilter(Period(date(2026, 1, 20), date(2026, 3, 5), period.tz), Grain.MONTH),
+            MeasureFilter(Period(date(2026, 2, 2), date(2026, 3, 30), period.tz), Grain.MONTH),
         ):
             for measure in (queries.carrier_damage, queries.outcomes, queries.money):
                 rows = measure(seller_id, f)
                 found.append(sorted(tuple(str(x) for x in row) for row in rows))
+            rows = queries.speed(seller_id, f, PERCENTILES)
+            found.append(sorted(tuple(str(x) for x in row) for row in rows))
     return found
 
 
@@ -128,9 +140,12 @@ def test_damage_outcomes_and_money_follow_inspections_refunds_credit_and_stock(
 ) -> None:
     seller = sellers.create_seller(sellers.CreateSeller("Shop"), container.uow())
     world = analytics_world.build(container, seller.id)
+    # Speed: before the due job timed anything (all raw), then from the timings.
     first = operations(container, seller.id, rolled=True)
     assert first == operations(container, seller.id, rolled=False)
-    assert any(first)  # the world has damage, outcomes and money to count
+    refresh_rollups(container.uow)
+    assert operations(container, seller.id, rolled=True) == first
+    assert any(first)  # the world has damage, outcomes, money and speed to count
 
     r, ri = orm.returns, orm.return_items
     rf, ce, im = orm_money.refunds, orm_money.credit_entries, orm_physical.inventory_movements
@@ -197,15 +212,41 @@ def test_damage_outcomes_and_money_follow_inspections_refunds_credit_and_stock(
             )
         )
         connection.execute(delete(im).where(im.c.item_id == "itm_R2a"))
+        # R2 was requested an hour earlier than it said.
+        connection.execute(
+            update(r)
+            .where(r.c.id == world.returns["R2"])
+            .values(created_at=analytics_world.at("2026-02-01 09:00"))
+        )
     moved = operations(container, seller.id, rolled=True)
     assert moved == operations(container, seller.id, rolled=False)
     assert moved != first
+    # History the due job has not read yet (R3, timed as authorized, is received): R3 is
+    # timed raw until the job reads it.
+    with container.engine.begin() as connection:
+        connection.execute(
+            orm.return_history.insert().values(
+                seller_id=seller.id,
+                return_id=world.returns["R3"],
+                at=analytics_world.at("2026-03-25 10:00"),
+                actor="desk",
+                action="receive",
+                from_status="authorized",
+                to_status="received",
+                note="",
+            )
+        )
+    pending = operations(container, seller.id, rolled=True)
+    assert pending == operations(container, seller.id, rolled=False)
+    refresh_rollups(container.uow)
+    assert operations(container, seller.id, rolled=True) == pending
 
 
 @pytest.mark.postgres_only
 def test_a_new_time_zone_rebuilds_damage_outcomes_and_money(container: Container) -> None:
     seller = sellers.create_seller(sellers.CreateSeller("Shop"), container.uow())
     analytics_world.build(container, seller.id)
+    refresh_rollups(container.uow)  # the speed bins' days too
     with container.engine.begin() as connection:
         connection.execute(
             update(orm.sellers).where(orm.sellers.c.id == seller.id).values(timezone="Asia/Tokyo")

@@ -72,6 +72,8 @@ def item_conditions(seller_id: str, f: MeasureFilter) -> list[ColumnElement[bool
     where = [ri.c.seller_id == seller_id]
     if f.sku is not None:
         where.append(ri.c.sku == f.sku)
+    if f.skus is not None:
+        where.append(ri.c.sku.in_(f.skus))
     if f.reason is not None:
         where.append(ri.c.reason_code == f.reason)
     if f.category is not None:

@@ -1,4 +1,4 @@
-"""The measures of what happens to returns: damage, money, speed, outcomes, customers.
+"""The measures of what happens to returns: damage, money, outcomes, customers.
 
 Each is one grouped statement over the facts (returns, items, history, refunds, the
 ledgers), the same on SQLite and PostgreSQL. On PostgreSQL, damage, outcomes and money read
@@ -11,16 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, literal, select, union_all
+from sqlalchemy import Select, and_, func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from rma.adapters import orm, orm_money, orm_physical
 from rma.adapters.analytics_filters import (
     NOT_COUNTED,
-    RECEIVED,
     Row,
     category_of,
-    h,
     in_period,
     item_conditions,
     o,
@@ -30,19 +28,16 @@ from rma.adapters.analytics_filters import (
     return_matches,
     ri,
     s,
-    seconds_between,
     si,
-    some_item_matches,
 )
 from rma.adapters.local_time import bucket
 from rma.adapters.operations_rollups import OperationsRollups
 from rma.domain.analytics import MeasureFilter
 from rma.domain.inventory import Bucket
-from rma.domain.statuses import ReturnStatus
 
 
 class OperationsQueries:
-    """Damage, money, speed, outcomes and customers of one seller."""
+    """Damage, money, outcomes and customers of one seller (speed: ``analytics_speed``)."""
 
     session: Session
     use_rollups: bool
@@ -183,77 +178,6 @@ class OperationsQueries:
                 .group_by(moved_at, r.c.currency)
             )
         return found + [row for part in parts for row in self._rows(part)]
-
-    def speed(self, seller_id: str, f: MeasureFilter, fractions: Sequence[float]) -> list[Row]:
-        """(bucket, stage, returns timed, then one nearest-rank percentile per fraction)."""
-        rf = orm_money.refunds
-        authorized_at = func.min(case((h.c.to_status == ReturnStatus.AUTHORIZED, h.c.at)))
-        received_at = func.min(case((h.c.to_status.in_(RECEIVED), h.c.at)))
-        per_return = (
-            select(
-                r.c.id.label("id"),
-                bucket(r.c.created_at, f, self.dialect).label("at"),
-                r.c.created_at.label("requested_at"),
-                authorized_at.label("authorized_at"),
-                received_at.label("received_at"),
-            )
-            .select_from(r)
-            .join(h, and_(h.c.seller_id == r.c.seller_id, h.c.return_id == r.c.id))
-            .where(
-                *return_conditions(seller_id, f),
-                in_period(r.c.created_at, f),
-                *some_item_matches(seller_id, f, r.c.id),
-                h.c.to_status.in_((ReturnStatus.AUTHORIZED, *RECEIVED)),
-            )
-            .group_by(r.c.id, r.c.created_at)
-            # Read three times below (once per stage): computed once, not three times.
-            .cte("per_return")
-            .prefix_with("MATERIALIZED")
-        )
-        refunded_at = (
-            select(rf.c.updated_at)
-            .where(
-                rf.c.seller_id == seller_id,
-                rf.c.return_id == per_return.c.id,
-                rf.c.status == "succeeded",
-            )
-            .scalar_subquery()
-        )
-        stages = [
-            ("request_to_authorization", per_return.c.requested_at, per_return.c.authorized_at),
-            ("authorization_to_receipt", per_return.c.authorized_at, per_return.c.received_at),
-            ("receipt_to_refund", per_return.c.received_at, refunded_at),
-        ]
-        timed = union_all(
-            *[
-                select(
-                    per_return.c.at.label("at"),
-                    literal(name).label("stage"),
-                    seconds_between(start, end, self.dialect).label("seconds"),
-                )
-                .select_from(per_return)
-                .where(start.is_not(None), end.is_not(None))
-                for name, start, end in stages
-            ]
-        ).subquery()
-        ranked = select(
-            timed.c.at,
-            timed.c.stage,
-            timed.c.seconds,
-            func.row_number()
-            .over(partition_by=(timed.c.at, timed.c.stage), order_by=timed.c.seconds)
-            .label("rank"),
-            func.count().over(partition_by=(timed.c.at, timed.c.stage)).label("n"),
-        ).subquery()
-        # Nearest rank: the smallest value whose rank reaches fraction x n.
-        percentiles = [
-            func.min(case((ranked.c.rank >= fraction * ranked.c.n, ranked.c.seconds)))
-            for fraction in fractions
-        ]
-        statement = select(
-            ranked.c.at, ranked.c.stage, func.max(ranked.c.n), *percentiles
-        ).group_by(ranked.c.at, ranked.c.stage)
-        return self._rows(statement)
 
     def outcomes(self, seller_id: str, f: MeasureFilter) -> list[Row]:
         """(SKU, condition, disposition, units accepted, units rejected) of inspected items."""

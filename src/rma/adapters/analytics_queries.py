@@ -31,6 +31,7 @@ from rma.adapters.analytics_filters import (
 )
 from rma.adapters.analytics_operations import OperationsQueries
 from rma.adapters.analytics_rollups import SqlRollups, split_key
+from rma.adapters.analytics_speed import SpeedQueries
 from rma.adapters.local_time import bucket
 from rma.domain.analytics import UNCATEGORIZED, Dimension, MeasureFilter
 
@@ -43,7 +44,7 @@ def _with_products(source: Any, seller_id: str, dimension: Dimension) -> Any:
     return source.outerjoin(p, and_(p.c.seller_id == seller_id, p.c.sku == ri.c.sku))
 
 
-class SqlAnalytics(OperationsQueries):
+class SqlAnalytics(OperationsQueries, SpeedQueries):
     """The measures of one seller, read through one session."""
 
     def __init__(self, session: Session, *, use_rollups: bool = True):
@@ -94,6 +95,8 @@ class SqlAnalytics(OperationsQueries):
         where = [s.c.seller_id == seller_id, in_period(s.c.shipped_at, f), si.c.pk > mark]
         if f.sku is not None:
             where.append(ol.c.sku == f.sku)
+        if f.skus is not None:
+            where.append(ol.c.sku.in_(f.skus))
         if f.category is not None:
             where.append(func.coalesce(p.c.category, UNCATEGORIZED) == f.category)
         if f.facility is not None:
@@ -124,7 +127,9 @@ class SqlAnalytics(OperationsQueries):
         return SqlRollups(self.session).refresh(seller_id, tz, now)
 
     def stale_sellers(self) -> list[str]:
-        return SqlRollups(self.session).stale_sellers()
+        """Sellers with shipments not rolled up, or history not timed, yet."""
+        found = SqlRollups(self.session).stale_sellers()
+        return sorted({*found, *self.untimed_sellers()})
 
     def returned_units(self, seller_id: str, f: MeasureFilter, dimension: Dimension) -> list[Row]:
         """(bucket, key, units) asked back in returns that were not denied or withdrawn."""

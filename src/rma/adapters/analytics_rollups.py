@@ -15,7 +15,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Table, and_, cast, delete, func, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Table,
+    and_,
+    cast,
+    delete,
+    func,
+    literal,
+    select,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -34,7 +44,8 @@ s, si, ol = orm.shipments, orm.shipment_items, orm.order_lines
 daily = shipped_units_daily
 monthly = shipped_units_monthly
 marks = analytics_watermarks
-Span = tuple[Table, Any, date, date]  # a rollup, its time column, and the first and last one
+# A rollup, its time column, the first and last day (or month) read, and +1 or -1.
+Span = tuple[Table, Any, date, date, int]
 
 
 def split_key(dimension: Dimension, sku: Any, category: Any) -> ColumnElement[str]:
@@ -55,19 +66,46 @@ def local_day(at: Any, tz: str, first: datetime, last: datetime, dialect: str) -
 
 
 def spans(f: MeasureFilter, by_day: Table, by_month: Table) -> list[Span]:
-    """What to read for ``f``: whole months from ``by_month`` when grouped by month, the
-    other days from ``by_day``."""
+    """What to read for ``f``, each span with the sign its rows count with.
+
+    Grouped by day or week: the days. Grouped by month: each whole month from ``by_month``;
+    a month the period covers in part from its days, or, when it covers most of it, from
+    ``by_month`` less the days it leaves out (a month less its first day is 2 reads, not 30).
+    """
     start, end = f.period.start, f.period.end
-    first = start if start.day == 1 else _next_month(start)
-    after = _next_month(end) if _next_month(end) - timedelta(days=1) == end else end.replace(day=1)
-    if f.grain is not Grain.MONTH or first >= after:
-        return [(by_day, by_day.c.day, start, end)]
-    found: list[Span] = [(by_month, by_month.c.month, first, after - timedelta(days=1))]
-    if start < first:
-        found.append((by_day, by_day.c.day, start, first - timedelta(days=1)))
-    if after <= end:
-        found.append((by_day, by_day.c.day, after, end))
-    return found
+    if f.grain is not Grain.MONTH:
+        return [(by_day, by_day.c.day, start, end, 1)]
+    found: list[Span] = []
+    month = start.replace(day=1)
+    while month <= end:
+        following = _next_month(month)
+        first, last = max(start, month), min(end, following - timedelta(days=1))
+        inside = (last - first).days + 1
+        if inside <= (following - month).days - inside:
+            found.append((by_day, by_day.c.day, first, last, 1))
+        else:
+            found.append((by_month, by_month.c.month, month, month, 1))
+            if month < first:
+                found.append((by_day, by_day.c.day, month, first - timedelta(days=1), -1))
+            end_of_month = following - timedelta(days=1)
+            if last < end_of_month:
+                found.append((by_day, by_day.c.day, last + timedelta(days=1), end_of_month, -1))
+        month = following
+    return _joined(found)
+
+
+def _joined(found: list[Span]) -> list[Span]:
+    """``found`` with each run of consecutive whole months read as one span."""
+    joined: list[Span] = []
+    for span in found:
+        table, at, first, last, sign = span
+        if joined and sign == 1 and table is joined[-1][0] and at is joined[-1][1]:
+            before = joined[-1]
+            if before[4] == 1 and at.name == "month" and _next_month(before[3]) == first:
+                joined[-1] = (table, at, before[2], last, 1)
+                continue
+        joined.append(span)
+    return joined
 
 
 def _next_month(day: date) -> date:
@@ -190,12 +228,13 @@ class SqlRollups:
         self, seller_id: str, f: MeasureFilter, dimension: Dimension, join_products: bool
     ) -> list[tuple[Any, ...]]:
         """(bucket, key, units) from the rollup's days (and months) within the period."""
-        found: list[tuple[Any, ...]] = []
-        for table, at, first, last in spans(f, daily, monthly):
-            when = day_bucket(at, f, self.dialect)
+        parts = []
+        for table, at, first, last, sign in spans(f, daily, monthly):
             where = [table.c.seller_id == seller_id, at >= first, at <= last]
             if f.sku is not None:
                 where.append(table.c.sku == f.sku)
+            if f.skus is not None:
+                where.append(table.c.sku.in_(f.skus))
             if f.facility is not None:
                 where.append(table.c.facility_code == f.facility)
             if f.channel is not None:
@@ -209,25 +248,25 @@ class SqlRollups:
                 if f.category is not None:
                     where.append(func.coalesce(p.c.category, UNCATEGORIZED) == f.category)
             key = split_key(dimension, table.c.sku, p.c.category)
-            statement = (
-                select(when, key, func.sum(table.c.units))
+            when = day_bucket(at, f, self.dialect)
+            parts.append(
+                select(when.label("at"), key.label("key"), (table.c.units * sign).label("units"))
                 .select_from(source)
                 .where(*where)
-                .group_by(when, key)
             )
-            found.extend(tuple(row) for row in self.session.execute(statement))
-        return found
+        return self._summed(parts, keys=2)
 
     def returned(
         self, seller_id: str, f: MeasureFilter, dimension: Dimension, by_reason: bool
     ) -> list[tuple[Any, ...]]:
         """(bucket, key, [reason,] units) from the trigger-kept rollups of returned units."""
-        found: list[tuple[Any, ...]] = []
-        for back, at, first, last in spans(f, returned_units_daily, returned_units_monthly):
-            when = day_bucket(at, f, self.dialect)
+        parts = []
+        for back, at, first, last, sign in spans(f, returned_units_daily, returned_units_monthly):
             where = [back.c.seller_id == seller_id, at >= first, at <= last]
             if f.sku is not None:
                 where.append(back.c.sku == f.sku)
+            if f.skus is not None:
+                where.append(back.c.sku.in_(f.skus))
             if f.reason is not None:
                 where.append(back.c.reason_code == f.reason)
             if f.channel is not None:
@@ -239,17 +278,27 @@ class SqlRollups:
                 if f.category is not None:
                     where.append(func.coalesce(p.c.category, UNCATEGORIZED) == f.category)
             key = split_key(dimension, back.c.sku, p.c.category)
-            columns = [when, key, *([back.c.reason_code] if by_reason else [])]
-            statement = (
-                select(*columns, func.sum(back.c.units))
+            columns = [day_bucket(at, f, self.dialect).label("at"), key.label("key")]
+            if by_reason:
+                columns.append(back.c.reason_code.label("reason_code"))
+            parts.append(
+                select(*columns, (back.c.units * sign).label("units"))
                 .select_from(source)
                 .where(*where)
-                .group_by(*columns)
-                .having(func.sum(back.c.units) != 0)
             )
-            found.extend(tuple(row) for row in self.session.execute(statement))
-        # Spans never share a bucket: a month is read whole from one rollup or from the other.
-        return found
+        return self._summed(parts, keys=3 if by_reason else 2)
+
+    def _summed(self, parts: list[Any], keys: int) -> list[tuple[Any, ...]]:
+        """The rows of ``parts`` summed per their first ``keys`` columns; empty cells left out.
+
+        Months less their days left out share buckets with those days: summed here, in SQL.
+        """
+        first, *others = parts
+        rows = (first.union_all(*others) if others else first).subquery()
+        columns = list(rows.c)
+        units = func.sum(columns[keys])
+        statement = select(*columns[:keys], units).group_by(*columns[:keys]).having(units != 0)
+        return [tuple(row) for row in self.session.execute(statement)]
 
     def stale_sellers(self) -> list[str]:
         """Sellers with shipments not rolled up yet, or rolled up in another time zone."""

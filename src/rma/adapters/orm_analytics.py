@@ -14,6 +14,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    SmallInteger,
     String,
     Table,
     UniqueConstraint,
@@ -73,6 +74,7 @@ shipped_units_daily = Table(
     Column("facility_code", String(40), primary_key=True),  # "" when none
     Column("channel", String(16), primary_key=True),
     Column("units", BigInteger, nullable=False),
+    Index("ix_shipped_units_daily_seller_id_sku_day", "seller_id", "sku", "day"),  # SKU pages
 )
 
 # Units asked back per local day of the request, SKU, reason and channel, in returns that
@@ -87,6 +89,7 @@ returned_units_daily = Table(
     Column("reason_code", String(64), primary_key=True),
     Column("channel", String(16), primary_key=True),
     Column("units", BigInteger, nullable=False),
+    Index("ix_returned_units_daily_seller_id_sku_day", "seller_id", "sku", "day"),  # SKU pages
 )
 
 # The two rollups above per local month (``month`` is its first day), kept beside them by
@@ -134,6 +137,24 @@ inspected_units_daily = Table(
     Column("rejected_units", BigInteger, nullable=False),
 )
 
+# inspected_units_daily per local month, without reason: what outcomes and carrier damage
+# over whole months read. Kept beside the days by the same trigger (migration 0013).
+inspected_units_monthly = Table(
+    "inspected_units_monthly",
+    metadata,
+    Column("seller_id", ID, primary_key=True),
+    Column("month", Date, primary_key=True),
+    Column("sku", String(100), primary_key=True),
+    Column("channel", String(16), primary_key=True),
+    Column("carrier", String(64), primary_key=True),
+    Column("condition", String(32), primary_key=True),
+    Column("disposition", String(32), primary_key=True),
+    Column("items", BigInteger, nullable=False),
+    Column("received_units", BigInteger, nullable=False),
+    Column("accepted_units", BigInteger, nullable=False),
+    Column("rejected_units", BigInteger, nullable=False),
+)
+
 # Money per local day, currency and measure (refunded, restocking_fees,
 # label_costs_recovered, store_credit_issued, value_restocked, value_written_off), by the
 # day each fact counts on (a refund's success, a credit's issue, a stock booking). Kept on
@@ -164,6 +185,65 @@ analytics_watermarks = Table(
     Column("seller_id", ID, primary_key=True),
     Column("shipped_pk", BigInteger, nullable=False),  # last shipment_items.pk rolled up
     Column("timezone", String(64), nullable=False),  # the zone the days are in
+    Column("refreshed_at", UtcDateTime, nullable=False),
+)
+
+
+# When each return was requested, first authorized, first received and refunded: what speed
+# times. The due job makes a return's row from the facts once the return's history up to
+# the seller's watermark (``return_history.pk``) names an authorization or a receipt; a
+# refund's trigger keeps ``refunded_at``. Reads take returns with newer history raw.
+return_timings = Table(
+    "return_timings",
+    metadata,
+    Column("seller_id", ID, primary_key=True),
+    Column("return_id", ID, primary_key=True),
+    Column("requested_at", UtcDateTime, nullable=False),
+    Column("authorized_at", UtcDateTime),
+    Column("received_at", UtcDateTime),
+    Column("refunded_at", UtcDateTime),
+    Index("ix_return_timings_seller_id_requested_at", "seller_id", "requested_at"),
+)
+
+# Each stage a timed return has (0 request to authorization, 1 to receipt, 2 to refund):
+# its duration and the duration's bin (8 per doubling of seconds), and how many returns of
+# each local day of the request fall in each stage's bin. Kept from ``return_timings`` by its
+# trigger (0013): a percentile sums the bins' counts, then sorts only the bin of its rank.
+return_stage_times = Table(
+    "return_stage_times",
+    metadata,
+    Column("seller_id", ID, primary_key=True),
+    Column("return_id", ID, primary_key=True),
+    Column("stage", SmallInteger, primary_key=True),
+    Column("bin", SmallInteger, nullable=False),
+    Column("requested_at", UtcDateTime, nullable=False),
+    Column("seconds", Float, nullable=False),
+    Index(
+        "ix_return_stage_times_seller_id_stage_bin_requested_at",
+        "seller_id",
+        "stage",
+        "bin",
+        "requested_at",
+        "seconds",
+        "return_id",  # read by index alone, returns past the watermark left out too
+    ),
+)
+
+return_stage_bins = Table(
+    "return_stage_bins",
+    metadata,
+    Column("seller_id", ID, primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("stage", SmallInteger, primary_key=True),
+    Column("bin", SmallInteger, primary_key=True),
+    Column("returns", BigInteger, nullable=False),
+)
+
+return_timing_watermarks = Table(
+    "return_timing_watermarks",
+    metadata,
+    Column("seller_id", ID, primary_key=True),
+    Column("history_pk", BigInteger, nullable=False),  # last return_history.pk read
     Column("refreshed_at", UtcDateTime, nullable=False),
 )
 

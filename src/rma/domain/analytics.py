@@ -148,6 +148,7 @@ class MeasureFilter:
     reason: str | None = None
     facility: str | None = None
     channel: Channel | None = None
+    skus: tuple[str, ...] | None = None  # one page of an answer split by SKU
 
 
 def rate(part: int, whole: int) -> float | None:

@@ -24,6 +24,7 @@ from rma.domain.analytics import (
 )
 from rma.domain.errors import InvalidInput, NotFound
 from rma.services.clock import utcnow
+from rma.services.sku_pages import SkuPage, sku_page
 from rma.services.unit_of_work import UnitOfWork
 
 DEFAULT_DAYS = 90  # the period when none is asked for: the last 90 days, today included
@@ -135,6 +136,7 @@ class Measure(Generic[T]):
     filter: MeasureFilter
     dimension: Dimension
     rows: list[T]
+    next_cursor: str | None = None  # split by SKU: the next page of SKUs, if any
 
 
 def measure_filter(
@@ -182,10 +184,20 @@ def measure_filter(
     return f, query.by or dimensions[0]
 
 
-def return_rates(query: MeasureQuery, uow: UnitOfWork) -> Measure[RatePoint]:
-    """Units returned per unit shipped, per period and SKU, category or overall."""
+def return_rates(
+    query: MeasureQuery, uow: UnitOfWork, page: SkuPage | None = None
+) -> Measure[RatePoint]:
+    """Units returned per unit shipped, per period and SKU, category or overall.
+
+    Split by SKU, one ``page`` of SKUs (the most returned first) is answered.
+    """
     f, dimension = measure_filter(query, uow, dimensions=tuple(Dimension))
+    following = None
     with uow:
+        order: list[str] = []
+        if dimension is Dimension.SKU:
+            order, following = sku_page(uow, query.seller_id, f, page or SkuPage(), shipped=True)
+            f = replace(f, skus=tuple(order))
         shipped = uow.analytics.shipped_units(query.seller_id, replace(f, reason=None), dimension)
         returned = uow.analytics.returned_units(query.seller_id, f, dimension)
     counts: dict[tuple[date, str], list[int]] = defaultdict(lambda: [0, 0])
@@ -193,7 +205,9 @@ def return_rates(query: MeasureQuery, uow: UnitOfWork) -> Measure[RatePoint]:
         counts[(_day(at), str(key))][0] += int(units or 0)
     for at, key, units in returned:
         counts[(_day(at), str(key))][1] += int(units or 0)
-    keys = sorted({key for _, key in counts}) or (["all"] if dimension is Dimension.OVERALL else [])
+    keys = order or sorted({key for _, key in counts})
+    if not keys and dimension is Dimension.OVERALL:
+        keys = ["all"]
     rows = []
     periods = buckets(f.period, f.grain)
     for key in keys:
@@ -204,14 +218,25 @@ def return_rates(query: MeasureQuery, uow: UnitOfWork) -> Measure[RatePoint]:
                     at, key, shipped_units, returned_units, rate(returned_units, shipped_units)
                 )
             )
-    return Measure(f, dimension, rows)
+    return Measure(replace(f, skus=None), dimension, rows, following)
 
 
-def reason_breakdown(query: MeasureQuery, uow: UnitOfWork) -> Measure[ReasonPoint]:
-    """Units returned per reason (with whose fault it is), per period and key."""
+def reason_breakdown(
+    query: MeasureQuery, uow: UnitOfWork, page: SkuPage | None = None
+) -> Measure[ReasonPoint]:
+    """Units returned per reason (with whose fault it is), per period and key.
+
+    Split by SKU, one ``page`` of SKUs (the most returned first) is answered.
+    """
     f, dimension = measure_filter(query, uow, dimensions=tuple(Dimension))
+    following = None
     with uow:
+        order: list[str] = []
+        if dimension is Dimension.SKU:
+            order, following = sku_page(uow, query.seller_id, f, page or SkuPage(), shipped=False)
+            f = replace(f, skus=tuple(order))
         found = uow.analytics.reasons(query.seller_id, f, dimension)
+    rank = {sku: i for i, sku in enumerate(order)}
     totals: dict[tuple[date, str], int] = defaultdict(int)
     for at, key, _, _, units in found:
         totals[(_day(at), str(key))] += int(units)
@@ -227,9 +252,9 @@ def reason_breakdown(query: MeasureQuery, uow: UnitOfWork) -> Measure[ReasonPoin
             )
             for at, key, code, fault, units in found
         ),
-        key=lambda p: (p.period, p.key, -p.units, p.reason_code),
+        key=lambda p: (p.period, rank.get(p.key, 0), p.key, -p.units, p.reason_code),
     )
-    return Measure(f, dimension, rows)
+    return Measure(replace(f, skus=None), dimension, rows, following)
 
 
 def carrier_damage(query: MeasureQuery, uow: UnitOfWork) -> Measure[DamagePoint]:

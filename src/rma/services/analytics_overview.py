@@ -16,6 +16,7 @@ from rma.services.analytics import (
     RatePoint,
     SpeedPoint,
 )
+from rma.services.sku_pages import SkuPage
 from rma.services.unit_of_work import UnitOfWork
 
 TOP = 10
@@ -48,7 +49,8 @@ def analytics_overview(query: MeasureQuery, uow: UnitOfWork) -> Overview:
     plain = replace(query, by=None)
     trend = analytics.return_rates(plain, uow)
     reasons = analytics.reason_breakdown(plain, uow).rows
-    per_sku = analytics.return_rates(replace(plain, by=Dimension.SKU), uow).rows
+    # The first page of SKUs is the ones returned most.
+    per_sku = analytics.return_rates(replace(plain, by=Dimension.SKU), uow, SkuPage(TOP)).rows
     return Overview(
         filter=trend.filter,
         trend=trend.rows,

@@ -47,8 +47,11 @@ class AnalyticsQueries(Protocol):
     def refresh_rollups(self, seller_id: str, tz: str, now: datetime) -> int:
         """Roll up the seller's shipments made since the last refresh; answer how many rows."""
 
+    def refresh_timings(self, seller_id: str, now: datetime) -> int:
+        """Time the seller's returns with history past the watermark; answer how many."""
+
     def stale_sellers(self) -> list[str]:
-        """Sellers with shipments the rollup does not hold yet."""
+        """Sellers with shipments the rollup does not hold yet, or history not timed yet."""
 
     def units_shipped_to(
         self, seller_id: str, f: MeasureFilter, emails: Sequence[str]

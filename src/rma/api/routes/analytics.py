@@ -13,6 +13,7 @@ from rma.api.schemas import analytics as schemas
 from rma.domain.analytics import Channel, Dimension, Grain
 from rma.services import alerts, analytics
 from rma.services.analytics import MeasureQuery
+from rma.services.sku_pages import DEFAULT_LIMIT, MAX_LIMIT, SkuPage
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
 
@@ -41,6 +42,21 @@ class Filters:
 FiltersDep = Annotated[Filters, Depends()]
 
 
+@dataclass
+class Page:
+    """With ``by=sku``: how many SKUs an answer holds, most returned first, and from where."""
+
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="SKUs per answer when by=sku")] = (
+        DEFAULT_LIMIT
+    )
+    cursor: Annotated[
+        str | None, Query(max_length=200, description="next_cursor of the previous answer")
+    ] = None
+
+
+PageDep = Annotated[Page, Depends()]
+
+
 def _query(principal: PrincipalDep, filters: Filters) -> MeasureQuery:
     return MeasureQuery(principal.require(*STAFF), **filters.__dict__)
 
@@ -49,19 +65,23 @@ def _query(principal: PrincipalDep, filters: Filters) -> MeasureQuery:
     "/return-rates", operation_id="analytics-return-rates", response_model=schemas.ReturnRatesPublic
 )
 def return_rates(
-    filters: FiltersDep, container: ContainerDep, principal: PrincipalDep
+    filters: FiltersDep, page: PageDep, container: ContainerDep, principal: PrincipalDep
 ) -> schemas.ReturnRatesPublic:
-    """Units returned / units shipped, per period and SKU, category or overall."""
-    found = analytics.return_rates(_query(principal, filters), container.replica())
+    """Units returned / units shipped, per period and SKU (a page of SKUs), category or overall."""
+    found = analytics.return_rates(
+        _query(principal, filters), container.replica(), SkuPage(page.limit, page.cursor)
+    )
     return schemas.ReturnRatesPublic.of(found)
 
 
 @router.get("/reasons", operation_id="analytics-reasons", response_model=schemas.ReasonsPublic)
 def reasons(
-    filters: FiltersDep, container: ContainerDep, principal: PrincipalDep
+    filters: FiltersDep, page: PageDep, container: ContainerDep, principal: PrincipalDep
 ) -> schemas.ReasonsPublic:
-    """Units returned per reason code and fault, with each reason's share."""
-    found = analytics.reason_breakdown(_query(principal, filters), container.replica())
+    """Units returned per reason code and fault, with each reason's share (by=sku: a page)."""
+    found = analytics.reason_breakdown(
+        _query(principal, filters), container.replica(), SkuPage(page.limit, page.cursor)
+    )
     return schemas.ReasonsPublic.of(found)
 
 

@@ -41,8 +41,21 @@ class MeasurePublic(BaseModel, Generic[Point]):
         )
 
 
-ReturnRatesPublic = MeasurePublic[analytics.RatePoint]
-ReasonsPublic = MeasurePublic[analytics.ReasonPoint]
+class PagedMeasurePublic(MeasurePublic[Point], Generic[Point]):
+    """A measure that may be split by SKU: then one page of SKUs, and the next page's cursor."""
+
+    next_cursor: str | None = None
+
+    @classmethod
+    def of(
+        cls, measure: analytics.Measure[Point], *, grouped: bool = True
+    ) -> PagedMeasurePublic[Point]:
+        found = MeasurePublic[Point].of(measure, grouped=grouped)
+        return cls(**dict(found), next_cursor=measure.next_cursor)
+
+
+ReturnRatesPublic = PagedMeasurePublic[analytics.RatePoint]
+ReasonsPublic = PagedMeasurePublic[analytics.ReasonPoint]
 CarrierDamagePublic = MeasurePublic[analytics.DamagePoint]
 MoneyPublic = MeasurePublic[analytics.MoneyPoint]
 SpeedPublic = MeasurePublic[analytics.SpeedPoint]
