@@ -5,8 +5,8 @@ authorizations record their columns: verification holds the returns and their hi
 their entries. Rows and entries written before this upgrade have the earlier form, so the
 moment of the upgrade is kept, and only what is written after it is held.
 
-Revision ID: 0015
-Revises: 0012 (to be re-chained after 0014 when merged)
+Revision ID: 0014
+Revises: 0013
 """
 
 from datetime import UTC, datetime
@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
