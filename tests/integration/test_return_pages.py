@@ -3,6 +3,8 @@ counts stop at a cap; PostgreSQL connections plan reads without parallel workers
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import text
 
@@ -63,6 +65,26 @@ def test_a_page_shows_each_return_with_its_items_and_history_as_reading_it_alone
     closed = [r for r in page if r.status == ReturnStatus.CLOSED]
     assert len(closed) == 2
     assert all(len(r.history) > len(page[1].history) for r in closed)
+
+
+def test_a_page_shows_history_written_by_a_server_whose_clock_was_behind(
+    container: Container,
+) -> None:
+    seller_id, made = _returns(container, 1)
+    history = orm.return_history
+    with container.engine.begin() as connection:
+        connection.execute(
+            history.update()
+            .where(history.c.return_id == made[0].id, history.c.action == "close")
+            .values(at=made[0].created_at - timedelta(hours=2))
+        )
+
+    page = review.list_returns(
+        service.Scope(seller_id), ReturnFilter(), container.reader(), after=None, limit=10
+    )
+
+    assert [h.action for h in page[0].history] == [h.action for h in made[0].history]
+    assert page[0].history[-1].action == "close"
 
 
 def test_the_desk_counts_up_to_its_cap_and_says_so(
