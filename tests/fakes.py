@@ -316,10 +316,12 @@ class FakeReturns(_Repo):
     def save_authorizations(self, authorizations: Sequence[Authorization]) -> None:
         raise NotImplementedError("bulk authorization is tested on the SQL unit of work")
 
-    def count_by_status(self, seller_id: str) -> dict[str, int]:
+    def count_by_status(self, seller_id: str, *, up_to: int | None = None) -> dict[str, int]:
         counts: dict[str, int] = {}
         for ret in self._of(seller_id):
             counts[str(ret.status)] = counts.get(str(ret.status), 0) + 1
+        if up_to is not None:
+            counts = {status: min(n, up_to) for status, n in counts.items()}
         return counts
 
     def due_for_expiry(self, now: datetime) -> list[Return]:

@@ -278,6 +278,14 @@ QUERIES: dict[str, list[Query]] = {
                 me.seller_id if u.returns.count_matching(me.seller_id, ReturnFilter()) == 2 else ""
             )
         ],
+        lambda u, me, them: [
+            _Tag(
+                # Counted up to a cap: the desk's queue.
+                me.seller_id
+                if u.returns.count_matching(me.seller_id, ReturnFilter(), up_to=5) == 2
+                else ""
+            )
+        ],
     ],
     "ReturnRepository.page": [
         lambda u, me, them: u.returns.page(me.seller_id, ReturnFilter(), after=None, limit=50),
@@ -561,6 +569,11 @@ def test_counts_and_taken_numbers_are_the_callers_only(
     with container.uow() as uow:
         # The resolved return, and the one waiting for its supplier (_supplier_world).
         assert uow.returns.count_by_status(me.seller_id) == {"resolved": 1, "pending_review": 1}
+        assert uow.returns.count_by_status(me.seller_id, up_to=5) == {
+            "resolved": 1,
+            "pending_review": 1,
+        }
+        assert uow.returns.count_by_status("sel_nobody", up_to=5) == {}
         assert uow.returns.count_by_reason(me.seller_id) == {"CR-DEFECTIVE": 2}
         assert uow.returns.count_by_reason("sel_nobody") == {}
         assert uow.deliveries.count_by_endpoint("sel_nobody") == {}

@@ -27,6 +27,14 @@ def make_engine(url: str, **options: Any) -> Engine:
     # server dropped fails its request with 503 (retry), and SQLAlchemy then discards every
     # pooled connection made before, so one request per process sees a restart.
     options.setdefault("pool_recycle", 1800)
+    if "options" not in parsed.query:
+        # No parallel workers for a query: rma's reads are pages that stop at a LIMIT, and
+        # starting workers cost them more than they saved (a search's index lookup, 2 ms of
+        # work, took 18 ms behind a Gather at load 3 on 2 cores; docs/operations.md,
+        # "Indexes for reads"). ``?options=-c max_parallel_workers_per_gather=2`` in the
+        # URL gives them back.
+        connect_args = {"options": "-c max_parallel_workers_per_gather=0"}
+        options["connect_args"] = {**connect_args, **options.get("connect_args", {})}
     return create_engine(url, **options)
 
 

@@ -15,6 +15,7 @@ from rma.domain.sellers import ReasonCode
 from rma.domain.store_credit import CreditEntry
 from rma.domain.tracking import TrackingEvent
 from rma.domain.webhooks import WebhookDelivery, WebhookEndpoint
+from rma.services.bulk_decisions import MAX_IDS
 from rma.services.physical_ports import Photo
 from rma.services.returns import Scope, _find
 from rma.services.settlement import ReturnRefunds, return_refunds_in
@@ -189,14 +190,24 @@ def webhook_endpoints_overview(seller_id: str, uow: UnitOfWork) -> list[Endpoint
         ]
 
 
+# The queue counts its returns up to this many and shows "1,000+" past it: counting every
+# return of a big seller took 250 to 400 ms a page (docs/operations.md, "Indexes for reads").
+# As many as a bulk decision takes, so "apply to the first 1,000 that match" is exact.
+COUNTED_UP_TO = MAX_IDS
+
+
 @dataclass(frozen=True)
 class Queue:
-    """A page of the Manage Returns queue, and the seller's returns counted by status."""
+    """A page of the Manage Returns queue, and the seller's returns counted by status.
+
+    Every count stops at ``COUNTED_UP_TO``: a count that reaches it means "that many or more".
+    """
 
     returns: list[Return]
     counts: dict[str, int]
     total: int = 0  # returns the filter shows, on every page
     reasons: list[ReasonCode] = field(default_factory=list)  # the seller's, for the filter
+    everything: int = 0  # all of the seller's returns
 
 
 def desk_queue(
@@ -205,11 +216,18 @@ def desk_queue(
     """A page of the seller's returns in the filter's order, with the counts beside it."""
     with uow:
         page = uow.returns.page(scope.seller_id, where, after=after, limit=limit)
+        total = uow.returns.count_matching(scope.seller_id, where, up_to=COUNTED_UP_TO)
+        everything = (
+            total
+            if where == ReturnFilter(sort=where.sort)
+            else uow.returns.count_matching(scope.seller_id, ReturnFilter(), up_to=COUNTED_UP_TO)
+        )
         return Queue(
             page,
-            uow.returns.count_by_status(scope.seller_id),
-            uow.returns.count_matching(scope.seller_id, where),
+            uow.returns.count_by_status(scope.seller_id, up_to=COUNTED_UP_TO),
+            total,
             uow.reason_codes.all(scope.seller_id),
+            everything,
         )
 
 

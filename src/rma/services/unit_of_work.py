@@ -233,7 +233,11 @@ class ReturnRepository(Protocol):
     def for_order(self, seller_id: str, order_id: str) -> list[Return]: ...
     def rma_number_taken(self, seller_id: str, rma_number: str) -> bool: ...
     def ids_matching(self, seller_id: str, where: ReturnFilter, limit: int) -> list[str]: ...
-    def count_matching(self, seller_id: str, where: ReturnFilter) -> int: ...
+    def count_matching(
+        self, seller_id: str, where: ReturnFilter, *, up_to: int | None = None
+    ) -> int:
+        """How many returns the filter shows; counting stops at ``up_to``, when given."""
+
     def page(
         self, seller_id: str, where: ReturnFilter, *, after: Cursor | None, limit: int
     ) -> list[Return]: ...
@@ -248,7 +252,9 @@ class ReturnRepository(Protocol):
         """
 
     def rma_numbers_taken(self, seller_id: str, numbers: Sequence[str]) -> set[str]: ...
-    def count_by_status(self, seller_id: str) -> dict[str, int]: ...
+    def count_by_status(self, seller_id: str, *, up_to: int | None = None) -> dict[str, int]:
+        """The seller's returns by status (none: left out); each at most ``up_to``, if given."""
+
     def count_by_reason(self, seller_id: str) -> dict[str, int]:
         """Returned items of each reason code, over all the seller's returns."""
 

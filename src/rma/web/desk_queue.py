@@ -59,6 +59,11 @@ def queue_cells(ret: Return) -> tuple[str, ...]:
     )
 
 
+def counted(count: int) -> str:
+    """A count of the queue as the page shows it: "1,000+" once it reached the cap."""
+    return f"{desk.COUNTED_UP_TO:,}+" if count >= desk.COUNTED_UP_TO else str(count)
+
+
 @router.get("/returns")
 def queue(request: Request) -> Response:
     principal = seller(request)
@@ -187,7 +192,9 @@ def _queue_page(
     rows = page.returns[:PAGE_SIZE]
     kept = {k: v for k, v in values.items() if v and k in (*QUEUE_FIELDS, "sort")}
     number = number if after else 1
-    pages = max(1, -(-page.total // PAGE_SIZE))
+    # A total that reached the cap is "that many or more": so is its number of pages.
+    capped = page.total >= desk.COUNTED_UP_TO
+    pages = max(1, -(-page.total // PAGE_SIZE), number if capped else 1)
     more = len(page.returns) > PAGE_SIZE
     next_link = (
         "/desk/returns?"
@@ -202,7 +209,10 @@ def _queue_page(
         role=principal.role,
         rows=[(ret, queue_cells(ret)) for ret in rows],
         counts=page.counts,
+        everything=page.everything,
         total=page.total,
+        capped=capped,
+        counted=counted,
         page_number=number,
         pages=pages,
         page_links=[

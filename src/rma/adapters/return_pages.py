@@ -1,0 +1,98 @@
+"""A page of returns read as plain rows, and the queue's counts, capped.
+
+``untracked_returns`` builds the returns of a list page, with their items and history, from
+three plain statements instead of the ORM's loading: the same domain objects (the API, the
+desk and the CSV read the same attributes), which the session neither tracks nor can save.
+A page of 50 with its items and history then costs 10 to 20% less CPU (8.5 ms instead of
+10.7, median at load 5); the rest is fetching and converting the rows themselves
+(docs/operations.md, "Indexes for reads").
+
+``count_by_status`` and ``count_matching`` stop counting at a cap: a desk page counted every
+return of a seller by status, 250 to 400 ms at 1M returns, to print "closed 350,000" where
+"1,000+" tells a desk the same story.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Select, func, literal, select, true, union_all
+from sqlalchemy.orm import class_mapper
+
+from rma.adapters import orm
+from rma.adapters.row_sets import one_of
+from rma.domain.returns import HistoryEntry, Return, ReturnItem
+from rma.domain.statuses import ReturnStatus
+
+T = TypeVar("T")
+HISTORY_CLOCK_SLACK = timedelta(days=1)
+
+
+def untracked_returns(connection: Connection, page: Select[Any]) -> list[Return]:
+    """The returns ``page`` selects (every column of ``returns``), with items and history.
+
+    Read-only snapshots: nothing saves a change made to them.
+    """
+    rows = connection.execute(page).mappings().all()
+    if not rows:
+        return []
+    found = [_untracked(Return, row) for row in rows]
+    by_id = {ret.id: ret for ret in found}
+    for ret in found:
+        ret.__dict__.update(items=[], history=[], events=[])
+    seller_id = found[0].seller_id
+    history = orm.return_history
+    # A return's history starts when it is created, and the history is partitioned by month:
+    # bounding it skips the older months, whose indexes a page probed one by one (at 1M
+    # returns, 17 partitions took more than the page's returns). The day spares an entry
+    # written by a server whose clock is behind.
+    since = min(ret.created_at for ret in found) - HISTORY_CLOCK_SLACK
+    for table, entity, key, order, bound in (
+        (orm.return_items, ReturnItem, "items", orm.return_items.c.id, true()),
+        (history, HistoryEntry, "history", history.c.pk, history.c.at >= since),
+    ):
+        children = select(table).where(
+            table.c.seller_id == seller_id,
+            one_of(connection, table.c.return_id, list(by_id)),
+            bound,
+        )
+        for row in connection.execute(children.order_by(order)).mappings():
+            by_id[row["return_id"]].__dict__[key].append(_untracked(entity, row))
+    return found
+
+
+def _untracked(entity: type[T], row: Any) -> T:
+    # As the ORM's loader makes an object (its class manager's ``new_instance``, the values
+    # put in its ``__dict__``), without the identity map and the session. The instrumented
+    # ``__init__`` of the dataclass costs 25 times as much: every field is an attribute event.
+    obj: T = class_mapper(entity).class_manager.new_instance()
+    obj.__dict__.update(row)
+    return obj
+
+
+def count_by_status(connection: Connection, seller_id: str, up_to: int) -> dict[str, int]:
+    """The seller's returns by status, each counted up to ``up_to`` (none: left out).
+
+    A status counts at most ``up_to`` index entries, whatever the seller's size.
+    """
+    c = orm.returns.c
+    each = [
+        _count(
+            select(c.id).where(c.seller_id == seller_id, c.status == status),
+            up_to,
+            literal(status.value),
+        )
+        for status in ReturnStatus
+    ]
+    rows = connection.execute(union_all(*each))
+    return {str(status): int(count) for count, status in rows if count}
+
+
+def count_matching(connection: Connection, matching: Select[Any], up_to: int) -> int:
+    """How many rows ``matching`` selects, counted up to ``up_to``."""
+    return int(connection.execute(_count(matching, up_to)).scalar_one())
+
+
+def _count(matching: Select[Any], up_to: int, *beside: Any) -> Select[Any]:
+    return select(func.count(), *beside).select_from(matching.limit(up_to).subquery())
