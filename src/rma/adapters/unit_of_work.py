@@ -335,7 +335,7 @@ class SqlUnitOfWork:
             connection.execute(_outbox_with_trail(), documents)
             return
         if trail:
-            connection.execute(insert(audit_entries), trail)
+            connection.execute(_AUDIT_INSERT, trail)
         # One statement for however many events: a bulk authorization records thousands.
         execute_for_rows(connection, orm.outbox, rows, insert_into(orm.outbox))
 
@@ -384,6 +384,10 @@ _ENTRY_COLUMNS = (
     "occurred_at",
     "body",
 )
+
+
+# Built once: a statement built per request is keyed again each time it runs.
+_AUDIT_INSERT = insert(audit_entries)
 
 
 @cache
