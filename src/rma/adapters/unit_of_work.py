@@ -7,7 +7,7 @@ from functools import cache
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Insert, insert
+from sqlalchemy import Connection, Dialect, Insert, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -334,7 +334,9 @@ class SqlUnitOfWork:
             }
             connection.execute(_outbox_with_trail(), documents)
             return
-        if trail:
+        if trail and connection.dialect.name == "sqlite":
+            _insert_entries(connection, trail)
+        elif trail:  # PostgreSQL, a commit that recorded no event
             connection.execute(_AUDIT_INSERT, trail)
         # One statement for however many events: a bulk authorization records thousands.
         execute_for_rows(connection, orm.outbox, rows, insert_into(orm.outbox))
@@ -385,9 +387,36 @@ _ENTRY_COLUMNS = (
     "body",
 )
 
+_AUDIT_INSERT = insert(audit_entries)  # built once: built per commit, it is keyed each time
+# SQLite: the driver's own statement (see ``_insert_entries``).
+_INSERT_ENTRIES = (
+    f"INSERT INTO audit_entries ({', '.join(_ENTRY_COLUMNS)})"
+    f" VALUES ({', '.join('?' for _ in _ENTRY_COLUMNS)})"
+)
 
-# Built once: a statement built per request is keyed again each time it runs.
-_AUDIT_INSERT = insert(audit_entries)
+
+def _insert_entries(connection: Connection, trail: list[dict[str, Any]]) -> None:
+    """SQLite: the entries straight to the driver, in the transaction of the change.
+
+    Through SQLAlchemy's executemany the statement cost about twice what SQLite takes to run
+    it. Every value is text but the time, which the column's own type converts.
+    """
+    as_stored = _time_as_stored(connection.dialect)
+    rows = [
+        tuple(
+            as_stored(entry[name]) if name == "occurred_at" else entry[name]
+            for name in _ENTRY_COLUMNS
+        )
+        for entry in trail
+    ]
+    connection.exec_driver_sql(_INSERT_ENTRIES, rows)
+
+
+@cache
+def _time_as_stored(dialect: Dialect) -> Callable[[Any], Any]:
+    convert = audit_entries.c.occurred_at.type.bind_processor(dialect)
+    assert convert is not None
+    return convert
 
 
 @cache
