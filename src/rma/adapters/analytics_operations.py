@@ -8,10 +8,12 @@ the trigger-kept daily rollups instead where those hold what is asked
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Select, and_, func, literal, select, union_all
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from rma.adapters import orm, orm_money, orm_physical
@@ -221,7 +223,18 @@ class OperationsQueries:
             .order_by(returns_count.desc(), units.desc(), r.c.customer_email)
             .limit(limit)
         )
-        return self._rows(statement)
+        if self.dialect != "postgresql":
+            return self._rows(statement)
+        # The one analytics read that groups every return of the period: parallel workers,
+        # which rma's connections plan without (adapters/database.py), halve it at 1M returns.
+        connection = self.session.connection()
+        connection.exec_driver_sql("SET max_parallel_workers_per_gather = 2")
+        try:
+            return [tuple(row) for row in connection.execute(statement)]
+        finally:
+            # A failed transaction undoes the SET by itself; its RESET would fail too.
+            with contextlib.suppress(DBAPIError):
+                connection.exec_driver_sql("RESET max_parallel_workers_per_gather")
 
     def units_shipped_to(
         self, seller_id: str, f: MeasureFilter, emails: Sequence[str]
