@@ -1,8 +1,8 @@
 """The cost of trust: create-return throughput with the audit trail and risk rules on vs off,
 and how fast a sealed audit chain verifies.
 
-On PostgreSQL (``RMA_BENCH_POSTGRES_URL``, the local server by default) in its own database
-``rma_bench_trust``, and on SQLite in a temporary folder:
+On PostgreSQL (``RMA_BENCH_POSTGRES_URL``, the local server by default) in a database of its
+own per run (``rma_bench_trust_<pid>``, dropped after), and on SQLite in a temporary folder:
 
 1. ``request_return`` is called in process, one return per order, in rounds that alternate
    *on* (every change audited, four risk rules evaluated over the customer's history) and
@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from bench.common import migrated_container, report
+from bench.common import drop_database, migrated_container, report
 from rma.adapters import audit_log
 from rma.adapters.migrate import upgrade
 from rma.adapters.orm_trust import audit_entries, audit_heads
@@ -227,11 +227,15 @@ def _verification(container: Container, label: str) -> dict[str, Any]:
 
 def main() -> None:
     figures: dict[str, Any] = {"load average before": os.getloadavg(), "cpus": os.cpu_count()}
+    database = f"rma_bench_trust_{os.getpid()}"  # one of its own per run, dropped after
     with tempfile.TemporaryDirectory() as folder:
-        postgres = migrated_container("rma_bench_trust", Path(folder) / "pg")
-        figures |= _throughput(postgres, "postgresql")
-        figures |= _verification(postgres, "postgresql")
-        postgres.engine.dispose()
+        postgres = migrated_container(database, Path(folder) / "pg")
+        try:
+            figures |= _throughput(postgres, "postgresql")
+            figures |= _verification(postgres, "postgresql")
+        finally:
+            postgres.engine.dispose()
+            drop_database(database)
         sqlite = bootstrap(
             Settings(
                 database_url=f"sqlite:///{folder}/bench.db",
