@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, bindparam, func, insert, select, update
+from sqlalchemy import Engine, Select, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -187,18 +187,14 @@ class SqlAuditChains:
     ) -> Iterator[tuple[Iterator[HistoryRow], Iterator[HistoryFact]]]:
         """A seller's return history rows, and the entries they were written with, both by
         return and streamed over one connection (SQLite allows one transaction at a time)."""
-        h, e = return_history.c, audit_entries.c
+        h = return_history.c
         fields = [h[name] for name in HISTORY_FIELDS]
         rows = (
             select(h.return_id, h.pk, h.at, *fields)
             .where(h.seller_id == seller_id)
             .order_by(_bytewise(h.return_id, self.engine), h.at, h.pk)
         )
-        facts = (
-            select(e.entity_id, e.id, e.body)
-            .where(e.seller_id == seller_id, e.entity == HISTORY, e.action == "insert")
-            .order_by(_bytewise(e.entity_id, self.engine), e.id)
-        )
+        facts = self._entries_about(seller_id, HISTORY, audit_entries.c.action == "insert")
         with self.engine.connect() as connection:
             streamed = connection.execution_options(yield_per=20_000)
             yield (
@@ -213,7 +209,7 @@ class SqlAuditChains:
     def held(self, seller_id: str) -> Iterator[tuple[Iterator[LiveRow], Iterator[RowFact]]]:
         """A seller's returns with every column as the trail writes it, and the entries about
         them, both by return (entries in the order they were made), over one connection."""
-        r, e = returns, audit_entries.c
+        r = returns
         # The version is bookkeeping the trail leaves out of updates (``audit_log``).
         shown = [column for column in r.c if column.name != "version"]
         rows = (
@@ -221,11 +217,7 @@ class SqlAuditChains:
             .where(r.c.seller_id == seller_id)
             .order_by(_bytewise(r.c.id, self.engine))
         )
-        facts = (
-            select(e.entity_id, e.id, e.body)
-            .where(e.seller_id == seller_id, e.entity == HELD)
-            .order_by(_bytewise(e.entity_id, self.engine), e.id)
-        )
+        facts = self._entries_about(seller_id, HELD)
         with self.engine.connect() as connection:
             streamed = connection.execution_options(yield_per=5_000)
             yield (
@@ -235,6 +227,15 @@ class SqlAuditChains:
                 ),
                 ((f[0], f[1], f[2]) for f in streamed.execute(facts)),
             )
+
+    def _entries_about(self, seller_id: str, entity: str, *more: Any) -> Select[Any]:
+        """(entity id, id, body) of a seller's entries about ``entity``, by row, in order."""
+        e = audit_entries.c
+        return (
+            select(e.entity_id, e.id, e.body)
+            .where(e.seller_id == seller_id, e.entity == entity, *more)
+            .order_by(_bytewise(e.entity_id, self.engine), e.id)
+        )
 
     def rows_held_since(self) -> datetime | None:
         query = select(audit_holds.c.since).where(audit_holds.c.what == "rows")

@@ -152,21 +152,17 @@ def _verified(chains: AuditChains, keys: Keys, seller: str, history_months: int)
     )
     if bad_signature is not None and check.ok:
         check = _bad_checkpoint(check, bad_signature)
-    rows, bad_history = _history_checked(chains, seller, history_months)
-    if bad_history is not None and check.ok:
-        check = ChainCheck(check.seller_id, check.entries, check.head, bad_history)
-    held, bad_row = _rows_checked(chains, seller)
-    if bad_row is not None and check.ok:
-        check = ChainCheck(check.seller_id, check.entries, check.head, bad_row)
-    return Verification(check, chains.unsealed(seller), len(checkpoints), rows, held)
-
-
-def _rows_checked(chains: AuditChains, seller: str) -> tuple[int, Break | None]:
+    rows = held = 0
+    bad_history: Break | None = None
+    bad_row: Break | None = None
     since = _held_since(chains, seller)
-    if since is None:
-        return 0, None
-    with chains.held(seller) as (rows, facts):
-        return check_rows("returns", rows, facts, since)
+    if since is not None:  # None: no trail yet, nothing to hold the rows to
+        rows, bad_history = _history_checked(chains, seller, since, history_months)
+        held, bad_row = _rows_checked(chains, seller, since)
+    for bad in (bad_history, bad_row):
+        if bad is not None and check.ok:
+            check = ChainCheck(check.seller_id, check.entries, check.head, bad)
+    return Verification(check, chains.unsealed(seller), len(checkpoints), rows, held)
 
 
 def _held_since(chains: AuditChains, seller: str) -> datetime | None:
@@ -179,13 +175,15 @@ def _held_since(chains: AuditChains, seller: str) -> datetime | None:
     return began if upgraded is None else max(began, upgraded)
 
 
+def _rows_checked(chains: AuditChains, seller: str, since: datetime) -> tuple[int, Break | None]:
+    with chains.held(seller) as (rows, facts):
+        return check_rows("returns", rows, facts, since)
+
+
 def _history_checked(
-    chains: AuditChains, seller: str, history_months: int
+    chains: AuditChains, seller: str, since: datetime, history_months: int
 ) -> tuple[int, Break | None]:
-    since = _held_since(chains, seller)
-    if since is None:
-        return 0, None  # no trail yet: nothing to hold the history to
-    if history_months > 0:
+    if history_months > 0:  # months the retention dropped are not missed
         since = max(since, Month.of(utcnow()).plus(-history_months).start)
     with chains.history(seller) as (rows, facts):
         return check_history(rows, facts, since)
