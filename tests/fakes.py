@@ -271,9 +271,6 @@ class FakeReturns(_Repo):
     def by_rma_number(self, seller_id: str, rma_number: str) -> Return | None:
         return next((r for r in self._of(seller_id) if r.rma_number == rma_number), None)
 
-    def for_reading(self, seller_id: str, return_id: str, rma_number: str) -> Return | None:
-        return self.get(seller_id, return_id) or self.by_rma_number(seller_id, rma_number)
-
     def for_order(self, seller_id: str, order_id: str) -> list[Return]:
         return [r for r in self._of(seller_id) if r.order_id == order_id]
 

@@ -254,10 +254,6 @@ QUERIES: dict[str, list[Query]] = {
         lambda u, me, them: u.returns.get(me.seller_id, them.return_id),
         lambda u, me, them: u.returns.get(me.seller_id, me.return_id),
     ],
-    "ReturnRepository.for_reading": [
-        lambda u, me, them: u.returns.for_reading(me.seller_id, them.return_id, "SAME-NUMBER"),
-        lambda u, me, them: u.returns.for_reading(me.seller_id, me.return_id, "SAME-NUMBER"),
-    ],
     "ReturnRepository.by_rma_number": [
         lambda u, me, them: u.returns.by_rma_number(me.seller_id, "SAME-NUMBER")
     ],

@@ -382,10 +382,6 @@ class SqlReturns:
         params = {"seller_id": seller_id, "rma_number": rma_number}
         return self.session.scalars(_shown_by_rma_number(), params).unique().first()
 
-    def for_reading(self, seller_id: str, return_id: str, rma_number: str) -> Return | None:
-        """One return by id, or else by RMA number, with its items and history: to show."""
-        return self.get(seller_id, return_id) or self.by_rma_number(seller_id, rma_number)
-
     def rma_number_taken(self, seller_id: str, rma_number: str) -> bool:
         params = {"seller_id": seller_id, "rma_number": rma_number}
         return self.session.execute(_RMA_NUMBER_TAKEN, params).first() is not None

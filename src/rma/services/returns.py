@@ -322,8 +322,7 @@ def reopen_return(cmd: FinishReturn, uow: UnitOfWork) -> Return:
 def get_return(scope: Scope, ref: str, uow: UnitOfWork) -> Return:
     """One return by id or RMA number, if the caller may see it, to show (not to change)."""
     with uow:
-        ret = uow.returns.for_reading(scope.seller_id, ref, rma_numbers.normalize(ref))
-        return _visible(ret, scope, ref)
+        return _find(uow, scope, ref)
 
 
 def expire_due_returns(uow: UnitOfWork, now: datetime | None = None) -> int:
