@@ -10,12 +10,12 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import delete, insert, text
+from sqlalchemy import delete, insert
 
 from rma.adapters.orm_trust import audit_holds
 from rma.bootstrap import Container
 from rma.services.clock import utcnow
-from tests.integration.test_audit_trail import entries, first_bad, seal
+from tests.integration.test_audit_trail import entries, first_bad, seal, sql
 from tests.support import Shop, ok, open_shop
 
 
@@ -33,11 +33,6 @@ def _moved(http: httpx.Client) -> tuple[Shop, str]:
 def _history(shop: Shop, return_id: str) -> list[dict[str, Any]]:
     shown: list[dict[str, Any]] = ok(shop.call("GET", f"/v1/returns/{return_id}"))["history"]
     return shown
-
-
-def _sql(container: Container, statement: str, **params: Any) -> None:
-    with container.engine.begin() as connection:
-        connection.execute(text(statement), params)
 
 
 def test_each_move_is_one_entry_of_the_return_bulk_authorization_included(
@@ -66,7 +61,7 @@ def test_a_history_row_edited_in_the_database_is_named(
 ) -> None:
     shop, return_id = _moved(http)
     seal(container)
-    _sql(
+    sql(
         container,
         "UPDATE return_history SET note = 'approved by the owner' "
         "WHERE return_id = :r AND action = 'authorize'",
@@ -92,7 +87,7 @@ def test_a_history_row_deleted_in_the_database_is_named(
 ) -> None:
     shop, return_id = _moved(http)
     seal(container)
-    _sql(
+    sql(
         container,
         "DELETE FROM return_history WHERE return_id = :r AND action = 'request'",
         r=return_id,
@@ -110,7 +105,7 @@ def test_a_history_row_added_in_the_database_is_named(
 ) -> None:
     shop, return_id = _moved(http)
     seal(container)
-    _sql(
+    sql(
         container,
         "INSERT INTO return_history (seller_id, return_id, at, actor, action, from_status,"
         " to_status, note) SELECT seller_id, return_id, at, actor, 'refund', to_status,"
@@ -162,7 +157,7 @@ def test_a_deadline_changed_in_the_database_is_named(
 ) -> None:
     shop, return_id = _moved(http)
     seal(container)
-    _sql(container, "UPDATE returns SET deadline = NULL WHERE id = :r", r=return_id)
+    sql(container, "UPDATE returns SET deadline = NULL WHERE id = :r", r=return_id)
 
     bad = first_bad(container, shop.seller_id)
 
@@ -177,8 +172,8 @@ def test_rows_from_before_the_upgrade_that_began_holding_them_are_not_judged(
 ) -> None:
     shop, return_id = _moved(http)
     seal(container)
-    _sql(container, "UPDATE return_history SET note = 'x' WHERE return_id = :r", r=return_id)
-    _sql(container, "UPDATE returns SET deadline = NULL WHERE id = :r", r=return_id)
+    sql(container, "UPDATE return_history SET note = 'x' WHERE return_id = :r", r=return_id)
+    sql(container, "UPDATE returns SET deadline = NULL WHERE id = :r", r=return_id)
     assert first_bad(container, shop.seller_id) is not None
 
     # As if this database had been upgraded after the return was made.

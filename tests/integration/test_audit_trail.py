@@ -191,7 +191,8 @@ def _sealed(container: Container, seller_id: str) -> list[tuple[str, int]]:
     return [(row[0], int(row[1])) for row in rows]
 
 
-def _sql(container: Container, statement: str, **params: Any) -> None:
+def sql(container: Container, statement: str, **params: Any) -> None:
+    """Run ``statement`` straight on the database, behind rma's back."""
     with container.engine.begin() as connection:
         connection.execute(text(statement), params)
 
@@ -199,7 +200,7 @@ def _sql(container: Container, statement: str, **params: Any) -> None:
 def test_an_edited_entry_is_named(http: httpx.Client, container: Container) -> None:
     shop = _world(http, container)
     target, _seq = _sealed(container, shop.seller_id)[3]
-    _sql(
+    sql(
         container,
         "UPDATE audit_entries SET body = replace(body, '\"action\":', '\"action\": ')"
         " WHERE id = :id",
@@ -219,7 +220,7 @@ def test_a_deleted_entry_is_named_by_the_one_after_it(
 ) -> None:
     shop = _world(http, container)
     rows = _sealed(container, shop.seller_id)
-    _sql(container, "DELETE FROM audit_entries WHERE id = :id", id=rows[2][0])
+    sql(container, "DELETE FROM audit_entries WHERE id = :id", id=rows[2][0])
     bad = first_bad(container, shop.seller_id)
     assert bad is not None
     assert bad["entry_id"] == rows[3][0]
@@ -229,7 +230,7 @@ def test_a_deleted_entry_is_named_by_the_one_after_it(
 def test_a_deleted_tail_is_seen(http: httpx.Client, container: Container) -> None:
     shop = _world(http, container)
     rows = _sealed(container, shop.seller_id)
-    _sql(container, "DELETE FROM audit_entries WHERE id = :id", id=rows[-1][0])
+    sql(container, "DELETE FROM audit_entries WHERE id = :id", id=rows[-1][0])
     bad = first_bad(container, shop.seller_id)
     assert bad is not None
     assert bad["problem"] == "missing"
@@ -239,7 +240,7 @@ def test_a_deleted_tail_is_seen(http: httpx.Client, container: Container) -> Non
 def test_an_inserted_entry_is_named(http: httpx.Client, container: Container) -> None:
     shop = _world(http, container)
     rows = _sealed(container, shop.seller_id)
-    _sql(
+    sql(
         container,
         "INSERT INTO audit_entries (id, seller_id, entity, entity_id, action, actor, occurred_at,"
         " body, seq, prev_hash, hash) SELECT 'aud_forged', seller_id, entity, entity_id, action,"
@@ -257,9 +258,9 @@ def test_reordered_entries_are_named(http: httpx.Client, container: Container) -
     shop = _world(http, container)
     rows = _sealed(container, shop.seller_id)
     (a, seq_a), (b, seq_b) = rows[4], rows[5]
-    _sql(container, "UPDATE audit_entries SET seq = -1 WHERE id = :id", id=a)
-    _sql(container, "UPDATE audit_entries SET seq = :seq WHERE id = :id", seq=seq_a, id=b)
-    _sql(container, "UPDATE audit_entries SET seq = :seq WHERE id = :id", seq=seq_b, id=a)
+    sql(container, "UPDATE audit_entries SET seq = -1 WHERE id = :id", id=a)
+    sql(container, "UPDATE audit_entries SET seq = :seq WHERE id = :id", seq=seq_a, id=b)
+    sql(container, "UPDATE audit_entries SET seq = :seq WHERE id = :id", seq=seq_b, id=a)
     bad = first_bad(container, shop.seller_id)
     assert bad is not None
     assert bad["entry_id"] == b
@@ -283,7 +284,7 @@ def test_a_rewritten_chain_is_caught_by_the_signed_checkpoint(
         if index == 1:
             body = body.replace('"action":', '"action": ')
         digest = chain_hash(previous, int(seq), shop.seller_id, body)
-        _sql(
+        sql(
             container,
             "UPDATE audit_entries SET body = :b, prev_hash = :p, hash = :h WHERE id = :id",
             b=body,
