@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached, selectinload
 
 from rma.adapters import bulk_authorization, orm, return_pages, return_search
+from rma.adapters.driver_rows import DriverQuery
 from rma.adapters.orm import UtcDateTime
 from rma.adapters.row_sets import one_of
 from rma.domain.access import ApiKey, CustomerSession, StaffSession
@@ -55,11 +56,8 @@ class SqlSellers:
     def settings(self, seller_id: str) -> Seller | None:
         # A plain row made into a Seller: the ORM's load of a tracked one was a tenth of an
         # authorization's CPU, for settings the request only reads.
-        row = self.session.execute(_SELLER_ROW, {"id": seller_id}).first()
-        if row is None:
-            return None
-        values = row._mapping
-        return Seller(**{name: values[name] for name in _SELLER_FIELDS})
+        row = _SELLER_ROW.first(self.session, {"id": seller_id})
+        return Seller(**row._asdict()) if row is not None else None
 
 
 class SqlReturnAddresses:
@@ -108,8 +106,8 @@ class SqlApiKeys:
 
     def by_hash(self, secret_hash: str) -> ApiKey | None:
         # Every request signs in with this read: a plain row, not a tracked object.
-        row = self.session.execute(_api_key_by_hash(), {"secret_hash": secret_hash}).first()
-        return ApiKey(**row._mapping) if row is not None else None
+        row = _API_KEY_BY_HASH.first(self.session, {"secret_hash": secret_hash})
+        return ApiKey(**row._asdict()) if row is not None else None
 
     def get(self, key_id: str) -> ApiKey | None:
         return self.session.get(ApiKey, key_id)
@@ -289,7 +287,7 @@ class SqlOrders:
         would save the change.
         """
         params = {"seller_id": seller_id, "number": number}
-        rows = self.session.execute(_order_with_lines_locked(), params).all()
+        rows = _ORDER_WITH_LINES_LOCKED.all(self.session, params)
         if not rows:
             return None
         first = rows[0]
@@ -311,7 +309,7 @@ class SqlOrders:
         )
         shipments: dict[str, Shipment] = {}
         params = {"seller_id": seller_id, "order_id": order.id}
-        for r in self.session.execute(_shipments_with_items(), params):
+        for r in _SHIPMENTS_WITH_ITEMS.all(self.session, params):
             shipment = shipments.get(r.id)
             if shipment is None:
                 shipment = shipments[r.id] = Shipment(
@@ -384,7 +382,7 @@ class SqlReturns:
 
     def rma_number_taken(self, seller_id: str, rma_number: str) -> bool:
         params = {"seller_id": seller_id, "rma_number": rma_number}
-        return self.session.execute(_RMA_NUMBER_TAKEN, params).first() is not None
+        return _RMA_NUMBER_TAKEN.first(self.session, params) is not None
 
     def for_order(self, seller_id: str, order_id: str) -> list[Return]:
         params = {"seller_id": seller_id, "order_id": order_id}
@@ -611,15 +609,15 @@ _PRODUCT_CATEGORIES = select(orm.products.c.sku, orm.products.c.category).where(
     orm.products.c.sku.in_(bindparam("skus", expanding=True)),
 )
 
-_RMA_NUMBER_TAKEN = select(orm.returns.c.id).where(
-    orm.returns.c.seller_id == bindparam("seller_id"),
-    orm.returns.c.rma_number == bindparam("rma_number"),
+_RMA_NUMBER_TAKEN = DriverQuery(
+    select(orm.returns.c.id).where(
+        orm.returns.c.seller_id == bindparam("seller_id"),
+        orm.returns.c.rma_number == bindparam("rma_number"),
+    )
 )
-
-
-@cache
-def _api_key_by_hash() -> Select[Any]:
-    return select(orm.api_keys).where(orm.api_keys.c.secret_hash == bindparam("secret_hash"))
+_API_KEY_BY_HASH = DriverQuery(
+    select(orm.api_keys).where(orm.api_keys.c.secret_hash == bindparam("secret_hash"))
+)
 
 
 def _untracked_among(
@@ -676,7 +674,6 @@ def _orders_by_numbers() -> Select[Order]:
     )
 
 
-@cache
 def _order_with_lines_locked() -> Select[Any]:
     o, line = orm.orders, orm.order_lines
     lines = line.c
@@ -700,7 +697,6 @@ _SHIPMENT_COLUMNS = (
 _LINE_COLUMNS = ("line_id", "sku", "quantity", "unit_price", "name", "tax_per_unit")
 
 
-@cache
 def _shipments_with_items() -> Select[Any]:
     s, item = orm.shipments, orm.shipment_items
     items = item.c
@@ -711,6 +707,10 @@ def _shipments_with_items() -> Select[Any]:
         .where(s.c.seller_id == bindparam("seller_id"), s.c.order_id == bindparam("order_id"))
         .order_by(s.c.shipped_at, s.c.id, items.pk)
     )
+
+
+_ORDER_WITH_LINES_LOCKED = DriverQuery(_order_with_lines_locked())
+_SHIPMENTS_WITH_ITEMS = DriverQuery(_shipments_with_items())
 
 
 @cache
@@ -749,6 +749,8 @@ def _returns_of_order() -> Select[Return]:
 
 
 _SELLER_FIELDS = [f.name for f in fields(Seller) if f.name in orm.sellers.c]
-_SELLER_ROW = select(*[orm.sellers.c[name] for name in _SELLER_FIELDS]).where(
-    orm.sellers.c.id == bindparam("id")
+_SELLER_ROW = DriverQuery(
+    select(*[orm.sellers.c[name] for name in _SELLER_FIELDS]).where(
+        orm.sellers.c.id == bindparam("id")
+    )
 )

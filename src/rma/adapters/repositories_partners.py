@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from rma.adapters import orm
+from rma.adapters.driver_rows import DriverQuery
 from rma.adapters.orm_partners import partners, routing_rules, supplier_rmas
 from rma.domain.partners import Partner
 from rma.domain.returns import Return
@@ -44,7 +45,7 @@ class SqlRoutingRules:
 
     def any(self, seller_id: str) -> bool:
         # Most sellers route nothing: a row, not objects, is enough to tell.
-        return self.session.execute(_ANY_RULE, {"seller_id": seller_id}).first() is not None
+        return _ANY_RULE.first(self.session, {"seller_id": seller_id}) is not None
 
     def replace(self, seller_id: str, rules: Sequence[RoutingRule]) -> None:
         for old in self.all(seller_id):
@@ -112,7 +113,7 @@ class SqlPartnerReturns:
         return list(self.session.scalars(query))
 
 
-_ANY_RULE = (
+_ANY_RULE = DriverQuery(
     select(routing_rules.c.position)
     .where(routing_rules.c.seller_id == bindparam("seller_id"))
     .limit(1)

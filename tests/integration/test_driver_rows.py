@@ -1,0 +1,92 @@
+"""Reads sent by the driver itself answer what SQLAlchemy's own path answers, on both databases.
+
+Sign-in, the seller's settings and a request's order are read by ``DriverQuery``
+(``rma.adapters.driver_rows``): its own conversion of each column has to give the same
+values the ORM gives (times with their zone on SQLite, the seller's secret decrypted, an
+address from JSON), and a statement someone listens to (the benchmark's recorder) must be
+sent the usual way, where the listener sees it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+import httpx
+from sqlalchemy import event
+
+from rma.adapters import orm
+from rma.bootstrap import Container
+from rma.domain.access import ApiKey, hash_secret
+from rma.domain.sellers import Seller
+from tests.support import ok, open_shop
+
+
+def _columns(value: Any, table: Any) -> dict[str, Any]:
+    # The entities compare by identity (they are mapped): compare what their rows hold.
+    return {f.name: getattr(value, f.name) for f in fields(value) if f.name in table.c}
+
+
+def _values(value: Any) -> dict[str, Any]:
+    return {f.name: getattr(value, f.name) for f in fields(value)}
+
+
+def test_driver_reads_answer_what_the_orm_answers(http: httpx.Client, container: Container) -> None:
+    shop = open_shop(http)
+    address = {"name": "Ada", "line1": "1 Main St", "city": "Springfield", "postal_code": "12345"}
+    shop.order("DR-1", shipping_address={**address, "country": "US"})
+    key = shop.keys["seller"]
+
+    with container.uow() as uow:
+        session = uow.session  # type: ignore[attr-defined]
+        settings = uow.sellers.settings(shop.seller_id)
+        signed_in = uow.api_keys.by_hash(hash_secret(key))
+        snapshot = uow.orders.to_return_from(shop.seller_id, "DR-1")
+        tracked_order = uow.orders.by_number(shop.seller_id, "DR-1")
+        tracked_seller = session.get(Seller, shop.seller_id)
+        assert signed_in is not None
+        tracked_key = session.get(ApiKey, signed_in.id)
+
+    assert settings is not None and tracked_seller is not None
+    assert settings.payment_webhook_secret  # decrypted, as the ORM gives it
+    assert _columns(settings, orm.sellers) == _columns(tracked_seller, orm.sellers)
+    assert settings.created_at.tzinfo is not None
+    assert _columns(signed_in, orm.api_keys) == _columns(tracked_key, orm.api_keys)
+    assert snapshot is not None and tracked_order is not None
+    assert _columns(snapshot, orm.orders) == _columns(tracked_order, orm.orders)
+    assert snapshot.shipping_address is not None
+    assert snapshot.shipping_address.city == "Springfield"
+    assert [_values(line) for line in snapshot.lines] == [
+        _values(line) for line in tracked_order.lines
+    ]
+
+    def shipments(order: Any) -> list[Any]:
+        return [(_values(s) | {"items": [_values(i) for i in s.items]}) for s in order.shipments]
+
+    assert shipments(snapshot) == shipments(tracked_order)
+    assert snapshot.shipments[0].shipped_at.tzinfo is not None
+
+
+def test_a_statement_listened_to_is_sent_the_usual_way(
+    http: httpx.Client, container: Container
+) -> None:
+    shop = open_shop(http)
+    with container.uow() as uow:
+        unheard = uow.sellers.settings(shop.seller_id)
+
+    heard: list[str] = []
+
+    def listen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        heard.append(statement)
+
+    event.listen(container.engine, "before_cursor_execute", listen)
+    try:
+        with container.uow() as uow:
+            listened = uow.sellers.settings(shop.seller_id)
+    finally:
+        event.remove(container.engine, "before_cursor_execute", listen)
+
+    assert any("FROM sellers" in statement for statement in heard)
+    assert listened is not None and unheard is not None
+    assert _columns(listened, orm.sellers) == _columns(unheard, orm.sellers)
+    ok(http.get("/v1/returns", headers={"Authorization": f"Bearer {shop.keys['seller']}"}))
