@@ -47,12 +47,14 @@ def test_driver_reads_answer_what_the_orm_answers(http: httpx.Client, container:
         assert signed_in is not None
         tracked_key = session.get(ApiKey, signed_in.id)
 
-    assert settings is not None and tracked_seller is not None
+    assert settings is not None
+    assert tracked_seller is not None
     assert settings.payment_webhook_secret  # decrypted, as the ORM gives it
     assert _columns(settings, orm.sellers) == _columns(tracked_seller, orm.sellers)
     assert settings.created_at.tzinfo is not None
     assert _columns(signed_in, orm.api_keys) == _columns(tracked_key, orm.api_keys)
-    assert snapshot is not None and tracked_order is not None
+    assert snapshot is not None
+    assert tracked_order is not None
     assert _columns(snapshot, orm.orders) == _columns(tracked_order, orm.orders)
     assert snapshot.shipping_address is not None
     assert snapshot.shipping_address.city == "Springfield"
@@ -87,6 +89,7 @@ def test_a_statement_listened_to_is_sent_the_usual_way(
         event.remove(container.engine, "before_cursor_execute", listen)
 
     assert any("FROM sellers" in statement for statement in heard)
-    assert listened is not None and unheard is not None
+    assert listened is not None
+    assert unheard is not None
     assert _columns(listened, orm.sellers) == _columns(unheard, orm.sellers)
     ok(http.get("/v1/returns", headers={"Authorization": f"Bearer {shop.keys['seller']}"}))
