@@ -18,7 +18,9 @@ from sqlalchemy import event
 from rma.adapters import orm
 from rma.bootstrap import Container
 from rma.domain.access import ApiKey, hash_secret
+from rma.domain.orders import Product
 from rma.domain.sellers import Seller
+from tests.integration.test_audit_trail import seal
 from tests.support import ok, open_shop
 
 
@@ -93,3 +95,59 @@ def test_a_statement_listened_to_is_sent_the_usual_way(
     assert unheard is not None
     assert _columns(listened, orm.sellers) == _columns(unheard, orm.sellers)
     ok(http.get("/v1/returns", headers={"Authorization": f"Bearer {shop.keys['seller']}"}))
+
+
+def test_a_list_longer_than_a_chunk_is_asked_whole(
+    http: httpx.Client, container: Container
+) -> None:
+    shop = open_shop(http)
+    other = open_shop(http, "Other shop")
+    with container.uow() as uow:
+        for n in range(40):
+            category = None if n % 3 == 0 else f"cat-{n % 4}"
+            uow.products.add(Product(shop.seller_id, f"SKU-{n}", f"Thing {n}", category))
+        uow.products.add(Product(other.seller_id, "SKU-1", "Their thing", "theirs"))
+        uow.commit()
+    asked = [f"SKU-{n}" for n in range(45)] + ["SKU-1", "SKU-2"]  # 5 unknown, 2 twice
+
+    with container.uow() as uow:
+        categories = uow.products.categories(shop.seller_id, asked)
+        codes = uow.reason_codes.among(
+            shop.seller_id, ["CR-UNWANTED_ITEM", "NOPE", "CR-UNWANTED_ITEM"]
+        )
+        tracked = uow.reason_codes.get(shop.seller_id, "CR-UNWANTED_ITEM")
+
+    assert categories == {f"SKU-{n}": None if n % 3 == 0 else f"cat-{n % 4}" for n in range(40)}
+    assert [code.code for code in codes] == ["CR-UNWANTED_ITEM"]
+    assert tracked is not None
+    assert _values(codes[0]) == _values(tracked)
+
+
+def test_a_request_sent_either_way_writes_the_same_rows_and_trail(
+    http: httpx.Client, container: Container
+) -> None:
+    shop = open_shop(http)
+    shop.order("DR-2")
+    shop.order("DR-3")
+    driven = ok(shop.request_return("DR-2", [("1", 1), ("2", 1)]), 201)
+    event.listen(container.engine, "before_cursor_execute", _heard)
+    try:
+        usual = ok(shop.request_return("DR-3", [("1", 1), ("2", 1)]), 201)
+    finally:
+        event.remove(container.engine, "before_cursor_execute", _heard)
+
+    def shown(created: dict[str, Any]) -> tuple[Any, ...]:
+        ret = ok(shop.call("GET", f"/v1/returns/{created['id']}"))
+        items = [(i["line_id"], i["requested_quantity"]) for i in ret["items"]]
+        return ret["status"], items, [h["action"] for h in ret["history"]]
+
+    assert shown(driven) == shown(usual)
+    assert shown(driven)[2]  # its history, read back by the keys the inserts answered
+    assert seal(container) > 0  # the trail holds both requests' rows, history and all
+    report = ok(shop.call("GET", "/v1/audit/verify", "admin"))
+    assert report["ok"] is True
+    assert report["chains"][0]["history_rows"] >= 2
+
+
+def _heard(*_: Any) -> None:
+    pass

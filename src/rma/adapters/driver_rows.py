@@ -15,15 +15,18 @@ to replay them in pgbench), the query goes the usual way instead, as the same SQ
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select
-from sqlalchemy.engine import Dialect
+from sqlalchemy import BindParameter, Column, Select, Table, bindparam, insert
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session
 
+from rma.adapters import audit_log
+
 _Processors = Sequence[tuple[int, Callable[[Any], Any]]]  # (column index, its conversion)
+_Rows = Sequence[Mapping[str, Any]]  # values by column name
 
 
 @dataclass(frozen=True)
@@ -51,14 +54,10 @@ class DriverQuery:
             return [self.row(*row) for row in connection.execute(self.statement, params)]
         dialect = connection.dialect
         compiled = self._by_dialect.get(dialect.name) or self._compile(dialect)
-        values = {**compiled.defaults, **params}
-        for name, process in compiled.binds.items():
-            values[name] = process(values[name])
+        values = _bound(params, compiled)
         cursor: Any = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            if compiled.positional:
-                cursor.execute(compiled.sql, [values[name] for name in compiled.names])
-            elif compiled.prepare:
+            if compiled.prepare:
                 cursor.execute(compiled.sql, values, prepare=True)
             else:
                 cursor.execute(compiled.sql, values)
@@ -75,11 +74,6 @@ class DriverQuery:
 
     def _compile(self, dialect: Dialect) -> _Compiled:
         compiled = self.statement.compile(dialect=dialect)
-        binds = {}
-        for name, bind in compiled.binds.items():
-            process = bind.type.dialect_impl(dialect).bind_processor(dialect)
-            if process is not None:
-                binds[name] = process
         results = []
         for index, column in enumerate(self.statement.selected_columns):
             process = column.type.dialect_impl(dialect).result_processor(dialect, None)
@@ -89,13 +83,135 @@ class DriverQuery:
             sql=str(compiled),
             names=tuple(compiled.positiontup or ()),
             defaults={k: v for k, v in compiled.params.items() if v is not None},
-            binds=binds,
+            binds=_bind_processors(compiled.binds, dialect),
             results=tuple(results),
             positional=dialect.positional,
             prepare=dialect.driver == "psycopg",
         )
         self._by_dialect[dialect.name] = made
         return made
+
+
+class DriverQueryAmong:
+    """A ``DriverQuery`` whose statement takes a list (``column IN (...)``).
+
+    SQLAlchemy expands such a list when it sends the statement; here each length the list
+    comes in has its statement compiled once, and a list longer than ``CHUNK`` is asked in
+    chunks (their rows are told apart by the list's own values, so they only add up).
+    """
+
+    CHUNK = 32
+
+    def __init__(self, make: Callable[[list[BindParameter[Any]]], Select[Any]], name: str):
+        self.make = make
+        self.name = name
+        self._by_length: dict[int, DriverQuery] = {}
+
+    def all(self, session: Session, params: Mapping[str, Any], among: Iterable[Any]) -> list[Any]:
+        values = list(dict.fromkeys(among))
+        found = []
+        for start in range(0, len(values), self.CHUNK):
+            chunk = values[start : start + self.CHUNK]
+            query = self._by_length.get(len(chunk)) or self._made(len(chunk))
+            named = {f"{self.name}_{n}": value for n, value in enumerate(chunk)}
+            found += query.all(session, {**params, **named})
+        return found
+
+    def _made(self, length: int) -> DriverQuery:
+        query = DriverQuery(self.make([bindparam(f"{self.name}_{n}") for n in range(length)]))
+        self._by_length[length] = query
+        return query
+
+
+class DriverInsert:
+    """Whole rows of one table, inserted by the driver; the audit trail is told of them.
+
+    Optionally answers one generated column of each row (``returning``), in the rows' order.
+    """
+
+    def __init__(self, table: Table, returning: Column[Any] | None = None) -> None:
+        self.table = table
+        self.returning = returning
+        self._compiled: dict[tuple[str, tuple[str, ...]], _Compiled] = {}
+
+    def rows(self, session: Session, rows: _Rows) -> list[Any]:
+        if not rows:
+            return []
+        connection = session.connection()
+        if connection.dispatch.before_cursor_execute:
+            return self._the_usual_way(connection, rows)
+        dialect = connection.dialect
+        names = tuple(rows[0])
+        compiled = self._compiled.get((dialect.name, names)) or self._compile(dialect, names)
+        sent = [_bound(row, compiled) for row in rows]
+        cursor: Any = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            answered = self._send(cursor, compiled, sent)
+        finally:
+            cursor.close()
+        audit_log.inserted(connection, self.table, rows)
+        return answered
+
+    def _send(self, cursor: Any, compiled: _Compiled, rows: list[Any]) -> list[Any]:
+        if self.returning is None:
+            cursor.executemany(compiled.sql, rows)
+            return []
+        if not compiled.prepare:  # SQLite answers RETURNING a statement at a time
+            answered = []
+            for row in rows:
+                cursor.execute(compiled.sql, row)
+                answered.append(cursor.fetchone()[0])
+            return answered
+        cursor.executemany(compiled.sql, rows, returning=True)
+        answered = [cursor.fetchone()[0]]
+        while cursor.nextset():
+            answered.append(cursor.fetchone()[0])
+        return answered
+
+    def _the_usual_way(
+        self, connection: Connection, rows: Sequence[Mapping[str, Any]]
+    ) -> list[Any]:
+        if self.returning is None:
+            connection.execute(insert(self.table), list(rows))
+            return []
+        statement = insert(self.table).returning(self.returning, sort_by_parameter_order=True)
+        return list(connection.execute(statement, list(rows)).scalars())
+
+    def _compile(self, dialect: Dialect, names: tuple[str, ...]) -> _Compiled:
+        statement = insert(self.table).values({name: bindparam(name) for name in names})
+        if self.returning is not None:
+            statement = statement.returning(self.returning)
+        compiled = statement.compile(dialect=dialect)
+        made = _Compiled(
+            sql=str(compiled),
+            names=tuple(compiled.positiontup or ()),
+            defaults={},
+            binds=_bind_processors(compiled.binds, dialect),
+            results=(),
+            positional=dialect.positional,
+            prepare=dialect.driver == "psycopg",
+        )
+        self._compiled[(dialect.name, names)] = made
+        return made
+
+
+def _bind_processors(
+    binds: Mapping[str, BindParameter[Any]], dialect: Dialect
+) -> dict[str, Callable[[Any], Any]]:
+    processors: dict[str, Callable[[Any], Any]] = {}
+    for name, bind in binds.items():
+        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            processors[name] = process
+    return processors
+
+
+def _bound(params: Mapping[str, Any], compiled: _Compiled) -> Any:
+    """The parameters as the driver takes them: converted, and in order if positional."""
+    values = {**compiled.defaults, **params}
+    for name, process in compiled.binds.items():
+        values[name] = process(values[name])
+    return [values[name] for name in compiled.names] if compiled.positional else values
 
 
 def _converted(row: Sequence[Any], results: _Processors) -> list[Any]:

@@ -16,7 +16,6 @@ from sqlalchemy import (
     delete,
     exists,
     func,
-    insert,
     literal,
     select,
     tuple_,
@@ -25,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached, selectinload
 
 from rma.adapters import bulk_authorization, orm, return_pages, return_search
-from rma.adapters.driver_rows import DriverQuery
+from rma.adapters.driver_rows import DriverInsert, DriverQuery, DriverQueryAmong
 from rma.adapters.orm import UtcDateTime
 from rma.adapters.row_sets import one_of
 from rma.domain.access import ApiKey, CustomerSession, StaffSession
@@ -246,9 +245,8 @@ class SqlProducts:
         return list(self.session.scalars(query.order_by(c.sku).limit(limit)))
 
     def categories(self, seller_id: str, skus: Iterable[str]) -> dict[str, str | None]:
-        params = {"seller_id": seller_id, "skus": list(skus)}
-        rows = self.session.execute(_PRODUCT_CATEGORIES, params)
-        return {sku: category for sku, category in rows}  # noqa: C416 (rows are Row objects)
+        rows = _PRODUCT_CATEGORIES.all(self.session, {"seller_id": seller_id}, skus)
+        return {row.sku: row.category for row in rows}
 
     def in_categories(self, seller_id: str, categories: Iterable[str]) -> list[Product]:
         c = orm.products.c
@@ -348,21 +346,14 @@ class SqlReturns:
         """
         if self.session.new:
             self.session.flush()  # whatever the return may refer to goes first
-        connection = self.session.connection()
-        connection.execute(insert(orm.returns), _row(orm.returns, ret))
+        _INSERT_RETURN.rows(self.session, [_row(orm.returns, ret)])
         owner = {"seller_id": ret.seller_id, "return_id": ret.id}
-        if ret.items:
-            items = [{**_row(orm.return_items, item, owner), **owner} for item in ret.items]
-            connection.execute(insert(orm.return_items), items)
-        if ret.history:
-            pks = connection.execute(
-                insert(orm.return_history).returning(
-                    orm.return_history.c.pk, sort_by_parameter_order=True
-                ),
-                [{**_row(orm.return_history, entry, owner), **owner} for entry in ret.history],
-            ).scalars()
-            for entry, pk in zip(ret.history, pks, strict=True):
-                entry.pk = pk  # type: ignore[attr-defined]  # mapped, not declared
+        items = [{**_row(orm.return_items, item, owner), **owner} for item in ret.items]
+        _INSERT_ITEMS.rows(self.session, items)
+        history = [{**_row(orm.return_history, entry, owner), **owner} for entry in ret.history]
+        pks = _INSERT_HISTORY.rows(self.session, history)
+        for entry, pk in zip(ret.history, pks, strict=True):
+            entry.pk = pk  # type: ignore[attr-defined]  # mapped, not declared
         for child in (*ret.items, *ret.history):
             for column, value in owner.items():  # the keys the ORM would have filled in
                 setattr(child, column, value)
@@ -604,9 +595,11 @@ class SqlIdempotency:
 # its cache key cost more than running it from the compiled cache. Those selecting mapped
 # classes are built on first use, once the mappers exist.
 
-_PRODUCT_CATEGORIES = select(orm.products.c.sku, orm.products.c.category).where(
-    orm.products.c.seller_id == bindparam("seller_id"),
-    orm.products.c.sku.in_(bindparam("skus", expanding=True)),
+_PRODUCT_CATEGORIES = DriverQueryAmong(
+    lambda skus: select(orm.products.c.sku, orm.products.c.category).where(
+        orm.products.c.seller_id == bindparam("seller_id"), orm.products.c.sku.in_(skus)
+    ),
+    "sku",
 )
 
 _RMA_NUMBER_TAKEN = DriverQuery(
@@ -628,18 +621,18 @@ def _untracked_among(
     For reads that only look (a request's reason codes and policies): no identity map and no
     ORM loading, a third of the cost. Never change what this answers: nothing would save it.
     """
-    params = {"seller_id": seller_id, column: values}
-    return [
-        entity(**row._mapping) for row in session.execute(_seller_rows_among(table, column), params)
-    ]
+    rows = _seller_rows_among(table, column).all(session, {"seller_id": seller_id}, values)
+    return [entity(**row._asdict()) for row in rows]
 
 
 @cache
-def _seller_rows_among(table: Table, column: str) -> Select[Any]:
-    """One seller's rows whose ``column`` is among a list bound under its name."""
-    return select(table).where(
-        table.c.seller_id == bindparam("seller_id"),
-        table.c[column].in_(bindparam(column, expanding=True)),
+def _seller_rows_among(table: Table, column: str) -> DriverQueryAmong:
+    """One seller's rows whose ``column`` is among a list."""
+    return DriverQueryAmong(
+        lambda values: select(table).where(
+            table.c.seller_id == bindparam("seller_id"), table.c[column].in_(values)
+        ),
+        column,
     )
 
 
@@ -709,6 +702,9 @@ def _shipments_with_items() -> Select[Any]:
     )
 
 
+_INSERT_RETURN = DriverInsert(orm.returns)
+_INSERT_ITEMS = DriverInsert(orm.return_items)
+_INSERT_HISTORY = DriverInsert(orm.return_history, returning=orm.return_history.c.pk)
 _ORDER_WITH_LINES_LOCKED = DriverQuery(_order_with_lines_locked())
 _SHIPMENTS_WITH_ITEMS = DriverQuery(_shipments_with_items())
 
