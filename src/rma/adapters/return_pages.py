@@ -37,7 +37,7 @@ def untracked_returns(connection: Connection, page: Select[Any]) -> list[Return]
     rows = connection.execute(page).mappings().all()
     if not rows:
         return []
-    found = [_untracked(Return, row) for row in rows]
+    found = [instance_of(Return, row) for row in rows]
     by_id = {ret.id: ret for ret in found}
     for ret in found:
         ret.__dict__.update(items=[], history=[], events=[])
@@ -58,14 +58,17 @@ def untracked_returns(connection: Connection, page: Select[Any]) -> list[Return]
             bound,
         )
         for row in connection.execute(children.order_by(order)).mappings():
-            by_id[row["return_id"]].__dict__[key].append(_untracked(entity, row))
+            by_id[row["return_id"]].__dict__[key].append(instance_of(entity, row))
     return found
 
 
-def _untracked(entity: type[T], row: Any) -> T:
-    # As the ORM's loader makes an object (its class manager's ``new_instance``, the values
-    # put in its ``__dict__``), without the identity map and the session. The instrumented
-    # ``__init__`` of the dataclass costs 25 times as much: every field is an attribute event.
+def instance_of(entity: type[T], row: Any) -> T:
+    """An ``entity`` holding ``row``'s values, made as the ORM's loader makes one.
+
+    Its class manager's ``new_instance``, the values put in its ``__dict__``: no identity
+    map, no session. The instrumented ``__init__`` of the dataclass costs 25 times as much:
+    every field is an attribute event.
+    """
     obj: T = class_mapper(entity).class_manager.new_instance()
     obj.__dict__.update(row)
     return obj
