@@ -13,12 +13,12 @@ from dataclasses import fields
 from typing import Any
 
 import httpx
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from rma.adapters import orm
 from rma.bootstrap import Container
 from rma.domain.access import ApiKey, hash_secret
-from rma.domain.orders import Product
+from rma.domain.orders import Order, Product
 from rma.domain.sellers import Seller
 from tests.integration.test_audit_trail import seal
 from tests.support import ok, open_shop
@@ -151,3 +151,57 @@ def test_a_request_sent_either_way_writes_the_same_rows_and_trail(
 
 def _heard(*_: Any) -> None:
     pass
+
+
+def test_an_order_or_return_read_by_the_driver_is_tracked_as_if_loaded(
+    http: httpx.Client, container: Container
+) -> None:
+    shop = open_shop(http)
+    order_id = shop.order("DR-4")["id"]
+    return_id = ok(shop.request_return("DR-4", [("1", 1)]), 201)["id"]
+
+    def orm_order() -> dict[str, Any]:
+        with container.uow() as uow:
+            session = uow.session  # type: ignore[attr-defined]
+            found = session.scalars(
+                select(Order)
+                .where(orm.orders.c.id == order_id)
+                .execution_options(populate_existing=True)
+            ).one()
+            return _tree(found)
+
+    loaded_by_the_orm = orm_order()
+    with container.uow() as uow:
+        order = uow.orders.get(shop.seller_id, order_id)
+        ret = uow.returns.get(shop.seller_id, return_id)
+        assert order is not None
+        assert ret is not None
+        assert uow.orders.get(shop.seller_id, order_id) is order  # the session's own, again
+        assert _tree(order) == loaded_by_the_orm
+        order.customer_name = "Ada Lovelace"
+        ret.items[0].comment = "changed while tracked"
+        uow.commit()
+
+    shown = [h["action"] for h in _history(shop, return_id)]
+    with container.uow() as uow:
+        saved = uow.orders.get(shop.seller_id, order_id)
+        again = uow.returns.get(shop.seller_id, return_id)
+        assert saved is not None
+        assert saved.customer_name == "Ada Lovelace"
+        assert again is not None
+        assert again.items[0].comment == "changed while tracked"
+        assert [h.action for h in again.history] == shown
+
+
+def _tree(order: Any) -> dict[str, Any]:
+    return _values(order) | {
+        "lines": [_values(line) for line in order.lines],
+        "shipments": [
+            _values(s) | {"items": [_values(i) for i in s.items]} for s in order.shipments
+        ],
+    }
+
+
+def _history(shop: Any, return_id: str) -> list[dict[str, Any]]:
+    history: list[dict[str, Any]] = ok(shop.call("GET", f"/v1/returns/{return_id}"))["history"]
+    return history

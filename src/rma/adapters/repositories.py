@@ -273,10 +273,32 @@ class SqlOrders:
         self.session.add(order)
 
     def get(self, seller_id: str, order_id: str) -> Order | None:
-        c = orm.orders.c
-        return self.session.scalars(
-            select(Order).where(c.seller_id == seller_id, c.id == order_id)
-        ).first()
+        # Read by the driver and put in the session as loaded (see ``_tracked``): the ORM's
+        # load took four statements of its own, most of what showing or resolving a return
+        # spends on its order.
+        session = self.session
+        if session.autoflush:
+            session.flush()
+        params = {"seller_id": seller_id, "order_id": order_id}
+        row = _ORDER_BY_ID.first(session, params)
+        if row is None:
+            return None
+        known = session.identity_map.get(identity_key(Order, row.id))
+        if known is not None:
+            return known
+        order = instance_of(Order, row._asdict())
+        shipments = [instance_of(Shipment, r._asdict()) for r in _SHIPMENTS_OF.all(session, params)]
+        items: dict[str, list[ShipmentItem]] = {s.id: [] for s in shipments}
+        for r in _SHIPMENT_ITEMS_OF.all(session, params):
+            items[r.shipment_id].append(instance_of(ShipmentItem, r._asdict()))
+        lines = [instance_of(OrderLine, r._asdict()) for r in _LINES_OF.all(session, params)]
+        collections: list[tuple[object, str, list[Any]]] = [
+            (order, "lines", lines),
+            (order, "shipments", shipments),
+        ]
+        collections += [(shipment, "items", items[shipment.id]) for shipment in shipments]
+        _attach_as_loaded(session, order, collections)
+        return order
 
     def by_number(self, seller_id: str, number: str, *, lock: bool = False) -> Order | None:
         # Locking serializes requests against one order, so two cannot both return the
@@ -741,12 +763,23 @@ def _tracked(session: Session, query: DriverQuery, params: dict[str, Any]) -> Re
     ret.__dict__["events"] = []  # not a column: what the ORM's load listener gives it
     items = [instance_of(ReturnItem, item._asdict()) for item in _ITEMS_OF.all(session, owner)]
     history = [instance_of(HistoryEntry, h._asdict()) for h in _HISTORY_OF.all(session, owner)]
-    set_committed_value(ret, "items", items)
-    set_committed_value(ret, "history", history)
-    for obj in (ret, *items, *history):
-        make_transient_to_detached(obj)
-    session.add(ret)
+    _attach_as_loaded(session, ret, [(ret, "items", items), (ret, "history", history)])
     return ret
+
+
+def _attach_as_loaded(
+    session: Session, root: object, collections: list[tuple[object, str, list[Any]]]
+) -> None:
+    """Put ``root`` and its children, made from rows, in the session as the ORM's load would.
+
+    Each collection is set as loaded (no change to save), every object gets its identity,
+    and adding the root cascades to the children: from here the session tracks them all.
+    """
+    for owner, name, children in collections:
+        set_committed_value(owner, name, children)
+    for obj in (root, *(child for _owner, _name, children in collections for child in children)):
+        make_transient_to_detached(obj)
+    session.add(root)
 
 
 def _children_of(table: Table, order: Any) -> DriverQuery:
@@ -771,6 +804,42 @@ _RETURN_BY_RMA_NUMBER = DriverQuery(
     )
 )
 _ITEMS_OF = _children_of(orm.return_items, orm.return_items.c.id)
+_ORDER_BY_ID = DriverQuery(
+    select(orm.orders).where(
+        orm.orders.c.seller_id == bindparam("seller_id"), orm.orders.c.id == bindparam("order_id")
+    )
+)
+_LINES_OF = DriverQuery(
+    select(orm.order_lines)
+    .where(
+        orm.order_lines.c.seller_id == bindparam("seller_id"),
+        orm.order_lines.c.order_id == bindparam("order_id"),
+    )
+    .order_by(orm.order_lines.c.pk)
+)
+_SHIPMENTS_OF = DriverQuery(
+    select(orm.shipments)
+    .where(
+        orm.shipments.c.seller_id == bindparam("seller_id"),
+        orm.shipments.c.order_id == bindparam("order_id"),
+    )
+    .order_by(orm.shipments.c.shipped_at, orm.shipments.c.id)
+)
+_SHIPMENT_ITEMS_OF = DriverQuery(
+    select(orm.shipment_items)
+    .join(
+        orm.shipments,
+        and_(
+            orm.shipments.c.seller_id == orm.shipment_items.c.seller_id,
+            orm.shipments.c.id == orm.shipment_items.c.shipment_id,
+        ),
+    )
+    .where(
+        orm.shipments.c.seller_id == bindparam("seller_id"),
+        orm.shipments.c.order_id == bindparam("order_id"),
+    )
+    .order_by(orm.shipment_items.c.pk)
+)
 _HISTORY_OF = _children_of(orm.return_history, orm.return_history.c.pk)
 
 
