@@ -180,6 +180,8 @@ def test_counted_months_answer_the_facts_before_and_after_the_job_counts_changes
 ) -> None:
     seller = sellers.create_seller(sellers.CreateSeller("Shop"), container.uow())
     ids = build(container, seller.id)
+    other = sellers.create_seller(sellers.CreateSeller("Other"), container.uow())
+    build(container, other.id)  # the same customers: counted apart, each seller its own
     refresh_rollups(container.uow)  # counted: the months answer from here on
     assert moved(container, seller.id) == 0
     check(container, seller.id)
@@ -190,6 +192,7 @@ def test_counted_months_answer_the_facts_before_and_after_the_job_counts_changes
     refresh_rollups(container.uow)
     assert moved(container, seller.id) == 0
     check(container, seller.id)
+    check(container, other.id)
     with container.engine.begin() as connection:  # dan's counted return goes altogether
         for table in (orm.return_items, orm.return_history):
             connection.execute(delete(table).where(table.c.return_id == ids[11]))
