@@ -19,7 +19,7 @@ import contextlib
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, func, literal, select, text, union_all
+from sqlalchemy import Date, Select, and_, func, literal, select, text, union_all
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -167,38 +167,36 @@ class CustomerQueries:
 
     def top_customers(self, seller_id: str, f: MeasureFilter, limit: int) -> list[Row]:
         """(email, returns, units returned) of the customers who returned the most."""
-        counted, last_month = self._customer_months(seller_id, f)
-        if counted:
-            return self._rolled_up_customers(seller_id, f, limit, last_month)
+        if self._customers_counted(seller_id, f):
+            return self._rolled_up_customers(seller_id, f, limit)
         return self._raw_customers(seller_id, f, limit)
 
-    def _customer_months(self, seller_id: str, f: MeasureFilter) -> tuple[bool, date | None]:
-        """Whether the rollup can answer ``f``, and its last month (None: nothing counted)."""
+    def _customers_counted(self, seller_id: str, f: MeasureFilter) -> bool:
+        """Whether the monthly counts can answer ``f``: no filter, in their zone, and few
+        returns changed since they were counted."""
         unfiltered = (f.sku, f.skus, f.category, f.reason, f.facility, f.channel) == (None,) * 6
         if not (self.use_rollups and unfiltered and self.dialect == "postgresql"):
-            return False, None
-        mark = self.session.execute(
-            select(marks.c.timezone, marks.c.last_month).where(marks.c.seller_id == seller_id)
-        ).first()
-        if mark is None or mark.timezone != f.period.tz:
-            return False, None
+            return False
+        zone = select(marks.c.timezone).where(marks.c.seller_id == seller_id)
+        if self.session.scalar(zone) != f.period.tz:
+            return False
         moved = select(moves.c.return_id).where(moves.c.seller_id == seller_id)
         counted = select(func.count()).select_from(moved.limit(MOVED_AT_MOST + 1).subquery())
-        if (self.session.scalar(counted) or 0) > MOVED_AT_MOST:
-            return False, None
-        return True, mark.last_month
+        return (self.session.scalar(counted) or 0) <= MOVED_AT_MOST
 
-    def _rolled_up_customers(
-        self, seller_id: str, f: MeasureFilter, limit: int, last_month: date | None
-    ) -> list[Row]:
+    def _rolled_up_customers(self, seller_id: str, f: MeasureFilter, limit: int) -> list[Row]:
+        # The months after the last one with rows count what it counts. Read in the statement,
+        # so that it is the last month of the rows and moves the statement sees.
+        last_month = (
+            select(marks.c.last_month).where(marks.c.seller_id == seller_id).scalar_subquery()
+        )
         months, days = period_plan(f.period.start, f.period.end)
         parts: list[Select[Any]] = []
         for month, sign in months:
-            if last_month is None:
-                continue  # nothing counted: no rows
             parts.append(
                 select(cm.c.customer_email, cm.c.returns * sign, cm.c.units * sign).where(
-                    cm.c.seller_id == seller_id, cm.c.month == min(month, last_month)
+                    cm.c.seller_id == seller_id,
+                    cm.c.month == func.least(literal(month, Date), last_month),
                 )
             )
         for first, last, sign in days:
