@@ -133,7 +133,11 @@ def _last_of_month(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
-def counted_through(day: date, sign: int) -> tuple[list[tuple[date, int]], list[Any]]:
+Months = list[tuple[date, int]]  # (month, sign): its rows, added or taken off
+Days = list[tuple[date, date, int]]  # (first, last, sign): counted returns of those days
+
+
+def counted_through(day: date, sign: int) -> tuple[Months, Days]:
     """What was counted up to the end of ``day``: (month, sign) rows and (first, last, sign)
     day ranges of counted returns, the month's rows less its days after ``day`` or the
     month before's rows plus its days up to ``day``, whichever reads fewer days."""
@@ -146,7 +150,7 @@ def counted_through(day: date, sign: int) -> tuple[list[tuple[date, int]], list[
     return [(_month_before(month), sign)], [(month, day, sign)]
 
 
-def period_plan(start: date, end: date) -> tuple[list[tuple[date, int]], list[Any]]:
+def period_plan(start: date, end: date) -> tuple[Months, Days]:
     """The months' rows and day ranges whose signed sums are the period's counts."""
     if _first_of_month(start) == _first_of_month(end):
         return [], [(start, end, 1)]
