@@ -8,20 +8,32 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
-from rma.adapters import orm
+from rma.adapters import orm, orm_analytics
 from rma.adapters.analytics_filters import NOT_COUNTED
 from rma.adapters.analytics_queries import SqlAnalytics
 from rma.bootstrap import Container
 from rma.domain.analytics import Grain, MeasureFilter, Period
 from rma.services import sellers
+from rma.services.rollups import refresh_rollups
 from tests.analytics_world import TZ, Rows, a_return, item, order
 
 PERIOD = Period(date(2026, 2, 1), date(2026, 4, 30), TZ)
+# Beside whole months: months less a few days at either end, months plus a few days of
+# the next, a part of one month, months past the last one counted and before the first.
+PERIODS = (
+    (date(2026, 2, 2), date(2026, 4, 29)),
+    (date(2026, 2, 20), date(2026, 4, 5)),
+    (date(2026, 1, 1), date(2026, 3, 6)),
+    (date(2026, 3, 6), date(2026, 3, 25)),
+    (date(2026, 1, 15), date(2026, 8, 31)),
+    (date(2025, 11, 1), date(2026, 1, 31)),
+)
 FILTERS = (
     MeasureFilter(PERIOD, Grain.MONTH),
     MeasureFilter(PERIOD, Grain.MONTH, sku="MUG"),
     MeasureFilter(PERIOD, Grain.MONTH, reason="CR-DEFECTIVE"),
     MeasureFilter(Period(date(2026, 3, 1), date(2026, 3, 31), TZ), Grain.MONTH),
+    *(MeasureFilter(Period(start, end, TZ), Grain.DAY) for start, end in PERIODS),
 )
 # (customer, local day of the request, status, [(SKU, quantity, reason)]): ties on returns
 # broken by units, ties on both by the address. Requests at 03:30 UTC are the evening before
@@ -127,11 +139,7 @@ def test_top_customers_rank_by_returns_then_units_then_address(container: Contai
     check(container, seller.id)
 
 
-def test_top_customers_follow_denials_cancellations_and_item_changes(
-    container: Container,
-) -> None:
-    seller = sellers.create_seller(sellers.CreateSeller("Shop"), container.uow())
-    ids = build(container, seller.id)
+def change_every_kind(container: Container, seller_id: str, ids: dict[int, str]) -> None:
     r, ri = orm.returns, orm.return_items
     with container.engine.begin() as connection:
         # ann's first return denied after all, bea's denial reopened, cal's cancelled one
@@ -144,8 +152,86 @@ def test_top_customers_follow_denials_cancellations_and_item_changes(
             update(ri).where(ri.c.id == "itm_C12_0").values(reason_code="CR-UNWANTED_ITEM")
         )
         connection.execute(delete(ri).where(ri.c.id == "itm_C9_1"))
-    rows = Rows(container, seller.id)
+    rows = Rows(container, seller_id)
     item(rows, ids[16], "itm_C16_0", "1", "TEE", quantity=2, price=1000,
          reason="CR-DEFECTIVE")  # fmt: skip
     rows.write()
+
+
+def test_top_customers_follow_denials_cancellations_and_item_changes(
+    container: Container,
+) -> None:
+    seller = sellers.create_seller(sellers.CreateSeller("Shop"), container.uow())
+    ids = build(container, seller.id)
+    change_every_kind(container, seller.id, ids)
     check(container, seller.id)
+
+
+def moved(container: Container, seller_id: str) -> int:
+    """Returns changed since the monthly counts counted them (PostgreSQL's triggers)."""
+    m = orm_analytics.customer_return_moves
+    with container.engine.connect() as connection:
+        found = connection.execute(select(m.c.return_id).where(m.c.seller_id == seller_id))
+        return len(found.all())
+
+
+def test_counted_months_answer_the_facts_before_and_after_the_job_counts_changes(
+    container: Container,
+) -> None:
+    seller = sellers.create_seller(sellers.CreateSeller("Shop"), container.uow())
+    ids = build(container, seller.id)
+    other = sellers.create_seller(sellers.CreateSeller("Other"), container.uow())
+    build(container, other.id)  # the same customers: counted apart, each seller its own
+    refresh_rollups(container.uow)  # counted: the months answer from here on
+    assert moved(container, seller.id) == 0
+    check(container, seller.id)
+    change_every_kind(container, seller.id, ids)
+    if container.engine.dialect.name == "postgresql":
+        assert moved(container, seller.id) > 0  # read beside the months until counted
+    check(container, seller.id)
+    refresh_rollups(container.uow)
+    assert moved(container, seller.id) == 0
+    check(container, seller.id)
+    check(container, other.id)
+    with container.engine.begin() as connection:  # dan's counted return goes altogether
+        for table in (orm.return_items, orm.return_history):
+            connection.execute(delete(table).where(table.c.return_id == ids[11]))
+        connection.execute(delete(orm.returns).where(orm.returns.c.id == ids[11]))
+    check(container, seller.id)
+    refresh_rollups(container.uow)
+    check(container, seller.id)
+
+
+def test_counted_months_follow_new_returns_in_later_months_and_a_new_zone(
+    container: Container,
+) -> None:
+    seller = sellers.create_seller(sellers.CreateSeller("Shop"), container.uow())
+    build(container, seller.id)
+    refresh_rollups(container.uow)
+    # New customers and old ones return in June and July, after the last month counted,
+    # and in January, before the first: the months are carried on and opened before.
+    rows = Rows(container, seller.id)
+    for n, (who, day) in enumerate(
+        [("gus", "2026-07-04"), ("ann", "2026-06-10"), ("ann", "2026-07-31"),
+         ("hal", "2026-01-20"), ("bea", "2026-01-02"), ("gus", "2026-03-31")]
+    ):  # fmt: skip
+        email = f"{who}@example.com"
+        order_id = order(rows, f"{4000 + n}", email, [("1", "TEE", 5, 1000)])
+        return_id = a_return(rows, f"N{n}", order_id, email, "authorized", f"{day} 12:00", [])
+        item(rows, return_id, f"itm_N{n}", "1", "TEE", quantity=n + 1, price=1000,
+             reason="CR-DEFECTIVE")  # fmt: skip
+    rows.write()
+    check(container, seller.id)
+    refresh_rollups(container.uow)
+    check(container, seller.id)
+    # Another zone: the months are in the old one, so the facts answer until counted again.
+    with container.engine.begin() as connection:
+        connection.execute(
+            update(orm.sellers).where(orm.sellers.c.id == seller.id).values(timezone="Asia/Tokyo")
+        )
+    zoned = [MeasureFilter(Period(start, end, "Asia/Tokyo"), Grain.DAY) for start, end in PERIODS]
+    for f in zoned:
+        assert answered(container, seller.id, f, 20) == from_facts(container, seller.id, f, 20)
+    refresh_rollups(container.uow)
+    for f in zoned:
+        assert answered(container, seller.id, f, 20) == from_facts(container, seller.id, f, 20)

@@ -1,4 +1,4 @@
-"""The measures of what happens to returns: damage, money, outcomes, customers.
+"""The measures of what happens to returns: damage, money, outcomes, customers' shipments.
 
 Each is one grouped statement over the facts (returns, items, history, refunds, the
 ledgers), the same on SQLite and PostgreSQL. On PostgreSQL, damage, outcomes and money read
@@ -8,17 +8,14 @@ the trigger-kept daily rollups instead where those hold what is asked
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Select, and_, func, literal, select, union_all
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from rma.adapters import orm, orm_money, orm_physical
 from rma.adapters.analytics_filters import (
-    NOT_COUNTED,
     Row,
     category_of,
     in_period,
@@ -39,7 +36,8 @@ from rma.domain.inventory import Bucket
 
 
 class OperationsQueries:
-    """Damage, money, outcomes and customers of one seller (speed: ``analytics_speed``)."""
+    """Damage, money, outcomes and units shipped to customers of one seller (speed:
+    ``analytics_speed``; top customers: ``analytics_customers``)."""
 
     session: Session
     use_rollups: bool
@@ -204,37 +202,6 @@ class OperationsQueries:
             .group_by(ri.c.sku, ri.c.condition, ri.c.disposition)
         )
         return self._rows(statement)
-
-    def top_customers(self, seller_id: str, f: MeasureFilter, limit: int) -> list[Row]:
-        """(email, returns, units returned) of the customers who returned the most."""
-        returns_count = func.count(func.distinct(r.c.id))
-        units = func.sum(ri.c.requested_quantity)
-        statement = (
-            select(r.c.customer_email, returns_count, units)
-            .select_from(r)
-            .join(ri, and_(ri.c.seller_id == r.c.seller_id, ri.c.return_id == r.c.id))
-            .where(
-                *return_conditions(seller_id, f),
-                *item_conditions(seller_id, f),
-                in_period(r.c.created_at, f),
-                r.c.status.not_in(NOT_COUNTED),
-            )
-            .group_by(r.c.customer_email)
-            .order_by(returns_count.desc(), units.desc(), r.c.customer_email)
-            .limit(limit)
-        )
-        if self.dialect != "postgresql":
-            return self._rows(statement)
-        # The one analytics read that groups every return of the period: parallel workers,
-        # which rma's connections plan without (adapters/database.py), halve it at 1M returns.
-        connection = self.session.connection()
-        connection.exec_driver_sql("SET max_parallel_workers_per_gather = 2")
-        try:
-            return [tuple(row) for row in connection.execute(statement)]
-        finally:
-            # A failed transaction undoes the SET by itself; its RESET would fail too.
-            with contextlib.suppress(DBAPIError):
-                connection.exec_driver_sql("RESET max_parallel_workers_per_gather")
 
     def units_shipped_to(
         self, seller_id: str, f: MeasureFilter, emails: Sequence[str]

@@ -14,6 +14,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from rma.adapters import orm
+from rma.adapters.analytics_customers import CustomerQueries
 from rma.adapters.analytics_filters import (
     NOT_COUNTED,
     Row,
@@ -44,7 +45,7 @@ def _with_products(source: Any, seller_id: str, dimension: Dimension) -> Any:
     return source.outerjoin(p, and_(p.c.seller_id == seller_id, p.c.sku == ri.c.sku))
 
 
-class SqlAnalytics(OperationsQueries, SpeedQueries):
+class SqlAnalytics(CustomerQueries, OperationsQueries, SpeedQueries):
     """The measures of one seller, read through one session."""
 
     def __init__(self, session: Session, *, use_rollups: bool = True):
@@ -127,9 +128,9 @@ class SqlAnalytics(OperationsQueries, SpeedQueries):
         return SqlRollups(self.session).refresh(seller_id, tz, now)
 
     def stale_sellers(self) -> list[str]:
-        """Sellers with shipments not rolled up, or history not timed, yet."""
+        """Sellers with shipments not rolled up, history not timed or customers not counted."""
         found = SqlRollups(self.session).stale_sellers()
-        return sorted({*found, *self.untimed_sellers()})
+        return sorted({*found, *self.untimed_sellers(), *self.customers_behind()})
 
     def returned_units(self, seller_id: str, f: MeasureFilter, dimension: Dimension) -> list[Row]:
         """(bucket, key, units) asked back in returns that were not denied or withdrawn."""

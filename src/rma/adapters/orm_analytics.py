@@ -248,6 +248,57 @@ return_timing_watermarks = Table(
 )
 
 
+# Top customers (0015). ``customer_returns`` is what the rollup counted: each counted return
+# (not denied, cancelled or expired, with items) and its units. ``customer_months`` holds,
+# for each customer and local month, the cumulative returns and units up to that month's
+# end, one row for every month from the customer's first to the seller's last month
+# (``customer_rollup_marks.last_month``), so a period of whole months is one month's row
+# less an earlier one's. Triggers list in ``customer_return_moves`` the returns whose facts
+# changed since they were counted; the due job counts them again, and a read takes them out
+# and puts back what their facts say.
+customer_returns = Table(
+    "customer_returns",
+    metadata,
+    Column("seller_id", ID, primary_key=True),
+    Column("return_id", ID, primary_key=True),
+    Column("customer_email", String(320), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("units", BigInteger, nullable=False),
+    Index(
+        "ix_customer_returns_seller_id_created_at",
+        "seller_id",
+        "created_at",
+        postgresql_include=["customer_email", "units"],
+    ),
+)
+
+customer_months = Table(
+    "customer_months",
+    metadata,
+    Column("seller_id", ID, primary_key=True),
+    Column("month", Date, primary_key=True),
+    Column("customer_email", String(320), primary_key=True),
+    Column("returns", BigInteger, nullable=False),
+    Column("units", BigInteger, nullable=False),
+)
+
+customer_return_moves = Table(
+    "customer_return_moves",
+    metadata,
+    Column("seller_id", ID, primary_key=True),
+    Column("return_id", ID, primary_key=True),
+)
+
+customer_rollup_marks = Table(
+    "customer_rollup_marks",
+    metadata,
+    Column("seller_id", ID, primary_key=True),
+    Column("timezone", String(64), nullable=False),  # the zone the months are in
+    Column("last_month", Date),  # the latest month with rows; None: nothing counted
+    Column("refreshed_at", UtcDateTime, nullable=False),
+)
+
+
 def map_analytics(mapper_registry: registry) -> None:
     """Map the alert (called once, from ``start_mappers``)."""
     mapper_registry.map_imperatively(Alert, analytics_alerts, primary_key=[analytics_alerts.c.id])

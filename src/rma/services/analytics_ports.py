@@ -50,8 +50,12 @@ class AnalyticsQueries(Protocol):
     def refresh_timings(self, seller_id: str, now: datetime) -> int:
         """Time the seller's returns with history past the watermark; answer how many."""
 
+    def refresh_customers(self, seller_id: str, tz: str, now: datetime) -> int:
+        """Count again the seller's returns changed since top customers counted them."""
+
     def stale_sellers(self) -> list[str]:
-        """Sellers with shipments the rollup does not hold yet, or history not timed yet."""
+        """Sellers with shipments the rollup does not hold yet, history not timed yet, or
+        returns changed since top customers counted them."""
 
     def units_shipped_to(
         self, seller_id: str, f: MeasureFilter, emails: Sequence[str]

@@ -1,5 +1,5 @@
-"""Keeping the job-kept rollups current: each seller's new shipments, and the timings of
-returns with new history.
+"""Keeping the job-kept rollups current: each seller's new shipments, the timings of
+returns with new history, and the counts of top customers.
 
 Reads never depend on it for correctness (rows past the watermarks are read raw); it only
 keeps them fast. A seller whose time zone changed is rolled up again from the start.
@@ -14,8 +14,8 @@ from rma.services.unit_of_work import UnitOfWork
 
 
 def refresh_rollup(seller_id: str, uow: UnitOfWork) -> int:
-    """Roll up one seller's new shipments and time its returns with new history; answer how
-    many shipment rows were added."""
+    """Roll up one seller's new shipments, time its returns with new history and count its
+    changed returns for top customers; answer how many shipment rows were added."""
     with uow:
         seller = uow.sellers.get(seller_id)
         if seller is None:
@@ -23,6 +23,7 @@ def refresh_rollup(seller_id: str, uow: UnitOfWork) -> int:
         now = utcnow()
         added = uow.analytics.refresh_rollups(seller_id, seller.timezone, now)
         uow.analytics.refresh_timings(seller_id, now)
+        uow.analytics.refresh_customers(seller_id, seller.timezone, now)
         uow.commit()
     return added
 
