@@ -27,20 +27,17 @@ from sqlalchemy.orm import (
     make_transient_to_detached,
     selectinload,
 )
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.util import identity_key
 
-from rma.adapters import bulk_authorization, orm, return_pages, return_search
+from rma.adapters import bulk_authorization, orm, return_pages, return_search, session_loads
 from rma.adapters.driver_rows import DriverInsert, DriverQuery, DriverQueryAmong
 from rma.adapters.orm import UtcDateTime
-from rma.adapters.return_pages import instance_of
 from rma.adapters.row_sets import one_of
 from rma.domain.access import ApiKey, CustomerSession, StaffSession
 from rma.domain.addresses import Facility, ReturnAddress
 from rma.domain.authorization import Authorization
 from rma.domain.events import Event
 from rma.domain.orders import Order, OrderLine, Product, Shipment, ShipmentItem
-from rma.domain.returns import HistoryEntry, Return, ReturnItem
+from rma.domain.returns import Return
 from rma.domain.sellers import CategoryPolicy, ReasonCode, Seller, SkuPolicy
 from rma.domain.statuses import ReturnStatus
 from rma.services.unit_of_work import Cursor, IdempotencyRecord, ReturnFilter, ReturnToAuthorize
@@ -273,32 +270,7 @@ class SqlOrders:
         self.session.add(order)
 
     def get(self, seller_id: str, order_id: str) -> Order | None:
-        # Read by the driver and put in the session as loaded (see ``_tracked``): the ORM's
-        # load took four statements of its own, most of what showing or resolving a return
-        # spends on its order.
-        session = self.session
-        if session.autoflush:
-            session.flush()
-        params = {"seller_id": seller_id, "order_id": order_id}
-        row = _ORDER_BY_ID.first(session, params)
-        if row is None:
-            return None
-        known = session.identity_map.get(identity_key(Order, row.id))
-        if known is not None:
-            return known
-        order = instance_of(Order, row._asdict())
-        shipments = [instance_of(Shipment, r._asdict()) for r in _SHIPMENTS_OF.all(session, params)]
-        items: dict[str, list[ShipmentItem]] = {s.id: [] for s in shipments}
-        for r in _SHIPMENT_ITEMS_OF.all(session, params):
-            items[r.shipment_id].append(instance_of(ShipmentItem, r._asdict()))
-        lines = [instance_of(OrderLine, r._asdict()) for r in _LINES_OF.all(session, params)]
-        collections: list[tuple[object, str, list[Any]]] = [
-            (order, "lines", lines),
-            (order, "shipments", shipments),
-        ]
-        collections += [(shipment, "items", items[shipment.id]) for shipment in shipments]
-        _attach_as_loaded(session, order, collections)
-        return order
+        return session_loads.order_found(self.session, seller_id, order_id)
 
     def by_number(self, seller_id: str, number: str, *, lock: bool = False) -> Order | None:
         # Locking serializes requests against one order, so two cannot both return the
@@ -392,11 +364,12 @@ class SqlReturns:
         self.session.add(ret)
 
     def get(self, seller_id: str, return_id: str) -> Return | None:
-        return _tracked(self.session, _RETURN_BY_ID, {"seller_id": seller_id, "id": return_id})
+        params = {"seller_id": seller_id, "id": return_id}
+        return session_loads.return_found(self.session, session_loads.RETURN_BY_ID, params)
 
     def by_rma_number(self, seller_id: str, rma_number: str) -> Return | None:
         params = {"seller_id": seller_id, "rma_number": rma_number}
-        return _tracked(self.session, _RETURN_BY_RMA_NUMBER, params)
+        return session_loads.return_found(self.session, session_loads.RETURN_BY_RMA_NUMBER, params)
 
     def rma_number_taken(self, seller_id: str, rma_number: str) -> bool:
         params = {"seller_id": seller_id, "rma_number": rma_number}
@@ -739,108 +712,6 @@ _SHIPMENTS_WITH_ITEMS = DriverQuery(_shipments_with_items())
 @cache
 def _locked_order_by_number() -> Select[Order]:
     return _order_by_number().with_for_update(of=orm.orders)
-
-
-def _tracked(session: Session, query: DriverQuery, params: dict[str, Any]) -> Return | None:
-    """The return ``query`` finds, with its items and history, in the session as if loaded.
-
-    Three statements sent by the driver, and the objects made from their rows put in the
-    session as ``add`` puts a new return: the session tracks them from there, so a change
-    is saved as usual. The ORM's load of the same (one statement, items and history joined)
-    was 12% of an authorization's CPU in the API process; its rows' handling, not the
-    database, was most of it.
-    """
-    if session.autoflush:
-        session.flush()  # as the ORM's query would: changes not yet sent are read back
-    row = query.first(session, params)
-    if row is None:
-        return None
-    known = session.identity_map.get(identity_key(Return, row.id))
-    if known is not None:
-        return known
-    owner = {"seller_id": row.seller_id, "return_id": row.id}
-    ret = instance_of(Return, row._asdict())
-    ret.__dict__["events"] = []  # not a column: what the ORM's load listener gives it
-    items = [instance_of(ReturnItem, item._asdict()) for item in _ITEMS_OF.all(session, owner)]
-    history = [instance_of(HistoryEntry, h._asdict()) for h in _HISTORY_OF.all(session, owner)]
-    _attach_as_loaded(session, ret, [(ret, "items", items), (ret, "history", history)])
-    return ret
-
-
-def _attach_as_loaded(
-    session: Session, root: object, collections: list[tuple[object, str, list[Any]]]
-) -> None:
-    """Put ``root`` and its children, made from rows, in the session as the ORM's load would.
-
-    Each collection is set as loaded (no change to save), every object gets its identity,
-    and adding the root cascades to the children: from here the session tracks them all.
-    """
-    for owner, name, children in collections:
-        set_committed_value(owner, name, children)
-    for obj in (root, *(child for _owner, _name, children in collections for child in children)):
-        make_transient_to_detached(obj)
-    session.add(root)
-
-
-def _children_of(table: Table, order: Any) -> DriverQuery:
-    return DriverQuery(
-        select(table)
-        .where(
-            table.c.seller_id == bindparam("seller_id"), table.c.return_id == bindparam("return_id")
-        )
-        .order_by(order)
-    )
-
-
-_RETURN_BY_ID = DriverQuery(
-    select(orm.returns).where(
-        orm.returns.c.seller_id == bindparam("seller_id"), orm.returns.c.id == bindparam("id")
-    )
-)
-_RETURN_BY_RMA_NUMBER = DriverQuery(
-    select(orm.returns).where(
-        orm.returns.c.seller_id == bindparam("seller_id"),
-        orm.returns.c.rma_number == bindparam("rma_number"),
-    )
-)
-_ITEMS_OF = _children_of(orm.return_items, orm.return_items.c.id)
-_ORDER_BY_ID = DriverQuery(
-    select(orm.orders).where(
-        orm.orders.c.seller_id == bindparam("seller_id"), orm.orders.c.id == bindparam("order_id")
-    )
-)
-_LINES_OF = DriverQuery(
-    select(orm.order_lines)
-    .where(
-        orm.order_lines.c.seller_id == bindparam("seller_id"),
-        orm.order_lines.c.order_id == bindparam("order_id"),
-    )
-    .order_by(orm.order_lines.c.pk)
-)
-_SHIPMENTS_OF = DriverQuery(
-    select(orm.shipments)
-    .where(
-        orm.shipments.c.seller_id == bindparam("seller_id"),
-        orm.shipments.c.order_id == bindparam("order_id"),
-    )
-    .order_by(orm.shipments.c.shipped_at, orm.shipments.c.id)
-)
-_SHIPMENT_ITEMS_OF = DriverQuery(
-    select(orm.shipment_items)
-    .join(
-        orm.shipments,
-        and_(
-            orm.shipments.c.seller_id == orm.shipment_items.c.seller_id,
-            orm.shipments.c.id == orm.shipment_items.c.shipment_id,
-        ),
-    )
-    .where(
-        orm.shipments.c.seller_id == bindparam("seller_id"),
-        orm.shipments.c.order_id == bindparam("order_id"),
-    )
-    .order_by(orm.shipment_items.c.pk)
-)
-_HISTORY_OF = _children_of(orm.return_history, orm.return_history.c.pk)
 
 
 @cache

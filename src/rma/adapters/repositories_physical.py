@@ -6,11 +6,12 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import bindparam, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, lazyload
 
-from rma.adapters import orm
+from rma.adapters import orm, session_loads
+from rma.adapters.driver_rows import DriverQuery
 from rma.adapters.orm_physical import (
     carrier_sources,
     inspection_photos,
@@ -129,9 +130,18 @@ class SqlPhysicalReturns:
         return list(self.session.scalars(query))
 
     def match_scan(self, seller_id: str, scan: Scan) -> list[Return]:
-        c = orm.returns.c
-        query = select(Return).where(c.seller_id == seller_id, _names(scan)).limit(20)
-        return list(self.session.scalars(query))
+        # Every box scanned at the dock: read by the driver, tracked as loaded.
+        params: dict[str, str | None]
+        if scan.return_id is not None:
+            query, params = _SCANNED_SLIP, {"seller_id": seller_id, "id": scan.return_id}
+        else:
+            query = _SCANNED_NUMBER
+            params = {
+                "seller_id": seller_id,
+                "rma_number": scan.rma_number,
+                "tracking_number": scan.tracking_number,
+            }
+        return session_loads.returns_found(self.session, query, params)
 
     def answer_scan(self, seller_id: str, scan: Scan) -> list[ScanMatch]:
         r, i = orm.returns.c, orm.return_items.c
@@ -182,6 +192,24 @@ def _names(scan: Scan) -> Any:
     if scan.return_id is not None:
         return c.id == scan.return_id
     return or_(c.rma_number == scan.rma_number, c.tracking_number == scan.tracking_number)
+
+
+_SCANNED_SLIP = DriverQuery(
+    select(orm.returns)
+    .where(orm.returns.c.seller_id == bindparam("seller_id"), orm.returns.c.id == bindparam("id"))
+    .limit(20)
+)
+_SCANNED_NUMBER = DriverQuery(
+    select(orm.returns)
+    .where(
+        orm.returns.c.seller_id == bindparam("seller_id"),
+        or_(
+            orm.returns.c.rma_number == bindparam("rma_number"),
+            orm.returns.c.tracking_number == bindparam("tracking_number"),
+        ),
+    )
+    .limit(20)
+)
 
 
 class SqlReceipts:
