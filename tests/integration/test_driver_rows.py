@@ -9,18 +9,21 @@ sent the usual way, where the listener sees it.
 
 from __future__ import annotations
 
+import json
 from dataclasses import fields
 from typing import Any
 
 import httpx
-from sqlalchemy import event, select
+import pytest
+from sqlalchemy import event, select, text
 
-from rma.adapters import orm
+from rma.adapters import orm, return_writes
 from rma.bootstrap import Container
 from rma.domain.access import ApiKey, hash_secret
 from rma.domain.orders import Order, Product
 from rma.domain.sellers import Seller
 from tests.integration.test_audit_trail import seal
+from tests.returns_flow import inspect, receive, start_return
 from tests.support import ok, open_shop
 
 
@@ -205,3 +208,56 @@ def _tree(order: Any) -> dict[str, Any]:
 def _history(shop: Any, return_id: str) -> list[dict[str, Any]]:
     history: list[dict[str, Any]] = ok(shop.call("GET", f"/v1/returns/{return_id}"))["history"]
     return history
+
+
+def test_a_move_written_by_the_driver_leaves_what_the_orm_flush_left(
+    http: httpx.Client, container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop = open_shop(http)
+
+    def through_its_life(number: str) -> str:
+        ret, item = start_return(shop, number, reason="CR-UNWANTED_ITEM")
+        receive(shop, ret, item)
+        inspect(shop, ret, item)
+        ok(shop.call("POST", f"/v1/returns/{ret}/resolve", json={}))
+        return ret
+
+    by_the_driver = through_its_life("DR-5")
+    with monkeypatch.context() as patched:  # every move left to the ORM's flush
+        patched.setattr(return_writes, "write_moved_returns", lambda _session: None)
+        by_the_flush = through_its_life("DR-6")
+
+    assert _shown(shop, by_the_driver) == _shown(shop, by_the_flush)
+    assert _trail(container, by_the_driver) == _trail(container, by_the_flush)
+    assert seal(container) > 0
+    assert ok(shop.call("GET", "/v1/audit/verify", "admin"))["ok"] is True
+
+
+def _shown(shop: Any, return_id: str) -> tuple[Any, ...]:
+    ret = ok(shop.call("GET", f"/v1/returns/{return_id}"))
+    quantities = ("requested", "authorized", "received", "accepted", "rejected")
+    items = [[i[f"{name}_quantity"] for name in quantities] for i in ret["items"]]
+    moves = [(h["action"], h["from_status"], h["to_status"]) for h in ret["history"]]
+    return ret["status"], ret["version"], items, moves
+
+
+def _trail(container: Container, return_id: str) -> list[list[tuple[Any, ...]]]:
+    """What the entries about the return, its items and its history say changed, commit by
+    commit (the order of one commit's entries follows the session's, which is no order)."""
+    with container.engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT occurred_at, entity, action, body FROM audit_entries"
+                " WHERE entity_id = :id"
+                " OR entity_id IN (SELECT id FROM return_items WHERE return_id = :id)"
+                " ORDER BY occurred_at"
+            ),
+            {"id": return_id},
+        ).all()
+    commits: dict[Any, list[tuple[Any, ...]]] = {}
+    for at, entity, action, body in rows:
+        said = json.loads(body)
+        commits.setdefault(at, []).append(
+            (entity, action, sorted(said["before"]), sorted(said["after"]))
+        )
+    return [sorted(entries) for entries in commits.values()]

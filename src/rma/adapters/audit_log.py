@@ -133,9 +133,9 @@ def _forget(session: Session) -> None:
 def _collect(session: Session, _context: object) -> None:
     pending = _pending(session)
     found = [
-        *(_change(obj, "insert") for obj in session.new),
-        *(_change(obj, "update") for obj in session.dirty),
-        *(_change(obj, "delete") for obj in session.deleted),
+        *(change_of(obj, "insert") for obj in session.new),
+        *(change_of(obj, "update") for obj in session.dirty),
+        *(change_of(obj, "delete") for obj in session.deleted),
     ]
     for change in found:
         if change is not None:
@@ -218,7 +218,12 @@ def _identity(table: Table) -> list[str]:
     return [column.name for column in table.primary_key.columns]
 
 
-def _change(obj: Any, action: str) -> Change | None:
+def change_of(obj: Any, action: str) -> Change | None:
+    """What the trail records of ``obj``'s row for ``action``, from the session's view of it.
+
+    The flush's capture, and that of a writer that writes a tracked object's row itself
+    (``return_writes``), before it tells the session the object is saved.
+    """
     state = inspect(obj)
     mapper: Mapper[Any] = state.mapper
     entity = getattr(mapper.local_table, "name", "")

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BindParameter, Column, Select, Table, bindparam, insert
+from sqlalchemy import BindParameter, Column, Select, Table, and_, bindparam, insert, update
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session
 
@@ -134,22 +134,25 @@ class DriverInsert:
         self.returning = returning
         self._compiled: dict[tuple[str, tuple[str, ...]], _Compiled] = {}
 
-    def rows(self, session: Session, rows: _Rows) -> list[Any]:
+    def rows(self, session: Session, rows: _Rows, *, audited: bool = True) -> list[Any]:
+        """Insert ``rows``; ``audited=False``: the caller tells the trail of them itself."""
         if not rows:
             return []
         connection = session.connection()
-        if connection.dispatch.before_cursor_execute:
-            return self._the_usual_way(connection, rows)
         dialect = connection.dialect
         names = tuple(rows[0])
         compiled = self._compiled.get((dialect.name, names)) or self._compile(dialect, names)
         sent = [_bound(row, compiled) for row in rows]
-        cursor: Any = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            answered = self._send(cursor, compiled, sent)
-        finally:
-            cursor.close()
-        audit_log.inserted(connection, self.table, rows)
+        if connection.dispatch.before_cursor_execute:
+            answered = self._sent_where_seen(connection, compiled, sent)
+        else:
+            cursor: Any = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            try:
+                answered = self._send(cursor, compiled, sent)
+            finally:
+                cursor.close()
+        if audited:
+            audit_log.inserted(connection, self.table, rows)
         return answered
 
     def _send(self, cursor: Any, compiled: _Compiled, rows: list[Any]) -> list[Any]:
@@ -168,20 +171,70 @@ class DriverInsert:
             answered.append(cursor.fetchone()[0])
         return answered
 
-    def _the_usual_way(
-        self, connection: Connection, rows: Sequence[Mapping[str, Any]]
+    def _sent_where_seen(
+        self, connection: Connection, compiled: _Compiled, rows: list[Any]
     ) -> list[Any]:
+        """The same SQL sent through SQLAlchemy, whose statement events a recorder watches."""
+        params = [row if isinstance(row, dict) else tuple(row) for row in rows]
         if self.returning is None:
-            connection.execute(insert(self.table), list(rows))
+            connection.exec_driver_sql(compiled.sql, params)
             return []
-        statement = insert(self.table).returning(self.returning, sort_by_parameter_order=True)
-        return list(connection.execute(statement, list(rows)).scalars())
+        return [connection.exec_driver_sql(compiled.sql, row).scalar_one() for row in params]
 
     def _compile(self, dialect: Dialect, names: tuple[str, ...]) -> _Compiled:
         statement = insert(self.table).values({name: bindparam(name) for name in names})
         if self.returning is not None:
             statement = statement.returning(self.returning)
         compiled = statement.compile(dialect=dialect)
+        made = _Compiled(
+            sql=str(compiled),
+            names=tuple(compiled.positiontup or ()),
+            defaults={},
+            binds=_bind_processors(compiled.binds, dialect),
+            results=(),
+            positional=dialect.positional,
+            prepare=dialect.driver == "psycopg",
+        )
+        self._compiled[(dialect.name, names)] = made
+        return made
+
+
+class DriverUpdate:
+    """UPDATEs of one row of a table by its key, of whichever columns changed.
+
+    ``where`` names the columns the row is found by (its key, and a version to check);
+    ``rowcount`` answers how many rows matched, so a caller can tell a stale version.
+    """
+
+    def __init__(self, table: Table, where: Sequence[str]) -> None:
+        self.table = table
+        self.where = tuple(where)
+        self._compiled: dict[tuple[str, tuple[str, ...]], _Compiled] = {}
+
+    def rowcount(
+        self, session: Session, values: Mapping[str, Any], where: Mapping[str, Any]
+    ) -> int:
+        connection = session.connection()
+        params = {**values, **{f"where_{name}": where[name] for name in self.where}}
+        names = tuple(values)
+        if connection.dispatch.before_cursor_execute:
+            return connection.execute(self._statement(names), params).rowcount
+        dialect = connection.dialect
+        compiled = self._compiled.get((dialect.name, names)) or self._compile(dialect, names)
+        cursor: Any = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(compiled.sql, _bound(params, compiled))
+            return int(cursor.rowcount)
+        finally:
+            cursor.close()
+
+    def _statement(self, names: tuple[str, ...]) -> Any:
+        c = self.table.c
+        found = and_(*(c[name] == bindparam(f"where_{name}") for name in self.where))
+        return update(self.table).where(found).values({name: bindparam(name) for name in names})
+
+    def _compile(self, dialect: Dialect, names: tuple[str, ...]) -> _Compiled:
+        compiled = self._statement(names).compile(dialect=dialect)
         made = _Compiled(
             sql=str(compiled),
             names=tuple(compiled.positiontup or ()),

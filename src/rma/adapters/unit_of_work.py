@@ -22,6 +22,7 @@ from rma.adapters import (
     repositories_money,
     repositories_partners,
     repositories_physical,
+    return_writes,
 )
 from rma.adapters.alert_queries import SqlAlerts
 from rma.adapters.analytics_queries import SqlAnalytics
@@ -279,6 +280,7 @@ class SqlUnitOfWork:
             if isinstance(getattr(obj, "events", None), list) and obj.events
         ]
         try:
+            return_writes.write_moved_returns(self.session)
             self.session.flush()
         except StaleDataError as error:
             self.session.rollback()
