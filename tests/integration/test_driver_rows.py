@@ -261,3 +261,18 @@ def _trail(container: Container, return_id: str) -> list[list[tuple[Any, ...]]]:
             (entity, action, sorted(said["before"]), sorted(said["after"]))
         )
     return [sorted(entries) for entries in commits.values()]
+
+
+def test_a_request_of_many_items_inserts_them_as_a_batch(http: httpx.Client) -> None:
+    shop = open_shop(http)
+    lines = [
+        {"line_id": str(n), "sku": f"SKU-{n}", "quantity": 1, "unit_price": 1000 + n}
+        for n in range(1, 8)
+    ]
+    shop.order("DR-7", lines=lines)
+    created = ok(shop.request_return("DR-7", [(str(n), 1) for n in range(1, 8)]), 201)
+
+    shown = ok(shop.call("GET", f"/v1/returns/{created['id']}"))
+    assert sorted((i["line_id"], i["sku"]) for i in shown["items"]) == sorted(
+        (str(n), f"SKU-{n}") for n in range(1, 8)
+    )

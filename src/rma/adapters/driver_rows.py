@@ -27,6 +27,7 @@ from rma.adapters import audit_log
 
 _Processors = Sequence[tuple[int, Callable[[Any], Any]]]  # (column index, its conversion)
 _Rows = Sequence[Mapping[str, Any]]  # values by column name
+_ONE_BY_ONE = 4  # rows an INSERT sends one at a time rather than as a batch
 
 
 @dataclass(frozen=True)
@@ -156,19 +157,27 @@ class DriverInsert:
         return answered
 
     def _send(self, cursor: Any, compiled: _Compiled, rows: list[Any]) -> list[Any]:
-        if self.returning is None:
-            cursor.executemany(compiled.sql, rows)
-            return []
-        if not compiled.prepare:  # SQLite answers RETURNING a statement at a time
-            answered = []
-            for row in rows:
+        # A few rows go a statement at a time (prepared on PostgreSQL): psycopg's
+        # ``executemany`` runs a pipeline, whose machinery costs more than it saves for the
+        # one history entry or the two items of a request.
+        if len(rows) > _ONE_BY_ONE:
+            if self.returning is None:
+                cursor.executemany(compiled.sql, rows)
+                return []
+            if compiled.prepare:
+                cursor.executemany(compiled.sql, rows, returning=True)
+                answered = [cursor.fetchone()[0]]
+                while cursor.nextset():
+                    answered.append(cursor.fetchone()[0])
+                return answered
+        answered = []
+        for row in rows:
+            if compiled.prepare:
+                cursor.execute(compiled.sql, row, prepare=True)
+            else:
                 cursor.execute(compiled.sql, row)
+            if self.returning is not None:
                 answered.append(cursor.fetchone()[0])
-            return answered
-        cursor.executemany(compiled.sql, rows, returning=True)
-        answered = [cursor.fetchone()[0]]
-        while cursor.nextset():
-            answered.append(cursor.fetchone()[0])
         return answered
 
     def _sent_where_seen(
