@@ -377,7 +377,7 @@ class SqlReturns:
 
     def for_order(self, seller_id: str, order_id: str) -> list[Return]:
         params = {"seller_id": seller_id, "order_id": order_id}
-        return list(self.session.scalars(_returns_of_order(), params))
+        return session_loads.returns_found(self.session, session_loads.RETURNS_OF_ORDER, params)
 
     def page(
         self, seller_id: str, where: ReturnFilter, *, after: Cursor | None, limit: int
@@ -712,14 +712,6 @@ _SHIPMENTS_WITH_ITEMS = DriverQuery(_shipments_with_items())
 @cache
 def _locked_order_by_number() -> Select[Order]:
     return _order_by_number().with_for_update(of=orm.orders)
-
-
-@cache
-def _returns_of_order() -> Select[Return]:
-    c = orm.returns.c
-    return select(Return).where(
-        c.seller_id == bindparam("seller_id"), c.order_id == bindparam("order_id")
-    )
 
 
 _SELLER_FIELDS = [f.name for f in fields(Seller) if f.name in orm.sellers.c]

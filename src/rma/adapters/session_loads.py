@@ -114,6 +114,11 @@ RETURN_BY_RMA_NUMBER = DriverQuery(
         _r.seller_id == bindparam("seller_id"), _r.rma_number == bindparam("rma_number")
     )
 )
+RETURNS_OF_ORDER = DriverQuery(
+    select(orm.returns).where(
+        _r.seller_id == bindparam("seller_id"), _r.order_id == bindparam("order_id")
+    )
+)
 ORDER_BY_ID = DriverQuery(
     select(orm.orders).where(
         orm.orders.c.seller_id == bindparam("seller_id"), orm.orders.c.id == bindparam("order_id")
