@@ -46,7 +46,7 @@ class DriverQuery:
 
     def __init__(self, statement: Select[Any]) -> None:
         self.statement = statement
-        self.row = namedtuple("row", list(statement.selected_columns.keys()))  # type: ignore[misc]
+        self.row = namedtuple("row", list(statement.selected_columns.keys()), rename=True)  # type: ignore[misc]
         self._by_dialect: dict[str, _Compiled] = {}
 
     def all(self, session: Session, params: Mapping[str, Any]) -> list[Any]:
@@ -83,8 +83,8 @@ class DriverQuery:
         made = _Compiled(
             sql=str(compiled),
             names=tuple(compiled.positiontup or ()),
-            defaults={k: v for k, v in compiled.params.items() if v is not None},
-            binds=_bind_processors(compiled.binds, dialect),
+            defaults=dict(compiled.params),
+            binds=_bind_processors(compiled, dialect),
             results=tuple(results),
             positional=dialect.positional,
             prepare=dialect.driver == "psycopg",
@@ -199,7 +199,7 @@ class DriverInsert:
             sql=str(compiled),
             names=tuple(compiled.positiontup or ()),
             defaults={},
-            binds=_bind_processors(compiled.binds, dialect),
+            binds=_bind_processors(compiled, dialect),
             results=(),
             positional=dialect.positional,
             prepare=dialect.driver == "psycopg",
@@ -248,7 +248,7 @@ class DriverUpdate:
             sql=str(compiled),
             names=tuple(compiled.positiontup or ()),
             defaults={},
-            binds=_bind_processors(compiled.binds, dialect),
+            binds=_bind_processors(compiled, dialect),
             results=(),
             positional=dialect.positional,
             prepare=dialect.driver == "psycopg",
@@ -257,11 +257,10 @@ class DriverUpdate:
         return made
 
 
-def _bind_processors(
-    binds: Mapping[str, BindParameter[Any]], dialect: Dialect
-) -> dict[str, Callable[[Any], Any]]:
+def _bind_processors(compiled: Any, dialect: Dialect) -> dict[str, Callable[[Any], Any]]:
+    """Each parameter's conversion, by the name the compiled statement gives it."""
     processors: dict[str, Callable[[Any], Any]] = {}
-    for name, bind in binds.items():
+    for bind, name in compiled.bind_names.items():
         process = bind.type.dialect_impl(dialect).bind_processor(dialect)
         if process is not None:
             processors[name] = process

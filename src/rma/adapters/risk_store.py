@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Dialect, Select, Text, and_, bindparam, case, cast, func, select, union
+from sqlalchemy import Select, Text, and_, bindparam, case, cast, func, select, union
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from rma.adapters.driver_rows import DriverQuery
 from rma.adapters.orm import orders, return_items, returns
 from rma.adapters.orm_physical import return_flags
 from rma.adapters.orm_trust import return_risk, risk_settings
@@ -110,20 +111,9 @@ class SqlRisk:
         return RiskContext(settings, int(first[4] or 0), past)
 
     def _context_rows(self, params: dict[str, str]) -> Sequence[Sequence[Any]]:
-        connection = self.session.connection()
-        if connection.dialect.name != "sqlite":
-            return connection.execute(_context_statement(), params).all()
-        # SQLite runs in this process: through SQLAlchemy, reading the rows cost as much
-        # again as running the statement (half of the rules' cost to a request). The
-        # driver answers text for the two times; the rest is as the columns hold it.
-        sql, names, constants = _compiled_for_sqlite(connection.dialect)
-        rows = connection.exec_driver_sql(
-            sql, tuple(params[n] if n in params else constants[n] for n in names)
-        ).all()
-        return [
-            (*row[:3], _sqlite_time(row[3]), *row[4:8], _sqlite_time(row[8]), *row[9:])
-            for row in rows
-        ]
+        # On every return request: sent by the driver (``driver_rows``). Through SQLAlchemy,
+        # reading the rows cost as much again as running the statement on SQLite.
+        return _CONTEXT.all(self.session, params)
 
 
 # The statements are built once: building and keying a select of this size costs more than
@@ -251,13 +241,4 @@ def _past(row: Sequence[Any]) -> PastReturn:
     )
 
 
-@functools.cache
-def _compiled_for_sqlite(dialect: Dialect) -> tuple[str, tuple[str, ...], dict[str, Any]]:
-    compiled = _context_statement().compile(dialect=dialect)
-    assert compiled.positiontup is not None
-    return str(compiled), tuple(compiled.positiontup), dict(compiled.params)
-
-
-def _sqlite_time(value: str | None) -> datetime | None:
-    """A time as SQLite keeps it here (naive UTC text), aware."""
-    return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+_CONTEXT = DriverQuery(_context_statement())
