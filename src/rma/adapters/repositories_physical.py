@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, lazyload
 
 from rma.adapters import orm, session_loads
-from rma.adapters.driver_rows import DriverQuery
+from rma.adapters.driver_rows import DriverInsert, DriverQuery
 from rma.adapters.orm_physical import (
     carrier_sources,
     inspection_photos,
@@ -194,6 +194,8 @@ def _names(scan: Scan) -> Any:
     return or_(c.rma_number == scan.rma_number, c.tracking_number == scan.tracking_number)
 
 
+_INSERT_FLAGS = DriverInsert(return_flags, returning=return_flags.c.pk)
+_INSERT_MOVEMENTS = DriverInsert(inventory_movements)
 _SCANNED_SLIP = DriverQuery(
     select(orm.returns)
     .where(orm.returns.c.seller_id == bindparam("seller_id"), orm.returns.c.id == bindparam("id"))
@@ -251,7 +253,13 @@ class SqlFlags:
         self.session = session
 
     def add_all(self, flags: Iterable[Flag]) -> None:
-        self.session.add_all(list(flags))
+        # Inserted now by the driver, not tracked: a flag is never changed once raised.
+        raised = list(flags)
+        rows = [
+            {c.name: getattr(f, c.name) for c in return_flags.c if c.name != "pk"} for f in raised
+        ]
+        for flag, pk in zip(raised, _INSERT_FLAGS.rows(self.session, rows), strict=True):
+            flag.pk = pk  # type: ignore[attr-defined]  # mapped, not declared
 
     def for_return(self, seller_id: str, return_id: str) -> list[Flag]:
         c = return_flags.c
@@ -296,8 +304,7 @@ class SqlInventory:
 
     def add_all(self, movements: Iterable[Movement]) -> None:
         rows = [{**m.__dict__, "bucket": m.bucket} for m in movements]
-        if rows:
-            self.session.execute(insert(inventory_movements), rows)
+        _INSERT_MOVEMENTS.rows(self.session, rows)
 
     def movements(
         self,

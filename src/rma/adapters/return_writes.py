@@ -9,16 +9,18 @@ return's ``UPDATE`` checks and moves its version as the ORM's does, the trail is
 row as the flush would have told it, and the objects are then held as loaded, so the flush
 that follows finds nothing of theirs to do.
 
-Any other change (an item added or removed, a history entry changed) leaves that return to
-the ORM's flush, whole.
+It runs at the start of every flush of a unit of work's session (``watch``), the autoflush
+before a query included. Any other change (an item added or removed, a history entry
+changed) leaves that return to the ORM's flush, whole.
 """
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import inspect
+from sqlalchemy import event, inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, make_transient, make_transient_to_detached
 from sqlalchemy.orm.attributes import get_history
@@ -37,6 +39,21 @@ class _Move:
     columns: dict[str, Any]
     items: list[tuple[ReturnItem, dict[str, Any]]] = field(default_factory=list)
     entries: list[HistoryEntry] = field(default_factory=list)
+
+
+_session_kinds: weakref.WeakSet[type[Session]] = weakref.WeakSet()
+
+
+def watch(session: Session) -> None:
+    """Write moved returns at the start of each of this session's flushes, autoflush too."""
+    kind = type(session)  # one listener per session factory, as the audit trail's
+    if kind not in _session_kinds:
+        _session_kinds.add(kind)
+        event.listen(kind, "before_flush", _before_flush)
+
+
+def _before_flush(session: Session, _context: object, _instances: object) -> None:
+    write_moved_returns(session)
 
 
 def write_moved_returns(session: Session) -> None:

@@ -222,6 +222,7 @@ class SqlUnitOfWork:
         self.risk = SqlRisk(self.session)
         if not self._read_only:
             audit_log.watch(self.session)
+            return_writes.watch(self.session)
         self.store_sources = SqlStoreSources(self.session)
         self.broker = SqlBrokerOutbox(self.session)
         return self
@@ -280,7 +281,6 @@ class SqlUnitOfWork:
             if isinstance(getattr(obj, "events", None), list) and obj.events
         ]
         try:
-            return_writes.write_moved_returns(self.session)
             self.session.flush()
         except StaleDataError as error:
             self.session.rollback()
