@@ -158,6 +158,11 @@ def item(rows: Rows, return_id: str, item_id: str, line_id: str, sku: str, **val
         accepted_quantity=values.pop("accepted", 0),
         rejected_quantity=0,
         reason_code=values.pop("reason"),
+        return_created_at=next(
+            row["created_at"]
+            for table, [row] in rows.batches
+            if table is orm.returns and row["id"] == return_id
+        ),
         comment=values.pop("comment", ""),
         inspection_note="",
         **values,

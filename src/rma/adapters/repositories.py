@@ -354,7 +354,8 @@ class SqlReturns:
         connection.execute(insert(orm.returns), _row(orm.returns, ret))
         owner = {"seller_id": ret.seller_id, "return_id": ret.id}
         if ret.items:
-            items = [{**_row(orm.return_items, item, owner), **owner} for item in ret.items]
+            keys = {**owner, "return_created_at": ret.created_at}  # for the SKU/reason indexes
+            items = [{**_row(orm.return_items, item, keys), **keys} for item in ret.items]
             connection.execute(insert(orm.return_items), items)
         if ret.history:
             pks = connection.execute(
@@ -396,6 +397,21 @@ class SqlReturns:
         c = orm.returns.c
         key = c[where.sort.field]
         order = (key.desc(), c.id.desc()) if where.sort.descending else (key.asc(), c.id.asc())
+        walked = _walked_item(where)
+        if walked is not None:
+            # The items of that SKU or reason, in the page's order, lead: it stops when full.
+            hits = return_pages.returns_with_item(
+                seller_id, walked, _planned(getattr(where, walked)), where, after
+            )
+            rest = replace(where, **{walked: None}, created_from=None, created_to=None)
+            query = select(orm.returns).join(hits, c.id == hits.c.return_id)
+            query = query.where(c.seller_id == seller_id, *_conditions(seller_id, rest))
+            order = (hits.c.at.desc(), hits.c.return_id.desc())
+            if not where.sort.descending:
+                order = (hits.c.at.asc(), hits.c.return_id.asc())
+            return return_pages.untracked_returns(
+                self.session.connection(), query.order_by(*order).limit(limit)
+            )
         position: list[Any] = []
         if after is not None:
             row = tuple_(key, c.id)
@@ -545,6 +561,16 @@ def _planned(value: Any, *, expanding: bool = False) -> Any:
     statement cache keeps one entry per value.
     """
     return bindparam(None, value, expanding=expanding, literal_execute=True)
+
+
+def _walked_item(where: ReturnFilter) -> str | None:
+    """The item field (SKU first) whose index a page in creation order walks, if any.
+
+    A search leads instead: its matches are looked up first (``SqlReturns._search``).
+    """
+    if where.search or where.sort.field != "created_at":
+        return None
+    return next((f for f in ("sku", "reason_code") if getattr(where, f) is not None), None)
 
 
 def _conditions(seller_id: str, where: ReturnFilter) -> list[Any]:

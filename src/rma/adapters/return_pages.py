@@ -17,13 +17,25 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Select, func, literal, select, true, union_all
+from sqlalchemy import (
+    Connection,
+    Select,
+    Subquery,
+    func,
+    literal,
+    select,
+    true,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.orm import class_mapper
 
 from rma.adapters import orm
+from rma.adapters.orm import UtcDateTime
 from rma.adapters.row_sets import one_of
 from rma.domain.returns import HistoryEntry, Return, ReturnItem
 from rma.domain.statuses import ReturnStatus
+from rma.services.unit_of_work import Cursor, ReturnFilter
 
 T = TypeVar("T")
 HISTORY_CLOCK_SLACK = timedelta(days=1)
@@ -60,6 +72,33 @@ def untracked_returns(connection: Connection, page: Select[Any]) -> list[Return]
         for row in connection.execute(children.order_by(order)).mappings():
             by_id[row["return_id"]].__dict__[key].append(_untracked(entity, row))
     return found
+
+
+def returns_with_item(
+    seller_id: str, field: str, value: Any, where: ReturnFilter, after: Cursor | None
+) -> Subquery:
+    """The returns with an item whose ``field`` is ``value``, in the page's order of creation.
+
+    Columns ``at`` (the return's ``created_at``) and ``return_id``, once per return, read
+    from the item index ``(seller_id, field, return_created_at, return_id)`` in its order, so
+    a page joined to it and ``LIMIT``ed stops when full; the filter's created range and the
+    cursor bound the walk there too.
+    """
+    items = orm.return_items.c
+    at, return_id = items.return_created_at, items.return_id
+    bounds = [items.seller_id == seller_id, items[field] == value]
+    if where.created_from is not None:
+        bounds.append(at >= where.created_from)
+    if where.created_to is not None:
+        bounds.append(at < where.created_to)
+    if after is not None:
+        row = tuple_(at, return_id)
+        boundary = tuple_(literal(after.value, UtcDateTime()), literal(after.id))
+        bounds.append(row < boundary if where.sort.descending else row > boundary)
+    order = (at.desc(), return_id.desc()) if where.sort.descending else (at.asc(), return_id.asc())
+    # DISTINCT over the index's order keeps the order: a return with two such items once.
+    found = select(at.label("at"), return_id).distinct().where(*bounds).order_by(*order)
+    return found.subquery("with_item")
 
 
 def _untracked(entity: type[T], row: Any) -> T:
