@@ -3,15 +3,19 @@ testing the returns one by one (a term in many returns, or one too short for a t
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 import pytest
 
 from rma.adapters import repositories
 from rma.bootstrap import Container
 from rma.domain.policy import RequestedItem
 from rma.domain.returns import Actor, Return
+from rma.domain.statuses import ReturnStatus
 from rma.services import returns, review
-from rma.services.unit_of_work import Cursor, ReturnFilter
-from tests.builders import seller_with_order
+from rma.services.unit_of_work import Cursor, ReturnFilter, ReturnSort
+from tests.builders import add_order, seller_with_order
 
 
 def _three_returns(container: Container) -> tuple[str, list[str]]:
@@ -106,3 +110,71 @@ def test_a_sku_or_reason_filter_pages_alike_however_many_returns_have_it(
     assert by_reason == [everything[:2], everything[2:]]
     assert _filtered(container, seller_id, both) == [mugs]
     assert _filtered(container, seller_id, ReturnFilter(sku="NONE")) == [[]]
+
+
+def _every_page(container: Container, seller_id: str, where: ReturnFilter) -> list[str]:
+    """The ids of every page of ``where``, two returns a page, followed by their cursors."""
+    shown: list[str] = []
+    after = None
+    while True:
+        page = review.list_returns(
+            returns.Scope(seller_id), where, container.uow(), after=after, limit=2
+        )
+        shown.extend(r.id for r in page)
+        if len(page) < 2:
+            return shown
+        after = Cursor(getattr(page[-1], where.sort.field), page[-1].id)
+
+
+@pytest.mark.parametrize("sort", list(ReturnSort))
+def test_a_sku_or_reason_filter_shows_each_return_once_in_any_order_with_other_filters(
+    container: Container, sort: ReturnSort
+) -> None:
+    seller, order = seller_with_order(container)
+    scope, customer = returns.Scope(seller.id), Actor("customer", "c")
+    other = add_order(container, seller.id, "1002", delivered_days_ago=3)
+    made = []
+    for number, lines in (
+        (order.number, [("1", "CR-UNWANTED_ITEM"), ("2", "CR-UNWANTED_ITEM")]),  # TEE, MUG
+        (order.number, [("1", "CR-DEFECTIVE")]),
+        (other.number, [("2", "CR-UNWANTED_ITEM")]),
+        (other.number, [("1", "CR-UNWANTED_ITEM")]),
+    ):
+        items = [RequestedItem(line, 1, reason) for line, reason in lines]
+        cmd = returns.RequestReturn(scope, number, items, customer)
+        made.append(returns.request_return(cmd, container.uow()).ret)
+    close = returns.FinishReturn(scope, made[0].id, Actor("seller", "s"), "done")
+    made[0] = returns.close_return(close, container.uow())  # the oldest, updated last
+    everything = _every_page(container, seller.id, ReturnFilter(sort=sort))
+    by_id = {r.id: r for r in made}
+    first, last = sorted(r.created_at for r in made)[1:3]
+
+    def expected(keep: Any) -> list[str]:
+        return [i for i in everything if keep(by_id[i])]
+
+    def has(r: Return, field: str, value: str) -> bool:
+        return any(getattr(item, field) == value for item in r.items)
+
+    cases = {
+        ReturnFilter(reason_code="CR-UNWANTED_ITEM"): lambda r: has(
+            r, "reason_code", "CR-UNWANTED_ITEM"
+        ),
+        ReturnFilter(sku="TEE"): lambda r: has(r, "sku", "TEE"),
+        ReturnFilter(sku="TEE", status=(ReturnStatus.CLOSED,)): lambda r: (
+            has(r, "sku", "TEE") and r.status == ReturnStatus.CLOSED
+        ),
+        ReturnFilter(sku="TEE", reason_code="CR-DEFECTIVE"): lambda r: (
+            has(r, "sku", "TEE") and has(r, "reason_code", "CR-DEFECTIVE")
+        ),
+        ReturnFilter(reason_code="CR-UNWANTED_ITEM", created_from=first, created_to=last): (
+            lambda r: has(r, "reason_code", "CR-UNWANTED_ITEM") and first <= r.created_at < last
+        ),
+        ReturnFilter(sku="NONE"): lambda r: False,
+    }
+
+    assert len(everything) == 4
+    for where, keep in cases.items():
+        shown = _every_page(container, seller.id, replace(where, sort=sort))
+        assert (where, shown) == (where, expected(keep))
+    assert len(expected(cases[ReturnFilter(sku="TEE")])) == 3
+    assert len(expected(cases[ReturnFilter(reason_code="CR-UNWANTED_ITEM")])) == 3
