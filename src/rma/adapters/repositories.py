@@ -400,18 +400,16 @@ class SqlReturns:
         walked = _walked_item(where)
         if walked is not None:
             # The items of that SKU or reason, in the page's order, lead: it stops when full.
-            hits = return_pages.returns_with_item(
-                seller_id, walked, _planned(getattr(where, walked)), where, after
-            )
             rest = replace(where, **{walked: None}, created_from=None, created_to=None)
-            query = select(orm.returns).join(hits, c.id == hits.c.return_id)
-            query = query.where(c.seller_id == seller_id, *_conditions(seller_id, rest))
-            order = (hits.c.at.desc(), hits.c.return_id.desc())
-            if not where.sort.descending:
-                order = (hits.c.at.asc(), hits.c.return_id.asc())
-            return return_pages.untracked_returns(
-                self.session.connection(), query.order_by(*order).limit(limit)
+            query = return_pages.page_with_item(
+                seller_id,
+                (walked, _planned(getattr(where, walked))),
+                where,
+                after,
+                _conditions(seller_id, rest),
+                limit,
             )
+            return return_pages.untracked_returns(self.session.connection(), query)
         position: list[Any] = []
         if after is not None:
             row = tuple_(key, c.id)

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from sqlalchemy import (
     Connection,
     Select,
-    Subquery,
+    exists,
     func,
     literal,
     select,
@@ -74,17 +74,25 @@ def untracked_returns(connection: Connection, page: Select[Any]) -> list[Return]
     return found
 
 
-def returns_with_item(
-    seller_id: str, field: str, value: Any, where: ReturnFilter, after: Cursor | None
-) -> Subquery:
-    """The returns with an item whose ``field`` is ``value``, in the page's order of creation.
+def page_with_item(
+    seller_id: str,
+    item: tuple[str, Any],
+    where: ReturnFilter,
+    after: Cursor | None,
+    conditions: list[Any],
+    limit: int,
+) -> Select[Any]:
+    """A page of the returns with an item whose field ``item[0]`` is ``item[1]``.
 
-    Columns ``at`` (the return's ``created_at``) and ``return_id``, once per return, read
-    from the item index ``(seller_id, field, return_created_at, return_id)`` in its order, so
-    a page joined to it and ``LIMIT``ed stops when full; the filter's created range and the
-    cursor bound the walk there too.
+    For a page in creation order: the item index ``(seller_id, field, return_created_at,
+    return_id)`` is walked in the page's order, once per return, so the ``LIMIT`` stops it
+    when the page is full; the filter's created range and the cursor bound the walk there
+    too. Each return walked is checked against the other ``conditions`` on its own (for a
+    status, one probe of the status index), which keeps PostgreSQL from joining every
+    return of the status instead.
     """
-    items = orm.return_items.c
+    field, value = item
+    items, returns = orm.return_items.c, orm.returns.c
     at, return_id = items.return_created_at, items.return_id
     bounds = [items.seller_id == seller_id, items[field] == value]
     if where.created_from is not None:
@@ -95,10 +103,30 @@ def returns_with_item(
         row = tuple_(at, return_id)
         boundary = tuple_(literal(after.value, UtcDateTime()), literal(after.id))
         bounds.append(row < boundary if where.sort.descending else row > boundary)
-    order = (at.desc(), return_id.desc()) if where.sort.descending else (at.asc(), return_id.asc())
+
+    def ordered(*columns: Any) -> list[Any]:
+        return [c.desc() if where.sort.descending else c.asc() for c in columns]
+
     # DISTINCT over the index's order keeps the order: a return with two such items once.
-    found = select(at.label("at"), return_id).distinct().where(*bounds).order_by(*order)
-    return found.subquery("with_item")
+    walk = (
+        select(at.label("at"), return_id)
+        .distinct()
+        .where(*bounds)
+        .order_by(*ordered(at, return_id))
+    )
+    hits = walk.subquery("with_item")
+    if conditions:
+        # OFFSET 0 keeps the check a probe per return walked: PostgreSQL would otherwise
+        # join the walk to every return of, say, the status, and sort the matches.
+        check = select(returns.id).where(
+            returns.seller_id == seller_id, returns.id == hits.c.return_id, *conditions
+        )
+        found = select(hits.c.at, hits.c.return_id).where(exists(check.offset(0)))
+        found = found.order_by(*ordered(hits.c.at, hits.c.return_id)).limit(limit)
+        hits = found.subquery("found")
+    page = select(orm.returns).join(hits, returns.id == hits.c.return_id)
+    page = page.where(returns.seller_id == seller_id)
+    return page.order_by(*ordered(hits.c.at, hits.c.return_id)).limit(limit)
 
 
 def _untracked(entity: type[T], row: Any) -> T:
