@@ -400,7 +400,8 @@ class SqlReturns:
         walked = _walked_item(where)
         if walked is not None:
             # The items of that SKU or reason, in the page's order, lead: it stops when full.
-            rest = replace(where, **{walked: None}, created_from=None, created_to=None)
+            rest = replace(where, created_from=None, created_to=None)  # bound the walk
+            rest = replace(rest, sku=None) if walked == "sku" else replace(rest, reason_code=None)
             query = return_pages.page_with_item(
                 seller_id,
                 (walked, _planned(getattr(where, walked))),

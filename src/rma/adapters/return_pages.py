@@ -15,24 +15,27 @@ return of a seller by status, 250 to 400 ms at 1M returns, to print "closed 350,
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import (
     Connection,
+    Result,
     Select,
+    any_,
+    bindparam,
     exists,
     func,
     literal,
     select,
-    true,
     tuple_,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import class_mapper
 
 from rma.adapters import orm
 from rma.adapters.orm import UtcDateTime
-from rma.adapters.row_sets import one_of
 from rma.domain.returns import HistoryEntry, Return, ReturnItem
 from rma.domain.statuses import ReturnStatus
 from rma.services.unit_of_work import Cursor, ReturnFilter
@@ -46,32 +49,59 @@ def untracked_returns(connection: Connection, page: Select[Any]) -> list[Return]
 
     Read-only snapshots: nothing saves a change made to them.
     """
-    rows = connection.execute(page).mappings().all()
-    if not rows:
+    found = _untracked(Return, connection.execute(page))
+    if not found:
         return []
-    found = [_untracked(Return, row) for row in rows]
     by_id = {ret.id: ret for ret in found}
     for ret in found:
         ret.__dict__.update(items=[], history=[], events=[])
-    seller_id = found[0].seller_id
-    history = orm.return_history
     # A return's history starts when it is created, and the history is partitioned by month:
     # bounding it skips the older months, whose indexes a page probed one by one (at 1M
     # returns, 17 partitions took more than the page's returns). The day spares an entry
     # written by a server whose clock is behind.
-    since = min(ret.created_at for ret in found) - HISTORY_CLOCK_SLACK
-    for table, entity, key, order, bound in (
-        (orm.return_items, ReturnItem, "items", orm.return_items.c.id, true()),
-        (history, HistoryEntry, "history", history.c.pk, history.c.at >= since),
-    ):
-        children = select(table).where(
-            table.c.seller_id == seller_id,
-            one_of(connection, table.c.return_id, list(by_id)),
-            bound,
-        )
-        for row in connection.execute(children.order_by(order)).mappings():
-            by_id[row["return_id"]].__dict__[key].append(_untracked(entity, row))
+    params = {
+        "seller_id": found[0].seller_id,
+        "return_ids": list(by_id),
+        "since": min(ret.created_at for ret in found) - HISTORY_CLOCK_SLACK,
+    }
+    for entity, key in ((ReturnItem, "items"), (HistoryEntry, "history")):
+        statement = _children(connection.dialect.name, key)
+        for child in _untracked(entity, connection.execute(statement, params)):
+            by_id[child.return_id].__dict__[key].append(child)  # type: ignore[attr-defined]
     return found
+
+
+@cache
+def _children(dialect: str, key: str) -> Select[Any]:
+    """The items or the history of the returns ``return_ids``, built once per backend.
+
+    Built per page, working out each statement's cache key cost more than running it.
+    """
+    table = orm.return_items if key == "items" else orm.return_history
+    ids = table.c.return_id
+    if dialect == "postgresql":  # one array, not a parameter per return
+        among = ids == any_(bindparam("return_ids", type_=ARRAY(ids.type)))
+    else:
+        among = ids.in_(bindparam("return_ids", expanding=True))
+    found = select(table).where(table.c.seller_id == bindparam("seller_id"), among)
+    if key == "items":
+        return found.order_by(table.c.id)
+    return found.where(table.c.at >= bindparam("since", type_=UtcDateTime())).order_by(table.c.pk)
+
+
+def _untracked(entity: type[T], rows: Result[Any]) -> list[T]:
+    """An object of ``entity`` per row, made as the ORM's loader makes one (its class
+    manager's ``new_instance``, the values put in its ``__dict__``), without the identity
+    map and the session. The instrumented ``__init__`` of the dataclass costs 25 times as
+    much: every field is an attribute event."""
+    new = class_mapper(entity).class_manager.new_instance
+    keys = list(rows.keys())
+    made = []
+    for row in rows:
+        obj: T = new()
+        obj.__dict__.update(zip(keys, row, strict=True))
+        made.append(obj)
+    return made
 
 
 def page_with_item(
@@ -127,15 +157,6 @@ def page_with_item(
     page = select(orm.returns).join(hits, returns.id == hits.c.return_id)
     page = page.where(returns.seller_id == seller_id)
     return page.order_by(*ordered(hits.c.at, hits.c.return_id)).limit(limit)
-
-
-def _untracked(entity: type[T], row: Any) -> T:
-    # As the ORM's loader makes an object (its class manager's ``new_instance``, the values
-    # put in its ``__dict__``), without the identity map and the session. The instrumented
-    # ``__init__`` of the dataclass costs 25 times as much: every field is an attribute event.
-    obj: T = class_mapper(entity).class_manager.new_instance()
-    obj.__dict__.update(row)
-    return obj
 
 
 def count_by_status(connection: Connection, seller_id: str, up_to: int) -> dict[str, int]:
