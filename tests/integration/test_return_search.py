@@ -7,8 +7,9 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
-from rma.adapters import repositories
+from rma.adapters import orm, repositories
 from rma.bootstrap import Container
 from rma.domain.policy import RequestedItem
 from rma.domain.returns import Actor, Return
@@ -55,7 +56,12 @@ def _pages(container: Container, seller_id: str, term: str) -> list[list[str]]:
 
 @pytest.mark.parametrize(
     ("way", "term"),
-    [("indexes", "1001"), ("one by one: many matches", "1001"), ("one by one: short", "00")],
+    [
+        ("indexes", "1001"),
+        ("one by one: many matches", "1001"),
+        ("one by one: many expected", "1001"),
+        ("one by one: short", "00"),
+    ],
 )
 def test_a_search_pages_through_the_matches_newest_first_and_only_the_sellers(
     container: Container, monkeypatch: pytest.MonkeyPatch, way: str, term: str
@@ -63,6 +69,8 @@ def test_a_search_pages_through_the_matches_newest_first_and_only_the_sellers(
     seller_id, newest_first = _three_returns(container)
     if way == "one by one: many matches":
         monkeypatch.setattr(repositories, "SEARCH_IDS_CAP", 1)
+    if way == "one by one: many expected":  # PostgreSQL's estimate, before any lookup
+        monkeypatch.setattr(repositories, "SEARCH_BROAD", -1)
 
     pages = _pages(container, seller_id, term)
 
@@ -178,3 +186,33 @@ def test_a_sku_or_reason_filter_shows_each_return_once_in_any_order_with_other_f
         assert (where, shown) == (where, expected(keep))
     assert len(expected(cases[ReturnFilter(sku="TEE")])) == 3
     assert len(expected(cases[ReturnFilter(reason_code="CR-UNWANTED_ITEM")])) == 3
+
+
+@pytest.mark.parametrize(
+    "way", ["indexes", "one by one: many matches", "one by one: many expected"]
+)
+def test_a_search_finds_the_name_on_the_order_whichever_way_it_looks(
+    container: Container, monkeypatch: pytest.MonkeyPatch, way: str
+) -> None:
+    seller_id, _ = _three_returns(container)
+    other = add_order(container, seller_id, "2002", delivered_days_ago=3)
+    cmd = returns.RequestReturn(
+        returns.Scope(seller_id),
+        other.number,
+        [RequestedItem("1", 1, "CR-UNWANTED_ITEM")],
+        Actor("customer", "c"),
+    )
+    named = returns.request_return(cmd, container.uow()).ret
+    with container.engine.begin() as connection:
+        connection.execute(
+            update(orm.orders)
+            .where(orm.orders.c.id == other.id)
+            .values(customer_name="Grace Brewster")
+        )
+    if way == "one by one: many matches":
+        monkeypatch.setattr(repositories, "SEARCH_IDS_CAP", 0)
+    if way == "one by one: many expected":
+        monkeypatch.setattr(repositories, "SEARCH_BROAD", -1)
+
+    assert _pages(container, seller_id, "REWST") == [[named.id]]
+    assert _pages(container, seller_id, "brewster x") == [[]]
