@@ -7,14 +7,14 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from rma.adapters import orm, repositories
 from rma.bootstrap import Container
 from rma.domain.policy import RequestedItem
 from rma.domain.returns import Actor, Return
 from rma.domain.statuses import ReturnStatus
-from rma.services import returns, review
+from rma.services import desk, returns, review
 from rma.services.unit_of_work import Cursor, ReturnFilter, ReturnSort
 from tests.builders import add_order, seller_with_order
 
@@ -216,3 +216,30 @@ def test_a_search_finds_the_name_on_the_order_whichever_way_it_looks(
 
     assert _pages(container, seller_id, "REWST") == [[named.id]]
     assert _pages(container, seller_id, "brewster x") == [[]]
+
+
+def test_a_desk_search_shows_and_counts_its_matches_from_one_lookup(
+    container: Container,
+) -> None:
+    seller_id, newest_first = _three_returns(container)
+    executed: list[str] = []
+
+    def keep(_c: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        executed.append(statement)
+
+    event.listen(container.engine, "before_cursor_execute", keep)
+    try:
+        queue = desk.desk_queue(
+            returns.Scope(seller_id),
+            ReturnFilter(search="1001"),
+            container.uow(),
+            after=None,
+            limit=2,
+        )
+    finally:
+        event.remove(container.engine, "before_cursor_execute", keep)
+
+    assert [r.id for r in queue.returns] == newest_first[:2]
+    assert (queue.total, queue.everything) == (3, 3)
+    lookups = [s for s in executed if "FROM returns AS found" in s and "EXPLAIN" not in s]
+    assert len(lookups) == 1

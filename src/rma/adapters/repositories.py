@@ -341,6 +341,7 @@ class SqlReturns:
         # the events, and the versions read stand in for the session's version check.
         self.saved_events: list[Event] = []
         self._versions: dict[str, int] = {}
+        self._searched: dict[tuple[str, str], Any] = {}  # a desk page's count searches again
 
     def add(self, ret: Return) -> None:
         """Insert a new return now, one plain INSERT per table, then track it as loaded.
@@ -432,7 +433,10 @@ class SqlReturns:
         c = orm.returns.c
         found: list[Any] = []
         if where.search:
-            found.append(self._search(seller_id, where.search.strip()))
+            key = (seller_id, where.search.strip())
+            if key not in self._searched:
+                self._searched[key] = self._search(*key)
+            found.append(self._searched[key])
             where = replace(where, search=None)
         if where.reason_code is not None:
             few = self._few_with_item(seller_id, "reason_code", where.reason_code)
