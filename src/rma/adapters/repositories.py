@@ -400,6 +400,13 @@ class SqlReturns:
         key = c[where.sort.field]
         order = (key.desc(), c.id.desc()) if where.sort.descending else (key.asc(), c.id.asc())
         walked = _walked_item(where)
+        if walked is not None and where.status:
+            # Walk whichever is rarer: the items, or the returns in the statuses.
+            value = getattr(where, walked)
+            if not return_pages.item_is_rarer(
+                self.session.connection(), seller_id, walked, value, where
+            ):
+                walked = None
         if walked is not None:
             # The items of that SKU or reason, in the page's order, lead: it stops when full.
             rest = replace(where, created_from=None, created_to=None)  # bound the walk
@@ -590,9 +597,13 @@ def _conditions(seller_id: str, where: ReturnFilter) -> list[Any]:
         conditions.append(c.violation_codes.contains(f" {where.violation} ", autoescape=True))
     for column, value in ((items.reason_code, where.reason_code), (items.sku, where.sku)):
         if value is not None:
+            # The return's created_at too: one probe of the SKU or reason index, no heap.
             conditions.append(
                 exists().where(
-                    items.seller_id == seller_id, items.return_id == c.id, column == _planned(value)
+                    items.seller_id == seller_id,
+                    column == _planned(value),
+                    items.return_created_at == c.created_at,
+                    items.return_id == c.id,
                 )
             )
     if where.status:
