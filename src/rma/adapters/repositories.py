@@ -341,7 +341,7 @@ class SqlReturns:
         # the events, and the versions read stand in for the session's version check.
         self.saved_events: list[Event] = []
         self._versions: dict[str, int] = {}
-        self._searched: dict[tuple[str, str], Any] = {}  # a desk page's count searches again
+        self._searched: dict[tuple[str, str], tuple[Any, bool]] = {}  # a desk page counts too
 
     def add(self, ret: Return) -> None:
         """Insert a new return now, one plain INSERT per table, then track it as loaded.
@@ -398,7 +398,9 @@ class SqlReturns:
     ) -> list[Return]:
         c = orm.returns.c
         key = c[where.sort.field]
-        order = (key.desc(), c.id.desc()) if where.sort.descending else (key.asc(), c.id.asc())
+        order: tuple[Any, ...] = (key.desc(), c.id.desc())
+        if not where.sort.descending:
+            order = (key.asc(), c.id.asc())
         walked = _walked_item(where)
         if walked is not None and where.status:
             # Walk whichever is rarer: the items, or the returns in the statuses.
@@ -425,40 +427,59 @@ class SqlReturns:
             row = tuple_(key, c.id)
             boundary = tuple_(literal(after.value, UtcDateTime()), literal(after.id))
             position.append(row < boundary if where.sort.descending else row > boundary)
-        query = self._matching(select(orm.returns), seller_id, where).where(*position)
+        query, named = self._matching(select(orm.returns), seller_id, where)
+        query = query.where(*position)
+        if named:
+            # Its ids are few: fetch them all, then sort. PostgreSQL would rather walk the
+            # page's order looking for them (OFFSET 0 keeps it from): 40,000 returns and
+            # 89 ms for a page of an email's 1,286 matches, where fetching them takes 5.
+            named_rows = query.offset(0).subquery("named")
+            query = select(named_rows)
+            pair = (named_rows.c[where.sort.field], named_rows.c.id)
+            order = tuple(o.desc() if where.sort.descending else o.asc() for o in pair)
         # Read as plain rows: a page is only shown, and the ORM's loading was 10-20% of its CPU.
         return return_pages.untracked_returns(
             self.session.connection(), query.order_by(*order).limit(limit)
         )
 
-    def _matching(self, query: Select[Any], seller_id: str, where: ReturnFilter) -> Select[Any]:
-        """``query`` narrowed to the seller's returns the filter shows, in the cheapest shape.
+    def _matching(
+        self, query: Select[Any], seller_id: str, where: ReturnFilter
+    ) -> tuple[Select[Any], bool]:
+        """``query`` narrowed to the seller's returns the filter shows, in the cheapest shape,
+        and whether it names their ids.
 
         A search, a SKU or a reason is looked up first when its matches are few: the
         statement then names those ids.
         """
         c = orm.returns.c
         found: list[Any] = []
+        named = False
         if where.search:
             key = (seller_id, where.search.strip())
             if key not in self._searched:
                 self._searched[key] = self._search(*key)
-            found.append(self._searched[key])
+            condition, listed = self._searched[key]
+            found.append(condition)
+            named = named or listed
             where = replace(where, search=None)
         if where.reason_code is not None:
             few = self._few_with_item(seller_id, "reason_code", where.reason_code)
             if few is not None:
                 found.append(few)
+                named = True
                 where = replace(where, reason_code=None)
         if where.sku is not None:
             few = self._few_with_item(seller_id, "sku", where.sku)
             if few is not None:
                 found.append(few)
+                named = True
                 where = replace(where, sku=None)
-        return query.where(c.seller_id == seller_id, *found, *_conditions(seller_id, where))
+        query = query.where(c.seller_id == seller_id, *found, *_conditions(seller_id, where))
+        return query, named
 
-    def _search(self, seller_id: str, term: str) -> Any:
-        """The condition a page of a search puts on each return (see ``return_search``).
+    def _search(self, seller_id: str, term: str) -> tuple[Any, bool]:
+        """The condition a page of a search puts on each return (see ``return_search``), and
+        whether it names their ids.
 
         Most searches name something rare, which the trigram indexes find at once: the page
         is then those ids. A term in a large share of returns ("gmail"), or too short to
@@ -472,12 +493,12 @@ class SqlReturns:
         if len(term) < return_search.TRIGRAM or return_search.looks_broad(
             connection, seller_id, term, SEARCH_BROAD
         ):
-            return return_search.matches_row(seller_id, term)
+            return return_search.matches_row(seller_id, term), False
         found = return_search.matching_ids(seller_id, term).limit(SEARCH_IDS_CAP + 1)
         ids = list(self.session.scalars(found))  # with repeats: UNION ALL
         if len(ids) <= SEARCH_IDS_CAP:
-            return one_of(connection, orm.returns.c.id, sorted(set(ids)))
-        return return_search.matches_row(seller_id, term)
+            return one_of(connection, orm.returns.c.id, sorted(set(ids))), True
+        return return_search.matches_row(seller_id, term), False
 
     def _few_with_item(self, seller_id: str, field: str, value: str) -> Any | None:
         """``id IN (the returns with an item of this SKU or reason)``, if they are few.
@@ -514,7 +535,7 @@ class SqlReturns:
         """How many returns the filter shows; at most ``up_to``, when given."""
         c = orm.returns.c
         if up_to is not None:
-            matching = self._matching(select(c.id), seller_id, where)
+            matching, _ = self._matching(select(c.id), seller_id, where)
             return return_pages.count_matching(self.session.connection(), matching, up_to)
         query = select(func.count()).where(c.seller_id == seller_id, *_conditions(seller_id, where))
         return int(self.session.execute(query).scalar_one())
