@@ -616,15 +616,22 @@ def _conditions(seller_id: str, where: ReturnFilter) -> list[Any]:
     conditions: list[Any] = []
     if where.violation is not None:
         conditions.append(c.violation_codes.contains(f" {where.violation} ", autoescape=True))
+    # The return's created_at too: one probe of the SKU or reason index, no heap; and its
+    # range, or a merge join reads the index from the newest item down to the range.
+    item_range = []
+    if where.created_from is not None:
+        item_range.append(items.return_created_at >= where.created_from)
+    if where.created_to is not None:
+        item_range.append(items.return_created_at < where.created_to)
     for column, value in ((items.reason_code, where.reason_code), (items.sku, where.sku)):
         if value is not None:
-            # The return's created_at too: one probe of the SKU or reason index, no heap.
             conditions.append(
                 exists().where(
                     items.seller_id == seller_id,
                     column == _planned(value),
                     items.return_created_at == c.created_at,
                     items.return_id == c.id,
+                    *item_range,
                 )
             )
     if where.status:
