@@ -58,6 +58,7 @@ def _pages(container: Container, seller_id: str, term: str) -> list[list[str]]:
     ("way", "term"),
     [
         ("indexes", "1001"),
+        ("indexes: fetched, then sorted", "1001"),
         ("one by one: many matches", "1001"),
         ("one by one: many expected", "1001"),
         ("one by one: short", "00"),
@@ -67,6 +68,8 @@ def test_a_search_pages_through_the_matches_newest_first_and_only_the_sellers(
     container: Container, monkeypatch: pytest.MonkeyPatch, way: str, term: str
 ) -> None:
     seller_id, newest_first = _three_returns(container)
+    if way == "indexes: fetched, then sorted":  # as for more than NAMED_SORTED matches
+        monkeypatch.setattr(repositories, "NAMED_SORTED", 0)
     if way == "one by one: many matches":
         monkeypatch.setattr(repositories, "SEARCH_IDS_CAP", 1)
     if way == "one by one: many expected":  # PostgreSQL's estimate, before any lookup
@@ -141,6 +144,8 @@ def test_a_sku_or_reason_filter_shows_each_return_once_in_any_order_with_other_f
 ) -> None:
     # With a status too, the page walks the rarer of the two: as PostgreSQL estimates.
     monkeypatch.setattr(return_pages, "item_is_rarer", lambda *_: walked == "items")
+    if walked == "statuses":  # and a recently updated sort: the ids, fetched and sorted
+        monkeypatch.setattr(repositories, "NAMED_SORTED", 0)
     seller, order = seller_with_order(container)
     scope, customer = returns.Scope(seller.id), Actor("customer", "c")
     other = add_order(container, seller.id, "1002", delivered_days_ago=3)

@@ -41,6 +41,7 @@ T = TypeVar("T")
 SEARCH_IDS_CAP = 2000  # more matches than this, and a search page tests each return instead
 SEARCH_BROAD = 20 * SEARCH_IDS_CAP  # expected by PostgreSQL: test each return without looking
 ITEM_IDS_CAP = 7000  # more returns with the SKU or reason, and a page checks each one's items
+NAMED_SORTED = 100  # more ids named than this, and a page fetches them all before sorting
 
 
 class SqlSellers:
@@ -341,7 +342,7 @@ class SqlReturns:
         # the events, and the versions read stand in for the session's version check.
         self.saved_events: list[Event] = []
         self._versions: dict[str, int] = {}
-        self._searched: dict[tuple[str, str], tuple[Any, bool]] = {}  # a desk page counts too
+        self._searched: dict[tuple[str, str], tuple[Any, int]] = {}  # a desk page counts too
 
     def add(self, ret: Return) -> None:
         """Insert a new return now, one plain INSERT per table, then track it as loaded.
@@ -429,10 +430,11 @@ class SqlReturns:
             position.append(row < boundary if where.sort.descending else row > boundary)
         query, named = self._matching(select(orm.returns), seller_id, where)
         query = query.where(*position)
-        if named:
-            # Its ids are few: fetch them all, then sort. PostgreSQL would rather walk the
-            # page's order looking for them (OFFSET 0 keeps it from): 40,000 returns and
-            # 89 ms for a page of an email's 1,286 matches, where fetching them takes 5.
+        if named > NAMED_SORTED:
+            # Fetch the named returns, then sort. PostgreSQL would rather walk the page's
+            # order looking for them (OFFSET 0 keeps it from): 40,000 returns and 89 ms for
+            # a page of an email's 1,286 matches, where fetching and sorting them takes 13.
+            # Fewer, it fetches them anyway, and the subquery costs a millisecond of CPU.
             named_rows = query.offset(0).subquery("named")
             query = select(named_rows)
             pair = (named_rows.c[where.sort.field], named_rows.c.id)
@@ -444,42 +446,42 @@ class SqlReturns:
 
     def _matching(
         self, query: Select[Any], seller_id: str, where: ReturnFilter
-    ) -> tuple[Select[Any], bool]:
+    ) -> tuple[Select[Any], int]:
         """``query`` narrowed to the seller's returns the filter shows, in the cheapest shape,
-        and whether it names their ids.
+        and how many ids it names (none: 0).
 
         A search, a SKU or a reason is looked up first when its matches are few: the
         statement then names those ids.
         """
         c = orm.returns.c
         found: list[Any] = []
-        named = False
+        named = 0
         if where.search:
             key = (seller_id, where.search.strip())
             if key not in self._searched:
                 self._searched[key] = self._search(*key)
             condition, listed = self._searched[key]
             found.append(condition)
-            named = named or listed
+            named = listed
             where = replace(where, search=None)
         if where.reason_code is not None:
             few = self._few_with_item(seller_id, "reason_code", where.reason_code)
             if few is not None:
-                found.append(few)
-                named = True
+                found.append(few[0])
+                named = min(named or few[1], few[1])
                 where = replace(where, reason_code=None)
         if where.sku is not None:
             few = self._few_with_item(seller_id, "sku", where.sku)
             if few is not None:
-                found.append(few)
-                named = True
+                found.append(few[0])
+                named = min(named or few[1], few[1])
                 where = replace(where, sku=None)
         query = query.where(c.seller_id == seller_id, *found, *_conditions(seller_id, where))
         return query, named
 
-    def _search(self, seller_id: str, term: str) -> tuple[Any, bool]:
+    def _search(self, seller_id: str, term: str) -> tuple[Any, int]:
         """The condition a page of a search puts on each return (see ``return_search``), and
-        whether it names their ids.
+        how many ids it names (none: 0).
 
         Most searches name something rare, which the trigram indexes find at once: the page
         is then those ids. A term in a large share of returns ("gmail"), or too short to
@@ -493,15 +495,16 @@ class SqlReturns:
         if len(term) < return_search.TRIGRAM or return_search.looks_broad(
             connection, seller_id, term, SEARCH_BROAD
         ):
-            return return_search.matches_row(seller_id, term), False
+            return return_search.matches_row(seller_id, term), 0
         found = return_search.matching_ids(seller_id, term).limit(SEARCH_IDS_CAP + 1)
         ids = list(self.session.scalars(found))  # with repeats: UNION ALL
         if len(ids) <= SEARCH_IDS_CAP:
-            return one_of(connection, orm.returns.c.id, sorted(set(ids))), True
-        return return_search.matches_row(seller_id, term), False
+            named = sorted(set(ids))
+            return one_of(connection, orm.returns.c.id, named), len(named)
+        return return_search.matches_row(seller_id, term), 0
 
-    def _few_with_item(self, seller_id: str, field: str, value: str) -> Any | None:
-        """``id IN (the returns with an item of this SKU or reason)``, if they are few.
+    def _few_with_item(self, seller_id: str, field: str, value: str) -> tuple[Any, int] | None:
+        """``id IN (the returns with an item of this SKU or reason)`` and how many, if few.
 
         Then the page reads just those returns and sorts them. If they are many, None: the
         page walks the returns in its order and checks each one's items, stopping as soon
@@ -519,7 +522,8 @@ class SqlReturns:
         # page more CPU than the page itself.
         if return_pages.count_matching(connection, found, ITEM_IDS_CAP + 1) > ITEM_IDS_CAP:
             return None
-        return one_of(connection, orm.returns.c.id, sorted(set(connection.scalars(found))))
+        named = sorted(set(connection.scalars(found)))
+        return one_of(connection, orm.returns.c.id, named), len(named)
 
     def ids_matching(self, seller_id: str, where: ReturnFilter, limit: int) -> list[str]:
         """The ids of the returns the filter shows, in its order."""
