@@ -4,8 +4,13 @@
 three plain statements instead of the ORM's loading: the same domain objects (the API, the
 desk and the CSV read the same attributes), which the session neither tracks nor can save.
 A page of 50 with its items and history then costs 10 to 20% less CPU (8.5 ms instead of
-10.7, median at load 5); the rest is fetching and converting the rows themselves
+10.7, median at load 5), and 5.8 ms with its objects made from tuples and its children's
+statements built once; the rest is fetching and converting the rows themselves
 (docs/operations.md, "Indexes for reads").
+
+``page_with_item`` is the page of a SKU or a reason in creation order: it walks the item
+index in that order and stops when full. ``item_is_rarer`` tells, with a status too,
+whether the items or the returns in the statuses are the shorter walk.
 
 ``count_by_status`` and ``count_matching`` stop counting at a cap: a desk page counted every
 return of a seller by status, 250 to 400 ms at 1M returns, to print "closed 350,000" where

@@ -13,6 +13,9 @@ docs/operations.md, "Indexes for reads"):
 - ``matches_row``, for a term many returns have: a test of each row, as the page walks
   the returns in its order. It fills a page quickly when the matches are many, and reads
   every return when they are few.
+
+``looks_broad`` asks PostgreSQL's estimate first, so a term it expects in many returns
+skips the lookup.
 """
 
 from __future__ import annotations
