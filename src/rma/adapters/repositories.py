@@ -541,7 +541,8 @@ class SqlReturns:
         if up_to is not None:
             matching, _ = self._matching(select(c.id), seller_id, where)
             return return_pages.count_matching(self.session.connection(), matching, up_to)
-        query = select(func.count()).where(c.seller_id == seller_id, *_conditions(seller_id, where))
+        conditions = _conditions(seller_id, where, probed=False)  # every return: joined
+        query = select(func.count()).where(c.seller_id == seller_id, *conditions)
         return int(self.session.execute(query).scalar_one())
 
     def to_authorize(self, seller_id: str, return_ids: Sequence[str]) -> list[ReturnToAuthorize]:
@@ -614,7 +615,14 @@ def _walked_item(where: ReturnFilter) -> str | None:
     return next((f for f in ("sku", "reason_code") if getattr(where, f) is not None), None)
 
 
-def _conditions(seller_id: str, where: ReturnFilter) -> list[Any]:
+def _conditions(seller_id: str, where: ReturnFilter, *, probed: bool = True) -> list[Any]:
+    """The filter's conditions on a return row; an item's, ``probed``, checked row by row.
+
+    A read that stops at a page or a cap probes each return's items (``OFFSET 0``):
+    PostgreSQL would rather merge-join every item of the SKU or reason in the range with
+    the returns walked, a month of a reason in a rare status at a p95 of 13-18 ms against
+    8-9. An exact count of them all is better joined.
+    """
     c = orm.returns.c
     items = orm.return_items.c
     conditions: list[Any] = []
@@ -629,15 +637,14 @@ def _conditions(seller_id: str, where: ReturnFilter) -> list[Any]:
         item_range.append(items.return_created_at < where.created_to)
     for column, value in ((items.reason_code, where.reason_code), (items.sku, where.sku)):
         if value is not None:
-            conditions.append(
-                exists().where(
-                    items.seller_id == seller_id,
-                    column == _planned(value),
-                    items.return_created_at == c.created_at,
-                    items.return_id == c.id,
-                    *item_range,
-                )
+            found = select(items.id).where(
+                items.seller_id == seller_id,
+                column == _planned(value),
+                items.return_created_at == c.created_at,
+                items.return_id == c.id,
+                *item_range,
             )
+            conditions.append(exists(found.offset(0) if probed else found))
     if where.status:
         conditions.append(c.status.in_(_planned(list(where.status), expanding=True)))
     if where.order_id is not None:
