@@ -192,6 +192,10 @@ def test_a_sku_or_reason_filter_shows_each_return_once_in_any_order_with_other_f
     for where, keep in cases.items():
         shown = _every_page(container, seller.id, replace(where, sort=sort))
         assert (where, shown) == (where, expected(keep))
+        with container.uow() as uow:  # counted exactly (joined) and up to a cap (probed)
+            exact = uow.returns.count_matching(seller.id, where)
+            capped = uow.returns.count_matching(seller.id, where, up_to=10)
+        assert (where, exact, capped) == (where, len(shown), len(shown))
     assert len(expected(cases[ReturnFilter(sku="TEE")])) == 3
     assert len(expected(cases[ReturnFilter(reason_code="CR-UNWANTED_ITEM")])) == 3
 
