@@ -216,7 +216,8 @@ LOAD = [
     INSERT INTO return_items (id, seller_id, return_id, line_id, sku, unit_price,
                               requested_quantity, authorized_quantity, received_quantity,
                               accepted_quantity, rejected_quantity, reason_code, comment,
-                              condition, disposition, inspection_note, inspected_at)
+                              condition, disposition, inspection_note, inspected_at,
+                              return_created_at)
     SELECT 'i' || substr(r.id, 2), r.seller_id, r.id, '1', ol.sku, ol.unit_price, 1, 1,
            CASE WHEN r.status IN ('received','inspected','resolved','closed') THEN 1 ELSE 0 END,
            CASE WHEN r.status IN ('inspected','resolved','closed') THEN 1 ELSE 0 END, 0,
@@ -231,7 +232,8 @@ LOAD = [
                      [1 + abs(hashtext(r.id)) % 4] END,
            '',
            CASE WHEN r.status IN ('inspected','resolved','closed')
-                THEN r.created_at + interval '6 days' END
+                THEN r.created_at + interval '6 days' END,
+           r.created_at
     FROM returns r
     JOIN order_lines ol ON ol.seller_id = r.seller_id AND ol.order_id = r.order_id
                        AND ol.line_id = '1'

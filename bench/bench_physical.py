@@ -141,9 +141,9 @@ def _load(container: Container) -> list[tuple[str, str, str, str]]:
             text(
                 "INSERT INTO return_items (id, seller_id, return_id, line_id, sku, unit_price,"
                 " requested_quantity, authorized_quantity, received_quantity, accepted_quantity,"
-                " rejected_quantity, reason_code, comment, inspection_note)"
+                " rejected_quantity, reason_code, comment, inspection_note, return_created_at)"
                 " SELECT 'itm_' || substr(id, 5), seller_id, id, '1', 'SKU-' || (length(id) % 50),"
-                " 2500, 1, 1, 0, 0, 0, 'CR-UNWANTED_ITEM', '', '' FROM returns"
+                " 2500, 1, 1, 0, 0, 0, 'CR-UNWANTED_ITEM', '', '', created_at FROM returns"
             )
         )
     with container.engine.connect() as connection:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 
 from rma.adapters import orm, orm_amazon, orm_money, orm_physical
 from rma.bootstrap import Container
@@ -158,10 +158,21 @@ def item(rows: Rows, return_id: str, item_id: str, line_id: str, sku: str, **val
         accepted_quantity=values.pop("accepted", 0),
         rejected_quantity=0,
         reason_code=values.pop("reason"),
+        return_created_at=_created(rows, return_id),
         comment=values.pop("comment", ""),
         inspection_note="",
         **values,
     )
+
+
+def _created(rows: Rows, return_id: str) -> Any:
+    """When the return was created: as added to ``rows``, or as stored before."""
+    for table, [row] in rows.batches:
+        if table is orm.returns and row["id"] == return_id:
+            return row["created_at"]
+    r = orm.returns.c
+    with rows.container.engine.connect() as connection:
+        return connection.execute(select(r.created_at).where(r.id == return_id)).scalar_one()
 
 
 def build(container: Container, seller_id: str) -> World:

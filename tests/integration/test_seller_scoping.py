@@ -25,6 +25,7 @@ from rma.domain.partners import PartnerKind
 from rma.domain.policy import RequestedItem
 from rma.domain.returns import Actor, Condition, Disposition, Inspection, Receipt
 from rma.domain.routing import Destination, DestinationKind, RuleConditions
+from rma.domain.statuses import ReturnStatus
 from rma.services import addresses, catalog, partners, policies, sellers
 from rma.services import returns as service
 from rma.services import unit_of_work as ports
@@ -290,6 +291,13 @@ QUERIES: dict[str, list[Query]] = {
         ),
         lambda u, me, them: u.returns.page(
             me.seller_id, ReturnFilter(order_number="1001"), after=None, limit=50
+        ),
+        # The SKU's items lead the page; with every status, whichever is rarer does.
+        lambda u, me, them: u.returns.page(
+            me.seller_id, ReturnFilter(sku="TEE"), after=None, limit=50
+        ),
+        lambda u, me, them: u.returns.page(
+            me.seller_id, ReturnFilter(sku="TEE", status=tuple(ReturnStatus)), after=None, limit=50
         ),
     ],
     "ReturnRepository.to_authorize": [

@@ -380,6 +380,9 @@ return_items = Table(
     Column("seller_return_item_id", String(80)),
     Column("exchange_sku", String(100)),
     Column("seen_sku", String(100)),
+    # 0016: its return's created_at, never changed, so the SKU and reason indexes
+    # (rma.adapters.orm_reads) list returns newest first and a filtered page stops when full.
+    Column("return_created_at", UtcDateTime, nullable=False),
     ForeignKeyConstraint(["seller_id", "return_id"], ["returns.seller_id", "returns.id"]),
     Index("ix_return_items_seller_id_return_id", "seller_id", "return_id"),
     Index("ix_return_items_seller_id_inspected_at", "seller_id", "inspected_at"),

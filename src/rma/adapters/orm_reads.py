@@ -23,18 +23,20 @@ Index(
 )
 # the "recently updated" sorts, which otherwise sort every return the filter keeps;
 Index("ix_returns_seller_id_updated_at", returns.c.seller_id, returns.c.updated_at)
-# a SKU or a reason filter, which otherwise reads every item to find a rare one (and for a
-# common one, probing the newest returns' items, answers from the index alone).
+# a SKU or a reason filter: each item holds its return's creation time (0016), so a page
+# sorted by creation walks these newest (or oldest) first and stops when it is full.
 Index(
-    "ix_return_items_seller_id_sku_return_id",
+    "ix_return_items_seller_id_sku_return_created_at",
     return_items.c.seller_id,
     return_items.c.sku,
+    return_items.c.return_created_at,
     return_items.c.return_id,
 )
 Index(
-    "ix_return_items_seller_id_reason_code_return_id",
+    "ix_return_items_seller_id_reason_code_return_created_at",
     return_items.c.seller_id,
     return_items.c.reason_code,
+    return_items.c.return_created_at,
     return_items.c.return_id,
 )
 
