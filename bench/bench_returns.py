@@ -42,8 +42,8 @@ from rma.bootstrap import Container
 SECONDS = float(os.environ.get("RMA_BENCH_SECONDS", "10"))
 CLIENTS = int(os.environ.get("RMA_BENCH_CLIENTS", "16"))
 WORKERS = int(os.environ.get("RMA_BENCH_WORKERS", "2"))
-HTTP_COPIES = int(os.environ.get("RMA_BENCH_HTTP_COPIES", "3000"))
-PGBENCH_COPIES = int(os.environ.get("RMA_BENCH_PGBENCH_COPIES", "15000"))
+HTTP_COPIES = int(os.environ.get("RMA_BENCH_HTTP_COPIES", "4000"))
+PGBENCH_COPIES = int(os.environ.get("RMA_BENCH_PGBENCH_COPIES", "30000"))
 STEPS = int(os.environ.get("RMA_BENCH_STEPS", "300"))
 PGBENCH_CLIENTS = (16, 8)
 GOAL_RATIO, GOAL_P99_MS, GOAL_CPU_MS = 0.25, 50.0, 2.0
