@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -73,3 +74,40 @@ def test_drain_with_nothing_claimed_returns_at_once(container: Container) -> Non
         assert not any(worker.drain().values())
     finally:
         worker.close()
+
+
+def test_drain_sends_what_a_lease_freed_while_its_round_ran(
+    http: httpx.Client, container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A dead worker's lease runs out after drain's round looked at its emails and before
+    drain asks what is still held: the emails are due then, not held, and drain sends them
+    rather than stop (a slow round on a busy machine did exactly this)."""
+    shop = open_shop(http)
+    shop.order("D-3")
+    ok(shop.request_return("D-3", [("1", 1)]), 201)
+    dead = EventWorker(container)
+    fan_out_events(container.uow(), dead.composer, QueueOptions(100, LEASE, (0,)))
+    with container.uow() as uow:
+        now = utcnow()
+        claimed = uow.emails.claim_due(now, 100, now + LEASE)
+        uow.commit()
+    dead.close()
+    assert claimed
+    lease_end = now + LEASE
+
+    worker = EventWorker(container)
+    slow = [True]
+
+    def slow_round_end() -> int:  # the round's last step, slow once: past the lease
+        if slow.pop() if slow else False:
+            time.sleep(max((lease_end - utcnow()).total_seconds(), 0) + 0.2)
+        return 0
+
+    monkeypatch.setattr(worker, "publish_once", slow_round_end)
+    try:
+        totals = worker.drain()
+    finally:
+        worker.close()
+
+    assert totals["emails"] == len(claimed)
+    assert set(statuses(container, "email_messages")) == {"succeeded"}
