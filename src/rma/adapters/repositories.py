@@ -31,6 +31,7 @@ from sqlalchemy.orm import (
 from rma.adapters import bulk_authorization, orm, return_pages, return_search, session_loads
 from rma.adapters.driver_rows import DriverInsert, DriverQuery, DriverQueryAmong
 from rma.adapters.orm import UtcDateTime
+from rma.adapters.return_pages import instance_of
 from rma.adapters.row_sets import one_of
 from rma.domain.access import ApiKey, CustomerSession, StaffSession
 from rma.domain.addresses import Facility, ReturnAddress
@@ -63,7 +64,7 @@ class SqlSellers:
         # A plain row made into a Seller: the ORM's load of a tracked one was a tenth of an
         # authorization's CPU, for settings the request only reads.
         row = _SELLER_ROW.first(self.session, {"id": seller_id})
-        return Seller(**row._asdict()) if row is not None else None
+        return instance_of(Seller, row._asdict()) if row is not None else None
 
 
 class SqlReturnAddresses:
@@ -113,7 +114,7 @@ class SqlApiKeys:
     def by_hash(self, secret_hash: str) -> ApiKey | None:
         # Every request signs in with this read: a plain row, not a tracked object.
         row = _API_KEY_BY_HASH.first(self.session, {"secret_hash": secret_hash})
-        return ApiKey(**row._asdict()) if row is not None else None
+        return instance_of(ApiKey, row._asdict()) if row is not None else None
 
     def get(self, key_id: str) -> ApiKey | None:
         return self.session.get(ApiKey, key_id)
@@ -707,7 +708,7 @@ def _untracked_among(
     ORM loading, a third of the cost. Never change what this answers: nothing would save it.
     """
     rows = _seller_rows_among(table, column).all(session, {"seller_id": seller_id}, values)
-    return [entity(**row._asdict()) for row in rows]
+    return [instance_of(entity, row._asdict()) for row in rows]
 
 
 @cache
