@@ -21,8 +21,15 @@ Index(
     returns.c.status,
     returns.c.created_at,
 )
-# the "recently updated" sorts, which otherwise sort every return the filter keeps;
+# the "recently updated" sorts, which otherwise sort every return the filter keeps, for the
+# whole queue and for a status tab (which would walk past the other statuses, 0017);
 Index("ix_returns_seller_id_updated_at", returns.c.seller_id, returns.c.updated_at)
+Index(
+    "ix_returns_seller_id_status_updated_at",
+    returns.c.seller_id,
+    returns.c.status,
+    returns.c.updated_at,
+)
 # a SKU or a reason filter: each item holds its return's creation time (0016), so a page
 # sorted by creation walks these newest (or oldest) first and stops when it is full.
 Index(

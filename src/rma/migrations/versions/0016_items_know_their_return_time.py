@@ -10,7 +10,7 @@ item's insert maintains no more indexes than before. docs/operations.md, "Indexe
 The upgrade rewrites every item once (at 1M returns, 1.4M items: tens of seconds).
 
 Revision ID: 0016
-Revises: 0014 (to be re-chained when merged)
+Revises: 0015
 """
 
 import sqlalchemy as sa
