@@ -1,21 +1,23 @@
-"""The reads every request runs, sent by the database driver itself.
+"""The statements every request runs, sent by the database driver itself.
 
 Around one small statement SQLAlchemy's path (execution context, result object, events)
 costs 0.15 to 0.2 ms of CPU on a 2-core server, four times what psycopg takes to send a
-prepared statement and read its row; a return request runs several such reads (its API key,
-the seller's settings, the order and its shipments). A ``DriverQuery`` compiles its statement
-once per dialect, sends it on the session's own connection, inside its transaction, as
-psycopg's prepared statement (as ``pgbench -M prepared`` does), and converts the columns as
+prepared statement and read its row; a return request runs several such statements (its API
+key, the seller's settings, the order and its shipments, the return's rows). Each statement
+here (``DriverQuery``, ``DriverInsert``, ``DriverUpdate``) is compiled once per dialect,
+sent on the session's own connection, inside its transaction, as psycopg's prepared
+statement (as ``pgbench -M prepared`` does), its parameters and columns converted as
 SQLAlchemy would (its own type processors: dates on SQLite, decrypted secrets).
 
 When something listens to the statements a connection sends (the benchmark records them
-to replay them in pgbench), the query goes the usual way instead, as the same SQL.
+to replay them in pgbench), the statement goes through SQLAlchemy instead, as the same SQL.
 """
 
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +36,7 @@ _ONE_BY_ONE = 4  # rows an INSERT sends one at a time rather than as a batch
 class _Compiled:
     sql: str
     names: Sequence[str]  # the parameters in order, for a positional driver (SQLite)
-    defaults: Mapping[str, Any]  # values the statement carries itself (a LIMIT)
+    defaults: Mapping[str, Any]  # every parameter, with the values the statement carries (a LIMIT)
     binds: Mapping[str, Callable[[Any], Any]]
     results: _Processors
     positional: bool
@@ -55,16 +57,9 @@ class DriverQuery:
             return [self.row(*row) for row in connection.execute(self.statement, params)]
         dialect = connection.dialect
         compiled = self._by_dialect.get(dialect.name) or self._compile(dialect)
-        values = _bound(params, compiled)
-        cursor: Any = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            if compiled.prepare:
-                cursor.execute(compiled.sql, values, prepare=True)
-            else:
-                cursor.execute(compiled.sql, values)
+        with _cursor(connection) as cursor:
+            _execute(cursor, compiled, _bound(params, compiled))
             fetched = cursor.fetchall()
-        finally:
-            cursor.close()
         if compiled.results:
             fetched = [_converted(row, compiled.results) for row in fetched]
         return [self.row(*row) for row in fetched]
@@ -74,21 +69,12 @@ class DriverQuery:
         return rows[0] if rows else None
 
     def _compile(self, dialect: Dialect) -> _Compiled:
-        compiled = self.statement.compile(dialect=dialect)
         results = []
         for index, column in enumerate(self.statement.selected_columns):
             process = column.type.dialect_impl(dialect).result_processor(dialect, None)
             if process is not None:
                 results.append((index, process))
-        made = _Compiled(
-            sql=str(compiled),
-            names=tuple(compiled.positiontup or ()),
-            defaults=dict(compiled.params),
-            binds=_bind_processors(compiled, dialect),
-            results=tuple(results),
-            positional=dialect.positional,
-            prepare=dialect.driver == "psycopg",
-        )
+        made = _compiled(self.statement, dialect, tuple(results))
         self._by_dialect[dialect.name] = made
         return made
 
@@ -147,14 +133,25 @@ class DriverInsert:
         if connection.dispatch.before_cursor_execute:
             answered = self._sent_where_seen(connection, compiled, sent)
         else:
-            cursor: Any = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-            try:
+            with _cursor(connection) as cursor:
                 answered = self._send(cursor, compiled, sent)
-            finally:
-                cursor.close()
         if audited:
             audit_log.inserted(connection, self.table, rows)
         return answered
+
+    def objects(
+        self,
+        session: Session,
+        objects: Sequence[object],
+        keys: Mapping[str, Any] | None = None,
+        *,
+        audited: bool = True,
+    ) -> list[Any]:
+        """Insert the rows ``objects`` hold (all but a generated ``pk``), ``keys`` set on each."""
+        given = dict(keys or {})
+        names = [c.name for c in self.table.c if c.name != "pk" and c.name not in given]
+        rows = [{**{name: getattr(obj, name) for name in names}, **given} for obj in objects]
+        return self.rows(session, rows, audited=audited)
 
     def _send(self, cursor: Any, compiled: _Compiled, rows: list[Any]) -> list[Any]:
         # A few rows go a statement at a time (prepared on PostgreSQL): psycopg's
@@ -172,10 +169,7 @@ class DriverInsert:
                 return answered
         answered = []
         for row in rows:
-            if compiled.prepare:
-                cursor.execute(compiled.sql, row, prepare=True)
-            else:
-                cursor.execute(compiled.sql, row)
+            _execute(cursor, compiled, row)
             if self.returning is not None:
                 answered.append(cursor.fetchone()[0])
         return answered
@@ -194,16 +188,7 @@ class DriverInsert:
         statement = insert(self.table).values({name: bindparam(name) for name in names})
         if self.returning is not None:
             statement = statement.returning(self.returning)
-        compiled = statement.compile(dialect=dialect)
-        made = _Compiled(
-            sql=str(compiled),
-            names=tuple(compiled.positiontup or ()),
-            defaults={},
-            binds=_bind_processors(compiled, dialect),
-            results=(),
-            positional=dialect.positional,
-            prepare=dialect.driver == "psycopg",
-        )
+        made = _compiled(statement, dialect)
         self._compiled[(dialect.name, names)] = made
         return made
 
@@ -230,12 +215,9 @@ class DriverUpdate:
             return connection.execute(self._statement(names), params).rowcount
         dialect = connection.dialect
         compiled = self._compiled.get((dialect.name, names)) or self._compile(dialect, names)
-        cursor: Any = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.execute(compiled.sql, _bound(params, compiled))
+        with _cursor(connection) as cursor:
+            _execute(cursor, compiled, _bound(params, compiled))
             return int(cursor.rowcount)
-        finally:
-            cursor.close()
 
     def _statement(self, names: tuple[str, ...]) -> Any:
         c = self.table.c
@@ -243,18 +225,39 @@ class DriverUpdate:
         return update(self.table).where(found).values({name: bindparam(name) for name in names})
 
     def _compile(self, dialect: Dialect, names: tuple[str, ...]) -> _Compiled:
-        compiled = self._statement(names).compile(dialect=dialect)
-        made = _Compiled(
-            sql=str(compiled),
-            names=tuple(compiled.positiontup or ()),
-            defaults={},
-            binds=_bind_processors(compiled, dialect),
-            results=(),
-            positional=dialect.positional,
-            prepare=dialect.driver == "psycopg",
-        )
+        made = _compiled(self._statement(names), dialect)
         self._compiled[(dialect.name, names)] = made
         return made
+
+
+def _compiled(statement: Any, dialect: Dialect, results: _Processors = ()) -> _Compiled:
+    compiled = statement.compile(dialect=dialect)
+    return _Compiled(
+        sql=str(compiled),
+        names=tuple(compiled.positiontup or ()),
+        defaults=dict(compiled.params),
+        binds=_bind_processors(compiled, dialect),
+        results=results,
+        positional=dialect.positional,
+        prepare=dialect.driver == "psycopg",
+    )
+
+
+@contextmanager
+def _cursor(connection: Connection) -> Iterator[Any]:
+    """A cursor of the driver's own connection, in the session's transaction."""
+    cursor: Any = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        yield cursor
+    finally:
+        cursor.close()
+
+
+def _execute(cursor: Any, compiled: _Compiled, values: Any) -> None:
+    if compiled.prepare:  # psycopg: prepared at once, as pgbench -M prepared
+        cursor.execute(compiled.sql, values, prepare=True)
+    else:
+        cursor.execute(compiled.sql, values)
 
 
 def _bind_processors(compiled: Any, dialect: Dialect) -> dict[str, Callable[[Any], Any]]:

@@ -352,13 +352,11 @@ class SqlReturns:
         """
         if self.session.new:
             self.session.flush()  # whatever the return may refer to goes first
-        _INSERT_RETURN.rows(self.session, [_row(orm.returns, ret)])
+        _INSERT_RETURN.objects(self.session, [ret])
         owner = {"seller_id": ret.seller_id, "return_id": ret.id}
         keys = {**owner, "return_created_at": ret.created_at}  # for the SKU/reason indexes
-        items = [{**_row(orm.return_items, item, keys), **keys} for item in ret.items]
-        _INSERT_ITEMS.rows(self.session, items)
-        history = [{**_row(orm.return_history, entry, owner), **owner} for entry in ret.history]
-        pks = _INSERT_HISTORY.rows(self.session, history)
+        _INSERT_ITEMS.objects(self.session, ret.items, keys)
+        pks = _INSERT_HISTORY.objects(self.session, ret.history, owner)
         for entry, pk in zip(ret.history, pks, strict=True):
             entry.pk = pk  # type: ignore[attr-defined]  # mapped, not declared
         for child in (*ret.items, *ret.history):
@@ -575,12 +573,6 @@ class SqlReturns:
         c = orm.returns.c
         query = select(Return).where(c.status == ReturnStatus.AUTHORIZED, c.deadline < now)
         return list(self.session.scalars(query.order_by(c.deadline).limit(1000)))
-
-
-def _row(table: Table, obj: object, given: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The values ``obj`` holds for the columns of ``table``, but those ``given`` and ``pk``."""
-    skip = {"pk", *(given or {})}
-    return {c.name: getattr(obj, c.name) for c in table.c if c.name not in skip}
 
 
 def _planned(value: Any, *, expanding: bool = False) -> Any:

@@ -255,10 +255,7 @@ class SqlFlags:
     def add_all(self, flags: Iterable[Flag]) -> None:
         # Inserted now by the driver, not tracked: a flag is never changed once raised.
         raised = list(flags)
-        rows = [
-            {c.name: getattr(f, c.name) for c in return_flags.c if c.name != "pk"} for f in raised
-        ]
-        for flag, pk in zip(raised, _INSERT_FLAGS.rows(self.session, rows), strict=True):
+        for flag, pk in zip(raised, _INSERT_FLAGS.objects(self.session, raised), strict=True):
             flag.pk = pk  # type: ignore[attr-defined]  # mapped, not declared
 
     def for_return(self, seller_id: str, return_id: str) -> list[Flag]:

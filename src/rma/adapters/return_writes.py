@@ -118,8 +118,7 @@ def _write(session: Session, connection: Connection, move: _Move) -> None:
     updates = [audit_log.change_of(ret, "update")]
     updates += [audit_log.change_of(item, "update") for item, _columns in move.items]
     owner = {"seller_id": ret.seller_id, "return_id": ret.id}
-    rows = [{**_values(orm.return_history, entry, skip="pk"), **owner} for entry in move.entries]
-    pks = _INSERT_HISTORY.rows(session, rows, audited=False)
+    pks = _INSERT_HISTORY.objects(session, move.entries, owner, audited=False)
     for entry, pk in zip(move.entries, pks, strict=True):
         entry.__dict__.update(owner, pk=pk)  # the keys the ORM's flush would have set
     inserts = [audit_log.change_of(entry, "insert") for entry in move.entries]
@@ -133,10 +132,6 @@ def _write(session: Session, connection: Connection, move: _Move) -> None:
     audit_log.changed(connection, changes)
     ret.__dict__["version"] = old_version + 1
     _held_as_loaded(session, ret)
-
-
-def _values(table: Any, obj: object, skip: str) -> dict[str, Any]:
-    return {c.name: getattr(obj, c.name, None) for c in table.c if c.name != skip}
 
 
 def _held_as_loaded(session: Session, ret: Return) -> None:
