@@ -46,7 +46,7 @@ def order_found(session: Session, seller_id: str, order_id: str) -> Order | None
     """The order, with its lines and its shipments and their items, tracked."""
     _flush_first(session)
     params = {"seller_id": seller_id, "order_id": order_id}
-    row = ORDER_BY_ID.first(session, params)
+    row = _ORDER_BY_ID.first(session, params)
     if row is None:
         return None
     known = session.identity_map.get(identity_key(Order, row.id))
@@ -119,7 +119,7 @@ RETURNS_OF_ORDER = DriverQuery(
         _r.seller_id == bindparam("seller_id"), _r.order_id == bindparam("order_id")
     )
 )
-ORDER_BY_ID = DriverQuery(
+_ORDER_BY_ID = DriverQuery(
     select(orm.orders).where(
         orm.orders.c.seller_id == bindparam("seller_id"), orm.orders.c.id == bindparam("order_id")
     )
