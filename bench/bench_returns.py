@@ -30,10 +30,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from bench.common import RESULTS, analyze, drop_database, load_average, migrated_container
-from bench.http_load import Outcome, closed_loop, expect
+from bench.http_load import LoopbackClient, Outcome, closed_loop, expect
 from bench.pgbench_run import PgbenchOutcome, run_pgbench
 from bench.processes import CpuMeter, Server, backend_pids
 from bench.write_path import World, load_world, record_scripts, send_authorize, send_create
@@ -135,7 +133,7 @@ class _Meters:
         self,
         name: str,
         jobs: Any,
-        one: Callable[[httpx.Client, Any], Any],
+        one: Callable[[LoopbackClient, Any], Any],
         seconds: float = SECONDS,
     ) -> Outcome:
         server, database = CpuMeter(self.server.pids), CpuMeter(self._backends)
@@ -189,20 +187,20 @@ def _print_pgbench(name: str, outcome: PgbenchOutcome, pool: int) -> None:
         print(f"      {ms:7.3f} ms  {statement[:110]}")
 
 
-def _create(world: World) -> Callable[[httpx.Client, int], Any]:
+def _create(world: World) -> Callable[[LoopbackClient, int], Any]:
     key = world.pro.keys["seller"]
     return lambda client, n: expect(send_create(client, key, n), 201)["id"]
 
 
-def _authorize(world: World) -> Callable[[httpx.Client, int], Any]:
+def _authorize(world: World) -> Callable[[LoopbackClient, int], Any]:
     key = world.manual.keys["seller"]
     return lambda client, n: expect(send_authorize(client, key, n), 200)
 
 
-def _scan(world: World) -> Callable[[httpx.Client, dict[str, Any]], Any]:
+def _scan(world: World) -> Callable[[LoopbackClient, dict[str, Any]], Any]:
     headers = {"Authorization": f"Bearer {world.manual.keys['warehouse']}"}
 
-    def one(client: httpx.Client, ret: dict[str, Any]) -> Any:
+    def one(client: LoopbackClient, ret: dict[str, Any]) -> Any:
         body = {"scan": ret["rma_number"]}
         expect(client.post("/v1/receipts", json=body, headers=headers), 201)
         return ret
@@ -210,10 +208,10 @@ def _scan(world: World) -> Callable[[httpx.Client, dict[str, Any]], Any]:
     return one
 
 
-def _inspect(world: World) -> Callable[[httpx.Client, dict[str, Any]], Any]:
+def _inspect(world: World) -> Callable[[LoopbackClient, dict[str, Any]], Any]:
     headers = {"Authorization": f"Bearer {world.manual.keys['warehouse']}"}
 
-    def one(client: httpx.Client, ret: dict[str, Any]) -> Any:
+    def one(client: LoopbackClient, ret: dict[str, Any]) -> Any:
         items = [
             {"item_id": i["id"], "accepted": i["authorized_quantity"], "rejected": 0,
              "condition": "sellable", "disposition": "restock"}
@@ -226,10 +224,10 @@ def _inspect(world: World) -> Callable[[httpx.Client, dict[str, Any]], Any]:
     return one
 
 
-def _resolve(world: World) -> Callable[[httpx.Client, dict[str, Any]], Any]:
+def _resolve(world: World) -> Callable[[LoopbackClient, dict[str, Any]], Any]:
     headers = {"Authorization": f"Bearer {world.manual.keys['seller']}"}
 
-    def one(client: httpx.Client, ret: dict[str, Any]) -> Any:
+    def one(client: LoopbackClient, ret: dict[str, Any]) -> Any:
         path = f"/v1/returns/{ret['id']}/resolve"
         expect(client.post(path, json={}, headers=headers), 200)
         return ret

@@ -26,6 +26,7 @@ from bench.dataset import (
     template_order,
     template_return,
 )
+from bench.http_load import Poster
 from bench.sql_capture import Script, pgbench_script, recording
 from rma.api.app import create_app
 from rma.bootstrap import Container
@@ -82,12 +83,12 @@ def create_request(n: int) -> dict[str, Any]:
     return {"order_number": order_number(n), "items": items}
 
 
-def send_create(client: httpx.Client, key: str, n: int) -> httpx.Response:
+def send_create(client: Poster, key: str, n: int) -> Any:
     headers = {"Authorization": f"Bearer {key}"}
     return client.post("/v1/returns", json=create_request(n), headers=headers)
 
 
-def send_authorize(client: httpx.Client, key: str, n: int) -> httpx.Response:
+def send_authorize(client: Poster, key: str, n: int) -> Any:
     headers = {"Authorization": f"Bearer {key}"}
     return client.post(f"/v1/returns/{clone_id('ret', n)}/authorize", json={}, headers=headers)
 
