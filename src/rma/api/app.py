@@ -14,6 +14,7 @@ from rma.api import errors
 from rma.api.acting import ActingScope
 from rma.api.amazon import auth as amazon_auth
 from rma.api.amazon import routes as amazon_routes
+from rma.api.direct_routes import DirectRoutes
 from rma.api.guards import BodyLimits, LimitRequestBodies, RefuseNulInUrl
 from rma.api.replica_reads import ReadsAfterWrites
 from rma.api.routes import (
@@ -59,6 +60,15 @@ resolution is recorded. Send `Authorization: Bearer <api key>`; customers use th
 `POST /v1/portal/sessions`. Errors are `{"error": {"code", "message", "details"}}`.
 """
 
+# The requests that move a return, the busiest writes, served by ``DirectRoutes``.
+MOVING_ROUTES = (
+    returns.create_return,
+    returns.authorize_return,
+    warehouse.create_receipt,
+    returns.inspect_return,
+    returns.resolve_return,
+)
+
 
 @asynccontextmanager
 async def _settle_startup_objects(app: FastAPI) -> AsyncIterator[None]:
@@ -93,6 +103,8 @@ def create_app(container: Container) -> FastAPI:
         carrier=settings.carrier_body_max_bytes,
         bulk=settings.import_body_max_bytes,
     )
+    # Innermost: the guards below check what these routes receive, as they do every route's.
+    app.add_middleware(DirectRoutes, fastapi=app, endpoints=MOVING_ROUTES)
     app.add_middleware(LimitRequestBodies, limits=limits)
     app.add_middleware(RefuseNulInUrl)
     app.add_middleware(ActingScope)

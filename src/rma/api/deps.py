@@ -13,7 +13,7 @@ from rma.domain.errors import Unauthenticated
 from rma.services.access import sign_in
 from rma.services.returns import Scope
 
-_bearer = HTTPBearer(auto_error=False, description="An API key, or a customer portal token.")
+bearer = HTTPBearer(auto_error=False, description="An API key, or a customer portal token.")
 
 
 async def get_container(request: Request) -> Container:
@@ -33,7 +33,7 @@ def client_address(request: Request) -> str:
 def get_principal(
     request: Request,
     container: ContainerDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("send `Authorization: Bearer <api key>`")

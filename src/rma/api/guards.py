@@ -112,7 +112,7 @@ class LimitRequestBodies:
             )
             await response(scope, receive, send)
             return
-        await self.app(scope, _replay(body, receive), send)
+        await self.app(scope, replay_body(body, receive), send)
 
 
 class _Counted:
@@ -182,7 +182,8 @@ def _too_large(limit: int) -> ASGIApp:
     )
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay_body(body: bytes, receive: Receive) -> Receive:
+    """``receive`` for an app after ``body`` was read: the body again, then what comes."""
     sent = False
 
     async def replay() -> Message:

@@ -1,0 +1,224 @@
+"""The routes that move a return, served without FastAPI's machinery around each request.
+
+Each is still a FastAPI route: its OpenAPI entry, and the answer to anything this module
+does not take as it is. Here the same endpoint function is called with what the module
+resolves itself (the path's parameters, the request, the container, the signed-in caller and
+the body), sign-in and endpoint together in one worker thread. FastAPI spent a quarter of an
+authorization's CPU around the endpoint: matching it among some 300 routes, solving its
+dependencies, two hand-offs to a worker thread (see docs/operations.md, "The write path").
+
+A request goes on to FastAPI, its body handed on unread, whenever this module would have to
+decide something FastAPI decides: a body that is not JSON, does not parse or does not
+validate, a content type other than JSON, a path parameter out of its bounds, an
+``Idempotency-Key`` longer than the header allows. So every error of input is answered by
+FastAPI as before; errors of the use case are answered by the app's own handlers.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, get_args, get_origin, get_type_hints
+
+from fastapi import FastAPI
+from fastapi.params import Depends
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, compile_path
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from rma.api.deps import bearer, get_container, get_principal
+from rma.api.guards import replay_body
+from rma.api.idempotency import IDEMPOTENT, MAX_KEY_LENGTH
+from rma.bootstrap import Container
+
+_JSON = re.compile(r"application/json\s*(;.*)?", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Body:
+    name: str
+    model: type[BaseModel]
+    optional: bool  # an empty body is the model's defaults (``Body(default_factory=...)``)
+
+
+@dataclass(frozen=True)
+class _Route:
+    """One endpoint, and how to call it with what a request holds."""
+
+    method: str
+    path: re.Pattern[str]
+    endpoint: Callable[..., Response]
+    path_params: dict[str, TypeAdapter[str]]
+    request: str | None  # the name of each kind of parameter the endpoint takes
+    container: str
+    principal: str
+    body: _Body | None
+
+    def arguments(
+        self, request: Request, match: re.Match[str], raw: bytes, container: Container
+    ) -> dict[str, Any]:
+        """The endpoint's arguments but the caller, or ``ValueError`` for FastAPI to judge."""
+        values: dict[str, Any] = {}
+        for name, adapter in self.path_params.items():
+            values[name] = adapter.validate_python(match[name])  # ValidationError is a ValueError
+        if self.request:
+            values[self.request] = request
+        values[self.container] = container
+        if self.body:
+            values[self.body.name] = _parsed(self.body, request, raw)
+        return values
+
+
+def _parsed(body: _Body, request: Request, raw: bytes) -> BaseModel:
+    if not raw:
+        if not body.optional:
+            raise ValueError("a body is required")
+        return body.model()
+    if not _JSON.fullmatch(request.headers.get("content-type", "")):
+        raise ValueError("not declared JSON")
+    return body.model.model_validate_json(raw)
+
+
+class DirectRoutes:
+    """ASGI middleware: serves the listed endpoints' requests itself, the rest passes on."""
+
+    def __init__(self, app: ASGIApp, fastapi: FastAPI, endpoints: Sequence[Callable[..., Any]]):
+        self.app = app
+        self.fastapi = fastapi
+        self.endpoints = endpoints
+        self._routes: list[_Route] | None = None  # built at the first request, all included
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        if self._routes is None:
+            self._routes = direct_routes(self.fastapi, self.endpoints)
+        for route in self._routes:
+            match = route.path.fullmatch(scope["path"])
+            if match is not None:
+                await self._serve(route, match, scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    async def _serve(
+        self, route: _Route, match: re.Match[str], scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        raw = await _body(receive)
+        request = Request(scope, receive)
+        key = request.headers.get("idempotency-key")
+        try:
+            if key is not None and len(key) > MAX_KEY_LENGTH:
+                raise ValueError("the header's own limit")
+            arguments = route.arguments(request, match, raw, self.fastapi.state.container)
+        except (ValueError, ValidationError):
+            await self.app(scope, replay_body(raw, receive), send)
+            return
+        credentials = await bearer(request)  # the routes' own parse
+        try:
+            response = await run_in_threadpool(_call, route, request, arguments, credentials)
+        except Exception as error:
+            handler = _handler_of(self.fastapi, error)
+            if handler is None:
+                raise  # the last-resort handler outside answers 500, as for any route
+            response = await handler(request, error)
+        await response(scope, receive, send)
+
+
+def _call(route: _Route, request: Request, arguments: dict[str, Any], credentials: Any) -> Response:
+    """Sign in and run the endpoint: all of a request's blocking work, in one thread."""
+    principal = get_principal(request, arguments[route.container], credentials)
+    return route.endpoint(**arguments, **{route.principal: principal})
+
+
+async def _body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _handler_of(app: FastAPI, error: Exception) -> Callable[..., Any] | None:
+    """The app's handler for ``error``, as Starlette finds it, but the last resort's."""
+    for kind in type(error).__mro__:
+        if kind is Exception:
+            return None
+        handler = app.exception_handlers.get(kind)
+        if handler is not None:
+            return handler
+    return None
+
+
+def direct_routes(app: FastAPI, endpoints: Sequence[Callable[..., Any]]) -> list[_Route]:
+    """How to serve each of ``endpoints``, from its FastAPI route and its signature."""
+    found = {route.endpoint: (path, route) for path, route in _api_routes(app.routes, "")}
+    missing = [e.__qualname__ for e in endpoints if e not in found]
+    if missing:
+        raise LookupError(f"no route for {missing}")
+    return [_route_of(*found[endpoint]) for endpoint in endpoints]
+
+
+def _api_routes(routes: Sequence[BaseRoute], prefix: str) -> Iterator[tuple[str, APIRoute]]:
+    """Each API route with its whole path, through the routers included in the app."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield prefix + route.path, route
+        elif (included := getattr(route, "original_router", None)) is not None:
+            # FastAPI 0.16x keeps an included router whole, and its inclusion's settings
+            context = route.include_context  # type: ignore[attr-defined]
+            if context.dependencies:
+                continue  # its routes' dependencies are not only their own: not served here
+            yield from _api_routes(included.routes, prefix + context.prefix)
+
+
+def _route_of(path: str, route: APIRoute) -> _Route:
+    if route.methods != {"POST"} or list(route.dependencies) not in ([], IDEMPOTENT):
+        raise TypeError(f"{path}: only POST routes, with no dependency but the key's")
+    hints = get_type_hints(route.endpoint, include_extras=True)
+    kinds: dict[str, Any] = {"path_params": {}, "request": None, "body": None}
+    for name, parameter in inspect.signature(route.endpoint).parameters.items():
+        hint = hints[name]
+        if f"{{{name}}}" in path:
+            kinds["path_params"][name] = TypeAdapter(hint)
+        elif hint is Request:
+            kinds["request"] = name
+        elif _dependency(hint) is get_container:
+            kinds["container"] = name
+        elif _dependency(hint) is get_principal:
+            kinds["principal"] = name
+        elif isinstance(model := _bare(hint), type) and issubclass(model, BaseModel):
+            kinds["body"] = _Body(name, model, _optional(parameter, hint))
+        else:
+            raise TypeError(f"{path}: cannot serve the parameter {name!r} directly")
+    pattern, _, _ = compile_path(path)
+    return _Route("POST", pattern, route.endpoint, **kinds)
+
+
+def _optional(parameter: inspect.Parameter, hint: Any) -> bool:
+    """Whether FastAPI would take an empty body as the model's defaults."""
+    if parameter.default is not inspect.Parameter.empty:
+        return True
+    extras = get_args(hint)[1:] if get_origin(hint) is Annotated else ()
+    return any(getattr(extra, "default_factory", None) is not None for extra in extras)
+
+
+def _bare(hint: Any) -> Any:
+    return get_args(hint)[0] if get_origin(hint) is Annotated else hint
+
+
+def _dependency(hint: Any) -> Any:
+    if get_origin(hint) is not Annotated:
+        return None
+    marks = [extra for extra in get_args(hint)[1:] if isinstance(extra, Depends)]
+    return marks[0].dependency if marks else None
