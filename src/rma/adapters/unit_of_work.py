@@ -7,7 +7,7 @@ from functools import cache
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Connection, Dialect, Insert, insert
+from sqlalchemy import Connection, Dialect, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -26,6 +26,7 @@ from rma.adapters import (
 )
 from rma.adapters.alert_queries import SqlAlerts
 from rma.adapters.analytics_queries import SqlAnalytics
+from rma.adapters.driver_rows import DriverStatement
 from rma.adapters.export_queries import SqlExports
 from rma.adapters.orm_trust import audit_entries
 from rma.adapters.repositories import SqlIdempotency
@@ -334,7 +335,7 @@ class SqlUnitOfWork:
                 "events": document(connection.dialect, orm.outbox, rows),
                 "entries": document(connection.dialect, audit_entries, trail),
             }
-            connection.execute(_outbox_with_trail(), documents)
+            _outbox_with_trail().execute(connection, documents)
             return
         if trail and connection.dialect.name == "sqlite":
             _insert_entries(connection, trail)
@@ -422,12 +423,12 @@ def _time_as_stored(dialect: Dialect) -> Callable[[Any], Any]:
 
 
 @cache
-def _outbox_with_trail() -> Insert:
+def _outbox_with_trail() -> DriverStatement:
     """PostgreSQL: the events and the audit entries of a commit, in one statement."""
     entries = insert(audit_entries).from_select(
         _ENTRY_COLUMNS, recordset(audit_entries, _ENTRY_COLUMNS, "entries")
     )
-    return (
+    return DriverStatement(
         insert(orm.outbox)
         .from_select(_EVENT_COLUMNS, recordset(orm.outbox, _EVENT_COLUMNS, "events"))
         .add_cte(entries.cte("audit_written"))
