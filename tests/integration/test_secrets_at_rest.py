@@ -15,7 +15,7 @@ import pytest
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import text
 
-from rma.adapters.crypto import reencrypt
+from rma.adapters.crypto import EncryptionKeyError, Keyring, new_key, reencrypt
 from rma.bootstrap import Container, bootstrap
 from rma.domain.tracking import SourceKind
 from rma.services import sellers, tracking, webhooks
@@ -225,3 +225,14 @@ def test_the_operator_rotates_the_key_kept_in_the_data_directory(
     assert (data_dir / "encryption_key").read_text().split() == [keys[0]]
     assert stored_values(container)
     assert all(opens_with(keys[0], value) for value in stored_values(container))
+
+
+def test_a_secret_opened_again_is_the_same_and_a_foreign_one_never_opens() -> None:
+    ours, theirs = Keyring([new_key()]), Keyring([new_key()])
+    token = ours.encrypt("whsec_payment")
+    assert ours.decrypt(token) == ours.decrypt(token) == "whsec_payment"
+    for _ in range(2):  # kept or not, a ciphertext of another key is refused every time
+        with pytest.raises(EncryptionKeyError):
+            theirs.decrypt(token)
+    document = ours.encrypt("x" * 2_000)  # too long to keep: opened each time, the same
+    assert ours.decrypt(document) == ours.decrypt(document) == "x" * 2_000
