@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cache
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, ClassVar, Generic, Self, TypeVar, overload
 
 from sqlalchemy import Connection, Dialect, insert
 from sqlalchemy.exc import IntegrityError
@@ -94,6 +94,8 @@ from rma.services.unit_of_work import (
     StaffSessionRepository,
 )
 
+R = TypeVar("R")
+
 
 class IdempotencyKeyTaken(Conflict):
     """Another request committed with the same ``Idempotency-Key`` first."""
@@ -105,6 +107,35 @@ class ActionLinkUsed(Conflict):
     """Another request used the same single-use link first."""
 
     code = "action_link_used"
+
+
+class _Repository(Generic[R]):
+    """A repository of the unit of work's session, made the first time it is asked for.
+
+    A request uses a few of the unit of work's 40-odd repositories; making them all at each
+    ``with`` was 2% of an authorization (two units of work a request). Made, it is kept on
+    the unit of work until its next ``with`` (``names`` lists what to forget then).
+    """
+
+    names: ClassVar[list[str]] = []
+
+    def __init__(self, make: Callable[[Session], R]) -> None:
+        self.make = make
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+        _Repository.names.append(name)
+
+    @overload
+    def __get__(self, uow: None, owner: type) -> Self: ...
+    @overload
+    def __get__(self, uow: SqlUnitOfWork, owner: type) -> R: ...
+    def __get__(self, uow: SqlUnitOfWork | None, owner: type) -> R | Self:
+        if uow is None:
+            return self
+        made = self.make(uow.session)
+        uow.__dict__[self.name] = made  # found before this descriptor from now on
+        return made
 
 
 class SqlUnitOfWork:
@@ -130,48 +161,50 @@ class SqlUnitOfWork:
         self._held: tuple[str, str] | None = None  # the claim waiting in an open transaction
 
     session: Session
-    sellers: SellerRepository
-    return_addresses: ReturnAddressRepository
-    facilities: FacilityRepository
-    api_keys: ApiKeyRepository
-    customer_sessions: CustomerSessionRepository
-    staff_sessions: StaffSessionRepository
-    policies: PolicyRepository
-    sku_policies: SkuPolicyRepository
-    reason_codes: ReasonCodeRepository
-    products: ProductRepository
-    orders: OrderRepository
-    returns: ReturnRepository
-    idempotency: IdempotencyRepository
-    amazon: AmazonRepository
-    outbox: OutboxRepository
-    webhook_endpoints: WebhookEndpointRepository
-    deliveries: DeliveryRepository
-    emails: EmailRepository
-    action_tokens: ActionTokenRepository
-    refunds: RefundRepository
-    store_credit: StoreCreditRepository
-    outbound_orders: OutboundOrderRepository
-    repair_orders: RepairOrderRepository
-    carrier_sources: CarrierSourceRepository
-    tracking_events: TrackingEventRepository
-    physical: PhysicalReturnQueries
-    receipts: ReceiptRepository
-    flags: FlagRepository
-    photos: PhotoRepository
-    inventory: InventoryRepository
-    portal_settings: PortalSettingsRepository
-    partners: PartnerRepository
-    routing_rules: RoutingRuleRepository
-    supplier_rmas: SupplierRmaRepository
-    partner_returns: PartnerReturnQueries
-    analytics: AnalyticsQueries
-    exports: ExportQueries
-    alerts: AlertRepository
-    report_schedules: ReportScheduleRepository
-    risk: RiskRepository
-    store_sources: StoreSourceRepository
-    broker: BrokerOutboxRepository
+    sellers = _Repository[SellerRepository](repositories.SqlSellers)
+    return_addresses = _Repository[ReturnAddressRepository](repositories.SqlReturnAddresses)
+    facilities = _Repository[FacilityRepository](repositories.SqlFacilities)
+    api_keys = _Repository[ApiKeyRepository](repositories.SqlApiKeys)
+    customer_sessions = _Repository[CustomerSessionRepository](repositories.SqlCustomerSessions)
+    staff_sessions = _Repository[StaffSessionRepository](repositories.SqlStaffSessions)
+    policies = _Repository[PolicyRepository](repositories.SqlPolicies)
+    sku_policies = _Repository[SkuPolicyRepository](repositories.SqlSkuPolicies)
+    reason_codes = _Repository[ReasonCodeRepository](repositories.SqlReasonCodes)
+    products = _Repository[ProductRepository](repositories.SqlProducts)
+    orders = _Repository[OrderRepository](repositories.SqlOrders)
+    returns = _Repository[ReturnRepository](repositories.SqlReturns)
+    idempotency = _Repository[IdempotencyRepository](repositories.SqlIdempotency)
+    amazon = _Repository[AmazonRepository](SqlAmazon)
+    outbox = _Repository[OutboxRepository](repositories_events.SqlOutbox)
+    webhook_endpoints = _Repository[WebhookEndpointRepository](
+        repositories_events.SqlWebhookEndpoints
+    )
+    deliveries = _Repository[DeliveryRepository](repositories_events.SqlDeliveries)
+    emails = _Repository[EmailRepository](repositories_events.SqlEmails)
+    action_tokens = _Repository[ActionTokenRepository](repositories_events.SqlActionTokens)
+    refunds = _Repository[RefundRepository](repositories_money.SqlRefunds)
+    store_credit = _Repository[StoreCreditRepository](repositories_money.SqlStoreCredit)
+    outbound_orders = _Repository[OutboundOrderRepository](repositories_money.SqlOutboundOrders)
+    repair_orders = _Repository[RepairOrderRepository](repositories_money.SqlRepairOrders)
+    carrier_sources = _Repository[CarrierSourceRepository](repositories_physical.SqlCarrierSources)
+    tracking_events = _Repository[TrackingEventRepository](repositories_physical.SqlTrackingEvents)
+    physical = _Repository[PhysicalReturnQueries](repositories_physical.SqlPhysicalReturns)
+    receipts = _Repository[ReceiptRepository](repositories_physical.SqlReceipts)
+    flags = _Repository[FlagRepository](repositories_physical.SqlFlags)
+    photos = _Repository[PhotoRepository](repositories_physical.SqlPhotos)
+    inventory = _Repository[InventoryRepository](repositories_physical.SqlInventory)
+    portal_settings = _Repository[PortalSettingsRepository](repositories_customer.SqlPortalSettings)
+    partners = _Repository[PartnerRepository](repositories_partners.SqlPartners)
+    routing_rules = _Repository[RoutingRuleRepository](repositories_partners.SqlRoutingRules)
+    supplier_rmas = _Repository[SupplierRmaRepository](repositories_partners.SqlSupplierRmas)
+    partner_returns = _Repository[PartnerReturnQueries](repositories_partners.SqlPartnerReturns)
+    analytics = _Repository[AnalyticsQueries](SqlAnalytics)
+    exports = _Repository[ExportQueries](SqlExports)
+    alerts = _Repository[AlertRepository](SqlAlerts)
+    report_schedules = _Repository[ReportScheduleRepository](SqlReportSchedules)
+    risk = _Repository[RiskRepository](SqlRisk)
+    store_sources = _Repository[StoreSourceRepository](SqlStoreSources)
+    broker = _Repository[BrokerOutboxRepository](SqlBrokerOutbox)
 
     def __enter__(self) -> Self:
         if self._held is not None:
@@ -181,51 +214,12 @@ class SqlUnitOfWork:
             self.session.commit()
             self.session.close()
         self.session = self._session_factory()
-        self.sellers = repositories.SqlSellers(self.session)
-        self.return_addresses = repositories.SqlReturnAddresses(self.session)
-        self.facilities = repositories.SqlFacilities(self.session)
-        self.api_keys = repositories.SqlApiKeys(self.session)
-        self.customer_sessions = repositories.SqlCustomerSessions(self.session)
-        self.staff_sessions = repositories.SqlStaffSessions(self.session)
-        self.policies = repositories.SqlPolicies(self.session)
-        self.sku_policies = repositories.SqlSkuPolicies(self.session)
-        self.reason_codes = repositories.SqlReasonCodes(self.session)
-        self.products = repositories.SqlProducts(self.session)
-        self.orders = repositories.SqlOrders(self.session)
-        self.returns = self._returns = repositories.SqlReturns(self.session)
-        self.idempotency = repositories.SqlIdempotency(self.session)
-        self.amazon = SqlAmazon(self.session)
-        self.outbox = repositories_events.SqlOutbox(self.session)
-        self.webhook_endpoints = repositories_events.SqlWebhookEndpoints(self.session)
-        self.deliveries = repositories_events.SqlDeliveries(self.session)
-        self.emails = repositories_events.SqlEmails(self.session)
-        self.action_tokens = repositories_events.SqlActionTokens(self.session)
-        self.refunds = repositories_money.SqlRefunds(self.session)
-        self.store_credit = repositories_money.SqlStoreCredit(self.session)
-        self.outbound_orders = repositories_money.SqlOutboundOrders(self.session)
-        self.repair_orders = repositories_money.SqlRepairOrders(self.session)
-        self.carrier_sources = repositories_physical.SqlCarrierSources(self.session)
-        self.tracking_events = repositories_physical.SqlTrackingEvents(self.session)
-        self.physical = repositories_physical.SqlPhysicalReturns(self.session)
-        self.receipts = repositories_physical.SqlReceipts(self.session)
-        self.flags = repositories_physical.SqlFlags(self.session)
-        self.photos = repositories_physical.SqlPhotos(self.session)
-        self.inventory = repositories_physical.SqlInventory(self.session)
-        self.portal_settings = repositories_customer.SqlPortalSettings(self.session)
-        self.partners = repositories_partners.SqlPartners(self.session)
-        self.routing_rules = repositories_partners.SqlRoutingRules(self.session)
-        self.supplier_rmas = repositories_partners.SqlSupplierRmas(self.session)
-        self.partner_returns = repositories_partners.SqlPartnerReturns(self.session)
-        self.analytics = SqlAnalytics(self.session)
-        self.exports = SqlExports(self.session)
-        self.alerts = SqlAlerts(self.session)
-        self.report_schedules = SqlReportSchedules(self.session)
-        self.risk = SqlRisk(self.session)
+        # Each repository is made when the use case first asks for it (``_Repository``).
+        for name in _Repository.names:
+            self.__dict__.pop(name, None)
         if not self._read_only:
             audit_log.watch(self.session)
             return_writes.watch(self.session)
-        self.store_sources = SqlStoreSources(self.session)
-        self.broker = SqlBrokerOutbox(self.session)
         return self
 
     def __exit__(
@@ -294,7 +288,7 @@ class SqlUnitOfWork:
         recorded = [event for aggregate in touched for event in _events(aggregate)]
         actor = (self._actor, "") if self._actor else current_actor()
         trail = audit_log.entries(self.session, actor)
-        self._write_outbox([*recorded, *self._returns.saved_events], trail)
+        self._write_outbox([*recorded, *self._saved_events()], trail)
         claim = self._write_claim()
         self._write_spent_token()
         if claim is not None:
@@ -304,10 +298,15 @@ class SqlUnitOfWork:
         # Written to the outbox: a later commit in a held transaction must not write them again.
         for aggregate in touched:
             aggregate.events.clear()
-        self._returns.saved_events.clear()
+        self._saved_events().clear()
 
     def rollback(self) -> None:
         self.session.rollback()
+
+    def _saved_events(self) -> list[Event]:
+        """Events of returns the returns' repository wrote itself (none if it was not used)."""
+        returns = self.__dict__.get("returns")
+        return returns.saved_events if returns is not None else []
 
     def _write_outbox(self, recorded: list[Event], trail: list[dict[str, Any]]) -> None:
         """Insert the events and the audit entries of this commit.
