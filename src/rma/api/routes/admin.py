@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from rma.api import schemas
 from rma.api.deps import ContainerDep, PrincipalDep
@@ -29,7 +29,7 @@ router = APIRouter(prefix="/v1", tags=["admin"])
 )
 def create_seller(
     body: schemas.SellerCreate, request: Request, container: ContainerDep, principal: PrincipalDep
-) -> JSONResponse:
+) -> Response:
     if not principal.is_platform_admin:
         raise Forbidden("only the platform admin creates sellers")
     cmd = service.CreateSeller(body.name, body.kind, body.timezone)
@@ -53,7 +53,7 @@ def create_seller(
 )
 def create_api_key(
     body: schemas.ApiKeyCreate, request: Request, container: ContainerDep, principal: PrincipalDep
-) -> JSONResponse:
+) -> Response:
     seller_id = body.seller_id
     if not principal.is_platform_admin:
         own = principal.require(Role.ADMIN)

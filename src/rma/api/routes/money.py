@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from rma.api import schemas
 from rma.api.deps import ANYONE, STAFF, WAREHOUSE, ContainerDep, PrincipalDep, scope_of
@@ -86,7 +86,7 @@ def top_up_refund(
     request: Request,
     container: ContainerDep,
     principal: PrincipalDep,
-) -> JSONResponse:
+) -> Response:
     cmd = settlement.TopUpRefund(
         scope_of(principal, *STAFF), ref, principal.actor, body.amount, body.note
     )
@@ -139,7 +139,7 @@ def confirm_refund(
     request: Request,
     container: ContainerDep,
     principal: PrincipalDep,
-) -> JSONResponse:
+) -> Response:
     cmd = refunds.ConfirmRefund(
         principal.require(*STAFF),
         refund_id,
@@ -164,7 +164,7 @@ def confirm_refund(
 )
 def retry_refund(
     refund_id: Id, request: Request, container: ContainerDep, principal: PrincipalDep
-) -> JSONResponse:
+) -> Response:
     seller_id = principal.require(*STAFF)
     return run_idempotent(
         request,
@@ -205,7 +205,7 @@ def redeem_store_credit(
     request: Request,
     container: ContainerDep,
     principal: PrincipalDep,
-) -> JSONResponse:
+) -> Response:
     cmd = store_credit.RedeemStoreCredit(
         principal.require(*STAFF), body.customer_email, body.currency, body.amount, body.note
     )

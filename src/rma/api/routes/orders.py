@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from rma.api import schemas
 from rma.api.deps import STAFF, ContainerDep, PrincipalDep, client_address
@@ -50,7 +50,7 @@ def create_product(
 )
 def create_order(
     body: schemas.OrderCreate, request: Request, container: ContainerDep, principal: PrincipalDep
-) -> JSONResponse:
+) -> Response:
     order = Order(
         id=new_id("ord"),
         seller_id=principal.require(*STAFF),
@@ -95,7 +95,7 @@ def add_shipment(
     request: Request,
     container: ContainerDep,
     principal: PrincipalDep,
-) -> JSONResponse:
+) -> Response:
     cmd = catalog.AddShipment(principal.require(*STAFF), order_ref, _shipment(body))
     return run_idempotent(
         request,

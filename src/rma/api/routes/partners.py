@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from rma.adapters.credit_export import credit_csv
 from rma.api.deps import STAFF, ContainerDep, PrincipalDep
@@ -39,7 +39,7 @@ ReturnRef = Annotated[str, Path(min_length=1, max_length=64, description="Return
 )
 def create_partner(
     body: schemas.PartnerCreate, request: Request, container: ContainerDep, principal: PrincipalDep
-) -> JSONResponse:
+) -> Response:
     cmd = partners.AddPartner(
         principal.require(*STAFF),
         body.kind,
@@ -87,7 +87,7 @@ def create_partner_key(
     container: ContainerDep,
     principal: PrincipalDep,
     body: Annotated[schemas.PartnerKeyCreate, Body(default_factory=schemas.PartnerKeyCreate)],
-) -> JSONResponse:
+) -> Response:
     cmd = partners.IssuePartnerKey(principal.require(Role.ADMIN), partner_id, body.name)
 
     def issue(uow: UnitOfWork) -> ApiKeyPublic:
@@ -166,7 +166,7 @@ def record_credit(
     request: Request,
     container: ContainerDep,
     principal: PrincipalDep,
-) -> JSONResponse:
+) -> Response:
     cmd = supplier_rmas.RecordSupplierCredit(
         principal.require(*STAFF), rma_id, body.amount, body.memo
     )
@@ -250,7 +250,7 @@ def partner_receive(
     request: Request,
     container: ContainerDep,
     principal: PrincipalDep,
-) -> JSONResponse:
+) -> Response:
     receipts = [Receipt(i.item_id, i.quantity) for i in body.items]
     cmd = returns_service.ReceiveReturn(_partner_scope(principal), ref, principal.actor, receipts)
 
@@ -271,7 +271,7 @@ def partner_inspect(
     request: Request,
     container: ContainerDep,
     principal: PrincipalDep,
-) -> JSONResponse:
+) -> Response:
     judged = [
         Inspection(i.item_id, i.accepted, i.rejected, i.condition, i.disposition, i.note)
         for i in body.items
@@ -296,7 +296,7 @@ def partner_answer(
     request: Request,
     container: ContainerDep,
     principal: PrincipalDep,
-) -> JSONResponse:
+) -> Response:
     scope = _partner_scope(principal)
     answer = supplier_rmas.SupplierAnswer(
         body.accept,
@@ -324,7 +324,7 @@ def partner_resolve(
     request: Request,
     container: ContainerDep,
     principal: PrincipalDep,
-) -> JSONResponse:
+) -> Response:
     scope = _partner_scope(principal)
 
     def run(uow: UnitOfWork) -> schemas.PartnerReturnPublic:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from pydantic import BaseModel
 
 from rma.adapters.i18n import choose_language
@@ -41,7 +41,7 @@ CursorParam = Annotated[
 )
 def create_return(
     body: schemas.ReturnCreate, request: Request, container: ContainerDep, principal: PrincipalDep
-) -> JSONResponse:
+) -> Response:
     cmd = service.RequestReturn(
         scope=scope_of(principal, Role.SELLER, Role.ADMIN, Role.CUSTOMER),
         order_number=body.order_number,
@@ -145,7 +145,7 @@ def authorize_returns(
     request: Request,
     container: ContainerDep,
     principal: PrincipalDep,
-) -> JSONResponse:
+) -> Response:
     cmd = review.AuthorizeReturns(scope_of(principal, *STAFF), body.ids, principal.actor)
     return run_idempotent(
         request,
@@ -164,7 +164,7 @@ def authorize_returns(
 )
 def deny_returns(
     body: schemas.BulkDenyIn, request: Request, container: ContainerDep, principal: PrincipalDep
-) -> JSONResponse:
+) -> Response:
     cmd = bulk_decisions.DenyReturns(
         scope_of(principal, *STAFF), body.ids, principal.actor, body.reason, body.note
     )
@@ -185,7 +185,7 @@ def deny_returns(
 )
 def close_returns(
     body: schemas.BulkCloseIn, request: Request, container: ContainerDep, principal: PrincipalDep
-) -> JSONResponse:
+) -> Response:
     cmd = bulk_decisions.CloseReturns(
         scope_of(principal, *STAFF), body.ids, principal.actor, body.note
     )
@@ -212,7 +212,7 @@ def _step(
     principal: Principal,
     body: BaseModel | None,
     run: Callable[[UnitOfWork], Return],
-) -> JSONResponse:
+) -> Response:
     return run_idempotent(
         request, container, principal, body, lambda uow: schemas.ReturnPublic.of(run(uow))
     )
@@ -230,7 +230,7 @@ def authorize_return(
     container: ContainerDep,
     principal: PrincipalDep,
     body: Annotated[schemas.AuthorizeIn, Body(default_factory=schemas.AuthorizeIn)],
-) -> JSONResponse:
+) -> Response:
     new_address = body.return_address
     cmd = service.AuthorizeReturn(
         scope_of(principal, *STAFF),
@@ -262,7 +262,7 @@ def deny_return(
     request: Request,
     container: ContainerDep,
     principal: PrincipalDep,
-) -> JSONResponse:
+) -> Response:
     cmd = service.DenyReturn(
         scope_of(principal, *STAFF), ref, principal.actor, body.reason, body.note
     )
@@ -281,7 +281,7 @@ def cancel_return(
     container: ContainerDep,
     principal: PrincipalDep,
     body: Annotated[schemas.NoteIn, Body(default_factory=schemas.NoteIn)],
-) -> JSONResponse:
+) -> Response:
     scope = scope_of(principal, Role.SELLER, Role.ADMIN, Role.CUSTOMER)
     cmd = service.FinishReturn(scope, ref, principal.actor, body.note)
     return _step(request, container, principal, body, lambda uow: service.cancel_return(cmd, uow))
@@ -299,7 +299,7 @@ def close_return(
     container: ContainerDep,
     principal: PrincipalDep,
     body: Annotated[schemas.NoteIn, Body(default_factory=schemas.NoteIn)],
-) -> JSONResponse:
+) -> Response:
     cmd = service.FinishReturn(scope_of(principal, *STAFF), ref, principal.actor, body.note)
     return _step(request, container, principal, body, lambda uow: service.close_return(cmd, uow))
 
@@ -316,7 +316,7 @@ def reopen_return(
     container: ContainerDep,
     principal: PrincipalDep,
     body: Annotated[schemas.NoteIn, Body(default_factory=schemas.NoteIn)],
-) -> JSONResponse:
+) -> Response:
     cmd = service.FinishReturn(scope_of(principal, *STAFF), ref, principal.actor, body.note)
     return _step(request, container, principal, body, lambda uow: service.reopen_return(cmd, uow))
 
@@ -333,7 +333,7 @@ def receive_return(
     request: Request,
     container: ContainerDep,
     principal: PrincipalDep,
-) -> JSONResponse:
+) -> Response:
     receipts = [Receipt(i.item_id, i.quantity) for i in body.items]
     cmd = service.ReceiveReturn(scope_of(principal, *WAREHOUSE), ref, principal.actor, receipts)
     return _step(request, container, principal, body, lambda uow: service.receive_return(cmd, uow))
@@ -351,7 +351,7 @@ def inspect_return(
     request: Request,
     container: ContainerDep,
     principal: PrincipalDep,
-) -> JSONResponse:
+) -> Response:
     inspections = [
         Inspection(i.item_id, i.accepted, i.rejected, i.condition, i.disposition, i.note)
         for i in body.items
@@ -399,7 +399,7 @@ def resolve_return(
     container: ContainerDep,
     principal: PrincipalDep,
     body: Annotated[schemas.ResolveIn, Body(default_factory=schemas.ResolveIn)],
-) -> JSONResponse:
+) -> Response:
     cmd = resolve_command(ref, principal, body)
     return _step(
         request,

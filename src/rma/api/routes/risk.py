@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from fastapi.responses import JSONResponse
 
 from rma.api.deps import STAFF, ContainerDep, PrincipalDep
 from rma.api.idempotency import run_idempotent
@@ -69,7 +68,7 @@ def get_lists(container: ContainerDep, principal: PrincipalDep) -> ListsPublic:
 )
 def add_list_entry(
     body: ListEntryIn, request: Request, container: ContainerDep, principal: PrincipalDep
-) -> JSONResponse:
+) -> Response:
     cmd = risk.AddListEntry(principal.require(*STAFF), body.list, body.value, body.note)
     return run_idempotent(
         request,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, UploadFile
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 
 from rma.api import schemas
 from rma.api.deps import STAFF, WAREHOUSE, ContainerDep, PrincipalDep, scope_of
@@ -46,7 +46,7 @@ def _counts(items: list[schemas.CountIn] | None) -> list[Receipt] | None:
 )
 def create_receipt(
     body: schemas.ReceiptCreate, request: Request, container: ContainerDep, principal: PrincipalDep
-) -> JSONResponse:
+) -> Response:
     cmd = receiving.ReceivePackage(
         principal.require(*WAREHOUSE),
         body.scan,
@@ -102,7 +102,7 @@ def match_receipt(
     request: Request,
     container: ContainerDep,
     principal: PrincipalDep,
-) -> JSONResponse:
+) -> Response:
     cmd = receiving.MatchReceipt(
         principal.require(*WAREHOUSE),
         receipt_id,
