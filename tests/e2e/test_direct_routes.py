@@ -1,4 +1,4 @@
-"""The routes that move a return, served by ``DirectRoutes`` without FastAPI's machinery.
+"""The busiest routes, served by ``DirectRoutes`` without FastAPI's machinery.
 
 A return's life is driven through the lane alone (anything passed on to FastAPI would be
 answered 599 here); input the lane does not take as it is goes on to FastAPI, whose answers
@@ -15,7 +15,7 @@ import httpx
 import pytest
 from starlette.types import Receive, Scope, Send
 
-from rma.api.app import MOVING_ROUTES, create_app
+from rma.api.app import DIRECT_ROUTES, create_app
 from rma.api.direct_routes import DirectRoutes
 from rma.bootstrap import Container
 from tests.support import Shop, bearer, error_code, ok, open_shop
@@ -40,13 +40,13 @@ class _PassedOn:
 def test_the_app_serves_its_moving_routes_on_the_lane(container: Container) -> None:
     app = create_app(container)
     lanes = [m for m in app.user_middleware if m.cls is DirectRoutes]
-    assert [m.kwargs["endpoints"] for m in lanes] == [MOVING_ROUTES]
+    assert [m.kwargs["endpoints"] for m in lanes] == [DIRECT_ROUTES]
 
 
 @pytest.fixture
 def lane(container: Container) -> Iterator[tuple[TestClient, _PassedOn]]:
     passed_on = _PassedOn()
-    app = DirectRoutes(passed_on, fastapi=create_app(container), endpoints=MOVING_ROUTES)
+    app = DirectRoutes(passed_on, fastapi=create_app(container), endpoints=DIRECT_ROUTES)
     client = TestClient(app)  # no lifespan: the app behind the lane has none
     yield client, passed_on
     client.close()
@@ -64,7 +64,7 @@ def _post(client: TestClient, shop: Shop, path: str, role: str, body: Any) -> An
 
 
 def test_a_return_moves_through_its_life_on_the_lane_alone(
-    http: httpx.Client, lane: tuple[TestClient, _PassedOn]
+    http: httpx.Client, lane: tuple[TestClient, _PassedOn], container: Container
 ) -> None:
     client, passed_on = lane
     shop = _review_shop(http)
@@ -89,9 +89,18 @@ def test_a_return_moves_through_its_life_on_the_lane_alone(
     assert ok(inspected)["status"] == "inspected"
     resolved = ok(_post(client, shop, f"/v1/returns/{ref}/resolve", "seller", {}))
     assert resolved["status"] == "resolved"
+    # Read on the lane: the very bytes FastAPI's own route answers.
+    read = client.get(f"/v1/returns/{ref}", headers=bearer(shop.keys["seller"]))
+    assert ok(read) == resolved
     assert passed_on.paths == []
-    # What the lane wrote is what the API reads back.
-    assert ok(shop.call("GET", f"/v1/returns/{ref}")) == resolved
+    without_lane = create_app(container)
+    without_lane.user_middleware = [
+        m for m in without_lane.user_middleware if m.cls is not DirectRoutes
+    ]
+    with TestClient(without_lane) as fastapi_alone:
+        answered = fastapi_alone.get(f"/v1/returns/{ref}", headers=bearer(shop.keys["seller"]))
+    assert (answered.status_code, answered.content) == (200, read.content)
+    assert answered.headers["content-type"] == read.headers["content-type"]
 
 
 def test_the_lane_answers_the_use_cases_errors_as_every_route_does(
@@ -111,6 +120,8 @@ def test_the_lane_answers_the_use_cases_errors_as_every_route_does(
     assert client.post(path).headers["www-authenticate"] == "Bearer"
     assert error_code(_post(client, shop, path, "warehouse", {}), 403) == "forbidden"
     assert error_code(_post(client, other, path, "seller", {}), 404) == "return_not_found"
+    others_read = client.get(f"/v1/returns/{ref}", headers=bearer(other.keys["seller"]))
+    assert error_code(others_read, 404) == "return_not_found"
     ok(_post(client, shop, path, "seller", {}))
     assert error_code(_post(client, shop, path, "seller", {}), 409) == "illegal_transition"
     assert passed_on.paths == []

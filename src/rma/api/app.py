@@ -60,8 +60,9 @@ resolution is recorded. Send `Authorization: Bearer <api key>`; customers use th
 `POST /v1/portal/sessions`. Errors are `{"error": {"code", "message", "details"}}`.
 """
 
-# The requests that move a return, the busiest writes, served by ``DirectRoutes``.
-MOVING_ROUTES = (
+# The busiest requests, served by ``DirectRoutes``: reading a return, and those that move one.
+DIRECT_ROUTES = (
+    returns.get_return,
     returns.create_return,
     returns.authorize_return,
     warehouse.create_receipt,
@@ -104,7 +105,7 @@ def create_app(container: Container) -> FastAPI:
         bulk=settings.import_body_max_bytes,
     )
     # Innermost: the guards below check what these routes receive, as they do every route's.
-    app.add_middleware(DirectRoutes, fastapi=app, endpoints=MOVING_ROUTES)
+    app.add_middleware(DirectRoutes, fastapi=app, endpoints=DIRECT_ROUTES)
     app.add_middleware(LimitRequestBodies, limits=limits)
     app.add_middleware(RefuseNulInUrl)
     app.add_middleware(ActingScope)

@@ -1,9 +1,10 @@
-"""The routes that move a return, served without FastAPI's machinery around each request.
+"""The busiest routes, served without FastAPI's machinery around each request.
 
-Each is still a FastAPI route: its OpenAPI entry, and the answer to anything this module
-does not take as it is. Here the same endpoint function is called with what the module
-resolves itself (the path's parameters, the request, the container, the signed-in caller and
-the body), sign-in and endpoint together in one worker thread. FastAPI spent a quarter of an
+Reading a return and the requests that move one (``app.DIRECT_ROUTES``) are still FastAPI
+routes: their OpenAPI entries, and the answer to anything this module does not take as it
+is. Here the same endpoint function is called with what the module resolves itself (the
+path's parameters, the request, the container, the signed-in caller and the body), sign-in,
+endpoint and the answer's JSON together in one worker thread. FastAPI spent a quarter of an
 authorization's CPU around the endpoint: matching it among some 300 routes, solving its
 dependencies, two hand-offs to a worker thread (see docs/operations.md, "The write path").
 
@@ -11,7 +12,8 @@ A request goes on to FastAPI, its body handed on unread, whenever this module wo
 decide something FastAPI decides: a body that is not JSON, does not parse or does not
 validate, a content type other than JSON, a path parameter out of its bounds, an
 ``Idempotency-Key`` longer than the header allows. So every error of input is answered by
-FastAPI as before; errors of the use case are answered by the app's own handlers.
+FastAPI as before; errors of the use case are answered by the app's own handlers, and a
+model is written as FastAPI writes a route's model (validated as it, then by Pydantic).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, get_args, get_origin, get_type_hints
 
 from fastapi import FastAPI
+from fastapi.datastructures import DefaultPlaceholder
 from fastapi.params import Depends
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -56,12 +59,13 @@ class _Route:
 
     method: str
     path: re.Pattern[str]
-    endpoint: Callable[..., Response]
+    endpoint: Callable[..., Any]
     path_params: dict[str, TypeAdapter[str]]
     request: str | None  # the name of each kind of parameter the endpoint takes
     container: str
     principal: str
     body: _Body | None
+    model: TypeAdapter[Any] | None  # what a model the endpoint returns is answered as
 
     def arguments(
         self, request: Request, match: re.Match[str], raw: bytes, container: Container
@@ -101,13 +105,13 @@ class DirectRoutes:
         self._threads = ThreadPoolExecutor(THREADS, thread_name_prefix="rma-direct")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
+        if scope["type"] != "http" or scope["method"] not in ("GET", "POST"):
             await self.app(scope, receive, send)
             return
         if self._routes is None:
             self._routes = direct_routes(self.fastapi, self.endpoints)
         for route in self._routes:
-            match = route.path.fullmatch(scope["path"])
+            match = route.path.fullmatch(scope["path"]) if route.method == scope["method"] else None
             if match is not None:
                 await self._serve(route, match, scope, receive, send)
                 return
@@ -116,7 +120,7 @@ class DirectRoutes:
     async def _serve(
         self, route: _Route, match: re.Match[str], scope: Scope, receive: Receive, send: Send
     ) -> None:
-        raw = await _body(receive)
+        raw = await _body(receive) if route.body else b""
         request = Request(scope, receive)
         key = request.headers.get("idempotency-key")
         try:
@@ -144,9 +148,15 @@ class DirectRoutes:
 
 
 def _call(route: _Route, request: Request, arguments: dict[str, Any], credentials: Any) -> Response:
-    """Sign in and run the endpoint: all of a request's blocking work, in one thread."""
+    """Sign in, run the endpoint and write its answer: a request's work, in one thread."""
     principal = get_principal(request, arguments[route.container], credentials)
-    return route.endpoint(**arguments, **{route.principal: principal})
+    answer = route.endpoint(**arguments, **{route.principal: principal})
+    if isinstance(answer, Response):
+        return answer
+    assert route.model is not None  # _route_of holds a route that returns a model to one
+    # As FastAPI answers a route's model: validated as it, then written by Pydantic.
+    model = route.model.validate_python(answer, from_attributes=True)
+    return Response(route.model.dump_json(model, by_alias=True), media_type="application/json")
 
 
 async def _body(receive: Receive) -> bytes:
@@ -195,8 +205,10 @@ def _api_routes(routes: Sequence[BaseRoute], prefix: str) -> Iterator[tuple[str,
 
 
 def _route_of(path: str, route: APIRoute) -> _Route:
-    if route.methods != {"POST"} or list(route.dependencies) not in ([], IDEMPOTENT):
-        raise TypeError(f"{path}: only POST routes, with no dependency but the key's")
+    if list(route.dependencies) not in ([], IDEMPOTENT):
+        raise TypeError(f"{path}: no dependency but the key's")
+    if route.methods not in ({"POST"}, {"GET"}):
+        raise TypeError(f"{path}: only GET or POST")
     hints = get_type_hints(route.endpoint, include_extras=True)
     kinds: dict[str, Any] = {"path_params": {}, "request": None, "body": None}
     for name, parameter in inspect.signature(route.endpoint).parameters.items():
@@ -214,7 +226,31 @@ def _route_of(path: str, route: APIRoute) -> _Route:
         else:
             raise TypeError(f"{path}: cannot serve the parameter {name!r} directly")
     pattern, _, _ = compile_path(path)
-    return _Route("POST", pattern, route.endpoint, **kinds)
+    (method,) = route.methods
+    returns = hints.get("return")
+    answers_itself = isinstance(returns, type) and issubclass(returns, Response)
+    model = None if answers_itself else _answered_as(path, route)
+    return _Route(method, pattern, route.endpoint, **kinds, model=model)
+
+
+def _answered_as(path: str, route: APIRoute) -> TypeAdapter[Any]:
+    """How FastAPI writes the route's model: by default, with 200."""
+    shaped = (
+        route.response_model_include,
+        route.response_model_exclude,
+        route.response_model_exclude_unset,
+        route.response_model_exclude_defaults,
+        route.response_model_exclude_none,
+    )
+    if (
+        route.response_model is None
+        or any(shaped)
+        or route.status_code not in (None, 200)
+        or not route.response_model_by_alias
+        or not isinstance(route.response_class, DefaultPlaceholder)
+    ):
+        raise TypeError(f"{path}: its model is answered some other way than by default")
+    return TypeAdapter(route.response_model)
 
 
 def _optional(parameter: inspect.Parameter, hint: Any) -> bool:
