@@ -186,3 +186,15 @@ def test_a_path_or_key_out_of_bounds_goes_on_to_fastapi(
     assert error_code(http.post(long_ref, json={}, headers=seller), 422) == "invalid_input"
     refused = http.post("/v1/returns/ret_x/resolve", json={}, headers=long_key)
     assert error_code(refused, 422) == "invalid_input"
+
+
+def test_a_path_an_earlier_route_takes_goes_on_to_it(
+    http: httpx.Client, lane: tuple[TestClient, _PassedOn]
+) -> None:
+    client, passed_on = lane
+    shop = _review_shop(http)
+    seller = bearer(shop.keys["seller"])
+    # `counts` would match a return's reference, but FastAPI tries the counts' route first.
+    assert client.get("/v1/returns/counts", headers=seller).status_code == 599
+    assert passed_on.paths == ["/v1/returns/counts"]
+    assert ok(http.get("/v1/returns/counts", headers=seller))["total"] == 0

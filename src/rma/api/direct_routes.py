@@ -34,7 +34,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, compile_path
+from starlette.routing import BaseRoute, Mount, compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from rma.api.deps import bearer, get_container, get_principal
@@ -59,6 +59,7 @@ class _Route:
 
     method: str
     path: re.Pattern[str]
+    earlier: tuple[re.Pattern[str], ...]  # earlier routes' paths, whose requests are theirs
     endpoint: Callable[..., Any]
     path_params: dict[str, TypeAdapter[str]]
     request: str | None  # the name of each kind of parameter the endpoint takes
@@ -112,7 +113,7 @@ class DirectRoutes:
             self._routes = direct_routes(self.fastapi, self.endpoints)
         for route in self._routes:
             match = route.path.fullmatch(scope["path"]) if route.method == scope["method"] else None
-            if match is not None:
+            if match is not None and not any(e.fullmatch(scope["path"]) for e in route.earlier):
                 await self._serve(route, match, scope, receive, send)
                 return
         await self.app(scope, receive, send)
@@ -184,27 +185,71 @@ def _handler_of(app: FastAPI, error: Exception) -> Callable[..., Any] | None:
 
 def direct_routes(app: FastAPI, endpoints: Sequence[Callable[..., Any]]) -> list[_Route]:
     """How to serve each of ``endpoints``, from its FastAPI route and its signature."""
-    found = {route.endpoint: (path, route) for path, route in _api_routes(app.routes, "")}
+    placed = list(_in_order(app.routes, "", servable=True))
+    found = {
+        p.route.endpoint: index
+        for index, p in enumerate(placed)
+        if isinstance(p.route, APIRoute) and p.servable
+    }
     missing = [e.__qualname__ for e in endpoints if e not in found]
     if missing:
         raise LookupError(f"no route for {missing}")
-    return [_route_of(*found[endpoint]) for endpoint in endpoints]
+    return [_route_of(placed, found[endpoint]) for endpoint in endpoints]
 
 
-def _api_routes(routes: Sequence[BaseRoute], prefix: str) -> Iterator[tuple[str, APIRoute]]:
-    """Each API route with its whole path, through the routers included in the app."""
+@dataclass(frozen=True)
+class _Placed:
+    """A route of the app, in the order FastAPI tries them, with its whole path."""
+
+    path: str
+    route: BaseRoute
+    servable: bool  # no dependency was added where its router was included
+
+    def pattern(self) -> re.Pattern[str]:
+        mounted = "/{path:path}" if isinstance(self.route, Mount) else ""
+        return compile_path(self.path + mounted)[0]
+
+
+def _in_order(routes: Sequence[BaseRoute], prefix: str, servable: bool) -> Iterator[_Placed]:
     for route in routes:
-        if isinstance(route, APIRoute):
-            yield prefix + route.path, route
-        elif (included := getattr(route, "original_router", None)) is not None:
+        if (included := getattr(route, "original_router", None)) is not None:
             # FastAPI 0.16x keeps an included router whole, and its inclusion's settings
             context = route.include_context  # type: ignore[attr-defined]
-            if context.dependencies:
-                continue  # its routes' dependencies are not only their own: not served here
-            yield from _api_routes(included.routes, prefix + context.prefix)
+            inside = servable and not context.dependencies
+            yield from _in_order(included.routes, prefix + context.prefix, inside)
+        else:
+            yield _Placed(prefix + getattr(route, "path", ""), route, servable)
 
 
-def _route_of(path: str, route: APIRoute) -> _Route:
+def _earlier(placed: list[_Placed], index: int, method: str) -> tuple[re.Pattern[str], ...]:
+    """The routes FastAPI tries before ``placed[index]`` that may take the same requests.
+
+    ``GET /v1/returns/counts`` is the counts' route, not a return called ``counts``: a path
+    two routes match belongs to the first, so the lane passes on what an earlier one takes.
+    """
+    path = placed[index].path
+    found = []
+    for earlier in placed[:index]:
+        methods = getattr(earlier.route, "methods", None)  # a mount takes every method
+        if (methods is None or method in methods) and _may_share(earlier, path):
+            found.append(earlier.pattern())
+    return tuple(found)
+
+
+def _may_share(earlier: _Placed, path: str) -> bool:
+    """Whether a request's path may match both (segment by segment; a mount, by its start)."""
+    if isinstance(earlier.route, Mount) or ":path}" in earlier.path:
+        start = earlier.path.split("{")[0]
+        return path.startswith(start) or start.startswith(path.split("{")[0])
+    ours, theirs = path.split("/"), earlier.path.split("/")
+    return len(ours) == len(theirs) and all(
+        a == b or "{" in a or "{" in b for a, b in zip(ours, theirs, strict=True)
+    )
+
+
+def _route_of(placed: list[_Placed], index: int) -> _Route:
+    path, route = placed[index].path, placed[index].route
+    assert isinstance(route, APIRoute)
     if list(route.dependencies) not in ([], IDEMPOTENT):
         raise TypeError(f"{path}: no dependency but the key's")
     if route.methods not in ({"POST"}, {"GET"}):
@@ -230,7 +275,8 @@ def _route_of(path: str, route: APIRoute) -> _Route:
     returns = hints.get("return")
     answers_itself = isinstance(returns, type) and issubclass(returns, Response)
     model = None if answers_itself else _answered_as(path, route)
-    return _Route(method, pattern, route.endpoint, **kinds, model=model)
+    earlier = _earlier(placed, index, method)
+    return _Route(method, pattern, earlier, route.endpoint, **kinds, model=model)
 
 
 def _answered_as(path: str, route: APIRoute) -> TypeAdapter[Any]:
