@@ -195,22 +195,32 @@ class DriverInsert:
 
 
 class DriverStatement:
-    """One statement of fixed shape whose answer is not read (an ``INSERT ... SELECT``)."""
+    """One statement of fixed shape (an ``INSERT ... SELECT``, writes chained in a ``WITH``).
+
+    ``execute`` sends it; ``first`` also answers its first row, as the driver gives it.
+    """
 
     def __init__(self, statement: Any) -> None:
         self.statement = statement
         self._by_dialect: dict[str, _Compiled] = {}
 
     def execute(self, connection: Connection, params: Mapping[str, Any]) -> None:
+        self._send(connection, params, answer=False)
+
+    def first(self, connection: Connection, params: Mapping[str, Any]) -> Any:
+        return self._send(connection, params, answer=True)
+
+    def _send(self, connection: Connection, params: Mapping[str, Any], answer: bool) -> Any:
         if connection.dispatch.before_cursor_execute:
-            connection.execute(self.statement, params)
-            return
+            result = connection.execute(self.statement, params)
+            return tuple(result.one()) if answer else None
         dialect = connection.dialect
         compiled = self._by_dialect.get(dialect.name)
         if compiled is None:
             compiled = self._by_dialect[dialect.name] = _compiled(self.statement, dialect)
         with _cursor(connection) as cursor:
             _execute(cursor, compiled, _bound(params, compiled))
+            return cursor.fetchone() if answer else None
 
 
 class DriverUpdate:

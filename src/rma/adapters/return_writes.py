@@ -20,14 +20,14 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import bindparam, event, func, insert, inspect, literal, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, make_transient, make_transient_to_detached
 from sqlalchemy.orm.attributes import get_history
 from sqlalchemy.orm.exc import StaleDataError
 
 from rma.adapters import audit_log, orm
-from rma.adapters.driver_rows import DriverInsert, DriverUpdate
+from rma.adapters.driver_rows import DriverInsert, DriverStatement, DriverUpdate
 from rma.domain.returns import HistoryEntry, Return, ReturnItem
 
 
@@ -118,15 +118,19 @@ def _write(session: Session, connection: Connection, move: _Move) -> None:
     updates = [audit_log.change_of(ret, "update")]
     updates += [audit_log.change_of(item, "update") for item, _columns in move.items]
     owner = {"seller_id": ret.seller_id, "return_id": ret.id}
-    pks = _INSERT_HISTORY.objects(session, move.entries, owner, audited=False)
+    if connection.dialect.name == "postgresql" and len(move.entries) <= 1:
+        moved, pks = move_at_once(connection, move, owner)
+    else:
+        pks = _INSERT_HISTORY.objects(session, move.entries, owner, audited=False)
+        where = {"seller_id": ret.seller_id, "id": ret.id, "version": old_version}
+        moved = _RETURNS.rowcount(session, {**move.columns, "version": old_version + 1}, where)
+        for item, columns in move.items:
+            _ITEMS.rowcount(session, columns, {"seller_id": ret.seller_id, "id": item.id})
+    if moved != 1:
+        raise StaleDataError(f"return {ret.id} changed since it was read")
     for entry, pk in zip(move.entries, pks, strict=True):
         entry.__dict__.update(owner, pk=pk)  # the keys the ORM's flush would have set
     inserts = [audit_log.change_of(entry, "insert") for entry in move.entries]
-    where = {"seller_id": ret.seller_id, "id": ret.id, "version": old_version}
-    if _RETURNS.rowcount(session, {**move.columns, "version": old_version + 1}, where) != 1:
-        raise StaleDataError(f"return {ret.id} changed since it was read")
-    for item, columns in move.items:
-        _ITEMS.rowcount(session, columns, {"seller_id": ret.seller_id, "id": item.id})
     # The trail in the flush's order: new rows first, then the changed ones.
     changes = [change for change in (*inserts, *updates) if change is not None]
     audit_log.changed(connection, changes)
@@ -143,6 +147,69 @@ def _held_as_loaded(session: Session, ret: Return) -> None:
         make_transient_to_detached(obj)
     session.add(ret)
 
+
+def move_at_once(
+    connection: Connection, move: _Move, owner: dict[str, Any]
+) -> tuple[int, list[int]]:
+    """PostgreSQL: the return's, its items' and its entry's writes in one statement.
+
+    Chained in a ``WITH``, the four statements of an authorization are one round trip:
+    psycopg's work and PostgreSQL's wake-up per statement were a tenth of the write. It
+    answers how many returns moved (0: its version changed since it was read) and the
+    entry's key.
+    """
+    ret = move.ret
+    shape = (tuple(move.columns), tuple(tuple(c) for _, c in move.items), len(move.entries))
+    statement = _AT_ONCE.get(shape) or _move_statement(*shape)
+    params: dict[str, Any] = {f"r_{name}": value for name, value in move.columns.items()}
+    params |= {"r_seller_id": ret.seller_id, "r_id": ret.id, "r_version": ret.version}
+    params["r_new_version"] = ret.version + 1
+    for index, (item, columns) in enumerate(move.items):
+        params |= {f"i{index}_{name}": value for name, value in columns.items()}
+        params |= {f"i{index}_seller_id": ret.seller_id, f"i{index}_id": item.id}
+    for entry in move.entries:
+        params |= {f"h_{name}": getattr(entry, name) for name in _ENTRY_COLUMNS}
+        params |= {f"h_{name}": value for name, value in owner.items()}
+    moved, pk = statement.first(connection, params)
+    return int(moved), [pk] if move.entries else []
+
+
+def _move_statement(
+    columns: tuple[str, ...], items: tuple[tuple[str, ...], ...], entries: int
+) -> DriverStatement:
+    r, i, h = orm.returns.c, orm.return_items.c, orm.return_history.c
+    values: dict[str, Any] = {name: bindparam(f"r_{name}") for name in columns}
+    moved = (
+        update(orm.returns)
+        .where(r.seller_id == bindparam("r_seller_id"), r.id == bindparam("r_id"))
+        .where(r.version == bindparam("r_version"))
+        .values({**values, "version": bindparam("r_new_version")})
+        .returning(r.id)
+        .cte("moved")
+    )
+    writes = []
+    for index, names in enumerate(items):
+        found = (i.seller_id == bindparam(f"i{index}_seller_id"), i.id == bindparam(f"i{index}_id"))
+        changed: dict[str, Any] = {name: bindparam(f"i{index}_{name}") for name in names}
+        writes.append(update(orm.return_items).where(*found).values(changed).cte(f"item_{index}"))
+    entry: Any = literal(None)
+    if entries:
+        names = (*_ENTRY_COLUMNS, "seller_id", "return_id")
+        added = insert(orm.return_history).values({n: bindparam(f"h_{n}") for n in names})
+        written = added.returning(h.pk).cte("entry")
+        entry = select(written.c.pk).scalar_subquery()
+    query = select(select(func.count()).select_from(moved).scalar_subquery(), entry)
+    for write in writes:
+        query = query.add_cte(write)
+    made = _AT_ONCE[(columns, items, entries)] = DriverStatement(query)
+    return made
+
+
+# Whatever an entry holds but its keys (``pk``, and the return's it belongs to).
+_ENTRY_COLUMNS = tuple(
+    c.name for c in orm.return_history.c if c.name not in ("pk", "seller_id", "return_id")
+)
+_AT_ONCE: dict[Any, DriverStatement] = {}  # by which columns of what change
 
 _RETURNS = DriverUpdate(orm.returns, where=("seller_id", "id", "version"))
 _ITEMS = DriverUpdate(orm.return_items, where=("seller_id", "id"))
