@@ -52,6 +52,12 @@ def lane(container: Container) -> Iterator[tuple[TestClient, _PassedOn]]:
     client.close()
 
 
+REQUEST = {
+    "order_number": "1001",
+    "items": [{"line_id": "1", "quantity": 1, "reason_code": "CR-DEFECTIVE"}],
+}
+
+
 def _review_shop(http: httpx.Client) -> Shop:
     shop = open_shop(http, kind="individual")
     ok(shop.call("PUT", "/v1/settings", json={"authorization_mode": "manual"}))
@@ -68,11 +74,7 @@ def test_a_return_moves_through_its_life_on_the_lane_alone(
 ) -> None:
     client, passed_on = lane
     shop = _review_shop(http)
-    request = {
-        "order_number": "1001",
-        "items": [{"line_id": "1", "quantity": 1, "reason_code": "CR-DEFECTIVE"}],
-    }
-    created = ok(_post(client, shop, "/v1/returns", "seller", request), 201)
+    created = ok(_post(client, shop, "/v1/returns", "seller", REQUEST), 201)
     assert created["status"] == "pending_review"
     ref = created["id"]
     authorized = ok(
@@ -109,11 +111,7 @@ def test_the_lane_answers_the_use_cases_errors_as_every_route_does(
     client, passed_on = lane
     shop = _review_shop(http)
     other = open_shop(http, name="Other")
-    request = {
-        "order_number": "1001",
-        "items": [{"line_id": "1", "quantity": 1, "reason_code": "CR-DEFECTIVE"}],
-    }
-    ref = ok(_post(client, shop, "/v1/returns", "seller", request), 201)["id"]
+    ref = ok(_post(client, shop, "/v1/returns", "seller", REQUEST), 201)["id"]
     path = f"/v1/returns/{ref}/authorize"
 
     assert error_code(client.post(path), 401) == "unauthenticated"
@@ -132,11 +130,7 @@ def test_the_lane_replays_an_idempotent_answer(
 ) -> None:
     client, _ = lane
     shop = _review_shop(http)
-    request = {
-        "order_number": "1001",
-        "items": [{"line_id": "1", "quantity": 1, "reason_code": "CR-DEFECTIVE"}],
-    }
-    ref = ok(_post(client, shop, "/v1/returns", "seller", request), 201)["id"]
+    ref = ok(_post(client, shop, "/v1/returns", "seller", REQUEST), 201)["id"]
     headers = {**bearer(shop.keys["seller"]), "Idempotency-Key": "authorize-once"}
     first = client.post(f"/v1/returns/{ref}/authorize", json={}, headers=headers)
     again = client.post(f"/v1/returns/{ref}/authorize", json={}, headers=headers)

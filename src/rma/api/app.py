@@ -60,12 +60,17 @@ resolution is recorded. Send `Authorization: Bearer <api key>`; customers use th
 `POST /v1/portal/sessions`. Errors are `{"error": {"code", "message", "details"}}`.
 """
 
-# The busiest requests, served by ``DirectRoutes``: reading a return, and those that move one.
+# The busiest requests, served by ``DirectRoutes``: reading a return, and each step of its life.
 DIRECT_ROUTES = (
     returns.get_return,
     returns.create_return,
     returns.authorize_return,
+    returns.deny_return,
+    returns.cancel_return,
+    returns.close_return,
+    returns.reopen_return,
     warehouse.create_receipt,
+    returns.receive_return,
     returns.inspect_return,
     returns.resolve_return,
 )

@@ -1,6 +1,6 @@
 """The busiest routes, served without FastAPI's machinery around each request.
 
-Reading a return and the requests that move one (``app.DIRECT_ROUTES``) are still FastAPI
+Reading a return and each step of its life (``app.DIRECT_ROUTES``) are still FastAPI
 routes: their OpenAPI entries, and the answer to anything this module does not take as it
 is. Here the same endpoint function is called with what the module resolves itself (the
 path's parameters, the request, the container, the signed-in caller and the body), sign-in,
