@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -120,3 +121,22 @@ def bootstrap(settings: Settings | None = None) -> Container:
             raise ValueError("RMA_DATABASE_REPLICA_URL is a streaming replica of PostgreSQL")
         attach_keyring(replica, keyring)
     return Container(settings, engine, replica)
+
+
+YOUNG_COLLECTED_AFTER = 50_000  # allocations (net of frees) between young collections
+
+
+def settle_collector() -> None:
+    """Tune the garbage collector for a long-running process, once it has started.
+
+    Modules, schemas, routes and mappers (some 200,000 objects) live as long as the process,
+    yet every full collection walked them all: 0.15 s a time, twice in a bulk authorization
+    of 10,000 returns. Frozen, they are left out; what requests make is collected as before.
+    And the youngest generation is collected after 50,000 allocations, not 700: a request or
+    an event allocates thousands of objects, nearly all freed by reference counting when it
+    ends, yet the collector walked them several times a request (about 14% of an
+    authorization's CPU, alternating runs of both). Cycles it would find are found later.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(YOUNG_COLLECTED_AFTER, *gc.get_threshold()[1:])

@@ -248,10 +248,11 @@ def worker(
     import signal
     import threading
 
-    from rma.bootstrap import bootstrap
+    from rma.bootstrap import bootstrap, settle_collector
     from rma.worker import EventWorker
 
     events = EventWorker(bootstrap())
+    settle_collector()
     try:
         if drain:
             for kind, count in events.drain().items():

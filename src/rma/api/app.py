@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -39,7 +38,7 @@ from rma.api.routes import (
     warehouse,
     webhooks,
 )
-from rma.bootstrap import Container, bootstrap
+from rma.bootstrap import Container, bootstrap, settle_collector
 from rma.web import (
     desk,
     desk_analytics,
@@ -76,25 +75,10 @@ DIRECT_ROUTES = (
 )
 
 
-YOUNG_COLLECTED_AFTER = 50_000  # allocations (net of frees) between young collections
-
-
 @asynccontextmanager
 async def _settle_startup_objects(app: FastAPI) -> AsyncIterator[None]:
-    """Once started, keep the collector off what the process made to start.
-
-    Modules, schemas, routes and mappers (some 200,000 objects) live as long as the server,
-    yet every full collection walked them all: 0.15 s a time, twice in a bulk authorization
-    of 10,000 returns. Frozen, they are left out; what requests make is collected as before.
-
-    And the youngest generation is collected after 50,000 allocations, not 700: a request
-    allocates thousands of objects, nearly all freed by reference counting when it ends, yet
-    the collector walked them several times a request (about 14% of an authorization's CPU,
-    alternating runs of both). Cycles it would find are found a little later.
-    """
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(YOUNG_COLLECTED_AFTER, *gc.get_threshold()[1:])
+    """Once started, keep the collector off what the process made to start (see bootstrap)."""
+    settle_collector()
     yield
 
 
