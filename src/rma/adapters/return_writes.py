@@ -4,10 +4,11 @@ Every step of a return's life changes the same things: some columns of the retur
 status, its times), some columns of its items, and a new entry or two in its history. The
 ORM's flush of that (a versioned ``UPDATE`` of the return, one of its items, the history
 ``INSERT``) was a third of an authorization's CPU in the API process, its unit of work more
-than the statements. Here the same statements go by the driver (``driver_rows``): the
-return's ``UPDATE`` checks and moves its version as the ORM's does, the trail is told of each
-row as the flush would have told it, and the objects are then held as loaded, so the flush
-that follows finds nothing of theirs to do.
+than the statements. Here the same statements go by the driver (``driver_rows``), on
+PostgreSQL chained in one (``move_at_once``): the return's ``UPDATE`` checks and moves its
+version as the ORM's does, the trail is told of each row as the flush would have told it,
+and the objects are then held as loaded, so the flush that follows finds nothing of theirs
+to do.
 
 It runs at the start of every flush of a unit of work's session (``watch``), the autoflush
 before a query included. Any other change (an item added or removed, a history entry
@@ -201,8 +202,8 @@ def _move_statement(
     query = select(select(func.count()).select_from(moved).scalar_subquery(), entry)
     for write in writes:
         query = query.add_cte(write)
-    made = _AT_ONCE[(columns, items, entries)] = DriverStatement(query)
-    return made
+    _AT_ONCE[(columns, items, entries)] = DriverStatement(query)
+    return _AT_ONCE[(columns, items, entries)]
 
 
 # Whatever an entry holds but its keys (``pk``, and the return's it belongs to).
