@@ -19,12 +19,12 @@ from sqlalchemy import event, select, text
 
 from rma.adapters import orm, return_writes
 from rma.bootstrap import Container
-from rma.domain.access import ApiKey, hash_secret
+from rma.domain.access import ApiKey, CustomerSession, hash_secret
 from rma.domain.orders import Order, Product
 from rma.domain.sellers import Seller
 from tests.integration.test_audit_trail import seal
 from tests.returns_flow import inspect, receive, start_return
-from tests.support import ok, open_shop
+from tests.support import customer_token, ok, open_shop
 
 
 def _columns(value: Any, table: Any) -> dict[str, Any]:
@@ -41,11 +41,14 @@ def test_driver_reads_answer_what_the_orm_answers(http: httpx.Client, container:
     address = {"name": "Ada", "line1": "1 Main St", "city": "Springfield", "postal_code": "12345"}
     shop.order("DR-1", shipping_address={**address, "country": "US"})
     key = shop.keys["seller"]
+    token = customer_token(http, "DR-1")
 
     with container.uow() as uow:
         session = uow.session  # type: ignore[attr-defined]
         settings = uow.sellers.settings(shop.seller_id)
         signed_in = uow.api_keys.by_hash(hash_secret(key))
+        customer = uow.customer_sessions.by_hash(hash_secret(token))
+        tracked_customer = session.get(CustomerSession, hash_secret(token))
         snapshot = uow.orders.to_return_from(shop.seller_id, "DR-1")
         tracked_order = uow.orders.by_number(shop.seller_id, "DR-1")
         tracked_seller = session.get(Seller, shop.seller_id)
@@ -58,6 +61,12 @@ def test_driver_reads_answer_what_the_orm_answers(http: httpx.Client, container:
     assert _columns(settings, orm.sellers) == _columns(tracked_seller, orm.sellers)
     assert settings.created_at.tzinfo is not None
     assert _columns(signed_in, orm.api_keys) == _columns(tracked_key, orm.api_keys)
+    assert customer is not None
+    assert tracked_customer is not None
+    assert _columns(customer, orm.customer_sessions) == _columns(
+        tracked_customer, orm.customer_sessions
+    )
+    assert customer.expires_at.tzinfo is not None  # compared with the time now when used
     assert snapshot is not None
     assert tracked_order is not None
     assert _columns(snapshot, orm.orders) == _columns(tracked_order, orm.orders)

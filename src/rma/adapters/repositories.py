@@ -140,7 +140,9 @@ class SqlCustomerSessions:
         self.session.add(customer_session)
 
     def by_hash(self, token_hash: str) -> CustomerSession | None:
-        return self.session.get(CustomerSession, token_hash)
+        # A customer's every request signs in with this read: a plain row, as an API key's.
+        row = _CUSTOMER_SESSION_BY_HASH.first(self.session, {"token_hash": token_hash})
+        return instance_of(CustomerSession, row._asdict()) if row is not None else None
 
 
 class SqlStaffSessions:
@@ -688,6 +690,11 @@ _RMA_NUMBER_TAKEN = DriverQuery(
 )
 _API_KEY_BY_HASH = DriverQuery(
     select(orm.api_keys).where(orm.api_keys.c.secret_hash == bindparam("secret_hash"))
+)
+_CUSTOMER_SESSION_BY_HASH = DriverQuery(
+    select(orm.customer_sessions).where(
+        orm.customer_sessions.c.token_hash == bindparam("token_hash")
+    )
 )
 
 
