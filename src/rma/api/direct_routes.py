@@ -121,8 +121,8 @@ class DirectRoutes:
     async def _serve(
         self, route: _Route, match: re.Match[str], scope: Scope, receive: Receive, send: Send
     ) -> None:
-        raw = await _body(receive) if route.body else b""
         request = Request(scope, receive)
+        raw = await request.body() if route.body else b""
         key = request.headers.get("idempotency-key")
         try:
             if key is not None and len(key) > MAX_KEY_LENGTH:
@@ -158,18 +158,6 @@ def _call(route: _Route, request: Request, arguments: dict[str, Any], credential
     # As FastAPI answers a route's model: validated as it, then written by Pydantic.
     model = route.model.validate_python(answer, from_attributes=True)
     return Response(route.model.dump_json(model, by_alias=True), media_type="application/json")
-
-
-async def _body(receive: Receive) -> bytes:
-    chunks = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
 
 
 def _handler_of(app: FastAPI, error: Exception) -> Callable[..., Any] | None:
