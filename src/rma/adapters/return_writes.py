@@ -5,7 +5,7 @@ status, its times), some columns of its items, and a new entry or two in its his
 ORM's flush of that (a versioned ``UPDATE`` of the return, one of its items, the history
 ``INSERT``) was a third of an authorization's CPU in the API process, its unit of work more
 than the statements. Here the same statements go by the driver (``driver_rows``), on
-PostgreSQL chained in one (``move_at_once``): the return's ``UPDATE`` checks and moves its
+PostgreSQL chained in one (``_move_at_once``): the return's ``UPDATE`` checks and moves its
 version as the ORM's does, the trail is told of each row as the flush would have told it,
 and the objects are then held as loaded, so the flush that follows finds nothing of theirs
 to do.
@@ -120,7 +120,7 @@ def _write(session: Session, connection: Connection, move: _Move) -> None:
     updates += [audit_log.change_of(item, "update") for item, _columns in move.items]
     owner = {"seller_id": ret.seller_id, "return_id": ret.id}
     if connection.dialect.name == "postgresql" and len(move.entries) <= 1:
-        moved, pks = move_at_once(connection, move, owner)
+        moved, pks = _move_at_once(connection, move, owner)
     else:
         pks = _INSERT_HISTORY.objects(session, move.entries, owner, audited=False)
         where = {"seller_id": ret.seller_id, "id": ret.id, "version": old_version}
@@ -149,7 +149,7 @@ def _held_as_loaded(session: Session, ret: Return) -> None:
     session.add(ret)
 
 
-def move_at_once(
+def _move_at_once(
     connection: Connection, move: _Move, owner: dict[str, Any]
 ) -> tuple[int, list[int]]:
     """PostgreSQL: the return's, its items' and its entry's writes in one statement.
