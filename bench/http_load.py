@@ -98,15 +98,8 @@ class LoopbackClient:
     def request(
         self, method: str, path: str, body: bytes | None, headers: Mapping[str, str] | None
     ) -> Reply:
-        try:
-            return self._send(method, path, body, headers)
-        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-            self._connection.close()  # the server closed an idle keep-alive: once more
-            return self._send(method, path, body, headers)
-
-    def _send(
-        self, method: str, path: str, body: bytes | None, headers: Mapping[str, str] | None
-    ) -> Reply:
+        # Never sent again: a POST the server may have applied counts as an error, and the
+        # next request opens a new connection (http.client does, once the old one closed).
         self._connection.request(method, path, body=body, headers=dict(headers or {}))
         response = self._connection.getresponse()
         content = response.read()
