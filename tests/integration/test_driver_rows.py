@@ -10,14 +10,18 @@ sent the usual way, where the listener sees it.
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import fields
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import bindparam, event, select, text
+from sqlalchemy.orm import Session
 
 from rma.adapters import orm, return_writes
+from rma.adapters.driver_rows import DriverInsert, DriverQuery
 from rma.bootstrap import Container
 from rma.domain.access import ApiKey, CustomerSession, hash_secret
 from rma.domain.orders import Order, Product
@@ -285,3 +289,72 @@ def test_a_request_of_many_items_inserts_them_as_a_batch(http: httpx.Client) -> 
     assert sorted((i["line_id"], i["sku"]) for i in shown["items"]) == sorted(
         (str(n), f"SKU-{n}") for n in range(1, 8)
     )
+
+
+def _skus(container: Container, seller_id: str) -> list[str]:
+    with container.engine.connect() as connection:
+        found = select(orm.products.c.sku).where(orm.products.c.seller_id == seller_id)
+        return sorted(connection.execute(found).scalars())
+
+
+def test_a_write_sent_first_in_a_transaction_is_undone_by_its_rollback(
+    http: httpx.Client, container: Container
+) -> None:
+    # On PostgreSQL the driver's statements go by libpq, past psycopg: the first of a
+    # transaction has to begin it as psycopg would, or it would be committed on its own.
+    shop = open_shop(http)
+    insert = DriverInsert(orm.products)
+    with container.uow() as uow:
+        insert.objects(uow.session, [Product(shop.seller_id, "SKU-GONE", "Undone")])  # type: ignore[attr-defined]
+    with container.uow() as uow:
+        insert.objects(uow.session, [Product(shop.seller_id, "SKU-KEPT", "Kept")])  # type: ignore[attr-defined]
+        uow.commit()
+
+    assert _skus(container, shop.seller_id) == ["SKU-KEPT"]
+
+
+def test_a_failed_statement_raises_the_drivers_own_error_and_changes_nothing(
+    http: httpx.Client, container: Container
+) -> None:
+    shop = open_shop(http)
+    insert = DriverInsert(orm.products)
+    with container.uow() as uow:
+        insert.objects(uow.session, [Product(shop.seller_id, "SKU-1", "First")])  # type: ignore[attr-defined]
+        uow.commit()
+
+    def second_and_first_again() -> None:
+        with container.uow() as uow:
+            session = uow.session  # type: ignore[attr-defined]
+            insert.objects(session, [Product(shop.seller_id, "SKU-2", "Second")])
+            insert.objects(session, [Product(shop.seller_id, "SKU-1", "Again")])
+            uow.commit()
+
+    with pytest.raises((psycopg.errors.UniqueViolation, sqlite3.IntegrityError)):
+        second_and_first_again()
+
+    assert _skus(container, shop.seller_id) == ["SKU-1"]
+    ok(http.get("/v1/returns", headers={"Authorization": f"Bearer {shop.keys['seller']}"}))
+
+
+@pytest.mark.postgres_only
+def test_a_statement_is_prepared_once_a_connection_and_outlives_its_rollbacks(
+    http: httpx.Client, container: Container
+) -> None:
+    # psycopg prepared a statement run five times by itself, and then dropped every
+    # prepared statement of the connection at its next rollback (``DEALLOCATE ALL``), the
+    # driver's too: the next request's statement was missing.
+    shop = open_shop(http)
+    name = DriverQuery(select(orm.sellers.c.name).where(orm.sellers.c.id == bindparam("id")))
+    prepared = "SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'rma\\_%'"
+    with container.engine.connect() as connection:
+        session = Session(bind=connection)
+        counts = []
+        for _ in range(3):
+            for _ in range(6):
+                connection.execute(text("SELECT 1"))
+            assert name.first(session, {"id": shop.seller_id}) == ("Shop",)
+            counts.append(connection.execute(text(prepared)).scalar_one())
+            connection.rollback()
+
+    assert counts[0] >= 1
+    assert counts == [counts[0]] * 3

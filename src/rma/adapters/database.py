@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -35,6 +35,12 @@ def make_engine(url: str, **options: Any) -> Engine:
         # URL gives them back.
         connect_args = {"options": "-c max_parallel_workers_per_gather=0"}
         options["connect_args"] = {**connect_args, **options.get("connect_args", {})}
+    if make_url(url).get_driver_name() == "psycopg":
+        # psycopg prepares no statement of its own: it would drop every prepared statement
+        # of the connection (``DEALLOCATE ALL``) at each rollback, those rma prepares for
+        # its busiest statements too (``driver_rows``), which are then kept for the
+        # connection's life.
+        options["connect_args"] = {"prepare_threshold": None, **options.get("connect_args", {})}
     return create_engine(url, **options)
 
 

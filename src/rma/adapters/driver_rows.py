@@ -6,9 +6,13 @@ prepared statement and read its row; a return request runs several such statemen
 key, the seller's settings, the order and its shipments, the return's rows, its outbox).
 Each statement here (``DriverQuery``, ``DriverInsert``, ``DriverUpdate``,
 ``DriverStatement``) is compiled once per dialect, sent on the session's own connection,
-inside its transaction, as psycopg's prepared statement (as ``pgbench -M prepared`` does),
-its parameters and columns converted as SQLAlchemy would (its own type processors: dates on
-SQLite, decrypted secrets).
+inside its transaction, its parameters and columns converted as SQLAlchemy would (its own
+type processors: dates on SQLite, decrypted secrets).
+
+On PostgreSQL a statement is prepared once per connection and executed by libpq itself
+(``_Prepared``), as ``pgbench -M prepared`` does: psycopg's cursor around one small
+statement (its query parsing, prepared-statement bookkeeping, result object) cost twice
+what libpq's call and psycopg's own conversion of the parameters and rows cost.
 
 When something listens to the statements a connection sends (the benchmark records them
 to replay them in pgbench), the statement goes through SQLAlchemy instead, as the same SQL.
@@ -16,12 +20,16 @@ to replay them in pgbench), the statement goes through SQLAlchemy instead, as th
 
 from __future__ import annotations
 
+import re
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from psycopg import IsolationLevel, pq
+from psycopg import errors as pg_errors
+from psycopg.adapt import PyFormat, Transformer
 from sqlalchemy import BindParameter, Column, Select, Table, and_, bindparam, insert, update
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session
@@ -42,6 +50,15 @@ class _Compiled:
     results: _Processors
     positional: bool
     prepare: bool
+    numbered: bytes | None  # PostgreSQL: the SQL with $1, $2 ... for libpq (``_Prepared``)
+    order: tuple[str, ...] = ()  # the parameters of ``numbered``, in order
+    formats: tuple[PyFormat, ...] = ()  # how each is dumped: as psycopg's cursor dumps them
+
+
+@dataclass(frozen=True)
+class _Answer:
+    rows: list[Any]
+    rowcount: int
 
 
 class DriverQuery:
@@ -58,9 +75,7 @@ class DriverQuery:
             return [self.row(*row) for row in connection.execute(self.statement, params)]
         dialect = connection.dialect
         compiled = self._by_dialect.get(dialect.name) or self._compile(dialect)
-        with _cursor(connection) as cursor:
-            _execute(cursor, compiled, _bound(params, compiled))
-            fetched = cursor.fetchall()
+        fetched = _sent(connection, compiled, _bound(params, compiled)).rows
         if compiled.results:
             fetched = [_converted(row, compiled.results) for row in fetched]
         return [self.row(*row) for row in fetched]
@@ -134,8 +149,7 @@ class DriverInsert:
         if connection.dispatch.before_cursor_execute:
             answered = self._sent_where_seen(connection, compiled, sent)
         else:
-            with _cursor(connection) as cursor:
-                answered = self._send(cursor, compiled, sent)
+            answered = self._send(connection, compiled, sent)
         if audited:
             audit_log.inserted(connection, self.table, rows)
         return answered
@@ -154,15 +168,15 @@ class DriverInsert:
         rows = [{**{name: getattr(obj, name) for name in names}, **given} for obj in objects]
         return self.rows(session, rows, audited=audited)
 
-    def _send(self, cursor: Any, compiled: _Compiled, rows: list[Any]) -> list[Any]:
+    def _send(self, connection: Connection, compiled: _Compiled, rows: list[Any]) -> list[Any]:
         # A few rows go a statement at a time (prepared on PostgreSQL): psycopg's
         # ``executemany`` runs a pipeline, whose machinery costs more than it saves for the
         # one history entry or the two items of a request.
-        if len(rows) > _ONE_BY_ONE:
-            if self.returning is None:
-                cursor.executemany(compiled.sql, rows)
-                return []
-            if compiled.prepare:
+        if len(rows) > _ONE_BY_ONE and (self.returning is None or compiled.prepare):
+            with _cursor(connection) as cursor:
+                if self.returning is None:
+                    cursor.executemany(compiled.sql, rows)
+                    return []
                 cursor.executemany(compiled.sql, rows, returning=True)
                 answered = [cursor.fetchone()[0]]
                 while cursor.nextset():
@@ -170,9 +184,9 @@ class DriverInsert:
                 return answered
         answered = []
         for row in rows:
-            _execute(cursor, compiled, row)
+            sent = _sent(connection, compiled, row)
             if self.returning is not None:
-                answered.append(cursor.fetchone()[0])
+                answered.append(sent.rows[0][0])
         return answered
 
     def _sent_where_seen(
@@ -218,9 +232,8 @@ class DriverStatement:
         compiled = self._by_dialect.get(dialect.name)
         if compiled is None:
             compiled = self._by_dialect[dialect.name] = _compiled(self.statement, dialect)
-        with _cursor(connection) as cursor:
-            _execute(cursor, compiled, _bound(params, compiled))
-            return cursor.fetchone() if answer else None
+        rows = _sent(connection, compiled, _bound(params, compiled)).rows
+        return (rows[0] if rows else None) if answer else None
 
 
 class DriverUpdate:
@@ -245,9 +258,7 @@ class DriverUpdate:
             return connection.execute(self._statement(names), params).rowcount
         dialect = connection.dialect
         compiled = self._compiled.get((dialect.name, names)) or self._compile(dialect, names)
-        with _cursor(connection) as cursor:
-            _execute(cursor, compiled, _bound(params, compiled))
-            return int(cursor.rowcount)
+        return _sent(connection, compiled, _bound(params, compiled)).rowcount
 
     def _statement(self, names: tuple[str, ...]) -> Any:
         c = self.table.c
@@ -262,15 +273,107 @@ class DriverUpdate:
 
 def _compiled(statement: Any, dialect: Dialect, results: _Processors = ()) -> _Compiled:
     compiled = statement.compile(dialect=dialect)
+    sql = str(compiled)
+    prepare = dialect.driver == "psycopg"
+    numbered, order = _numbered(sql) if prepare else (None, ())
     return _Compiled(
-        sql=str(compiled),
+        sql=sql,
         names=tuple(compiled.positiontup or ()),
         defaults=dict(compiled.params),
         binds=_bind_processors(compiled, dialect),
         results=results,
         positional=dialect.positional,
-        prepare=dialect.driver == "psycopg",
+        prepare=prepare,
+        numbered=numbered,
+        order=order,
+        formats=(PyFormat.AUTO,) * len(order),
     )
+
+
+_PLACEHOLDER = re.compile(r"%\(([^)]+)\)s|%%")
+
+
+def _numbered(sql: str) -> tuple[bytes, tuple[str, ...]]:
+    """psycopg's ``%(name)s`` placeholders as libpq's ``$1``: one number a name."""
+    order: dict[str, int] = {}
+
+    def number(found: re.Match[str]) -> str:
+        if found.group(0) == "%%":
+            return "%"
+        name = found.group(1)
+        return f"${order.setdefault(name, len(order) + 1)}"
+
+    return _PLACEHOLDER.sub(number, sql).encode(), tuple(order)
+
+
+def _sent(connection: Connection, compiled: _Compiled, values: Any) -> _Answer:
+    """The statement sent on the session's connection: its rows, and the rows it touched."""
+    pooled = connection.connection  # the pool's, whose ``info`` lives as long as it
+    dbapi: Any = pooled.dbapi_connection
+    if compiled.numbered is not None and dbapi.prepare_threshold is None:
+        prepared = pooled.info.get(_Prepared)
+        if prepared is None:
+            prepared = pooled.info[_Prepared] = _Prepared(dbapi, Transformer(dbapi))
+        return prepared.send(compiled, values)
+    with _cursor(connection) as cursor:
+        if compiled.prepare:  # psycopg preparing statements of its own (not rma's engines)
+            cursor.execute(compiled.sql, values, prepare=True)
+        else:
+            cursor.execute(compiled.sql, values)
+        return _Answer(cursor.fetchall() if cursor.description else [], cursor.rowcount)
+
+
+_ROWS, _DONE, _IDLE = pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK, pq.TransactionStatus.IDLE
+
+
+@dataclass
+class _Prepared:
+    """One psycopg connection's statements, prepared by libpq under names of rma's own.
+
+    psycopg's connection stays in charge of the transaction: a statement outside one begins
+    it as psycopg would (its isolation level), so psycopg's commit and rollback end it. An
+    error is raised as psycopg raises it (``psycopg.errors``). Rows are converted by psycopg's
+    loaders of the connection, as its cursor's are.
+    """
+
+    connection: Any
+    transformer: Any
+    names: dict[tuple[bytes, tuple[int, ...]], bytes] = field(default_factory=dict)
+
+    def send(self, compiled: _Compiled, values: Mapping[str, Any]) -> _Answer:
+        pgconn, tx = self.connection.pgconn, self.transformer
+        if pgconn.transaction_status == _IDLE and not self.connection.autocommit:
+            self._check(pgconn.exec_(self._begin()))
+        params = tx.dump_sequence([values[name] for name in compiled.order], compiled.formats)
+        assert compiled.numbered is not None
+        key = (compiled.numbered, tuple(tx.types or ()))
+        name = self.names.get(key)
+        if name is None:
+            name = f"rma_{len(self.names)}".encode()
+            self._check(pgconn.prepare(name, compiled.numbered, tx.types))
+            self.names[key] = name
+        result = self._check(pgconn.exec_prepared(name, params, tx.formats))
+        if result.status != _ROWS:
+            return _Answer([], int(result.command_tuples or 0))
+        tx.set_pgresult(result)
+        return _Answer(tx.load_rows(0, result.ntuples, tuple), result.ntuples)
+
+    def _begin(self) -> bytes:
+        # The statement psycopg itself begins a transaction with (its isolation level).
+        connection, parts = self.connection, [b"BEGIN"]
+        if connection.isolation_level is not None:
+            level = IsolationLevel(connection.isolation_level).name.replace("_", " ")
+            parts.append(b"ISOLATION LEVEL " + level.encode())
+        if connection.read_only is not None:
+            parts.append(b"READ ONLY" if connection.read_only else b"READ WRITE")
+        if connection.deferrable is not None:
+            parts.append(b"DEFERRABLE" if connection.deferrable else b"NOT DEFERRABLE")
+        return b" ".join(parts)
+
+    def _check(self, result: Any) -> Any:
+        if result.status not in (_ROWS, _DONE):
+            raise pg_errors.error_from_result(result, encoding=self.connection.info.encoding)
+        return result
 
 
 @contextmanager
@@ -281,13 +384,6 @@ def _cursor(connection: Connection) -> Iterator[Any]:
         yield cursor
     finally:
         cursor.close()
-
-
-def _execute(cursor: Any, compiled: _Compiled, values: Any) -> None:
-    if compiled.prepare:  # psycopg: prepared at once, as pgbench -M prepared
-        cursor.execute(compiled.sql, values, prepare=True)
-    else:
-        cursor.execute(compiled.sql, values)
 
 
 def _bind_processors(compiled: Any, dialect: Dialect) -> dict[str, Callable[[Any], Any]]:
