@@ -15,7 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Insert, Table, event, inspect
 from sqlalchemy.orm import Mapper, Session
-from sqlalchemy.orm.base import NO_VALUE
+from sqlalchemy.orm.attributes import get_history
+from sqlalchemy.orm.base import NO_VALUE, PASSIVE_NO_INITIALIZE
 
 from rma.adapters.orm import mapper_registry
 from rma.domain.audit import CHANGED, Change, entry_body, is_secret, plain
@@ -239,7 +240,7 @@ def change_of(obj: Any, action: str) -> Change | None:
         if name in _SKIPPED_COLUMNS:
             continue
         if action == "update":
-            history = state.attrs[prop.key].history
+            history = get_history(obj, prop.key, PASSIVE_NO_INITIALIZE)
             if not (history.added or history.deleted):
                 continue
             old = history.deleted[0] if history.deleted else None
@@ -248,7 +249,7 @@ def change_of(obj: Any, action: str) -> Change | None:
                 continue
             before[name], after[name] = _shown(name, old), _shown(name, new)
         else:
-            value = state.attrs[prop.key].loaded_value
+            value = state.dict.get(prop.key, NO_VALUE)
             if value is not NO_VALUE:
                 (after if action == "insert" else before)[name] = _shown(name, value)
     if action == "update" and not after:

@@ -25,6 +25,7 @@ from sqlalchemy import bindparam, event, func, insert, inspect, literal, select,
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, make_transient, make_transient_to_detached
 from sqlalchemy.orm.attributes import get_history
+from sqlalchemy.orm.base import PASSIVE_NO_INITIALIZE
 from sqlalchemy.orm.exc import StaleDataError
 
 from rma.adapters import audit_log, orm
@@ -107,7 +108,7 @@ def _changed_columns(obj: object) -> dict[str, Any]:
     for key in state.committed_state:
         if key not in columns:
             continue
-        history = state.attrs[key].history
+        history = get_history(obj, key, PASSIVE_NO_INITIALIZE)
         if history.added and history.added[0] != (history.deleted or [None])[0]:
             changed[columns[key].columns[0].name] = history.added[0]
     return changed
