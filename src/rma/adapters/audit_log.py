@@ -219,6 +219,12 @@ def _identity(table: Table) -> list[str]:
     return [column.name for column in table.primary_key.columns]
 
 
+@cache
+def column_names(mapper: Mapper[Any]) -> dict[str, str]:
+    """A mapped class's column attributes and the columns they are, made once a class."""
+    return {prop.key: prop.columns[0].name for prop in mapper.column_attrs}
+
+
 def change_of(obj: Any, action: str) -> Change | None:
     """What the trail records of ``obj``'s row for ``action``, from the session's view of it.
 
@@ -232,15 +238,16 @@ def change_of(obj: Any, action: str) -> Change | None:
         return None
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
-    props: Any = mapper.column_attrs
+    columns = column_names(mapper)
+    keys: Iterable[str] = columns
     if action == "update":  # only what was set since the load: a return has thirty columns
-        props = [props[key] for key in state.committed_state if key in props]
-    for prop in props:
-        name = prop.columns[0].name
+        keys = [key for key in state.committed_state if key in columns]
+    for key in keys:
+        name = columns[key]
         if name in _SKIPPED_COLUMNS:
             continue
         if action == "update":
-            history = get_history(obj, prop.key, PASSIVE_NO_INITIALIZE)
+            history = get_history(obj, key, PASSIVE_NO_INITIALIZE)
             if not (history.added or history.deleted):
                 continue
             old = history.deleted[0] if history.deleted else None
@@ -249,7 +256,7 @@ def change_of(obj: Any, action: str) -> Change | None:
                 continue
             before[name], after[name] = _shown(name, old), _shown(name, new)
         else:
-            value = state.dict.get(prop.key, NO_VALUE)
+            value = state.dict.get(key, NO_VALUE)
             if value is not NO_VALUE:
                 (after if action == "insert" else before)[name] = _shown(name, value)
     if action == "update" and not after:

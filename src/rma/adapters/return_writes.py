@@ -103,14 +103,14 @@ def _move_of(session: _SessionState, obj: object) -> _Move | None:
 def _changed_columns(obj: object) -> dict[str, Any]:
     """The columns set to a new value since the object was loaded, by column name."""
     state = inspect(obj)
-    columns = state.mapper.column_attrs
+    columns = audit_log.column_names(state.mapper)
     changed = {}
     for key in state.committed_state:
         if key not in columns:
             continue
         history = get_history(obj, key, PASSIVE_NO_INITIALIZE)
         if history.added and history.added[0] != (history.deleted or [None])[0]:
-            changed[columns[key].columns[0].name] = history.added[0]
+            changed[columns[key]] = history.added[0]
     return changed
 
 
