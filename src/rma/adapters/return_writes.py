@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, event, func, insert, inspect, literal, select, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session, make_transient, make_transient_to_detached
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import get_history
 from sqlalchemy.orm.base import PASSIVE_NO_INITIALIZE
 from sqlalchemy.orm.exc import StaleDataError
@@ -137,17 +137,18 @@ def _write(session: Session, connection: Connection, move: _Move) -> None:
     changes = [change for change in (*inserts, *updates) if change is not None]
     audit_log.changed(connection, changes)
     ret.__dict__["version"] = old_version + 1
-    _held_as_loaded(session, ret)
+    _held_as_written(session, move)
 
 
-def _held_as_loaded(session: Session, ret: Return) -> None:
-    """The return and its children, as written, held by the session as if just loaded."""
-    tree = [ret, *ret.items, *ret.history]
-    session.expunge(ret)  # the children with it
-    for obj in tree:
-        make_transient(obj)
-        make_transient_to_detached(obj)
-    session.add(ret)
+def _held_as_written(session: Session, move: _Move) -> None:
+    """The rows written held by the session as its flush holds the rows it wrote.
+
+    ``Session._register_persistent`` is what the flush ends with: each object's values
+    become its loaded ones, a new entry gets its identity, and a rollback expires them all
+    (taking them out of the session and putting them back cost 5% of an authorization).
+    """
+    written = (move.ret, *(item for item, _columns in move.items), *move.entries)
+    session._register_persistent({inspect(obj) for obj in written})
 
 
 def _move_at_once(
