@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from rma.adapters import orm_money as t
+from rma.adapters.driver_rows import DriverQuery
 from rma.domain.fulfillment import OutboundOrder, OutboundStatus, RepairOrder, RepairStatus
 from rma.domain.refunds import Refund, RefundStatus
 from rma.domain.sellers import PaymentGatewayKind
@@ -41,14 +42,9 @@ class SqlRefunds:
 
     def refunded_for_order(self, seller_id: str, order_id: str, *, besides: str) -> int:
         """What other returns of the order (not ``besides``) refund or have refunded."""
-        c = t.refunds.c
-        query = select(func.coalesce(func.sum(c.amount), 0)).where(
-            c.seller_id == seller_id,
-            c.order_id == order_id,
-            c.return_id != besides,
-            c.status != RefundStatus.FAILED,
-        )
-        return int(self.session.execute(query).scalar_one())
+        params = {"seller_id": seller_id, "order_id": order_id, "besides": besides}
+        (row,) = _REFUNDED_FOR_ORDER.all(self.session, params)  # a sum: always one row
+        return int(row[0])
 
     def page(
         self, seller_id: str, status: RefundStatus | None, *, after: str | None, limit: int
@@ -180,3 +176,15 @@ class SqlRepairOrders:
         if after is not None:
             query = query.where(c.id < after)
         return list(self.session.scalars(query.order_by(c.id.desc()).limit(limit)))
+
+
+_r = t.refunds.c
+# Every resolution asks it: a statement by the driver (``driver_rows``).
+_REFUNDED_FOR_ORDER = DriverQuery(
+    select(func.coalesce(func.sum(_r.amount), 0)).where(
+        _r.seller_id == bindparam("seller_id"),
+        _r.order_id == bindparam("order_id"),
+        _r.return_id != bindparam("besides"),
+        _r.status != RefundStatus.FAILED,
+    )
+)

@@ -283,7 +283,8 @@ def _terms(
     uow: UnitOfWork, seller: Seller, parts: Iterable[MoneyPart]
 ) -> dict[str, tuple[RefundLine, tuple[LabelPayer, Fault]]]:
     parts = list(parts)
-    faults = {code.code: code.fault for code in uow.reason_codes.all(seller.id)}
+    codes = uow.reason_codes.among(seller.id, {part.reason_code for part in parts})
+    faults = {code.code: code.fault for code in codes}
     skus = {part.sku for part in parts}
     categories = uow.products.categories(seller.id, skus)
     named = {c for c in categories.values() if c}
