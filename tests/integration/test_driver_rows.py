@@ -297,18 +297,21 @@ def _skus(container: Container, seller_id: str) -> list[str]:
         return sorted(connection.execute(found).scalars())
 
 
+def _insert(container: Container, product: Product, *, commit: bool = True) -> None:
+    with container.uow() as uow:
+        DriverInsert(orm.products).objects(uow.session, [product])  # type: ignore[attr-defined]
+        if commit:
+            uow.commit()
+
+
 def test_a_write_sent_first_in_a_transaction_is_undone_by_its_rollback(
     http: httpx.Client, container: Container
 ) -> None:
     # On PostgreSQL the driver's statements go by libpq, past psycopg: the first of a
     # transaction has to begin it as psycopg would, or it would be committed on its own.
     shop = open_shop(http)
-    insert = DriverInsert(orm.products)
-    with container.uow() as uow:
-        insert.objects(uow.session, [Product(shop.seller_id, "SKU-GONE", "Undone")])  # type: ignore[attr-defined]
-    with container.uow() as uow:
-        insert.objects(uow.session, [Product(shop.seller_id, "SKU-KEPT", "Kept")])  # type: ignore[attr-defined]
-        uow.commit()
+    _insert(container, Product(shop.seller_id, "SKU-GONE", "Undone"), commit=False)
+    _insert(container, Product(shop.seller_id, "SKU-KEPT", "Kept"))
 
     assert _skus(container, shop.seller_id) == ["SKU-KEPT"]
 
@@ -318,9 +321,7 @@ def test_a_failed_statement_raises_the_drivers_own_error_and_changes_nothing(
 ) -> None:
     shop = open_shop(http)
     insert = DriverInsert(orm.products)
-    with container.uow() as uow:
-        insert.objects(uow.session, [Product(shop.seller_id, "SKU-1", "First")])  # type: ignore[attr-defined]
-        uow.commit()
+    _insert(container, Product(shop.seller_id, "SKU-1", "First"))
 
     def second_and_first_again() -> None:
         with container.uow() as uow:
