@@ -169,9 +169,9 @@ class DriverInsert:
         return self.rows(session, rows, audited=audited)
 
     def _send(self, connection: Connection, compiled: _Compiled, rows: list[Any]) -> list[Any]:
-        # A few rows go a statement at a time (prepared on PostgreSQL): psycopg's
-        # ``executemany`` runs a pipeline, whose machinery costs more than it saves for the
-        # one history entry or the two items of a request.
+        # A few rows go a statement at a time (prepared, on PostgreSQL), more in one psycopg
+        # ``executemany``: its pipeline's machinery costs more than it saves for the one
+        # history entry or the two items of a request.
         if len(rows) > _ONE_BY_ONE and (self.returning is None or compiled.prepare):
             with _cursor(connection) as cursor:
                 if self.returning is None:
