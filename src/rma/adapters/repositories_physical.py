@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, lazyload, make_transient_to_detached
+from sqlalchemy.orm import Session, lazyload
 
 from rma.adapters import orm, session_loads
 from rma.adapters.driver_rows import DriverInsert, DriverQuery
@@ -239,8 +239,7 @@ class SqlReceipts:
         if self.session.new:
             self.session.flush()  # whatever the receipt may refer to goes first
         _INSERT_RECEIPT.objects(self.session, [receipt])
-        make_transient_to_detached(receipt)  # as if loaded: add() attaches, not inserts
-        self.session.add(receipt)
+        session_loads.attach_as_loaded(self.session, receipt, [])
 
     def get(self, seller_id: str, receipt_id: str) -> PackageReceipt | None:
         c = package_receipts.c

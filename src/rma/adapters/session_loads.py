@@ -60,7 +60,7 @@ def order_found(session: Session, seller_id: str, order_id: str) -> Order | None
     lines = [instance_of(OrderLine, r._asdict()) for r in _LINES_OF.all(session, params)]
     collections: Collections = [(order, "lines", lines), (order, "shipments", shipments)]
     collections += [(shipment, "items", items[shipment.id]) for shipment in shipments]
-    _attach_as_loaded(session, order, collections)
+    attach_as_loaded(session, order, collections)
     return order
 
 
@@ -79,11 +79,11 @@ def _tracked_return(session: Session, row: dict[str, Any]) -> Return:
     ret.__dict__["events"] = []  # not a column: what the ORM's load listener gives it
     items = [instance_of(ReturnItem, r._asdict()) for r in _ITEMS_OF.all(session, owner)]
     history = [instance_of(HistoryEntry, r._asdict()) for r in _HISTORY_OF.all(session, owner)]
-    _attach_as_loaded(session, ret, [(ret, "items", items), (ret, "history", history)])
+    attach_as_loaded(session, ret, [(ret, "items", items), (ret, "history", history)])
     return ret
 
 
-def _attach_as_loaded(session: Session, root: object, collections: Collections) -> None:
+def attach_as_loaded(session: Session, root: object, collections: Collections) -> None:
     """Each collection set as loaded (nothing to save), every object given its identity, and
     the root added: the session cascades to the children and tracks them all."""
     for owner, name, children in collections:
