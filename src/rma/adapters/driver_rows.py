@@ -327,6 +327,24 @@ _ROWS, _DONE, _IDLE = pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK, pq.Tran
 
 
 @dataclass
+class _Statement:
+    """A prepared statement's name, and the loaders of its columns, chosen once.
+
+    Its columns' types are the same at every execution, so psycopg's choice of a loader for
+    each (a lookup by type and format, a third of reading its rows) is made at the first.
+    """
+
+    name: bytes
+    loader: Any  # a Transformer of the connection, its loaders set by the first result
+    chosen: bool = False
+
+    def rows(self, result: Any) -> list[Any]:
+        self.loader.set_pgresult(result, set_loaders=not self.chosen)
+        self.chosen = True
+        return self.loader.load_rows(0, result.ntuples, tuple)  # type: ignore[no-any-return]
+
+
+@dataclass
 class _Prepared:
     """One psycopg connection's statements, prepared by libpq under names of rma's own.
 
@@ -337,8 +355,8 @@ class _Prepared:
     """
 
     connection: Any
-    transformer: Any
-    names: dict[tuple[bytes, tuple[int, ...]], bytes] = field(default_factory=dict)
+    transformer: Any  # dumps every statement's parameters
+    statements: dict[tuple[bytes, tuple[int, ...]], _Statement] = field(default_factory=dict)
 
     def send(self, compiled: _Compiled, values: Mapping[str, Any]) -> _Answer:
         pgconn, tx = self.connection.pgconn, self.transformer
@@ -347,16 +365,15 @@ class _Prepared:
         params = tx.dump_sequence([values[name] for name in compiled.order], compiled.formats)
         assert compiled.numbered is not None
         key = (compiled.numbered, tuple(tx.types or ()))
-        name = self.names.get(key)
-        if name is None:
-            name = f"rma_{len(self.names)}".encode()
+        statement = self.statements.get(key)
+        if statement is None:
+            name = f"rma_{len(self.statements)}".encode()
             self._check(pgconn.prepare(name, compiled.numbered, tx.types))
-            self.names[key] = name
-        result = self._check(pgconn.exec_prepared(name, params, tx.formats))
+            statement = self.statements[key] = _Statement(name, Transformer(self.connection))
+        result = self._check(pgconn.exec_prepared(statement.name, params, tx.formats))
         if result.status != _ROWS:
             return _Answer([], int(result.command_tuples or 0))
-        tx.set_pgresult(result)
-        return _Answer(tx.load_rows(0, result.ntuples, tuple), result.ntuples)
+        return _Answer(statement.rows(result), result.ntuples)
 
     def _begin(self) -> bytes:
         # The statement psycopg itself begins a transaction with (its isolation level).
