@@ -84,6 +84,30 @@ class DriverQuery:
         rows = self.all(session, params)
         return rows[0] if rows else None
 
+    def first_alone(self, session: Session, params: Mapping[str, Any]) -> Any | None:
+        """The first row, read on a pooled connection of its own, outside any transaction.
+
+        For a lookup every request makes before its work (signing in), whose session would
+        otherwise be opened for it alone: the session, its connection's checkout with its
+        isolation level set and reset, and closing it cost five times the statement.
+        """
+        engine = session.get_bind()
+        if engine.dispatch.before_cursor_execute:
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                found = connection.execute(self.statement, params).first()
+            return None if found is None else self.row(*found)
+        dialect = engine.dialect
+        compiled = self._by_dialect.get(dialect.name) or self._compile(dialect)
+        pooled = engine.raw_connection()
+        try:
+            fetched = _sent_on(pooled, compiled, _bound(params, compiled), begin=False).rows
+        finally:
+            pooled.close()
+        if not fetched:
+            return None
+        row = _converted(fetched[0], compiled.results) if compiled.results else fetched[0]
+        return self.row(*row)
+
     def _compile(self, dialect: Dialect) -> _Compiled:
         results = []
         for index, column in enumerate(self.statement.selected_columns):
@@ -173,7 +197,7 @@ class DriverInsert:
         # ``executemany``: its pipeline's machinery costs more than it saves for the one
         # history entry or the two items of a request.
         if len(rows) > _ONE_BY_ONE and (self.returning is None or compiled.prepare):
-            with _cursor(connection) as cursor:
+            with _cursor(connection.connection.dbapi_connection) as cursor:
                 if self.returning is None:
                     cursor.executemany(compiled.sql, rows)
                     return []
@@ -308,14 +332,19 @@ def _numbered(sql: str) -> tuple[bytes, tuple[str, ...]]:
 
 def _sent(connection: Connection, compiled: _Compiled, values: Any) -> _Answer:
     """The statement sent on the session's connection: its rows, and the rows it touched."""
-    pooled = connection.connection  # the pool's, whose ``info`` lives as long as it
+    # The pool's connection, whose ``info`` lives as long as it.
+    return _sent_on(connection.connection, compiled, values, begin=True)
+
+
+def _sent_on(pooled: Any, compiled: _Compiled, values: Any, *, begin: bool) -> _Answer:
+    """The statement sent on a pooled connection; ``begin``: in a transaction (PostgreSQL)."""
     dbapi: Any = pooled.dbapi_connection
     if compiled.numbered is not None and dbapi.prepare_threshold is None:
         prepared = pooled.info.get(_Prepared)
         if prepared is None:
             prepared = pooled.info[_Prepared] = _Prepared(dbapi, Transformer(dbapi))
-        return prepared.send(compiled, values)
-    with _cursor(connection) as cursor:
+        return prepared.send(compiled, values, begin=begin)
+    with _cursor(dbapi) as cursor:
         if compiled.prepare:  # psycopg preparing statements of its own (not rma's engines)
             cursor.execute(compiled.sql, values, prepare=True)
         else:
@@ -358,9 +387,9 @@ class _Prepared:
     transformer: Any  # dumps every statement's parameters
     statements: dict[tuple[bytes, tuple[int, ...]], _Statement] = field(default_factory=dict)
 
-    def send(self, compiled: _Compiled, values: Mapping[str, Any]) -> _Answer:
+    def send(self, compiled: _Compiled, values: Mapping[str, Any], *, begin: bool) -> _Answer:
         pgconn, tx = self.connection.pgconn, self.transformer
-        if pgconn.transaction_status == _IDLE and not self.connection.autocommit:
+        if begin and pgconn.transaction_status == _IDLE and not self.connection.autocommit:
             self._check(pgconn.exec_(self._begin()))
         params = tx.dump_sequence([values[name] for name in compiled.order], compiled.formats)
         assert compiled.numbered is not None
@@ -394,9 +423,9 @@ class _Prepared:
 
 
 @contextmanager
-def _cursor(connection: Connection) -> Iterator[Any]:
+def _cursor(dbapi: Any) -> Iterator[Any]:
     """A cursor of the driver's own connection, in the session's transaction."""
-    cursor: Any = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor: Any = dbapi.cursor()
     try:
         yield cursor
     finally:

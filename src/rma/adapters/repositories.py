@@ -112,8 +112,9 @@ class SqlApiKeys:
         self.session.add(key)
 
     def by_hash(self, secret_hash: str) -> ApiKey | None:
-        # Every request signs in with this read: a plain row, not a tracked object.
-        row = _API_KEY_BY_HASH.first(self.session, {"secret_hash": secret_hash})
+        # Every request signs in with this read: a plain row, not a tracked object, read
+        # outside the session (opening it was most of signing in).
+        row = _API_KEY_BY_HASH.first_alone(self.session, {"secret_hash": secret_hash})
         return instance_of(ApiKey, row._asdict()) if row is not None else None
 
     def get(self, key_id: str) -> ApiKey | None:
@@ -141,7 +142,7 @@ class SqlCustomerSessions:
 
     def by_hash(self, token_hash: str) -> CustomerSession | None:
         # A customer's every request signs in with this read: a plain row, as an API key's.
-        row = _CUSTOMER_SESSION_BY_HASH.first(self.session, {"token_hash": token_hash})
+        row = _CUSTOMER_SESSION_BY_HASH.first_alone(self.session, {"token_hash": token_hash})
         return instance_of(CustomerSession, row._asdict()) if row is not None else None
 
 
