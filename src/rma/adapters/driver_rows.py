@@ -31,7 +31,7 @@ from psycopg import IsolationLevel, pq
 from psycopg import errors as pg_errors
 from psycopg.adapt import PyFormat, Transformer
 from sqlalchemy import BindParameter, Column, Select, Table, and_, bindparam, insert, update
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.orm import Session
 
 from rma.adapters import audit_log
@@ -92,6 +92,8 @@ class DriverQuery:
         isolation level set and reset, and closing it cost five times the statement.
         """
         engine = session.get_bind()
+        if not isinstance(engine, Engine):  # a session bound to a connection reads in it
+            return self.first(session, params)
         if engine.dispatch.before_cursor_execute:
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 found = connection.execute(self.statement, params).first()
@@ -340,7 +342,7 @@ def _sent_on(pooled: Any, compiled: _Compiled, values: Any, *, begin: bool) -> _
     """The statement sent on a pooled connection; ``begin``: in a transaction (PostgreSQL)."""
     dbapi: Any = pooled.dbapi_connection
     if compiled.numbered is not None and dbapi.prepare_threshold is None:
-        prepared = pooled.info.get(_Prepared)
+        prepared: _Prepared | None = pooled.info.get(_Prepared)
         if prepared is None:
             prepared = pooled.info[_Prepared] = _Prepared(dbapi, Transformer(dbapi))
         return prepared.send(compiled, values, begin=begin)
