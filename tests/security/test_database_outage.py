@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -138,14 +139,20 @@ def test_a_database_restart_between_requests_costs_at_most_one_request(
 ) -> None:
     # No ping before each checkout (it cost every request two round trips): the first request
     # on a connection the server dropped answers 503, and the pool forgets every such one.
+    # Several connections in the pool, as under traffic: the statements rma sends itself
+    # (signing in, reading a return) must drop them all as SQLAlchemy's own execution does,
+    # not fail once on each (a 500 each, before).
     cable, base = behind_a_cable
     with httpx.Client(base_url=base, timeout=30) as http:
         shop = open_shop(http)
-        assert shop.call("GET", "/v1/settings").status_code == 200
+        with ThreadPoolExecutor(8) as clients:
+            warm = list(clients.map(lambda _: shop.call("GET", "/v1/settings"), range(64)))
+        assert {answer.status_code for answer in warm} == {200}
         cable.cut()
         cable.mend()  # the server restarted while nobody asked anything
 
-        statuses = [shop.call("GET", "/v1/settings").status_code for _ in range(4)]
+        statuses = [shop.call("GET", "/v1/settings").status_code for _ in range(8)]
 
     assert statuses.count(503) <= 1, statuses
-    assert statuses[1:] == [200, 200, 200], statuses
+    assert statuses[1:] == [200] * 7, statuses
+    assert statuses[0] in (200, 503), statuses

@@ -25,13 +25,14 @@ from collections import namedtuple
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from psycopg import IsolationLevel, pq
 from psycopg import errors as pg_errors
 from psycopg.adapt import PyFormat, Transformer
 from sqlalchemy import BindParameter, Column, Select, Table, and_, bindparam, insert, update
 from sqlalchemy.engine import Connection, Dialect, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from rma.adapters import audit_log
@@ -100,9 +101,15 @@ class DriverQuery:
             return None if found is None else self.row(*found)
         dialect = engine.dialect
         compiled = self._by_dialect.get(dialect.name) or self._compile(dialect)
-        pooled = engine.raw_connection()
+        values = _bound(params, compiled)
         try:
-            fetched = _sent_on(pooled, compiled, _bound(params, compiled), begin=False).rows
+            pooled = engine.raw_connection()
+        except dialect.loaded_dbapi.Error as error:  # as ``engine.connect()`` raises it
+            Connection._handle_dbapi_exception_noconnection(error, dialect, engine)
+        try:
+            fetched = _sent_on(pooled, compiled, values, begin=False).rows
+        except dialect.loaded_dbapi.Error as error:
+            _raise_alone_as_sqlalchemy(engine, pooled, error, compiled.sql, values)
         finally:
             pooled.close()
         if not fetched:
@@ -199,15 +206,10 @@ class DriverInsert:
         # ``executemany``: its pipeline's machinery costs more than it saves for the one
         # history entry or the two items of a request.
         if len(rows) > _ONE_BY_ONE and (self.returning is None or compiled.prepare):
-            with _cursor(connection.connection.dbapi_connection) as cursor:
-                if self.returning is None:
-                    cursor.executemany(compiled.sql, rows)
-                    return []
-                cursor.executemany(compiled.sql, rows, returning=True)
-                answered = [cursor.fetchone()[0]]
-                while cursor.nextset():
-                    answered.append(cursor.fetchone()[0])
-                return answered
+            try:
+                return self._many(connection, compiled, rows)
+            except connection.dialect.loaded_dbapi.Error as error:
+                _raise_as_sqlalchemy(connection, error, compiled.sql, rows)
         answered = []
         for row in rows:
             sent = _sent(connection, compiled, row)
@@ -224,6 +226,17 @@ class DriverInsert:
             connection.exec_driver_sql(compiled.sql, params)
             return []
         return [connection.exec_driver_sql(compiled.sql, row).scalar_one() for row in params]
+
+    def _many(self, connection: Connection, compiled: _Compiled, rows: list[Any]) -> list[Any]:
+        with _cursor(connection.connection.dbapi_connection) as cursor:
+            if self.returning is None:
+                cursor.executemany(compiled.sql, rows)
+                return []
+            cursor.executemany(compiled.sql, rows, returning=True)
+            answered = [cursor.fetchone()[0]]
+            while cursor.nextset():
+                answered.append(cursor.fetchone()[0])
+            return answered
 
     def _compile(self, dialect: Dialect, names: tuple[str, ...]) -> _Compiled:
         statement = insert(self.table).values({name: bindparam(name) for name in names})
@@ -334,8 +347,41 @@ def _numbered(sql: str) -> tuple[bytes, tuple[str, ...]]:
 
 def _sent(connection: Connection, compiled: _Compiled, values: Any) -> _Answer:
     """The statement sent on the session's connection: its rows, and the rows it touched."""
-    # The pool's connection, whose ``info`` lives as long as it.
-    return _sent_on(connection.connection, compiled, values, begin=True)
+    try:
+        # The pool's connection, whose ``info`` lives as long as it.
+        return _sent_on(connection.connection, compiled, values, begin=True)
+    except connection.dialect.loaded_dbapi.Error as error:
+        _raise_as_sqlalchemy(connection, error, compiled.sql, values)
+
+
+def _raise_alone_as_sqlalchemy(
+    engine: Engine, pooled: Any, error: Exception, sql: str, values: Any
+) -> NoReturn:
+    """``_raise_as_sqlalchemy`` for a statement sent on a pooled connection of its own."""
+    dialect = engine.dialect
+    dropped = dialect.is_disconnect(error, pooled.dbapi_connection, None)  # type: ignore[arg-type]
+    if dropped:
+        engine.pool._invalidate(pooled, error)  # it, and every connection made before it
+    raise DBAPIError.instance(
+        sql,
+        values,
+        error,
+        dialect.loaded_dbapi.Error,
+        connection_invalidated=dropped,
+        dialect=dialect,
+    ) from error
+
+
+def _raise_as_sqlalchemy(
+    connection: Connection, error: Exception, sql: str, values: Any
+) -> NoReturn:
+    """The driver's error raised as SQLAlchemy raises it from an execution of its own.
+
+    An ``IntegrityError`` the unit of work answers as a conflict, an ``OperationalError``
+    the API answers 503; a connection the database dropped is invalidated, and every one
+    the pool made before it is replaced at its next checkout.
+    """
+    connection._handle_dbapi_exception(error, sql, values, None, None)
 
 
 def _sent_on(pooled: Any, compiled: _Compiled, values: Any, *, begin: bool) -> _Answer:
@@ -355,6 +401,7 @@ def _sent_on(pooled: Any, compiled: _Compiled, values: Any, *, begin: bool) -> _
 
 
 _ROWS, _DONE, _IDLE = pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK, pq.TransactionStatus.IDLE
+_BAD = pq.ConnStatus.BAD
 
 
 @dataclass
@@ -420,6 +467,8 @@ class _Prepared:
 
     def _check(self, result: Any) -> Any:
         if result.status not in (_ROWS, _DONE):
+            if self.connection.pgconn.status == _BAD:  # lost: as psycopg's cursor says it
+                raise pg_errors.OperationalError(result.error_message.decode(errors="replace"))
             raise pg_errors.error_from_result(result, encoding=self.connection.info.encoding)
         return result
 
