@@ -21,7 +21,7 @@ from sqlalchemy import bindparam, event, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from rma.adapters import orm, return_writes
+from rma.adapters import flush_inserts, orm, return_writes
 from rma.adapters.driver_rows import DriverInsert, DriverQuery
 from rma.bootstrap import Container
 from rma.domain.access import ApiKey, CustomerSession, hash_secret
@@ -237,14 +237,24 @@ def test_a_move_written_by_the_driver_leaves_what_the_orm_flush_left(
         return ret
 
     by_the_driver = through_its_life("DR-5")
-    with monkeypatch.context() as patched:  # every move left to the ORM's flush
+    with monkeypatch.context() as patched:  # every move and the refund left to the ORM's flush
         patched.setattr(return_writes, "write_moved_returns", lambda _session: None)
+        patched.setattr(flush_inserts, "write_new_rows", lambda _session: None)
         by_the_flush = through_its_life("DR-6")
 
     assert _shown(shop, by_the_driver) == _shown(shop, by_the_flush)
     assert _trail(container, by_the_driver) == _trail(container, by_the_flush)
+    assert any(entity == "refunds" for commit in _trail(container, by_the_driver)
+               for entity, *_ in commit)  # fmt: skip
+    refunds = {r["return_id"]: r for r in ok(shop.call("GET", "/v1/refunds"))["data"]}
+    assert _refund_shown(refunds[by_the_driver]) == _refund_shown(refunds[by_the_flush])
     assert seal(container) > 0
     assert ok(shop.call("GET", "/v1/audit/verify", "admin"))["ok"] is True
+
+
+def _refund_shown(refund: dict[str, Any]) -> dict[str, Any]:
+    kept = ("amount", "currency", "status", "gateway", "sequence", "attempt", "reference")
+    return {name: refund.get(name) for name in kept}
 
 
 def _shown(shop: Any, return_id: str) -> tuple[Any, ...]:
@@ -264,6 +274,7 @@ def _trail(container: Container, return_id: str) -> list[list[tuple[Any, ...]]]:
                 "SELECT occurred_at, entity, action, body FROM audit_entries"
                 " WHERE entity_id = :id"
                 " OR entity_id IN (SELECT id FROM return_items WHERE return_id = :id)"
+                " OR entity_id IN (SELECT id FROM refunds WHERE return_id = :id)"
                 " ORDER BY occurred_at"
             ),
             {"id": return_id},
