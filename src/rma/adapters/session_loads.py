@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, select
+from sqlalchemy import Table, and_, bindparam, cast, literal_column, null, select, union_all
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -29,17 +29,29 @@ from rma.domain.returns import HistoryEntry, Return, ReturnItem
 Collections = list[tuple[object, str, list[Any]]]  # (owner, its collection, the children)
 
 
-def return_found(session: Session, query: DriverQuery, params: Mapping[str, Any]) -> Return | None:
-    """The return ``query`` (a ``returns`` row) finds, with its items and history, tracked."""
+def return_found(session: Session, whole: WholeReturn, params: Mapping[str, Any]) -> Return | None:
+    """The return ``whole`` finds, with its items and history, tracked: one statement."""
     _flush_first(session)
-    row = query.first(session, params)
-    return None if row is None else _tracked_return(session, row._asdict())
+    rows = whole.query.all(session, params)
+    if not rows:
+        return None
+    values = [whole.split(row) for row in rows]
+    ret = values[0][1]
+    items = [part for kind, part in values if kind == _ITEM]
+    history = [part for kind, part in values if kind == _ENTRY]
+    return _tracked_return(session, ret, items, history)
 
 
 def returns_found(session: Session, query: DriverQuery, params: Mapping[str, Any]) -> list[Return]:
     """Every return ``query`` finds, each with its items and history, tracked."""
     _flush_first(session)
-    return [_tracked_return(session, row._asdict()) for row in query.all(session, params)]
+    found = []
+    for row in query.all(session, params):
+        owner = {"seller_id": row.seller_id, "return_id": row.id}
+        items = [r._asdict() for r in _ITEMS_OF.all(session, owner)]
+        history = [r._asdict() for r in _HISTORY_OF.all(session, owner)]
+        found.append(_tracked_return(session, row._asdict(), items, history))
+    return found
 
 
 def order_found(session: Session, seller_id: str, order_id: str) -> Order | None:
@@ -70,15 +82,19 @@ def _flush_first(session: Session) -> None:
         session.flush()
 
 
-def _tracked_return(session: Session, row: dict[str, Any]) -> Return:
+def _tracked_return(
+    session: Session,
+    row: dict[str, Any],
+    item_rows: list[dict[str, Any]],
+    entry_rows: list[dict[str, Any]],
+) -> Return:
     known = session.identity_map.get(identity_key(Return, row["id"]))
     if known is not None:
         return known  # as the ORM's load: the session's own object, as it holds it
-    owner = {"seller_id": row["seller_id"], "return_id": row["id"]}
     ret = instance_of(Return, row)
     ret.__dict__["events"] = []  # not a column: what the ORM's load listener gives it
-    items = [instance_of(ReturnItem, r._asdict()) for r in _ITEMS_OF.all(session, owner)]
-    history = [instance_of(HistoryEntry, r._asdict()) for r in _HISTORY_OF.all(session, owner)]
+    items = [instance_of(ReturnItem, values) for values in item_rows]
+    history = [instance_of(HistoryEntry, values) for values in entry_rows]
     attach_as_loaded(session, ret, [(ret, "items", items), (ret, "history", history)])
     return ret
 
@@ -119,14 +135,60 @@ def _of_order(table: Table, *order: Any) -> DriverQuery:
     return DriverQuery(select(table).where(owned).order_by(*order))
 
 
+_RETURN, _ITEM, _ENTRY = 0, 1, 2  # what a row of a ``WholeReturn`` holds
+_TABLES = ((orm.returns, "r"), (orm.return_items, "i"), (orm.return_history, "h"))
+
+
+class WholeReturn:
+    """A return, its items and its history read by one statement.
+
+    Three statements were three round trips, each a wake-up of the API's thread and of the
+    database's backend: 30 to 60 us of CPU in the API alone, more than its Python. Here one
+    ``UNION ALL`` answers a row for the return, then one an item, then one an entry, each in
+    the columns of its own table (the others' typed NULLs), so every value is converted as
+    the table's own read converts it.
+    """
+
+    def __init__(self, found: Any, return_id: Any) -> None:
+        r = orm.returns.c
+        owned = (orm.return_items, orm.return_items.c), (orm.return_history, orm.return_history.c)
+        parts = [self._part(_RETURN, orm.returns, r.seller_id == bindparam("seller_id"), found)]
+        for kind, (table, c) in enumerate(owned, start=_ITEM):
+            mine = and_(c.seller_id == bindparam("seller_id"), c.return_id == return_id)
+            parts.append(self._part(kind, table, mine))
+        whole = union_all(*parts)
+        order = whole.selected_columns
+        self.query = DriverQuery(whole.order_by(order.kind, order.i_id, order.h_pk))
+        self._slices = []
+        start = 1
+        for table, _prefix in _TABLES:
+            names = [c.name for c in table.c]
+            self._slices.append((start, names))
+            start += len(names)
+
+    @staticmethod
+    def _part(kind: int, table: Table, *where: Any) -> Any:
+        columns: list[Any] = [literal_column(str(kind)).label("kind")]
+        for other, prefix in _TABLES:
+            for c in other.c:
+                value = c if other is table else cast(null(), c.type)
+                columns.append(value.label(f"{prefix}_{c.name}"))
+        return select(*columns).where(*where)
+
+    def split(self, row: Any) -> tuple[int, dict[str, Any]]:
+        """What the row is (the return, an item, an entry), and its table's values."""
+        kind = int(row[0])
+        start, names = self._slices[kind]
+        return kind, dict(zip(names, row[start : start + len(names)], strict=True))
+
+
 _r = orm.returns.c
-RETURN_BY_ID = DriverQuery(
-    select(orm.returns).where(_r.seller_id == bindparam("seller_id"), _r.id == bindparam("id"))
-)
-RETURN_BY_RMA_NUMBER = DriverQuery(
-    select(orm.returns).where(
-        _r.seller_id == bindparam("seller_id"), _r.rma_number == bindparam("rma_number")
-    )
+RETURN_BY_ID = WholeReturn(_r.id == bindparam("id"), bindparam("id"))
+RETURN_BY_RMA_NUMBER = WholeReturn(
+    _r.rma_number == bindparam("rma_number"),
+    select(_r.id)
+    .where(_r.seller_id == bindparam("seller_id"), _r.rma_number == bindparam("rma_number"))
+    .scalar_subquery(),
 )
 RETURNS_OF_ORDER = DriverQuery(
     select(orm.returns).where(
