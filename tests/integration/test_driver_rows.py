@@ -288,18 +288,20 @@ def _trail(container: Container, return_id: str) -> list[list[tuple[Any, ...]]]:
     return [sorted(entries) for entries in commits.values()]
 
 
-def test_a_request_of_many_items_inserts_them_as_a_batch(http: httpx.Client) -> None:
+@pytest.mark.parametrize("count", [7, 20])
+def test_a_request_of_many_items_inserts_them_as_a_batch(http: httpx.Client, count: int) -> None:
+    # On PostgreSQL, 7 rows go in one INSERT of as many VALUES, 20 in psycopg's executemany.
     shop = open_shop(http)
     lines = [
         {"line_id": str(n), "sku": f"SKU-{n}", "quantity": 1, "unit_price": 1000 + n}
-        for n in range(1, 8)
+        for n in range(1, count + 1)
     ]
     shop.order("DR-7", lines=lines)
-    created = ok(shop.request_return("DR-7", [(str(n), 1) for n in range(1, 8)]), 201)
+    created = ok(shop.request_return("DR-7", [(str(n), 1) for n in range(1, count + 1)]), 201)
 
     shown = ok(shop.call("GET", f"/v1/returns/{created['id']}"))
-    assert sorted((i["line_id"], i["sku"]) for i in shown["items"]) == sorted(
-        (str(n), f"SKU-{n}") for n in range(1, 8)
+    assert sorted((i["line_id"], i["sku"], i["unit_price"]) for i in shown["items"]) == sorted(
+        (str(n), f"SKU-{n}", 1000 + n) for n in range(1, count + 1)
     )
 
 

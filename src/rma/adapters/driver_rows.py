@@ -50,6 +50,7 @@ from rma.adapters import audit_log
 _Processors = Sequence[tuple[int, Callable[[Any], Any]]]  # (column index, its conversion)
 _Rows = Sequence[Mapping[str, Any]]  # values by column name
 _ONE_BY_ONE = 4  # rows an INSERT sends one at a time rather than as a batch
+_VALUES_AT_ONCE = 16  # rows one INSERT ... VALUES carries (PostgreSQL, nothing answered)
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,7 @@ class DriverInsert:
         self.table = table
         self.returning = returning
         self._compiled: dict[tuple[str, tuple[str, ...]], _Compiled] = {}
+        self._values: dict[tuple[str, tuple[str, ...], int], _Compiled] = {}
 
     def rows(self, session: Session, rows: _Rows, *, audited: bool = True) -> list[Any]:
         """Insert ``rows``; ``audited=False``: the caller tells the trail of them itself."""
@@ -212,9 +214,13 @@ class DriverInsert:
         return self.rows(session, rows, audited=audited)
 
     def _send(self, connection: Connection, compiled: _Compiled, rows: list[Any]) -> list[Any]:
-        # A few rows go a statement at a time (prepared, on PostgreSQL), more in one psycopg
-        # ``executemany``: its pipeline's machinery costs more than it saves for the one
-        # history entry or the two items of a request.
+        # On PostgreSQL a few rows answering nothing go in one INSERT of as many VALUES
+        # (prepared once for that many), each round trip being a wake-up of the API's thread
+        # and the backend. Otherwise a few rows go a statement at a time (prepared, on
+        # PostgreSQL), more in one psycopg ``executemany``: its pipeline's machinery costs
+        # more than it saves for the one history entry or the two items of a request.
+        if compiled.prepare and self.returning is None and 1 < len(rows) <= _VALUES_AT_ONCE:
+            return self._at_once(connection, rows)
         if len(rows) > _ONE_BY_ONE and (self.returning is None or compiled.prepare):
             try:
                 return self._many(connection, compiled, rows)
@@ -236,6 +242,21 @@ class DriverInsert:
             connection.exec_driver_sql(compiled.sql, params)
             return []
         return [connection.exec_driver_sql(compiled.sql, row).scalar_one() for row in params]
+
+    def _at_once(self, connection: Connection, rows: list[dict[str, Any]]) -> list[Any]:
+        names, dialect = tuple(rows[0]), connection.dialect
+        key = (dialect.name, names, len(rows))
+        compiled = self._values.get(key)
+        if compiled is None:
+            many = [
+                {name: bindparam(f"{name}_{n}", type_=self.table.c[name].type) for name in names}
+                for n in range(len(rows))
+            ]
+            compiled = self._values[key] = _compiled(insert(self.table).values(many), dialect)
+        # The values are converted already (``_bound``), row by row.
+        _sent(connection, compiled, {f"{name}_{n}": row[name] for n, row in enumerate(rows)
+                                     for name in names})  # fmt: skip
+        return []
 
     def _many(self, connection: Connection, compiled: _Compiled, rows: list[Any]) -> list[Any]:
         with _cursor(connection.connection.dbapi_connection) as cursor:
@@ -438,8 +459,9 @@ class _Prepared:
 
     psycopg's connection stays in charge of the transaction: a statement outside one begins
     it as psycopg would (its isolation level), so psycopg's commit and rollback end it. An
-    error is raised as psycopg raises it (``psycopg.errors``). Rows are converted by psycopg's
-    loaders of the connection, as its cursor's are.
+    error is psycopg's own (``psycopg.errors``; a lost connection an ``OperationalError``, as
+    its cursor says it), which ``_sent`` raises as SQLAlchemy would. Rows are converted by
+    psycopg's loaders of the connection, as its cursor's are.
     """
 
     connection: Any

@@ -3,11 +3,11 @@
 A return that moves, and its order, are read on every step of its life. The ORM's load of
 them (one statement for a return with its items and history joined, four for an order with
 its lines and shipments) spent most of its CPU handling rows, not in the database: an eighth
-of an authorization in the API process. Here each table is one prepared statement
-(``driver_rows``), the objects are made from the rows as the ORM's loader makes them, and
-they enter the session as loaded objects with their collections, as a new return does in
-``SqlReturns.add``. From there the session tracks them: a change is a versioned ``UPDATE``
-at flush, as before.
+of an authorization in the API process. Here they are prepared statements (``driver_rows``):
+one for a return with its items and history (``WholeReturn``), one a table for an order.
+The objects are made from the rows as the ORM's loader makes them, and they enter the
+session's identity map as loaded objects with their collections. From there the session
+tracks them: a change is a versioned ``UPDATE`` at flush, as before.
 """
 
 from __future__ import annotations
