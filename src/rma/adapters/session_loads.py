@@ -3,16 +3,17 @@
 A return that moves, and its order, are read on every step of its life. The ORM's load of
 them (one statement for a return with its items and history joined, four for an order with
 its lines and shipments) spent most of its CPU handling rows, not in the database: an eighth
-of an authorization in the API process. Here they are prepared statements (``driver_rows``):
-one for a return with its items and history (``WholeReturn``), one a table for an order.
-The objects are made from the rows as the ORM's loader makes them, and they enter the
-session's identity map as loaded objects with their collections. From there the session
-tracks them: a change is a versioned ``UPDATE`` at flush, as before.
+of an authorization in the API process. Here each is one prepared statement (``driver_rows``,
+``RowsAtOnce``): a return with its items and history, an order with its lines, shipments and
+their items. The objects are made from the rows as the ORM's loader makes them, and they
+enter the session's identity map as loaded objects with their collections. From there the
+session tracks them: a change is a versioned ``UPDATE`` at flush, as before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, and_, bindparam, cast, literal_column, null, select, union_all
@@ -29,17 +30,11 @@ from rma.domain.returns import HistoryEntry, Return, ReturnItem
 Collections = list[tuple[object, str, list[Any]]]  # (owner, its collection, the children)
 
 
-def return_found(session: Session, whole: WholeReturn, params: Mapping[str, Any]) -> Return | None:
+def return_found(session: Session, whole: RowsAtOnce, params: Mapping[str, Any]) -> Return | None:
     """The return ``whole`` finds, with its items and history, tracked: one statement."""
     _flush_first(session)
-    rows = whole.query.all(session, params)
-    if not rows:
-        return None
-    values = [whole.split(row) for row in rows]
-    ret = values[0][1]
-    items = [part for kind, part in values if kind == _ITEM]
-    history = [part for kind, part in values if kind == _ENTRY]
-    return _tracked_return(session, ret, items, history)
+    found, items, history = whole.read(session, params)
+    return _tracked_return(session, found[0], items, history) if found else None
 
 
 def returns_found(session: Session, query: DriverQuery, params: Mapping[str, Any]) -> list[Return]:
@@ -55,21 +50,22 @@ def returns_found(session: Session, query: DriverQuery, params: Mapping[str, Any
 
 
 def order_found(session: Session, seller_id: str, order_id: str) -> Order | None:
-    """The order, with its lines and its shipments and their items, tracked."""
+    """The order, with its lines and its shipments and their items, tracked: one statement."""
     _flush_first(session)
-    params = {"seller_id": seller_id, "order_id": order_id}
-    row = _ORDER_BY_ID.first(session, params)
-    if row is None:
+    found, shipment_rows, item_rows, line_rows = _ORDER_WITH.read(
+        session, {"seller_id": seller_id, "order_id": order_id}
+    )
+    if not found:
         return None
-    known = session.identity_map.get(identity_key(Order, row.id))
+    known = session.identity_map.get(identity_key(Order, found[0]["id"]))
     if known is not None:
         return known
-    order = instance_of(Order, row._asdict())
-    shipments = [instance_of(Shipment, r._asdict()) for r in _SHIPMENTS_OF.all(session, params)]
+    order = instance_of(Order, found[0])
+    shipments = [instance_of(Shipment, values) for values in shipment_rows]
     items: dict[str, list[ShipmentItem]] = {shipment.id: [] for shipment in shipments}
-    for r in _SHIPMENT_ITEMS_OF.all(session, params):
-        items[r.shipment_id].append(instance_of(ShipmentItem, r._asdict()))
-    lines = [instance_of(OrderLine, r._asdict()) for r in _LINES_OF.all(session, params)]
+    for values in item_rows:
+        items[values["shipment_id"]].append(instance_of(ShipmentItem, values))
+    lines = [instance_of(OrderLine, values) for values in line_rows]
     collections: Collections = [(order, "lines", lines), (order, "shipments", shipments)]
     collections += [(shipment, "items", items[shipment.id]) for shipment in shipments]
     attach_as_loaded(session, order, collections)
@@ -129,85 +125,93 @@ def _of_return(table: Table, order: Any) -> DriverQuery:
     return DriverQuery(select(table).where(owned).order_by(order))
 
 
-def _of_order(table: Table, *order: Any) -> DriverQuery:
-    c = table.c
-    owned = and_(c.seller_id == bindparam("seller_id"), c.order_id == bindparam("order_id"))
-    return DriverQuery(select(table).where(owned).order_by(*order))
+@dataclass(frozen=True)
+class Part:
+    """The rows of one table a ``RowsAtOnce`` reads: from ``source`` (the table, or a join)."""
+
+    table: Table
+    where: tuple[Any, ...]
+    source: Any = None
 
 
-_RETURN, _ITEM, _ENTRY = 0, 1, 2  # what a row of a ``WholeReturn`` holds
-_TABLES = ((orm.returns, "r"), (orm.return_items, "i"), (orm.return_history, "h"))
+class RowsAtOnce:
+    """Rows of a few tables read by one statement, each table's rows in its own list.
 
-
-class WholeReturn:
-    """A return, its items and its history read by one statement.
-
-    Three statements were three round trips, each a wake-up of the API's thread and of the
-    database's backend: 30 to 60 us of CPU in the API alone, more than its Python. Here one
-    ``UNION ALL`` answers a row for the return, then one an item, then one an entry, each in
-    the columns of its own table (the others' typed NULLs), so every value is converted as
-    the table's own read converts it.
+    A statement a table was a round trip a table, each a wake-up of the API's thread and of
+    the database's backend: 30 to 60 us of CPU in the API alone under load, more than its
+    Python. One ``UNION ALL`` answers each table's rows in turn, in the columns of its own
+    table (the others' typed NULLs), so every value is converted as the table's own read
+    converts it; ``order`` names the columns (``t<part>_<column>``) each table's rows come in.
     """
 
-    def __init__(self, found: Any, return_id: Any) -> None:
-        r = orm.returns.c
-        owned = (orm.return_items, orm.return_items.c), (orm.return_history, orm.return_history.c)
-        parts = [self._part(_RETURN, orm.returns, r.seller_id == bindparam("seller_id"), found)]
-        for kind, (table, c) in enumerate(owned, start=_ITEM):
-            mine = and_(c.seller_id == bindparam("seller_id"), c.return_id == return_id)
-            parts.append(self._part(kind, table, mine))
-        whole = union_all(*parts)
-        order = whole.selected_columns
-        self.query = DriverQuery(whole.order_by(order.kind, order.i_id, order.h_pk))
-        self._slices = []
-        start = 1
-        for table, _prefix in _TABLES:
+    def __init__(self, parts: Sequence[Part], order: Sequence[str]) -> None:
+        self._tables = [part.table for part in parts]
+        whole = union_all(*(self._select(kind, part) for kind, part in enumerate(parts)))
+        columns = whole.selected_columns
+        self.query = DriverQuery(whole.order_by(columns.kind, *(columns[o] for o in order)))
+        self._slices, start = [], 1
+        for table in self._tables:
             names = [c.name for c in table.c]
             self._slices.append((start, names))
             start += len(names)
 
-    @staticmethod
-    def _part(kind: int, table: Table, *where: Any) -> Any:
+    def _select(self, kind: int, part: Part) -> Any:
         columns: list[Any] = [literal_column(str(kind)).label("kind")]
-        for other, prefix in _TABLES:
-            for c in other.c:
-                value = c if other is table else cast(null(), c.type)
-                columns.append(value.label(f"{prefix}_{c.name}"))
-        return select(*columns).where(*where)
+        for index, table in enumerate(self._tables):
+            for c in table.c:
+                value = c if table is part.table else cast(null(), c.type)
+                columns.append(value.label(f"t{index}_{c.name}"))
+        chosen = select(*columns).where(*part.where)
+        return chosen if part.source is None else chosen.select_from(part.source)
 
-    def split(self, row: Any) -> tuple[int, dict[str, Any]]:
-        """What the row is (the return, an item, an entry), and its table's values."""
-        kind = int(row[0])
-        start, names = self._slices[kind]
-        return kind, dict(zip(names, row[start : start + len(names)], strict=True))
+    def read(self, session: Session, params: Mapping[str, Any]) -> list[list[dict[str, Any]]]:
+        """Each table's rows, as its columns' values by name."""
+        found: list[list[dict[str, Any]]] = [[] for _ in self._tables]
+        for row in self.query.all(session, params):
+            start, names = self._slices[row[0]]
+            found[row[0]].append(dict(zip(names, row[start : start + len(names)], strict=True)))
+        return found
+
+
+def _return_with(found: Any, return_id: Any) -> RowsAtOnce:
+    """A return (``found``), its items and its history."""
+    seller: Any = bindparam("seller_id")
+    r, i, h = orm.returns, orm.return_items, orm.return_history
+    parts = [Part(r, (r.c.seller_id == seller, found))]
+    parts += [Part(t, (t.c.seller_id == seller, t.c.return_id == return_id)) for t in (i, h)]
+    return RowsAtOnce(parts, ["t1_id", "t2_pk"])
+
+
+def _order_with() -> RowsAtOnce:
+    """An order, its shipments, their items and its lines."""
+    seller: Any = bindparam("seller_id")
+    order_id: Any = bindparam("order_id")
+    o, s, si, lines = orm.orders, orm.shipments, orm.shipment_items, orm.order_lines
+    shipped = si.join(s, and_(s.c.seller_id == si.c.seller_id, s.c.id == si.c.shipment_id))
+    return RowsAtOnce(
+        [
+            Part(o, (o.c.seller_id == seller, o.c.id == order_id)),
+            Part(s, (s.c.seller_id == seller, s.c.order_id == order_id)),
+            Part(si, (s.c.seller_id == seller, s.c.order_id == order_id), shipped),
+            Part(lines, (lines.c.seller_id == seller, lines.c.order_id == order_id)),
+        ],
+        ["t1_shipped_at", "t1_id", "t2_pk", "t3_pk"],
+    )
 
 
 _r = orm.returns.c
-RETURN_BY_ID = WholeReturn(_r.id == bindparam("id"), bindparam("id"))
-RETURN_BY_RMA_NUMBER = WholeReturn(
+RETURN_BY_ID = _return_with(_r.id == bindparam("id"), bindparam("id"))
+RETURN_BY_RMA_NUMBER = _return_with(
     _r.rma_number == bindparam("rma_number"),
     select(_r.id)
     .where(_r.seller_id == bindparam("seller_id"), _r.rma_number == bindparam("rma_number"))
     .scalar_subquery(),
 )
+_ORDER_WITH = _order_with()
 RETURNS_OF_ORDER = DriverQuery(
     select(orm.returns).where(
         _r.seller_id == bindparam("seller_id"), _r.order_id == bindparam("order_id")
     )
 )
-_ORDER_BY_ID = DriverQuery(
-    select(orm.orders).where(
-        orm.orders.c.seller_id == bindparam("seller_id"), orm.orders.c.id == bindparam("order_id")
-    )
-)
 _ITEMS_OF = _of_return(orm.return_items, orm.return_items.c.id)
 _HISTORY_OF = _of_return(orm.return_history, orm.return_history.c.pk)
-_LINES_OF = _of_order(orm.order_lines, orm.order_lines.c.pk)
-_SHIPMENTS_OF = _of_order(orm.shipments, orm.shipments.c.shipped_at, orm.shipments.c.id)
-_s, _i = orm.shipments.c, orm.shipment_items.c
-_SHIPMENT_ITEMS_OF = DriverQuery(
-    select(orm.shipment_items)
-    .join(orm.shipments, and_(_s.seller_id == _i.seller_id, _s.id == _i.shipment_id))
-    .where(_s.seller_id == bindparam("seller_id"), _s.order_id == bindparam("order_id"))
-    .order_by(_i.pk)
-)
