@@ -254,8 +254,8 @@ class DriverInsert:
             ]
             compiled = self._values[key] = _compiled(insert(self.table).values(many), dialect)
         # The values are converted already (``_bound``), row by row.
-        _sent(connection, compiled, {f"{name}_{n}": row[name] for n, row in enumerate(rows)
-                                     for name in names})  # fmt: skip
+        values = {f"{name}_{n}": row[name] for n, row in enumerate(rows) for name in names}
+        _sent(connection, compiled, values)
         return []
 
     def _many(self, connection: Connection, compiled: _Compiled, rows: list[Any]) -> list[Any]:
@@ -440,7 +440,7 @@ class _Statement:
     """A prepared statement's name, and the loaders of its columns, chosen once.
 
     Its columns' types are the same at every execution, so psycopg's choice of a loader for
-    each (a lookup by type and format, a third of reading its rows) is made at the first.
+    each (a lookup by type and format a column) is made at the first, not at every one.
     """
 
     name: bytes
