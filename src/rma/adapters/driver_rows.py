@@ -30,17 +30,7 @@ from typing import Any, NoReturn
 from psycopg import IsolationLevel, pq
 from psycopg import errors as pg_errors
 from psycopg.adapt import PyFormat, Transformer
-from sqlalchemy import (
-    BindParameter,
-    Column,
-    CompoundSelect,
-    Select,
-    Table,
-    and_,
-    bindparam,
-    insert,
-    update,
-)
+from sqlalchemy import BindParameter, Column, Select, Table, and_, bindparam, insert, update
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -76,7 +66,7 @@ class _Answer:
 class DriverQuery:
     """One SELECT of fixed shape (no expanding ``IN``), rows as named tuples."""
 
-    def __init__(self, statement: Select[Any] | CompoundSelect[Any]) -> None:
+    def __init__(self, statement: Select[Any]) -> None:
         self.statement = statement
         self.row = namedtuple("row", list(statement.selected_columns.keys()), rename=True)  # type: ignore[misc]
         self._by_dialect: dict[str, _Compiled] = {}
