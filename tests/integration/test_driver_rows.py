@@ -17,12 +17,12 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-from sqlalchemy import bindparam, event, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Integer, String, bindparam, cast, event, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from rma.adapters import flush_inserts, orm, return_writes
-from rma.adapters.driver_rows import DriverInsert, DriverQuery
+from rma.adapters import flush_inserts, orm, return_writes, session_loads
+from rma.adapters.driver_rows import DriverInsert, DriverQuery, read_together
 from rma.bootstrap import Container
 from rma.domain.access import ApiKey, CustomerSession, hash_secret
 from rma.domain.orders import Order, Product
@@ -376,3 +376,64 @@ def test_a_statement_is_prepared_once_a_connection_and_outlives_its_rollbacks(
 
     assert counts[0] >= 1
     assert counts == [counts[0]] * 3
+
+
+def _reads_of(shop: Any, return_id: str) -> list[tuple[DriverQuery, dict[str, Any]]]:
+    owner = {"seller_id": shop.seller_id, "return_id": return_id}
+    by_id = {"seller_id": shop.seller_id, "id": return_id}
+    return [
+        (session_loads.RETURN_BY_ID, by_id),
+        (session_loads._ITEMS_OF, owner),
+        (session_loads._HISTORY_OF, owner),
+    ]
+
+
+def test_reads_sent_together_answer_what_each_answers_alone(
+    http: httpx.Client, container: Container
+) -> None:
+    shop = open_shop(http)
+    shop.order("DR-8")
+    created = ok(shop.request_return("DR-8", [("1", 1), ("2", 1)]), 201)
+    reads = _reads_of(shop, created["id"])
+    for unit in (container.uow, container.reader):  # in a transaction, and outside one
+        with unit() as uow:
+            session = uow.session  # type: ignore[attr-defined]
+            together = read_together(session, reads)
+            alone = [query.all(session, params) for query, params in reads]
+        assert together == alone
+        assert [len(rows) for rows in together[:2]] == [1, 2]
+        assert together[2]  # its history
+
+
+@pytest.mark.postgres_only
+def test_a_failed_read_sent_together_raises_as_sqlalchemy_would(
+    http: httpx.Client, container: Container
+) -> None:
+    shop = open_shop(http)
+    shop.order("DR-9")
+    created = ok(shop.request_return("DR-9", [("1", 1)]), 201)
+    reads = _reads_of(shop, created["id"])
+    number = DriverQuery(select(cast(bindparam("text", type_=String), Integer).label("n")))
+    with container.uow() as uow, pytest.raises(DBAPIError) as raised:
+        read_together(uow.session, [reads[0], (number, {"text": "ten"}), reads[1]])  # type: ignore[attr-defined]
+    assert isinstance(raised.value.orig, psycopg.errors.InvalidTextRepresentation)
+    with container.uow() as uow:  # the pooled connection serves the next unit of work
+        assert [len(rows) for rows in read_together(uow.session, reads)[:2]] == [1, 1]  # type: ignore[attr-defined]
+
+
+@pytest.mark.postgres_only
+def test_reads_sent_together_on_a_lost_connection_raise_what_the_api_answers_503(
+    http: httpx.Client, container: Container
+) -> None:
+    shop = open_shop(http)
+    shop.order("DR-10")
+    created = ok(shop.request_return("DR-10", [("1", 1)]), 201)
+    with container.uow() as uow:
+        session = uow.session  # type: ignore[attr-defined]
+        backend = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with container.engine.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+        with pytest.raises(OperationalError) as raised:
+            read_together(session, _reads_of(shop, created["id"]))
+    assert raised.value.connection_invalidated
+    ok(shop.call("GET", f"/v1/returns/{created['id']}"))

@@ -21,6 +21,7 @@ to replay them in pgbench), the statement goes through SQLAlchemy instead, as th
 from __future__ import annotations
 
 import re
+import select
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -77,14 +78,16 @@ class DriverQuery:
             return [self.row(*row) for row in connection.execute(self.statement, params)]
         dialect = connection.dialect
         compiled = self._by_dialect.get(dialect.name) or self._compile(dialect)
-        fetched = _sent(connection, compiled, _bound(params, compiled)).rows
-        if compiled.results:
-            fetched = [_converted(row, compiled.results) for row in fetched]
-        return [self.row(*row) for row in fetched]
+        return self._rows(_sent(connection, compiled, _bound(params, compiled)).rows, compiled)
 
     def first(self, session: Session, params: Mapping[str, Any]) -> Any | None:
         rows = self.all(session, params)
         return rows[0] if rows else None
+
+    def _rows(self, fetched: list[Any], compiled: _Compiled) -> list[Any]:
+        if compiled.results:
+            fetched = [_converted(row, compiled.results) for row in fetched]
+        return [self.row(*row) for row in fetched]
 
     def first_alone(self, session: Session, params: Mapping[str, Any]) -> Any | None:
         """The first row, read on a pooled connection of its own, outside any transaction.
@@ -127,6 +130,39 @@ class DriverQuery:
         made = _compiled(self.statement, dialect, tuple(results))
         self._by_dialect[dialect.name] = made
         return made
+
+
+def read_together(
+    session: Session, reads: Sequence[tuple[DriverQuery, Mapping[str, Any]]]
+) -> list[list[Any]]:
+    """Each query's rows, the queries sent together: one round trip on PostgreSQL.
+
+    Every round trip costs the API's thread a wake-up besides the call (30-60 us of CPU
+    under load, most of it in the first Python it runs with cold caches); libpq's pipeline
+    sends the statements at once and PostgreSQL runs each as it would alone. Elsewhere (and
+    when something listens to the statements) they go one by one.
+    """
+    connection = session.connection()
+    dialect = connection.dialect
+    pooled = connection.connection
+    dbapi: Any = pooled.dbapi_connection
+    if connection.dispatch.before_cursor_execute:
+        return [query.all(session, params) for query, params in reads]
+    compiled = [q._by_dialect.get(dialect.name) or q._compile(dialect) for q, _params in reads]
+    if any(c.numbered is None for c in compiled) or dbapi.prepare_threshold is not None:
+        return [query.all(session, params) for query, params in reads]
+    sent = [(c, _bound(params, c)) for c, (_query, params) in zip(compiled, reads, strict=True)]
+    try:
+        prepared: _Prepared | None = pooled.info.get(_Prepared)
+        if prepared is None:
+            prepared = pooled.info[_Prepared] = _Prepared(dbapi, Transformer(dbapi))
+        answers = prepared.send_together(sent)
+    except dialect.loaded_dbapi.Error as error:
+        _raise_as_sqlalchemy(connection, error, "; ".join(c.sql for c in compiled), None)
+    return [
+        query._rows(answer.rows, c)
+        for (query, _params), c, answer in zip(reads, compiled, answers, strict=True)
+    ]
 
 
 class DriverQueryAmong:
@@ -422,7 +458,7 @@ def _sent_on(pooled: Any, compiled: _Compiled, values: Any, *, begin: bool) -> _
 
 
 _ROWS, _DONE, _IDLE = pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK, pq.TransactionStatus.IDLE
-_BAD = pq.ConnStatus.BAD
+_BAD, _SYNC = pq.ConnStatus.BAD, pq.ExecStatus.PIPELINE_SYNC
 
 
 @dataclass
@@ -463,17 +499,69 @@ class _Prepared:
         if begin and pgconn.transaction_status == _IDLE and not self.connection.autocommit:
             self._check(pgconn.exec_(self._begin()))
         params = tx.dump_sequence([values[name] for name in compiled.order], compiled.formats)
-        assert compiled.numbered is not None
-        key = (compiled.numbered, tuple(tx.types or ()))
-        statement = self.statements.get(key)
-        if statement is None:
-            name = f"rma_{len(self.statements)}".encode()
-            self._check(pgconn.prepare(name, compiled.numbered, tx.types))
-            statement = self.statements[key] = _Statement(name, Transformer(self.connection))
+        statement = self._statement(compiled)
         result = self._check(pgconn.exec_prepared(statement.name, params, tx.formats))
         if result.status != _ROWS:
             return _Answer([], int(result.command_tuples or 0))
         return _Answer(statement.rows(result), result.ntuples)
+
+    def send_together(self, sent: Sequence[tuple[_Compiled, Mapping[str, Any]]]) -> list[_Answer]:
+        """Each statement's answer, the statements sent in one libpq pipeline."""
+        pgconn, tx = self.connection.pgconn, self.transformer
+        begin = pgconn.transaction_status == _IDLE and not self.connection.autocommit
+        calls = []
+        for compiled, values in sent:  # each prepared first, if new, outside the pipeline
+            params = tx.dump_sequence([values[name] for name in compiled.order], compiled.formats)
+            calls.append((self._statement(compiled), params, list(tx.formats)))
+        pgconn.enter_pipeline_mode()
+        try:
+            if begin:
+                pgconn.send_query_params(self._begin(), None)
+            for statement, params, formats in calls:
+                pgconn.send_query_prepared(statement.name, params, formats)
+            pgconn.pipeline_sync()
+            results = self._pipeline_results()
+        finally:
+            if pgconn.status != _BAD:
+                pgconn.exit_pipeline_mode()
+        for result in results:  # the first error, as the statements one by one would raise it
+            self._check(result)
+        answers = results[1:] if begin else results
+        return [
+            _Answer(statement.rows(result), result.ntuples)
+            for (statement, _params, _formats), result in zip(calls, answers, strict=True)
+        ]
+
+    def _statement(self, compiled: _Compiled) -> _Statement:
+        assert compiled.numbered is not None
+        key = (compiled.numbered, tuple(self.transformer.types or ()))
+        statement = self.statements.get(key)
+        if statement is None:
+            name = f"rma_{len(self.statements)}".encode()
+            pgconn = self.connection.pgconn
+            self._check(pgconn.prepare(name, compiled.numbered, self.transformer.types))
+            statement = self.statements[key] = _Statement(name, Transformer(self.connection))
+        return statement
+
+    def _pipeline_results(self) -> list[Any]:
+        """Every result up to the pipeline's sync, waiting on the socket without the GIL."""
+        pgconn = self.connection.pgconn
+        socket = pgconn.socket
+        while pgconn.flush():  # a non-blocking connection: what the socket did not take yet
+            select.select([socket], [socket], [])
+            pgconn.consume_input()
+        results: list[Any] = []
+        while True:
+            if pgconn.is_busy():
+                select.select([socket], [], [])
+                pgconn.consume_input()
+                continue
+            result = pgconn.get_result()
+            if result is None:  # the end of one statement's results
+                continue
+            if result.status == _SYNC:
+                return results
+            results.append(result)
 
     def _begin(self) -> bytes:
         # The statement psycopg itself begins a transaction with (its isolation level).

@@ -370,8 +370,7 @@ class SqlReturns:
         self.session.add(ret)
 
     def get(self, seller_id: str, return_id: str) -> Return | None:
-        params = {"seller_id": seller_id, "id": return_id}
-        return session_loads.return_found(self.session, session_loads.RETURN_BY_ID, params)
+        return session_loads.return_by_id(self.session, seller_id, return_id)
 
     def by_rma_number(self, seller_id: str, rma_number: str) -> Return | None:
         params = {"seller_id": seller_id, "rma_number": rma_number}

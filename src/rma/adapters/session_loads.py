@@ -25,7 +25,7 @@ from sqlalchemy.orm.attributes import instance_state, set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from rma.adapters import orm
-from rma.adapters.driver_rows import DriverQuery
+from rma.adapters.driver_rows import DriverQuery, read_together
 from rma.adapters.return_pages import instance_of
 from rma.domain.orders import Order, OrderLine, Shipment, ShipmentItem
 from rma.domain.returns import HistoryEntry, Return, ReturnItem
@@ -33,35 +33,46 @@ from rma.domain.returns import HistoryEntry, Return, ReturnItem
 Collections = list[tuple[object, str, list[Any]]]  # (owner, its collection, the children)
 
 
+def return_by_id(session: Session, seller_id: str, return_id: str) -> Return | None:
+    """The return, with its items and history, tracked: its three statements sent together."""
+    _flush_first(session)
+    owner = {"seller_id": seller_id, "return_id": return_id}
+    reads = [(RETURN_BY_ID, {"seller_id": seller_id, "id": return_id})]
+    found, items, history = read_together(session, [*reads, *_children(owner)])
+    return _tracked_return(session, found[0], items, history) if found else None
+
+
 def return_found(session: Session, query: DriverQuery, params: Mapping[str, Any]) -> Return | None:
     """The return ``query`` (a ``returns`` row) finds, with its items and history, tracked."""
     _flush_first(session)
     row = query.first(session, params)
-    return None if row is None else _tracked_return(session, row._asdict())
+    return None if row is None else _with_children(session, row)
 
 
 def returns_found(session: Session, query: DriverQuery, params: Mapping[str, Any]) -> list[Return]:
     """Every return ``query`` finds, each with its items and history, tracked."""
     _flush_first(session)
-    return [_tracked_return(session, row._asdict()) for row in query.all(session, params)]
+    return [_with_children(session, row) for row in query.all(session, params)]
 
 
 def order_found(session: Session, seller_id: str, order_id: str) -> Order | None:
-    """The order, with its lines and its shipments and their items, tracked."""
+    """The order, with its lines and its shipments and their items, tracked: its four
+    statements sent together."""
     _flush_first(session)
     params = {"seller_id": seller_id, "order_id": order_id}
-    row = _ORDER_BY_ID.first(session, params)
-    if row is None:
+    reads = [(q, params) for q in (_ORDER_BY_ID, _SHIPMENTS_OF, _SHIPMENT_ITEMS_OF, _LINES_OF)]
+    found, shipment_rows, item_rows, line_rows = read_together(session, reads)
+    if not found:
         return None
-    known = session.identity_map.get(identity_key(Order, row.id))
+    known = session.identity_map.get(identity_key(Order, found[0].id))
     if known is not None:
         return known
-    order = instance_of(Order, row._asdict())
-    shipments = [instance_of(Shipment, r._asdict()) for r in _SHIPMENTS_OF.all(session, params)]
+    order = instance_of(Order, found[0]._asdict())
+    shipments = [instance_of(Shipment, r._asdict()) for r in shipment_rows]
     items: dict[str, list[ShipmentItem]] = {shipment.id: [] for shipment in shipments}
-    for r in _SHIPMENT_ITEMS_OF.all(session, params):
+    for r in item_rows:
         items[r.shipment_id].append(instance_of(ShipmentItem, r._asdict()))
-    lines = [instance_of(OrderLine, r._asdict()) for r in _LINES_OF.all(session, params)]
+    lines = [instance_of(OrderLine, r._asdict()) for r in line_rows]
     collections: Collections = [(order, "lines", lines), (order, "shipments", shipments)]
     collections += [(shipment, "items", items[shipment.id]) for shipment in shipments]
     attach_as_loaded(session, order, collections)
@@ -74,15 +85,26 @@ def _flush_first(session: Session) -> None:
         session.flush()
 
 
-def _tracked_return(session: Session, row: dict[str, Any]) -> Return:
-    known = session.identity_map.get(identity_key(Return, row["id"]))
+def _children(owner: dict[str, Any]) -> list[tuple[DriverQuery, Mapping[str, Any]]]:
+    return [(_ITEMS_OF, owner), (_HISTORY_OF, owner)]
+
+
+def _with_children(session: Session, row: Any) -> Return:
+    owner = {"seller_id": row.seller_id, "return_id": row.id}
+    items, history = read_together(session, _children(owner))
+    return _tracked_return(session, row, items, history)
+
+
+def _tracked_return(
+    session: Session, row: Any, item_rows: list[Any], entry_rows: list[Any]
+) -> Return:
+    known = session.identity_map.get(identity_key(Return, row.id))
     if known is not None:
         return known  # as the ORM's load: the session's own object, as it holds it
-    owner = {"seller_id": row["seller_id"], "return_id": row["id"]}
-    ret = instance_of(Return, row)
+    ret = instance_of(Return, row._asdict())
     ret.__dict__["events"] = []  # not a column: what the ORM's load listener gives it
-    items = [instance_of(ReturnItem, r._asdict()) for r in _ITEMS_OF.all(session, owner)]
-    history = [instance_of(HistoryEntry, r._asdict()) for r in _HISTORY_OF.all(session, owner)]
+    items = [instance_of(ReturnItem, r._asdict()) for r in item_rows]
+    history = [instance_of(HistoryEntry, r._asdict()) for r in entry_rows]
     attach_as_loaded(session, ret, [(ret, "items", items), (ret, "history", history)])
     return ret
 
