@@ -125,7 +125,8 @@ class Server:
                     httpx.get(f"{self.url}/healthz", timeout=5).status_code == 200
                     for _ in range(4 * self.workers)
                 )
-                if answered == 4 * self.workers and len(descendants(self.process.pid)) > 1:
+                forked = self.workers == 1 or len(descendants(self.process.pid)) > 1
+                if answered == 4 * self.workers and forked:
                     return
             except httpx.TransportError:
                 pass

@@ -1,0 +1,137 @@
+"""This code and an earlier revision served at the same time: what a change bought, fairly.
+
+On a shared machine the same code's CPU per request moves by a third from one ten minutes to
+the next, so runs of ``python -m bench returns`` before and after a change compare the hours
+as much as the code. Here both run at once, on one database (``rma_bench_sbs_<pid>``):
+
+1. the revision ``RMA_BENCH_BASELINE_REV`` (``HEAD`` by default: the method's own noise) is
+   checked out in a temporary git worktree; the working tree is the other side;
+2. each side gets an API process of its own (``rma serve``'s uvicorn, ``RMA_BENCH_WORKERS``,
+   1) and ``RMA_BENCH_CLIENTS`` (8) closed-loop clients, both driven at the same time;
+3. in each of ``RMA_BENCH_ROUNDS`` (3) rounds: requests for ``RMA_BENCH_SECONDS`` (8), then
+   authorizations as long, then the box scan, inspection and resolution of
+   ``RMA_BENCH_STEPS`` (300) of the returns each side authorized.
+
+It prints each side's CPU per request (utime + stime of its server's processes) for each
+operation and round, their means and the change, with the load average.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench import bench_returns as steps
+from bench.common import analyze, drop_database, load_average, migrated_container
+from bench.http_load import Outcome, closed_loop
+from bench.processes import CpuMeter, Server
+from bench.write_path import load_world
+
+REVISION = os.environ.get("RMA_BENCH_BASELINE_REV", "HEAD")
+ROUNDS = int(os.environ.get("RMA_BENCH_ROUNDS", "3"))
+SECONDS = float(os.environ.get("RMA_BENCH_SECONDS", "8"))
+CLIENTS = int(os.environ.get("RMA_BENCH_CLIENTS", "8"))
+WORKERS = int(os.environ.get("RMA_BENCH_WORKERS", "1"))
+STEPS = int(os.environ.get("RMA_BENCH_STEPS", "300"))
+COPIES = 3000  # of each operation, a side and a round: more than 8 seconds can use
+SIDES = ("before", "after")
+
+
+def main() -> None:
+    database = f"rma_bench_sbs_{os.getpid()}"
+    root = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as data_dir, tempfile.TemporaryDirectory() as checkout:
+        git = ["git", "-C", str(root)]
+        subprocess.run([*git, "worktree", "add", "--detach", checkout, REVISION], check=True)
+        container = migrated_container(database, Path(data_dir))
+        try:
+            _run(container, Path(data_dir), Path(checkout))
+        finally:
+            container.engine.dispose()
+            drop_database(database)
+            subprocess.run([*git, "worktree", "remove", "--force", checkout], check=False)
+
+
+def _run(container: Any, data_dir: Path, checkout: Path) -> None:
+    world = load_world(container, COPIES * 2 * ROUNDS, 10, 1)
+    analyze(container)
+    env = {"RMA_DATABASE_URL": str(container.settings.database_url), "RMA_DATA_DIR": str(data_dir)}
+    servers = {
+        "before": Server({**env, "PYTHONPATH": f"{checkout / 'src'}"}, WORKERS),
+        "after": Server(env, WORKERS),
+    }
+    print(f"   before: {REVISION} ({_described(checkout)}); after: the working tree", flush=True)
+    cpu: dict[str, dict[str, list[float]]] = {side: {} for side in SIDES}
+    try:
+        for server in servers.values():
+            server.wait_ready()
+        create, authorize = list(world.create.http_copies()), list(world.authorize.http_copies())
+        for round_ in range(ROUNDS):
+            requests = {side: _share(create, side, round_) for side in SIDES}
+            _both(servers, cpu, "create", requests, steps._create(world))
+            pending = {side: _share(authorize, side, round_) for side in SIDES}
+            moved = _both(servers, cpu, "authorize", pending, steps._authorize(world))
+            for name, step in (("scan", steps._scan), ("inspect", steps._inspect)):
+                moved = _both(servers, cpu, name, moved, step(world), seconds=3600)
+            _both(servers, cpu, "resolve", moved, steps._resolve(world), seconds=3600)
+    finally:
+        for server in servers.values():
+            server.stop()
+    for name in cpu["after"]:
+        before, after = (sum(cpu[s][name]) / len(cpu[s][name]) for s in SIDES)
+        print(
+            f"   {name:<10} API CPU a request: before {before:.2f} ms, after {after:.2f} ms"
+            f" ({100 * (after - before) / before:+.0f}%)  [{load_average()}]"
+        )
+
+
+def _share(copies: list[int], side: str, round_: int) -> list[int]:
+    """The copies one side may use in one round."""
+    start = (2 * round_ + SIDES.index(side)) * COPIES
+    return copies[start : start + COPIES]
+
+
+def _both(
+    servers: dict[str, Server],
+    cpu: dict[str, dict[str, list[float]]],
+    name: str,
+    jobs: dict[str, list[Any]],
+    one: Callable[..., Any],
+    seconds: float = SECONDS,
+) -> dict[str, list[Any]]:
+    """``one`` over each side's ``jobs`` at the same time; each side's returns moved on."""
+    outcomes: dict[str, Outcome] = {}
+    meters = {side: CpuMeter(server.pids) for side, server in servers.items()}
+
+    def drive(side: str) -> None:
+        outcomes[side] = closed_loop(servers[side].url, CLIENTS, jobs[side], one, seconds)
+
+    threads = [threading.Thread(target=drive, args=(side,)) for side in SIDES]
+    for meter in meters.values():
+        meter.start()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for side in SIDES:
+        done = max(len(outcomes[side].latencies), 1)
+        per_request = meters[side].stop() * 1000 / done
+        cpu[side].setdefault(name, []).append(per_request)
+        print(
+            f"   {side:<6} {name:<10} {outcomes[side].summary()}; API CPU {per_request:.2f} ms"
+            f" a request  [{load_average()}]",
+            flush=True,
+        )
+    return {side: outcomes[side].answers[:STEPS] for side in SIDES}
+
+
+def _described(checkout: Path) -> str:
+    found = subprocess.run(
+        ["git", "-C", str(checkout), "log", "-1", "--format=%h %s"], capture_output=True, text=True
+    )
+    return found.stdout.strip()[:72]
