@@ -378,6 +378,13 @@ def test_a_statement_is_prepared_once_a_connection_and_outlives_its_rollbacks(
     assert counts == [counts[0]] * 3
 
 
+def _one_return(http: httpx.Client, number: str) -> tuple[Any, str]:
+    """A new shop and a return of one item of its order ``number``: the shop, the return's id."""
+    shop = open_shop(http)
+    shop.order(number)
+    return shop, ok(shop.request_return(number, [("1", 1)]), 201)["id"]
+
+
 def _reads_of(shop: Any, return_id: str) -> list[tuple[DriverQuery, dict[str, Any]]]:
     owner = {"seller_id": shop.seller_id, "return_id": return_id}
     by_id = {"seller_id": shop.seller_id, "id": return_id}
@@ -409,10 +416,8 @@ def test_reads_sent_together_answer_what_each_answers_alone(
 def test_a_failed_read_sent_together_raises_as_sqlalchemy_would(
     http: httpx.Client, container: Container
 ) -> None:
-    shop = open_shop(http)
-    shop.order("DR-9")
-    created = ok(shop.request_return("DR-9", [("1", 1)]), 201)
-    reads = _reads_of(shop, created["id"])
+    shop, return_id = _one_return(http, "DR-9")
+    reads = _reads_of(shop, return_id)
     number = DriverQuery(select(cast(bindparam("text", type_=String), Integer).label("n")))
     with container.uow() as uow, pytest.raises(DBAPIError) as raised:
         read_together(uow.session, [reads[0], (number, {"text": "ten"}), reads[1]])  # type: ignore[attr-defined]
@@ -425,15 +430,13 @@ def test_a_failed_read_sent_together_raises_as_sqlalchemy_would(
 def test_reads_sent_together_on_a_lost_connection_raise_what_the_api_answers_503(
     http: httpx.Client, container: Container
 ) -> None:
-    shop = open_shop(http)
-    shop.order("DR-10")
-    created = ok(shop.request_return("DR-10", [("1", 1)]), 201)
+    shop, return_id = _one_return(http, "DR-10")
     with container.uow() as uow:
         session = uow.session  # type: ignore[attr-defined]
         backend = session.execute(text("SELECT pg_backend_pid()")).scalar_one()
         with container.engine.connect() as other:
             other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
         with pytest.raises(OperationalError) as raised:
-            read_together(session, _reads_of(shop, created["id"]))
+            read_together(session, _reads_of(shop, return_id))
     assert raised.value.connection_invalidated
-    ok(shop.call("GET", f"/v1/returns/{created['id']}"))
+    ok(shop.call("GET", f"/v1/returns/{return_id}"))

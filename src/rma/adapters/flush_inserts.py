@@ -3,18 +3,17 @@
 Resolving a return by refund adds one new ``Refund``; the ORM's flush of that one row (its
 unit of work sorting the session's changes, the insert, reading back what it wrote) was a
 tenth of a resolution in the API process. Here such a row is inserted by the driver
-(``driver_rows``) at the start of the flush, as a return's move is (``return_writes``), the
-trail told of it, and the object held by the session as its flush holds what it inserted.
-A failed insert raises what the flush would have raised (an ``IntegrityError`` for a second
+(``driver_rows``) at the start of the flush, after the moves (``return_writes`` calls it),
+the trail told of it, and the object held by the session as its flush holds what it
+inserted. A failed insert raises what the flush would have raised (an ``IntegrityError`` for a second
 first refund of a return, which the unit of work answers as a conflict).
 """
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from rma.adapters.driver_rows import DriverInsert
@@ -22,19 +21,6 @@ from rma.adapters.orm_money import refunds
 from rma.domain.refunds import Refund
 
 _INSERTS: dict[type[Any], DriverInsert] = {Refund: DriverInsert(refunds)}
-_session_kinds: weakref.WeakSet[type[Session]] = weakref.WeakSet()
-
-
-def watch(session: Session) -> None:
-    """Insert new rows of the kinds above at the start of each of this session's flushes."""
-    kind = type(session)  # one listener per session factory, as the audit trail's
-    if kind not in _session_kinds:
-        _session_kinds.add(kind)
-        event.listen(kind, "before_flush", _before_flush)
-
-
-def _before_flush(session: Session, _context: object, _instances: object) -> None:
-    write_new_rows(session)
 
 
 def write_new_rows(session: Session) -> None:

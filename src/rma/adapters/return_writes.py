@@ -28,7 +28,7 @@ from sqlalchemy.orm.attributes import get_history
 from sqlalchemy.orm.base import PASSIVE_NO_INITIALIZE
 from sqlalchemy.orm.exc import StaleDataError
 
-from rma.adapters import audit_log, orm
+from rma.adapters import audit_log, flush_inserts, orm
 from rma.adapters.driver_rows import DriverInsert, DriverStatement, DriverUpdate
 from rma.domain.returns import HistoryEntry, Return, ReturnItem
 
@@ -47,7 +47,8 @@ _session_kinds: weakref.WeakSet[type[Session]] = weakref.WeakSet()
 
 
 def watch(session: Session) -> None:
-    """Write moved returns at the start of each of this session's flushes, autoflush too."""
+    """Write moved returns (and new rows ``flush_inserts`` inserts) at the start of each of
+    this session's flushes, autoflush too."""
     kind = type(session)  # one listener per session factory, as the audit trail's
     if kind not in _session_kinds:
         _session_kinds.add(kind)
@@ -56,6 +57,7 @@ def watch(session: Session) -> None:
 
 def _before_flush(session: Session, _context: object, _instances: object) -> None:
     write_moved_returns(session)
+    flush_inserts.write_new_rows(session)  # a resolution's refund
 
 
 def write_moved_returns(session: Session) -> None:

@@ -14,7 +14,6 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from rma.adapters import (
     audit_log,
-    flush_inserts,
     orm,
     orm_events,
     repositories,
@@ -221,7 +220,6 @@ class SqlUnitOfWork:
         if not self._read_only:
             audit_log.watch(self.session)
             return_writes.watch(self.session)
-            flush_inserts.watch(self.session)
         return self
 
     def __exit__(
