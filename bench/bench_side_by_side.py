@@ -65,7 +65,7 @@ def _run(container: Any, data_dir: Path, checkout: Path) -> None:
         "before": Server({**env, "PYTHONPATH": f"{checkout / 'src'}"}, WORKERS),
         "after": Server(env, WORKERS),
     }
-    print(f"   before: {REVISION} ({_described(checkout)}); after: the working tree", flush=True)
+    print(f"   before: {_described(checkout)}; after: the working tree", flush=True)
     cpu: dict[str, dict[str, list[float]]] = {side: {} for side in SIDES}
     try:
         for server in servers.values():
