@@ -5,8 +5,8 @@ unit of work sorting the session's changes, the insert, reading back what it wro
 tenth of a resolution in the API process. Here such a row is inserted by the driver
 (``driver_rows``) at the start of the flush, after the moves (``return_writes`` calls it),
 the trail told of it, and the object held by the session as its flush holds what it
-inserted. A failed insert raises what the flush would have raised (an ``IntegrityError`` for a second
-first refund of a return, which the unit of work answers as a conflict).
+inserted. A failed insert raises what the flush would have raised (an ``IntegrityError``
+for a second first refund of a return, which the unit of work answers as a conflict).
 """
 
 from __future__ import annotations
