@@ -116,10 +116,8 @@ class DriverQuery:
             _raise_alone_as_sqlalchemy(engine, pooled, error, compiled.sql, values)
         finally:
             pooled.close()
-        if not fetched:
-            return None
-        row = _converted(fetched[0], compiled.results) if compiled.results else fetched[0]
-        return self.row(*row)
+        rows = self._rows(fetched[:1], compiled)
+        return rows[0] if rows else None
 
     def _compile(self, dialect: Dialect) -> _Compiled:
         results = []
@@ -144,18 +142,14 @@ def read_together(
     """
     connection = session.connection()
     dialect = connection.dialect
-    pooled = connection.connection
-    dbapi: Any = pooled.dbapi_connection
     if connection.dispatch.before_cursor_execute:
         return [query.all(session, params) for query, params in reads]
     compiled = [q._by_dialect.get(dialect.name) or q._compile(dialect) for q, _params in reads]
-    if any(c.numbered is None for c in compiled) or dbapi.prepare_threshold is not None:
+    prepared = _prepared_of(connection.connection, compiled)
+    if prepared is None:
         return [query.all(session, params) for query, params in reads]
     sent = [(c, _bound(params, c)) for c, (_query, params) in zip(compiled, reads, strict=True)]
     try:
-        prepared: _Prepared | None = pooled.info.get(_Prepared)
-        if prepared is None:
-            prepared = pooled.info[_Prepared] = _Prepared(dbapi, Transformer(dbapi))
         answers = prepared.send_together(sent)
     except dialect.loaded_dbapi.Error as error:
         _raise_as_sqlalchemy(connection, error, "; ".join(c.sql for c in compiled), None)
@@ -443,18 +437,27 @@ def _raise_as_sqlalchemy(
 
 def _sent_on(pooled: Any, compiled: _Compiled, values: Any, *, begin: bool) -> _Answer:
     """The statement sent on a pooled connection; ``begin``: in a transaction (PostgreSQL)."""
-    dbapi: Any = pooled.dbapi_connection
-    if compiled.numbered is not None and dbapi.prepare_threshold is None:
-        prepared: _Prepared | None = pooled.info.get(_Prepared)
-        if prepared is None:
-            prepared = pooled.info[_Prepared] = _Prepared(dbapi, Transformer(dbapi))
+    prepared = _prepared_of(pooled, [compiled])
+    if prepared is not None:
         return prepared.send(compiled, values, begin=begin)
-    with _cursor(dbapi) as cursor:
+    with _cursor(pooled.dbapi_connection) as cursor:
         if compiled.prepare:  # psycopg preparing statements of its own (not rma's engines)
             cursor.execute(compiled.sql, values, prepare=True)
         else:
             cursor.execute(compiled.sql, values)
         return _Answer(cursor.fetchall() if cursor.description else [], cursor.rowcount)
+
+
+def _prepared_of(pooled: Any, compiled: Sequence[_Compiled]) -> _Prepared | None:
+    """The pooled connection's statements prepared by libpq (made at its first), or None
+    where the driver's cursor sends ``compiled`` (SQLite; psycopg preparing its own)."""
+    dbapi: Any = pooled.dbapi_connection
+    if any(c.numbered is None for c in compiled) or dbapi.prepare_threshold is not None:
+        return None
+    prepared: _Prepared | None = pooled.info.get(_Prepared)  # lives as long as the connection
+    if prepared is None:
+        prepared = pooled.info[_Prepared] = _Prepared(dbapi, Transformer(dbapi))
+    return prepared
 
 
 _ROWS, _DONE, _IDLE = pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK, pq.TransactionStatus.IDLE
@@ -496,7 +499,7 @@ class _Prepared:
 
     def send(self, compiled: _Compiled, values: Mapping[str, Any], *, begin: bool) -> _Answer:
         pgconn, tx = self.connection.pgconn, self.transformer
-        if begin and pgconn.transaction_status == _IDLE and not self.connection.autocommit:
+        if begin and self._outside_transaction():
             self._check(pgconn.exec_(self._begin()))
         params = tx.dump_sequence([values[name] for name in compiled.order], compiled.formats)
         statement = self._statement(compiled)
@@ -508,7 +511,7 @@ class _Prepared:
     def send_together(self, sent: Sequence[tuple[_Compiled, Mapping[str, Any]]]) -> list[_Answer]:
         """Each statement's answer, the statements sent in one libpq pipeline."""
         pgconn, tx = self.connection.pgconn, self.transformer
-        begin = pgconn.transaction_status == _IDLE and not self.connection.autocommit
+        begin = self._outside_transaction()
         calls = []
         for compiled, values in sent:  # each prepared first, if new, outside the pipeline
             params = tx.dump_sequence([values[name] for name in compiled.order], compiled.formats)
@@ -562,6 +565,11 @@ class _Prepared:
             if result.status == _SYNC:
                 return results
             results.append(result)
+
+    def _outside_transaction(self) -> bool:
+        """Whether a statement now would run on its own, where psycopg would begin one."""
+        connection = self.connection
+        return connection.pgconn.transaction_status == _IDLE and not connection.autocommit
 
     def _begin(self) -> bytes:
         # The statement psycopg itself begins a transaction with (its isolation level).
