@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import bindparam, insert, select, text
+from sqlalchemy.exc import IntegrityError
 
+from rma.adapters import orm, unit_of_work
+from rma.adapters.driver_rows import DriverStatement
 from rma.bootstrap import Container
 from rma.domain.access import Role
 from rma.domain.policy import RequestedItem
@@ -167,3 +170,69 @@ def test_commits_within_a_held_transaction_write_each_event_once(container: Cont
         )
     assert types.count("return.closed") == 1
     assert types.count("return.reopened") == 1
+
+
+def test_a_commit_whose_outbox_fails_leaves_the_return_as_it_was(
+    container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On PostgreSQL the outbox's statement carries the COMMIT: when it fails, the move
+    # sent before it in the transaction must not be committed without its events.
+    seller_id = _seller(container)
+    _order(container, seller_id)
+    ret = _request(container, seller_id)
+    c = orm.outbox.c
+    with container.engine.connect() as connection:
+        taken = connection.execute(select(c.id, c.occurred_at).where(c.aggregate_id == ret.id))
+        taken_id, taken_at = taken.first()  # type: ignore[misc]
+    real_new_id = unit_of_work.new_id
+    monkeypatch.setattr(
+        unit_of_work, "new_id", lambda kind: taken_id if kind == "evt" else real_new_id(kind)
+    )
+
+    with container.uow() as uow, pytest.raises(IntegrityError):  # the event's key is taken
+        held = uow.returns.get(seller_id, ret.id)
+        assert held is not None
+        held.close(actor=STAFF, now=taken_at, note="its event cannot be written")
+        uow.commit()
+
+    monkeypatch.setattr(unit_of_work, "new_id", real_new_id)
+    with container.reader() as reader:
+        found = reader.returns.get(seller_id, ret.id)
+        assert found is not None
+        assert found.status == ret.status
+        assert [h.action for h in found.history] == [h.action for h in ret.history]
+    with container.uow() as uow:  # the pooled connection serves the next unit of work
+        again = uow.returns.get(seller_id, ret.id)
+        assert again is not None
+        again.close(actor=STAFF, now=utcnow(), note="now it can")
+        uow.commit()
+    with container.reader() as reader:
+        closed = reader.returns.get(seller_id, ret.id)
+        assert closed is not None
+        assert closed.status == ReturnStatus.CLOSED
+
+
+@pytest.mark.postgres_only
+def test_the_last_statement_of_a_transaction_carries_its_commit(container: Container) -> None:
+    claim = DriverStatement(
+        insert(orm.idempotency_keys).values(
+            scope=bindparam("scope"),
+            key=bindparam("key"),
+            request_hash="hash",
+            created_at=bindparam("at"),
+        )
+    )
+    first, second = ({"scope": "admin:x", "key": key, "at": utcnow()} for key in ("c-1", "c-2"))
+    with container.uow() as uow:
+        connection = uow.session.connection()  # type: ignore[attr-defined]
+        claim.execute(connection, first)
+        claim.execute(connection, second, commit=True)
+        assert _committed(container)[1] == [("c-1", None), ("c-2", None)]  # before commit()
+        uow.session.commit()  # type: ignore[attr-defined]
+
+    with container.uow() as uow:
+        connection = uow.session.connection()  # type: ignore[attr-defined]
+        claim.execute(connection, {**first, "key": "c-3"})
+        with pytest.raises(IntegrityError):  # c-2 again: neither it nor c-3 is committed
+            claim.execute(connection, second, commit=True)
+    assert _committed(container)[1] == [("c-1", None), ("c-2", None)]

@@ -308,8 +308,32 @@ class DriverStatement:
         self.statement = statement
         self._by_dialect: dict[str, _Compiled] = {}
 
-    def execute(self, connection: Connection, params: Mapping[str, Any]) -> None:
-        self._send(connection, params, answer=False)
+    def execute(
+        self, connection: Connection, params: Mapping[str, Any], *, commit: bool = False
+    ) -> None:
+        """Send it; ``commit``: the transaction's last statement, its ``COMMIT`` sent along.
+
+        On PostgreSQL the statement and ``COMMIT`` go in one libpq pipeline: a round trip
+        costs the API's thread a wake-up (see ``read_together``), and psycopg's commit its
+        Python. The owner of the transaction commits it as usual after; the driver finds it
+        ended then (psycopg sends nothing for a connection outside a transaction). Where
+        the driver cannot (SQLite, a listener recording statements) it is only sent.
+        """
+        if not commit:
+            self._send(connection, params, answer=False)
+            return
+        compiled = self._compiled_for(connection.dialect)
+        prepared = None
+        if not connection.dispatch.before_cursor_execute:
+            prepared = _prepared_of(connection.connection, [compiled])
+        if prepared is None:
+            self._send(connection, params, answer=False)
+            return
+        values = _bound(params, compiled)
+        try:
+            prepared.send_together([(compiled, values)], commit=True)
+        except connection.dialect.loaded_dbapi.Error as error:
+            _raise_as_sqlalchemy(connection, error, compiled.sql, values)
 
     def first(self, connection: Connection, params: Mapping[str, Any]) -> Any:
         return self._send(connection, params, answer=True)
@@ -318,12 +342,15 @@ class DriverStatement:
         if connection.dispatch.before_cursor_execute:
             result = connection.execute(self.statement, params)
             return tuple(result.one()) if answer else None
-        dialect = connection.dialect
+        compiled = self._compiled_for(connection.dialect)
+        rows = _sent(connection, compiled, _bound(params, compiled)).rows
+        return (rows[0] if rows else None) if answer else None
+
+    def _compiled_for(self, dialect: Dialect) -> _Compiled:
         compiled = self._by_dialect.get(dialect.name)
         if compiled is None:
             compiled = self._by_dialect[dialect.name] = _compiled(self.statement, dialect)
-        rows = _sent(connection, compiled, _bound(params, compiled)).rows
-        return (rows[0] if rows else None) if answer else None
+        return compiled
 
 
 class DriverUpdate:
@@ -508,8 +535,15 @@ class _Prepared:
             return _Answer([], int(result.command_tuples or 0))
         return _Answer(statement.rows(result), result.ntuples)
 
-    def send_together(self, sent: Sequence[tuple[_Compiled, Mapping[str, Any]]]) -> list[_Answer]:
-        """Each statement's answer, the statements sent in one libpq pipeline."""
+    def send_together(
+        self, sent: Sequence[tuple[_Compiled, Mapping[str, Any]]], *, commit: bool = False
+    ) -> list[_Answer]:
+        """Each statement's answer, the statements sent in one libpq pipeline; ``commit``:
+        the transaction's ``COMMIT`` after them, in the same round trip.
+
+        The pipeline stops at its first error: the statements after it and the ``COMMIT``
+        are not run, and the transaction is left failed, for its owner to roll back.
+        """
         pgconn, tx = self.connection.pgconn, self.transformer
         begin = self._outside_transaction()
         calls = []
@@ -522,6 +556,8 @@ class _Prepared:
                 pgconn.send_query_params(self._begin(), None)
             for statement, params, formats in calls:
                 pgconn.send_query_prepared(statement.name, params, formats)
+            if commit:
+                pgconn.send_query_params(b"COMMIT", None)
             pgconn.pipeline_sync()
             results = self._pipeline_results()
         finally:
@@ -529,7 +565,7 @@ class _Prepared:
                 pgconn.exit_pipeline_mode()
         for result in results:  # the first error, as the statements one by one would raise it
             self._check(result)
-        answers = results[1:] if begin else results
+        answers = results[1 : len(calls) + 1] if begin else results[: len(calls)]
         return [
             _Answer(statement.rows(result), result.ntuples)
             for (statement, _params, _formats), result in zip(calls, answers, strict=True)

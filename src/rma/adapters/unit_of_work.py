@@ -288,13 +288,14 @@ class SqlUnitOfWork:
         recorded = [event for aggregate in touched for event in _events(aggregate)]
         actor = (self._actor, "") if self._actor else current_actor()
         trail = audit_log.entries(self.session, actor)
-        self._write_outbox([*recorded, *self._saved_events()], trail)
+        last = self._claim is None and self._spent_token is None and self._held is None
+        self._write_outbox([*recorded, *self._saved_events()], trail, commit=last)
         claim = self._write_claim()
         self._write_spent_token()
         if claim is not None:
             self._held = claim
         if self._held is None:
-            self.session.commit()
+            self.session.commit()  # on PostgreSQL often ended with the outbox's statement
         # Written to the outbox: a later commit in a held transaction must not write them again.
         for aggregate in touched:
             aggregate.events.clear()
@@ -308,11 +309,14 @@ class SqlUnitOfWork:
         returns = self.__dict__.get("returns")
         return returns.saved_events if returns is not None else []
 
-    def _write_outbox(self, recorded: list[Event], trail: list[dict[str, Any]]) -> None:
+    def _write_outbox(
+        self, recorded: list[Event], trail: list[dict[str, Any]], *, commit: bool
+    ) -> None:
         """Insert the events and the audit entries of this commit.
 
         On PostgreSQL both go in one statement (the entries as a data-modifying CTE of the
-        outbox INSERT): the audit trail costs the request no round trip of its own.
+        outbox INSERT): the audit trail costs the request no round trip of its own. When
+        nothing is written after it (``commit``), that statement carries the ``COMMIT``.
         """
         # Ids made in one millisecond differ in random bits only: sort them so the ids
         # follow the order the events happened in (the event log and the worker rely on it).
@@ -334,7 +338,7 @@ class SqlUnitOfWork:
                 "events": document(connection.dialect, orm.outbox, rows),
                 "entries": document(connection.dialect, audit_entries, trail),
             }
-            _outbox_with_trail().execute(connection, documents)
+            _outbox_with_trail().execute(connection, documents, commit=commit)
             return
         if trail and connection.dialect.name == "sqlite":
             _insert_entries(connection, trail)
