@@ -47,6 +47,19 @@ def storable(value: Any) -> Any:
     return value
 
 
+def held(obj: object, names: frozenset[str]) -> Any:
+    """The values of ``names`` an entity holds, to validate a model from.
+
+    A mapped entity keeps its loaded values in its ``__dict__``; reading each through its
+    attribute (SQLAlchemy's descriptor, about 0.6 us apiece) cost twice the model's own
+    validation for a return. An attribute not held there is read as usual.
+    """
+    values = obj.__dict__
+    if names <= values.keys():
+        return values  # the model takes its fields and leaves the rest
+    return {name: getattr(obj, name) for name in names}
+
+
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Note = Annotated[str, StringConstraints(max_length=2000)]

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from rma.api.schemas.base import Code, Count, In, Name, Note
+from rma.api.schemas.base import Code, Count, In, Name, Note, held
 from rma.api.schemas.returns import InspectionIn
 from rma.api.schemas.setup import AddressIn
 from rma.domain.flags import Flag, FlagCode
@@ -205,7 +205,10 @@ class ReceiptAnswer(ReceiptPublic):
 
 
 def receipt_public(receipt: PackageReceipt) -> ReceiptPublic:
-    return ReceiptPublic(**{n: getattr(receipt, n) for n in ReceiptPublic.model_fields})
+    return ReceiptPublic.model_validate(held(receipt, _RECEIPT_FIELDS))
+
+
+_RECEIPT_FIELDS = frozenset(ReceiptPublic.model_fields)
 
 
 class ReceiptsPublic(BaseModel):

@@ -15,6 +15,7 @@ from rma.api.schemas.base import (
     MinorUnits,
     Note,
     Quantity,
+    held,
 )
 from rma.api.schemas.setup import AddressIn, AddressPublic, ReturnAddressCreate
 from rma.domain.returns import Condition, DenyReason, Disposition, Resolution, Return
@@ -122,24 +123,22 @@ class ReturnPublic(BaseModel):
 
     @classmethod
     def of(cls, ret: Return) -> ReturnPublic:
-        fields = {name: getattr(ret, name) for name in cls.model_fields if name not in _NESTED}
-        return cls(
-            **fields,
-            violations=[ViolationPublic(**v) for v in ret.violations],
-            return_address=AddressPublic.of(ret.return_address) if ret.return_address else None,
-            items=[
-                ReturnItemPublic(**{n: getattr(i, n) for n in ReturnItemPublic.model_fields})
-                for i in ret.items
-            ],
-            history=[
-                HistoryEntryPublic(**{n: getattr(h, n) for n in HistoryEntryPublic.model_fields})
-                for h in ret.history
-            ],
-            routing=RoutingPublic.of(ret.routing) if ret.routing else None,
+        address, routing = ret.return_address, ret.routing
+        return cls.model_validate(
+            {
+                **held(ret, _RETURN_FIELDS),
+                "items": [held(item, _ITEM_FIELDS) for item in ret.items],
+                "history": [held(entry, _ENTRY_FIELDS) for entry in ret.history],
+                "return_address": AddressPublic.of(address) if address else None,
+                "routing": RoutingPublic.of(routing) if routing else None,
+            }
         )
 
 
-_NESTED = {"violations", "items", "history", "return_address", "routing"}
+_NESTED = {"items", "history", "return_address", "routing"}
+_RETURN_FIELDS = frozenset(ReturnPublic.model_fields) - _NESTED
+_ITEM_FIELDS = frozenset(ReturnItemPublic.model_fields)
+_ENTRY_FIELDS = frozenset(HistoryEntryPublic.model_fields)
 
 
 class DestinationPublic(BaseModel):
