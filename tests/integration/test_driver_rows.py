@@ -440,3 +440,37 @@ def test_reads_sent_together_on_a_lost_connection_raise_what_the_api_answers_503
             read_together(session, _reads_of(shop, return_id))
     assert raised.value.connection_invalidated
     ok(shop.call("GET", f"/v1/returns/{return_id}"))
+
+
+def test_settings_read_ahead_with_a_return_are_read_again_once_they_may_have_changed(
+    http: httpx.Client, container: Container
+) -> None:
+    shop, return_id = _one_return(http, "DR-11")
+    with container.uow() as uow:
+        alone = uow.sellers.settings(shop.seller_id)
+        assert uow.returns.get(shop.seller_id, return_id) is not None  # its seller read along
+        ahead = uow.sellers.settings(shop.seller_id)
+        assert alone is not None
+        assert ahead is not None
+        assert _columns(ahead, orm.sellers) == _columns(alone, orm.sellers)
+
+        assert uow.returns.get(shop.seller_id, return_id) is not None
+        tracked = uow.sellers.get(shop.seller_id)  # the session may change it from now on
+        assert tracked is not None
+        tracked.window_days = alone.window_days + 15
+        uow.session.flush()  # type: ignore[attr-defined]
+        changed = uow.sellers.settings(shop.seller_id)
+        assert changed is not None
+        assert changed.window_days == alone.window_days + 15
+
+    with container.uow() as uow:
+        assert uow.returns.get(shop.seller_id, return_id) is not None
+        uow.session.commit()  # type: ignore[attr-defined]  # (nothing changed by it)
+        with container.uow() as other:
+            elsewhere = other.sellers.get(shop.seller_id)
+            assert elsewhere is not None
+            elsewhere.window_days = alone.window_days + 30
+            other.commit()
+        later = uow.sellers.settings(shop.seller_id)  # a new transaction: read again
+        assert later is not None
+        assert later.window_days == alone.window_days + 30

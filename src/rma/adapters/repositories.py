@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import fields, replace
+from dataclasses import replace
 from datetime import datetime
 from functools import cache
 from typing import Any, TypeVar
@@ -63,8 +63,7 @@ class SqlSellers:
     def settings(self, seller_id: str) -> Seller | None:
         # A plain row made into a Seller: the ORM's load of a tracked one was a tenth of an
         # authorization's CPU, for settings the request only reads.
-        row = _SELLER_ROW.first(self.session, {"id": seller_id})
-        return instance_of(Seller, row._asdict()) if row is not None else None
+        return session_loads.seller_settings(self.session, seller_id)
 
 
 class SqlReturnAddresses:
@@ -797,11 +796,3 @@ _SHIPMENTS_WITH_ITEMS = DriverQuery(_shipments_with_items())
 @cache
 def _locked_order_by_number() -> Select[Order]:
     return _order_by_number().with_for_update(of=orm.orders)
-
-
-_SELLER_FIELDS = [f.name for f in fields(Seller) if f.name in orm.sellers.c]
-_SELLER_ROW = DriverQuery(
-    select(*[orm.sellers.c[name] for name in _SELLER_FIELDS]).where(
-        orm.sellers.c.id == bindparam("id")
-    )
-)

@@ -19,6 +19,7 @@ The pipeline saves the API as much and costs PostgreSQL nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import Table, and_, bindparam, select
@@ -31,17 +32,46 @@ from rma.adapters.driver_rows import DriverQuery, read_together
 from rma.adapters.return_pages import instance_of
 from rma.domain.orders import Order, OrderLine, Shipment, ShipmentItem
 from rma.domain.returns import HistoryEntry, Return, ReturnItem
+from rma.domain.sellers import Seller
 
 Collections = list[tuple[object, str, list[Any]]]  # (owner, its collection, the children)
 
 
 def return_by_id(session: Session, seller_id: str, return_id: str) -> Return | None:
-    """The return, with its items and history, tracked: its three statements sent together."""
+    """The return, with its items and history, tracked: its three statements sent together,
+    and its seller's settings with them (``seller_settings``)."""
     _flush_first(session)
     owner = {"seller_id": seller_id, "return_id": return_id}
-    reads = [(RETURN_BY_ID, {"seller_id": seller_id, "id": return_id})]
-    found, items, history = read_together(session, [*reads, *_children(owner)])
+    reads = [(RETURN_BY_ID, {"seller_id": seller_id, "id": return_id}), *_children(owner)]
+    found, items, history, seller = read_together(session, [*reads, _seller_read(seller_id)])
+    _read_ahead(session)[seller_id] = seller
     return _tracked_return(session, found[0], items, history) if found else None
+
+
+def seller_settings(session: Session, seller_id: str) -> Seller | None:
+    """The seller's settings as a plain object: read with a return of its just before, or now.
+
+    Every step of a return's life reads the return, then its seller's settings: they go in
+    the return's round trip, read in the same transaction. They are read again once this
+    session tracks the seller (it may have changed it) and in a later transaction.
+    """
+    rows = _read_ahead(session).pop(seller_id, None)
+    if rows is None or identity_key(Seller, seller_id) in session.identity_map:
+        rows = _SELLER_ROW.all(session, {"id": seller_id})
+    return instance_of(Seller, rows[0]._asdict()) if rows else None
+
+
+def _seller_read(seller_id: str) -> tuple[DriverQuery, Mapping[str, Any]]:
+    return _SELLER_ROW, {"id": seller_id}
+
+
+def _read_ahead(session: Session) -> dict[str, list[Any]]:
+    """Sellers' rows read ahead in the session's transaction, by seller, until asked for."""
+    transaction = session.get_transaction()
+    kept = session.info.get(_AHEAD)
+    if kept is None or kept[0] is not transaction:
+        kept = session.info[_AHEAD] = (transaction, {})
+    return kept[1]
 
 
 def return_found(session: Session, query: DriverQuery, params: Mapping[str, Any]) -> Return | None:
@@ -147,6 +177,13 @@ def _of_order(table: Table, *order: Any) -> DriverQuery:
     return DriverQuery(select(table).where(owned).order_by(*order))
 
 
+_AHEAD = "rma_read_ahead"
+_SELLER_FIELDS = [f.name for f in fields(Seller) if f.name in orm.sellers.c]
+_SELLER_ROW = DriverQuery(
+    select(*[orm.sellers.c[name] for name in _SELLER_FIELDS]).where(
+        orm.sellers.c.id == bindparam("id")
+    )
+)
 _r = orm.returns.c
 RETURN_BY_ID = DriverQuery(
     select(orm.returns).where(_r.seller_id == bindparam("seller_id"), _r.id == bindparam("id"))
