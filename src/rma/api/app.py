@@ -59,8 +59,10 @@ resolution is recorded. Send `Authorization: Bearer <api key>`; customers use th
 `POST /v1/portal/sessions`. Errors are `{"error": {"code", "message", "details"}}`.
 """
 
-# The busiest requests, served by ``DirectRoutes``: reading a return, and each step of its life.
+# The busiest requests, served by ``DirectRoutes``: the list of returns, reading one, and each
+# step of its life.
 DIRECT_ROUTES = (
+    returns.list_returns,
     returns.get_return,
     returns.create_return,
     returns.authorize_return,

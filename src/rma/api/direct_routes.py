@@ -1,16 +1,17 @@
 """The busiest routes, served without FastAPI's machinery around each request.
 
-Reading a return and each step of its life (``app.DIRECT_ROUTES``) are still FastAPI
-routes: their OpenAPI entries, and the answer to anything this module does not take as it
-is. Here the same endpoint function is called with what the module resolves itself (the
-path's parameters, the request, the container, the signed-in caller and the body), sign-in,
-endpoint and the answer's JSON together in one worker thread. FastAPI spent a quarter of an
-authorization's CPU around the endpoint: matching it among some 300 routes, solving its
-dependencies, two hand-offs to a worker thread (see docs/operations.md, "The write path").
+The list of returns, reading one and each step of its life (``app.DIRECT_ROUTES``) are still
+FastAPI routes: their OpenAPI entries, and the answer to anything this module does not take
+as it is. Here the same endpoint function is called with what the module resolves itself
+(the path's and the query's parameters, the request, the container, the signed-in caller and
+the body), sign-in, endpoint and the answer's JSON together in one worker thread. FastAPI
+spent a quarter of an authorization's CPU around the endpoint: matching it among some 300
+routes, solving its dependencies, two hand-offs to a worker thread (see docs/operations.md,
+"The write path").
 
 A request goes on to FastAPI, its body handed on unread, whenever this module would have to
 decide something FastAPI decides: a body that is not JSON, does not parse or does not
-validate, a content type other than JSON, a path parameter out of its bounds, an
+validate, a content type other than JSON, a path or query parameter out of its bounds, an
 ``Idempotency-Key`` longer than the header allows. So every error of input is answered by
 FastAPI as before; errors of the use case are answered by the app's own handlers, and a
 model is written as FastAPI writes a route's model (validated as it, then by Pydantic).
@@ -29,6 +30,7 @@ from typing import Annotated, Any, get_args, get_origin, get_type_hints
 
 from fastapi import FastAPI
 from fastapi.datastructures import DefaultPlaceholder
+from fastapi.dependencies.utils import request_params_to_args
 from fastapi.params import Depends
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -67,6 +69,7 @@ class _Route:
     principal: str
     body: _Body | None
     model: TypeAdapter[Any] | None  # what a model the endpoint returns is answered as
+    queries: Sequence[Any] = ()  # FastAPI's fields of its query parameters
 
     def arguments(
         self, request: Request, match: re.Match[str], raw: bytes, container: Container
@@ -75,6 +78,13 @@ class _Route:
         values: dict[str, Any] = {}
         for name, adapter in self.path_params.items():
             values[name] = adapter.validate_python(match[name])  # ValidationError is a ValueError
+        if self.queries:
+            # Read and validated by FastAPI's own function: the same values, defaults and
+            # refusals as its route's (a refused one goes on to FastAPI, which answers it).
+            found, refused = request_params_to_args(self.queries, request.query_params)
+            if refused:
+                raise ValueError("a query parameter FastAPI refuses")
+            values |= found
         if self.request:
             values[self.request] = request
         values[self.container] = container
@@ -244,8 +254,11 @@ def _route_of(placed: list[_Placed], index: int) -> _Route:
         raise TypeError(f"{path}: only GET or POST")
     hints = get_type_hints(route.endpoint, include_extras=True)
     kinds: dict[str, Any] = {"path_params": {}, "request": None, "body": None}
+    queries = {field.name: field for field in route.dependant.query_params}
     for name, parameter in inspect.signature(route.endpoint).parameters.items():
         hint = hints[name]
+        if name in queries:
+            continue
         if f"{{{name}}}" in path:
             kinds["path_params"][name] = TypeAdapter(hint)
         elif hint is Request:
@@ -264,7 +277,9 @@ def _route_of(placed: list[_Placed], index: int) -> _Route:
     answers_itself = isinstance(returns, type) and issubclass(returns, Response)
     model = None if answers_itself else _answered_as(path, route)
     earlier = _earlier(placed, index, method)
-    return _Route(method, pattern, earlier, route.endpoint, **kinds, model=model)
+    return _Route(
+        method, pattern, earlier, route.endpoint, **kinds, model=model, queries=[*queries.values()]
+    )
 
 
 def _answered_as(path: str, route: APIRoute) -> TypeAdapter[Any]:
