@@ -10,7 +10,8 @@ as much as the code. Here both run at once, on one database (``rma_bench_sbs_<pi
    1) and ``RMA_BENCH_CLIENTS`` (8) closed-loop clients, both driven at the same time;
 3. in each of ``RMA_BENCH_ROUNDS`` (3) rounds: requests for ``RMA_BENCH_SECONDS`` (8), then
    authorizations as long, then the box scan, inspection and resolution of
-   ``RMA_BENCH_STEPS`` (300) of the returns each side authorized.
+   ``RMA_BENCH_STEPS`` (300) of the returns each side authorized, then the first page of
+   50 returns (the desk's queue) for half as long.
 
 It prints each side's CPU per request (utime + stime of its server's processes) for each
 operation and round, their means and the change, with the load average.
@@ -28,9 +29,9 @@ from typing import Any
 
 from bench import bench_returns as steps
 from bench.common import analyze, drop_database, load_average, migrated_container
-from bench.http_load import Outcome, closed_loop
+from bench.http_load import LoopbackClient, Outcome, closed_loop, expect
 from bench.processes import CpuMeter, Server
-from bench.write_path import load_world
+from bench.write_path import World, load_world
 
 REVISION = os.environ.get("RMA_BENCH_BASELINE_REV", "HEAD")
 ROUNDS = int(os.environ.get("RMA_BENCH_ROUNDS", "3"))
@@ -79,6 +80,8 @@ def _run(container: Any, data_dir: Path, checkout: Path) -> None:
             for name, step in (("scan", steps._scan), ("inspect", steps._inspect)):
                 moved = _both(servers, cpu, name, moved, step(world), seconds=3600)
             _both(servers, cpu, "resolve", moved, steps._resolve(world), seconds=3600)
+            pages = {side: range(COPIES) for side in SIDES}
+            _both(servers, cpu, "list page", pages, _list_page(world), seconds=SECONDS / 2)
     finally:
         for server in servers.values():
             server.stop()
@@ -88,6 +91,16 @@ def _run(container: Any, data_dir: Path, checkout: Path) -> None:
             f"   {name:<10} API CPU a request: before {before:.2f} ms, after {after:.2f} ms"
             f" ({100 * (after - before) / before:+.0f}%)  [{load_average()}]"
         )
+
+
+def _list_page(world: World) -> Callable[[LoopbackClient, int], Any]:
+    """The desk's queue: the first 50 of the seller's returns, newest first."""
+    headers = {"Authorization": f"Bearer {world.manual.keys['seller']}"}
+
+    def one(client: LoopbackClient, _job: int) -> Any:
+        return expect(client.get("/v1/returns?limit=50", headers=headers), 200)
+
+    return one
 
 
 def _share(copies: list[int], side: str, round_: int) -> list[int]:
