@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from rma.adapters import flush_inserts, orm, return_writes, session_loads
-from rma.adapters.driver_rows import DriverInsert, DriverQuery, read_together
+from rma.adapters.driver_rows import DriverInsert, DriverQuery, insert_together, read_together
 from rma.bootstrap import Container
 from rma.domain.access import ApiKey, CustomerSession, hash_secret
 from rma.domain.orders import Order, Product
@@ -474,3 +474,34 @@ def test_settings_read_ahead_with_a_return_are_read_again_once_they_may_have_cha
         later = uow.sellers.settings(shop.seller_id)  # a new transaction: read again
         assert later is not None
         assert later.window_days == alone.window_days + 30
+
+
+@pytest.mark.postgres_only
+def test_inserts_sent_together_answer_in_order_and_stop_at_the_first_error(
+    http: httpx.Client, container: Container
+) -> None:
+    _shop, return_id = _one_return(http, "DR-12")
+    entries = DriverInsert(orm.return_history, returning=orm.return_history.c.pk)
+    items = DriverInsert(orm.return_items)
+    h, i = orm.return_history.c, orm.return_items.c
+    with container.uow() as uow:
+        session = uow.session  # type: ignore[attr-defined]
+        entry = dict(session.execute(select(h).where(h.return_id == return_id)).mappings().first())
+        item = dict(session.execute(select(i).where(i.return_id == return_id)).mappings().one())
+        del entry["pk"]
+        notes = [{**entry, "note": f"note {n}"} for n in range(3)]
+        _, pks = insert_together(session, [(items, []), (entries, notes)])
+        found = session.execute(select(h.pk, h.note).where(h.pk.in_(pks))).all()
+        assert sorted(found) == list(zip(pks, ["note 0", "note 1", "note 2"], strict=True))
+        uow.commit()
+
+    def written() -> int:
+        with container.engine.connect() as connection:
+            return len(connection.execute(select(h.pk).where(h.return_id == return_id)).all())
+
+    before = written()
+    with container.uow() as uow, pytest.raises(IntegrityError):  # the item is there already
+        insert_together(uow.session, [(entries, notes[:1]), (items, [item]), (entries, notes)])  # type: ignore[attr-defined]
+    assert written() == before  # the entry sent before it is not kept
+    with container.uow() as uow:  # the pooled connection serves the next unit of work
+        assert insert_together(uow.session, [(entries, notes[:1])])[0]  # type: ignore[attr-defined]

@@ -159,6 +159,39 @@ def read_together(
     ]
 
 
+def insert_together(
+    session: Session, inserts: Sequence[tuple[DriverInsert, _Rows]]
+) -> list[list[Any]]:
+    """Each insert's answer (as ``DriverInsert.rows``), their statements sent together.
+
+    The rows of a new return, its items and its history entries are written one after the
+    other with nothing to wait for between them: on PostgreSQL their statements go in one
+    libpq pipeline, one round trip instead of one a table and one a history entry. The
+    first error stops the rest, as it would one by one. Elsewhere (and when something
+    listens to the statements) each insert is sent on its own.
+    """
+    connection = session.connection()
+    dialect = connection.dialect
+    plans = [writer._prepared_statements(dialect, rows) if rows else [] for writer, rows in inserts]
+    sent = [statement for plan in plans if plan is not None for statement in plan]
+    prepared = None
+    if all(plan is not None for plan in plans) and not connection.dispatch.before_cursor_execute:
+        prepared = _prepared_of(connection.connection, [compiled for compiled, _ in sent])
+    if prepared is None:
+        return [writer.rows(session, rows) for writer, rows in inserts]
+    try:
+        answers = iter(prepared.send_together(sent))
+    except dialect.loaded_dbapi.Error as error:
+        _raise_as_sqlalchemy(connection, error, "; ".join(c.sql for c, _ in sent), None)
+    answered = []
+    for (writer, rows), plan in zip(inserts, plans, strict=True):
+        theirs = [next(answers) for _ in plan or ()]
+        answered.append([a.rows[0][0] for a in theirs] if writer.returning is not None else [])
+        if rows:
+            audit_log.inserted(connection, writer.table, rows)
+    return answered
+
+
 class DriverQueryAmong:
     """A ``DriverQuery`` whose statement takes a list (``column IN (...)``).
 
@@ -228,10 +261,33 @@ class DriverInsert:
         audited: bool = True,
     ) -> list[Any]:
         """Insert the rows ``objects`` hold (all but a generated ``pk``), ``keys`` set on each."""
+        return self.rows(session, self.rows_of(objects, keys), audited=audited)
+
+    def rows_of(
+        self, objects: Sequence[object], keys: Mapping[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """The rows ``objects`` hold (all but a generated ``pk``), ``keys`` set on each."""
         given = dict(keys or {})
         names = [c.name for c in self.table.c if c.name != "pk" and c.name not in given]
-        rows = [{**{name: getattr(obj, name) for name in names}, **given} for obj in objects]
-        return self.rows(session, rows, audited=audited)
+        return [{**{name: getattr(obj, name) for name in names}, **given} for obj in objects]
+
+    def _prepared_statements(
+        self, dialect: Dialect, rows: _Rows
+    ) -> list[tuple[_Compiled, Any]] | None:
+        """The statements ``_send`` would send for ``rows`` one by one or as one ``VALUES``,
+        each with its values; None where it would send them otherwise (``executemany``)."""
+        names = tuple(rows[0])
+        compiled = self._compiled.get((dialect.name, names)) or self._compile(dialect, names)
+        if not compiled.prepare:
+            return None
+        sent = [_bound(row, compiled) for row in rows]
+        if self.returning is None and 1 < len(sent) <= _VALUES_AT_ONCE:
+            at_once = self._values_statement(dialect, names, len(sent))
+            values = {f"{name}_{n}": row[name] for n, row in enumerate(sent) for name in names}
+            return [(at_once, values)]
+        if len(sent) > _ONE_BY_ONE:
+            return None
+        return [(compiled, row) for row in sent]
 
     def _send(self, connection: Connection, compiled: _Compiled, rows: list[Any]) -> list[Any]:
         # On PostgreSQL a few rows answering nothing go in one INSERT of as many VALUES
@@ -264,19 +320,24 @@ class DriverInsert:
         return [connection.exec_driver_sql(compiled.sql, row).scalar_one() for row in params]
 
     def _at_once(self, connection: Connection, rows: list[dict[str, Any]]) -> list[Any]:
-        names, dialect = tuple(rows[0]), connection.dialect
-        key = (dialect.name, names, len(rows))
-        compiled = self._values.get(key)
-        if compiled is None:
-            many = [
-                {name: bindparam(f"{name}_{n}", type_=self.table.c[name].type) for name in names}
-                for n in range(len(rows))
-            ]
-            compiled = self._values[key] = _compiled(insert(self.table).values(many), dialect)
+        names = tuple(rows[0])
+        compiled = self._values_statement(connection.dialect, names, len(rows))
         # The values are converted already (``_bound``), row by row.
         values = {f"{name}_{n}": row[name] for n, row in enumerate(rows) for name in names}
         _sent(connection, compiled, values)
         return []
+
+    def _values_statement(self, dialect: Dialect, names: tuple[str, ...], count: int) -> _Compiled:
+        """One ``INSERT`` of ``count`` rows of ``names``, its parameters ``name_n``."""
+        key = (dialect.name, names, count)
+        compiled = self._values.get(key)
+        if compiled is None:
+            many = [
+                {name: bindparam(f"{name}_{n}", type_=self.table.c[name].type) for name in names}
+                for n in range(count)
+            ]
+            compiled = self._values[key] = _compiled(insert(self.table).values(many), dialect)
+        return compiled
 
     def _many(self, connection: Connection, compiled: _Compiled, rows: list[Any]) -> list[Any]:
         with _cursor(connection.connection.dbapi_connection) as cursor:

@@ -29,7 +29,7 @@ from sqlalchemy.orm import (
 )
 
 from rma.adapters import bulk_authorization, orm, return_pages, return_search, session_loads
-from rma.adapters.driver_rows import DriverInsert, DriverQuery, DriverQueryAmong
+from rma.adapters.driver_rows import DriverInsert, DriverQuery, DriverQueryAmong, insert_together
 from rma.adapters.orm import UtcDateTime
 from rma.adapters.return_pages import instance_of
 from rma.adapters.row_sets import one_of
@@ -346,7 +346,7 @@ class SqlReturns:
         self._searched: dict[tuple[str, str], tuple[Any, int]] = {}  # a desk page counts too
 
     def add(self, ret: Return) -> None:
-        """Insert a new return now, one plain INSERT per table, then track it as loaded.
+        """Insert a new return now, its rows' INSERTs sent together, then track it as loaded.
 
         The ORM's unit of work spends several times what these INSERTs cost on a new return,
         its items and its history. Once in the session, later changes to it are ordinary
@@ -354,11 +354,16 @@ class SqlReturns:
         """
         if self.session.new:
             self.session.flush()  # whatever the return may refer to goes first
-        _INSERT_RETURN.objects(self.session, [ret])
         owner = {"seller_id": ret.seller_id, "return_id": ret.id}
         keys = {**owner, "return_created_at": ret.created_at}  # for the SKU/reason indexes
-        _INSERT_ITEMS.objects(self.session, ret.items, keys)
-        pks = _INSERT_HISTORY.objects(self.session, ret.history, owner)
+        _, _, pks = insert_together(
+            self.session,
+            [
+                (_INSERT_RETURN, _INSERT_RETURN.rows_of([ret])),
+                (_INSERT_ITEMS, _INSERT_ITEMS.rows_of(ret.items, keys)),
+                (_INSERT_HISTORY, _INSERT_HISTORY.rows_of(ret.history, owner)),
+            ],
+        )
         for entry, pk in zip(ret.history, pks, strict=True):
             entry.pk = pk  # type: ignore[attr-defined]  # mapped, not declared
         for child in (*ret.items, *ret.history):
