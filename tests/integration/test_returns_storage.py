@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from rma.adapters import orm
 from rma.bootstrap import Container
-from rma.domain.errors import ConcurrentUpdate, Conflict
+from rma.domain.errors import ConcurrentUpdate, Conflict, NoReturnableItems
 from rma.domain.ids import new_id
 from rma.domain.orders import Order, OrderLine, Shipment, ShipmentItem
 from rma.domain.policy import RequestedItem
@@ -153,6 +153,45 @@ def test_of_two_units_of_work_moving_one_return_the_second_commit_loses(
         assert [h.action for h in stored.history] == ["request", "authorize", "receive"]
     assert _outbox(container, ret.id, "return.closed") == 0
     assert _outbox(container, ret.id, "return.received") == 1
+
+
+def test_concurrent_requests_for_an_orders_last_unit_make_one_return(
+    container: Container,
+) -> None:
+    # The order is read locked (its shipments in the same round trip): requests for the
+    # same order wait for each other, so the last unit is returned once.
+    seller_id = _seller(container)
+    _order(container, seller_id)  # line 2: one mug
+    start = threading.Barrier(6)
+    outcomes: list[str] = []
+
+    def request() -> None:
+        cmd = service.RequestReturn(
+            service.Scope(seller_id),
+            "1001",
+            [RequestedItem("2", 1, "CR-DEFECTIVE")],
+            Actor("customer", "ord"),
+        )
+        start.wait()
+        try:
+            service.request_return(cmd, container.uow())
+            outcomes.append("made")
+        except Conflict as error:
+            outcomes.append(error.code)
+        except NoReturnableItems as error:
+            outcomes.append(error.code)
+
+    threads = [threading.Thread(target=request) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert outcomes.count("made") == 1, outcomes
+    with container.engine.connect() as connection:
+        items = orm.return_items.c
+        query = select(func.sum(items.requested_quantity)).where(items.line_id == "2")
+        assert connection.execute(query).scalar_one() == 1
 
 
 def test_two_concurrent_moves_of_one_return_cannot_both_win(container: Container) -> None:
