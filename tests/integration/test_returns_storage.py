@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -155,6 +156,15 @@ def test_of_two_units_of_work_moving_one_return_the_second_commit_loses(
     assert _outbox(container, ret.id, "return.received") == 1
 
 
+def _in_threads(work: Callable[[], None], count: int) -> None:
+    """``work`` in ``count`` threads at once, until every one is done."""
+    threads = [threading.Thread(target=work) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 def test_concurrent_requests_for_an_orders_last_unit_make_one_return(
     container: Container,
 ) -> None:
@@ -176,17 +186,10 @@ def test_concurrent_requests_for_an_orders_last_unit_make_one_return(
         try:
             service.request_return(cmd, container.uow())
             outcomes.append("made")
-        except Conflict as error:
-            outcomes.append(error.code)
-        except NoReturnableItems as error:
+        except (Conflict, NoReturnableItems) as error:
             outcomes.append(error.code)
 
-    threads = [threading.Thread(target=request) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
+    _in_threads(request, 6)
     assert outcomes.count("made") == 1, outcomes
     with container.engine.connect() as connection:
         items = orm.return_items.c
@@ -212,11 +215,7 @@ def test_two_concurrent_moves_of_one_return_cannot_both_win(container: Container
         except Conflict as error:  # IllegalTransition when serialized, else ConcurrentUpdate
             outcomes.append(error.code)
 
-    threads = [threading.Thread(target=close) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    _in_threads(close, 4)
 
     assert outcomes.count("closed") == 1
     assert set(outcomes) - {"closed"} <= {"illegal_transition", "concurrent_update"}
