@@ -134,8 +134,9 @@ def _untracked(entity: type[T], rows: Result[Any]) -> list[T]:
     """An object of ``entity`` per row, made as the ORM's loader makes one (its class
     manager's ``new_instance``, the values put in its ``__dict__``), without the identity
     map and the session. The instrumented ``__init__`` of the dataclass costs 25 times as
-    much: every field is an attribute event. The rows are fetched at once (a page is at most
-    a few hundred): psycopg's ``fetchone`` a row was a tenth of a page's CPU."""
+    much: every field is an attribute event. The rows are fetched at once (a page's: at most
+    200 returns, their items and their history): psycopg's ``fetchone`` a row was a tenth of
+    a page's CPU."""
     new = class_mapper(entity).class_manager.new_instance
     keys = list(rows.keys())
     made = []
