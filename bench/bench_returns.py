@@ -32,7 +32,7 @@ from typing import Any
 
 from bench.common import RESULTS, analyze, drop_database, load_average, migrated_container
 from bench.http_load import LoopbackClient, Outcome, closed_loop, expect
-from bench.pgbench_run import PgbenchOutcome, run_pgbench
+from bench.pgbench_run import PgbenchOutcome, run_pgbench, server_host
 from bench.processes import CpuMeter, Server, backend_pids
 from bench.write_path import World, load_world, record_scripts, send_authorize, send_create
 from rma.bootstrap import Container
@@ -62,7 +62,12 @@ def _run(container: Container, database: str, data_dir: Path) -> None:
     started = time.perf_counter()
     world = load_world(container, HTTP_COPIES, PGBENCH_COPIES, len(PGBENCH_CLIENTS))
     analyze(container)
-    print(f"   loaded in {time.perf_counter() - started:.0f} s  [{load_average()}]", flush=True)
+    url = container.engine.url
+    print(
+        f"   loaded in {time.perf_counter() - started:.0f} s; the API and pgbench reach"
+        f" PostgreSQL at {server_host(url)}  [{load_average()}]",
+        flush=True,
+    )
     scripts = record_scripts(container, world)
     RESULTS.mkdir(exist_ok=True)
     paths = {}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from bench.common import load_average
 from bench.processes import backend_pids, cpu_seconds
@@ -44,7 +44,7 @@ def run_pgbench(
         command += ["-c", str(clients), "-j", "2", "-T", str(int(seconds))]
         command += ["-D", f"base={base}", "-D", f"clients={clients}", "-D", "k=0"]
         command += ["-l", f"--log-prefix={logs}/tx"]
-        command += ["-h", url.host or "127.0.0.1", "-p", str(url.port or 5432)]
+        command += ["-h", server_host(url), "-p", str(url.port or 5432)]
         command += ["-U", url.username or "postgres", database]
         env = {**os.environ, "PGPASSWORD": url.password or ""}
 
@@ -121,3 +121,12 @@ def _field(output: str, pattern: str, default: str | None = None) -> str:
     if default is not None:
         return default
     raise RuntimeError(f"pgbench said nothing matching {pattern!r}:\n{output}")
+
+
+def server_host(url: URL) -> str:
+    """Where the URL reaches PostgreSQL: its host, or the directory of its Unix socket
+    (``?host=/var/run/postgresql``), so that pgbench connects the way the API does."""
+    socket = url.query.get("host")
+    if isinstance(socket, tuple):
+        socket = socket[-1]
+    return url.host or socket or "127.0.0.1"
