@@ -26,6 +26,7 @@ from rma.adapters.driver_rows import DriverInsert, DriverQuery, insert_together,
 from rma.bootstrap import Container
 from rma.domain.access import ApiKey, CustomerSession, hash_secret
 from rma.domain.orders import Order, Product
+from rma.domain.returns import Return
 from rma.domain.sellers import Seller
 from tests.integration.test_audit_trail import seal
 from tests.returns_flow import inspect, receive, start_return
@@ -505,3 +506,21 @@ def test_inserts_sent_together_answer_in_order_and_stop_at_the_first_error(
     assert written() == before  # the entry sent before it is not kept
     with container.uow() as uow:  # the pooled connection serves the next unit of work
         assert insert_together(uow.session, [(entries, notes[:1])])[0]  # type: ignore[attr-defined]
+
+
+def test_an_orders_returns_are_read_with_their_own_items_and_history(
+    http: httpx.Client, container: Container
+) -> None:
+    shop = open_shop(http)
+    order_id = shop.order("DR-13")["id"]
+    made = [ok(shop.request_return("DR-13", [(line, 1)]), 201)["id"] for line in ("1", "2")]
+
+    def tree(ret: Return) -> tuple[Any, ...]:
+        return ret.id, [i.line_id for i in ret.items], [(h.action, h.pk) for h in ret.history]
+
+    with container.uow() as uow:
+        alone = sorted(tree(r) for r in (uow.returns.get(shop.seller_id, i) for i in made) if r)
+    with container.uow() as uow:
+        together = uow.returns.for_order(shop.seller_id, order_id)
+        assert sorted(tree(r) for r in together) == alone
+        assert all(uow.returns.get(shop.seller_id, r.id) is r for r in together)  # tracked

@@ -82,9 +82,18 @@ def return_found(session: Session, query: DriverQuery, params: Mapping[str, Any]
 
 
 def returns_found(session: Session, query: DriverQuery, params: Mapping[str, Any]) -> list[Return]:
-    """Every return ``query`` finds, each with its items and history, tracked."""
+    """Every return ``query`` finds, each with its items and history, tracked: the items and
+    history of them all sent together, one round trip however many returns."""
     _flush_first(session)
-    return [_with_children(session, row) for row in query.all(session, params)]
+    rows = query.all(session, params)
+    if not rows:
+        return []
+    owners = [{"seller_id": row.seller_id, "return_id": row.id} for row in rows]
+    children = read_together(session, [read for owner in owners for read in _children(owner)])
+    return [
+        _tracked_return(session, row, children[2 * n], children[2 * n + 1])
+        for n, row in enumerate(rows)
+    ]
 
 
 def order_found(session: Session, seller_id: str, order_id: str) -> Order | None:
