@@ -145,14 +145,10 @@ def read_together(
     if connection.dispatch.before_cursor_execute:
         return [query.all(session, params) for query, params in reads]
     compiled = [q._by_dialect.get(dialect.name) or q._compile(dialect) for q, _params in reads]
-    prepared = _prepared_of(connection.connection, compiled)
-    if prepared is None:
-        return [query.all(session, params) for query, params in reads]
     sent = [(c, _bound(params, c)) for c, (_query, params) in zip(compiled, reads, strict=True)]
-    try:
-        answers = prepared.send_together(sent)
-    except dialect.loaded_dbapi.Error as error:
-        _raise_as_sqlalchemy(connection, error, "; ".join(c.sql for c in compiled), None)
+    answers = _pipelined(connection, sent)
+    if answers is None:
+        return [query.all(session, params) for query, params in reads]
     return [
         query._rows(answer.rows, c)
         for (query, _params), c, answer in zip(reads, compiled, answers, strict=True)
@@ -171,18 +167,12 @@ def insert_together(
     listens to the statements) each insert is sent on its own.
     """
     connection = session.connection()
-    dialect = connection.dialect
-    plans = [writer._prepared_statements(dialect, rows) if rows else [] for writer, rows in inserts]
+    plans = [writer._planned(connection.dialect, rows) if rows else [] for writer, rows in inserts]
     sent = [statement for plan in plans if plan is not None for statement in plan]
-    prepared = None
-    if all(plan is not None for plan in plans) and not connection.dispatch.before_cursor_execute:
-        prepared = _prepared_of(connection.connection, [compiled for compiled, _ in sent])
-    if prepared is None:
+    together = None if None in plans else _pipelined(connection, sent)
+    if together is None:
         return [writer.rows(session, rows) for writer, rows in inserts]
-    try:
-        answers = iter(prepared.send_together(sent))
-    except dialect.loaded_dbapi.Error as error:
-        _raise_as_sqlalchemy(connection, error, "; ".join(c.sql for c, _ in sent), None)
+    answers = iter(together)
     answered = []
     for (writer, rows), plan in zip(inserts, plans, strict=True):
         theirs = [next(answers) for _ in plan or ()]
@@ -271,32 +261,40 @@ class DriverInsert:
         names = [c.name for c in self.table.c if c.name != "pk" and c.name not in given]
         return [{**{name: getattr(obj, name) for name in names}, **given} for obj in objects]
 
-    def _prepared_statements(
-        self, dialect: Dialect, rows: _Rows
-    ) -> list[tuple[_Compiled, Any]] | None:
-        """The statements ``_send`` would send for ``rows`` one by one or as one ``VALUES``,
-        each with its values; None where it would send them otherwise (``executemany``)."""
+    def _planned(self, dialect: Dialect, rows: _Rows) -> list[tuple[_Compiled, Any]] | None:
+        """``_plan`` for ``rows`` as given (``insert_together``)."""
         names = tuple(rows[0])
         compiled = self._compiled.get((dialect.name, names)) or self._compile(dialect, names)
+        return self._plan(dialect, compiled, [_bound(row, compiled) for row in rows])
+
+    def _plan(
+        self, dialect: Dialect, compiled: _Compiled, rows: list[Any]
+    ) -> list[tuple[_Compiled, Any]] | None:
+        """On PostgreSQL, the statements for ``rows`` (converted already), each with its
+        values; None where they go otherwise (elsewhere, or many rows: ``executemany``).
+
+        A few rows answering nothing go in one INSERT of as many VALUES (prepared once for
+        that many), each round trip being a wake-up of the API's thread and the backend.
+        Otherwise a few rows go a statement at a time, more in one psycopg ``executemany``:
+        its pipeline's machinery costs more than it saves for the one history entry or the
+        two items of a request.
+        """
         if not compiled.prepare:
             return None
-        sent = [_bound(row, compiled) for row in rows]
-        if self.returning is None and 1 < len(sent) <= _VALUES_AT_ONCE:
-            at_once = self._values_statement(dialect, names, len(sent))
-            values = {f"{name}_{n}": row[name] for n, row in enumerate(sent) for name in names}
+        if self.returning is None and 1 < len(rows) <= _VALUES_AT_ONCE:
+            names = tuple(rows[0])
+            at_once = self._values_statement(dialect, names, len(rows))
+            values = {f"{name}_{n}": row[name] for n, row in enumerate(rows) for name in names}
             return [(at_once, values)]
-        if len(sent) > _ONE_BY_ONE:
+        if len(rows) > _ONE_BY_ONE:
             return None
-        return [(compiled, row) for row in sent]
+        return [(compiled, row) for row in rows]
 
     def _send(self, connection: Connection, compiled: _Compiled, rows: list[Any]) -> list[Any]:
-        # On PostgreSQL a few rows answering nothing go in one INSERT of as many VALUES
-        # (prepared once for that many), each round trip being a wake-up of the API's thread
-        # and the backend. Otherwise a few rows go a statement at a time (prepared, on
-        # PostgreSQL), more in one psycopg ``executemany``: its pipeline's machinery costs
-        # more than it saves for the one history entry or the two items of a request.
-        if compiled.prepare and self.returning is None and 1 < len(rows) <= _VALUES_AT_ONCE:
-            return self._at_once(connection, rows)
+        planned = self._plan(connection.dialect, compiled, rows)
+        if planned is not None:
+            answers = [_sent(connection, statement, values) for statement, values in planned]
+            return [a.rows[0][0] for a in answers] if self.returning is not None else []
         if len(rows) > _ONE_BY_ONE and (self.returning is None or compiled.prepare):
             try:
                 return self._many(connection, compiled, rows)
@@ -318,14 +316,6 @@ class DriverInsert:
             connection.exec_driver_sql(compiled.sql, params)
             return []
         return [connection.exec_driver_sql(compiled.sql, row).scalar_one() for row in params]
-
-    def _at_once(self, connection: Connection, rows: list[dict[str, Any]]) -> list[Any]:
-        names = tuple(rows[0])
-        compiled = self._values_statement(connection.dialect, names, len(rows))
-        # The values are converted already (``_bound``), row by row.
-        values = {f"{name}_{n}": row[name] for n, row in enumerate(rows) for name in names}
-        _sent(connection, compiled, values)
-        return []
 
     def _values_statement(self, dialect: Dialect, names: tuple[str, ...], count: int) -> _Compiled:
         """One ``INSERT`` of ``count`` rows of ``names``, its parameters ``name_n``."""
@@ -380,21 +370,12 @@ class DriverStatement:
         ended then (psycopg sends nothing for a connection outside a transaction). Where
         the driver cannot (SQLite, a listener recording statements) it is only sent.
         """
-        if not commit:
-            self._send(connection, params, answer=False)
-            return
-        compiled = self._compiled_for(connection.dialect)
-        prepared = None
-        if not connection.dispatch.before_cursor_execute:
-            prepared = _prepared_of(connection.connection, [compiled])
-        if prepared is None:
-            self._send(connection, params, answer=False)
-            return
-        values = _bound(params, compiled)
-        try:
-            prepared.send_together([(compiled, values)], commit=True)
-        except connection.dialect.loaded_dbapi.Error as error:
-            _raise_as_sqlalchemy(connection, error, compiled.sql, values)
+        if commit:
+            compiled = self._compiled_for(connection.dialect)
+            sent = [(compiled, _bound(params, compiled))]
+            if _pipelined(connection, sent, commit=True) is not None:
+                return
+        self._send(connection, params, answer=False)
 
     def first(self, connection: Connection, params: Mapping[str, Any]) -> Any:
         return self._send(connection, params, answer=True)
@@ -491,6 +472,24 @@ def _sent(connection: Connection, compiled: _Compiled, values: Any) -> _Answer:
         return _sent_on(connection.connection, compiled, values, begin=True)
     except connection.dialect.loaded_dbapi.Error as error:
         _raise_as_sqlalchemy(connection, error, compiled.sql, values)
+
+
+def _pipelined(
+    connection: Connection, sent: Sequence[tuple[_Compiled, Any]], *, commit: bool = False
+) -> list[_Answer] | None:
+    """Each statement's answer, all sent in one libpq pipeline on the session's connection
+    (``commit``: the transaction's ``COMMIT`` after them); None where they cannot be (SQLite,
+    psycopg preparing statements of its own, a listener recording statements)."""
+    if connection.dispatch.before_cursor_execute:
+        return None
+    prepared = _prepared_of(connection.connection, [compiled for compiled, _ in sent])
+    if prepared is None:
+        return None
+    try:
+        return prepared.send_together(sent, commit=commit)
+    except connection.dialect.loaded_dbapi.Error as error:
+        sql = "; ".join(compiled.sql for compiled, _ in sent)
+        _raise_as_sqlalchemy(connection, error, sql, [values for _, values in sent])
 
 
 def _raise_alone_as_sqlalchemy(
