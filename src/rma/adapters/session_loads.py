@@ -43,7 +43,8 @@ def return_by_id(session: Session, seller_id: str, return_id: str) -> Return | N
     _flush_first(session)
     owner = {"seller_id": seller_id, "return_id": return_id}
     reads = [(RETURN_BY_ID, {"seller_id": seller_id, "id": return_id}), *_children(owner)]
-    found, items, history, seller = read_together(session, [*reads, _seller_read(seller_id)])
+    seller_read = (_SELLER_ROW, {"id": seller_id})
+    found, items, history, seller = read_together(session, [*reads, seller_read])
     _read_ahead(session)[seller_id] = seller
     return _tracked_return(session, found[0], items, history) if found else None
 
@@ -61,10 +62,6 @@ def seller_settings(session: Session, seller_id: str) -> Seller | None:
     return instance_of(Seller, rows[0]._asdict()) if rows else None
 
 
-def _seller_read(seller_id: str) -> tuple[DriverQuery, Mapping[str, Any]]:
-    return _SELLER_ROW, {"id": seller_id}
-
-
 def _read_ahead(session: Session) -> dict[str, list[Any]]:
     """Sellers' rows read ahead in the session's transaction, by seller, until asked for."""
     transaction = session.get_transaction()
@@ -76,9 +73,8 @@ def _read_ahead(session: Session) -> dict[str, list[Any]]:
 
 def return_found(session: Session, query: DriverQuery, params: Mapping[str, Any]) -> Return | None:
     """The return ``query`` (a ``returns`` row) finds, with its items and history, tracked."""
-    _flush_first(session)
-    row = query.first(session, params)
-    return None if row is None else _with_children(session, row)
+    found = returns_found(session, query, params)
+    return found[0] if found else None
 
 
 def returns_found(session: Session, query: DriverQuery, params: Mapping[str, Any]) -> list[Return]:
@@ -128,12 +124,6 @@ def _flush_first(session: Session) -> None:
 
 def _children(owner: dict[str, Any]) -> list[tuple[DriverQuery, Mapping[str, Any]]]:
     return [(_ITEMS_OF, owner), (_HISTORY_OF, owner)]
-
-
-def _with_children(session: Session, row: Any) -> Return:
-    owner = {"seller_id": row.seller_id, "return_id": row.id}
-    items, history = read_together(session, _children(owner))
-    return _tracked_return(session, row, items, history)
 
 
 def _tracked_return(
