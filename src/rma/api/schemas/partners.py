@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from rma.api.schemas.base import Code, Email, In, MinorUnits, Name, Note
+from rma.api.schemas.base import Code, Email, In, MinorUnits, Name, Note, held
 from rma.api.schemas.returns import (
     HistoryEntryPublic,
     InspectionIn,
@@ -292,17 +292,15 @@ class PartnerReturnPublic(BaseModel):
             order_number=ret.order_number,
             return_address=AddressPublic.of(ret.return_address) if ret.return_address else None,
             routing=RoutingPublic.of(ret.routing) if ret.routing else None,
-            items=[
-                PartnerItemPublic(**{n: getattr(i, n) for n in PartnerItemPublic.model_fields})
-                for i in ret.items
-            ],
-            history=[
-                HistoryEntryPublic(**{n: getattr(h, n) for n in HistoryEntryPublic.model_fields})
-                for h in ret.history
-            ],
+            items=[held(item, _ITEM_FIELDS) for item in ret.items],
+            history=[held(entry, _ENTRY_FIELDS) for entry in ret.history],
             supplier_rma=SupplierRmaPublic.of(rma) if rma else None,
             updated_at=ret.updated_at,
         )
+
+
+_ITEM_FIELDS = frozenset(PartnerItemPublic.model_fields)
+_ENTRY_FIELDS = frozenset(HistoryEntryPublic.model_fields)
 
 
 class PartnerReturnsPublic(BaseModel):
