@@ -255,3 +255,32 @@ def test_a_desk_search_shows_and_counts_its_matches_from_one_lookup(
     assert (queue.total, queue.everything) == (3, 3)
     lookups = [s for s in executed if "FROM returns AS found" in s and "EXPLAIN" not in s]
     assert len(lookups) == 1
+
+
+@pytest.mark.parametrize("field", ["sku", "reason_code"])
+def test_a_page_walking_the_statuses_does_not_count_the_items_first(
+    container: Container, monkeypatch: pytest.MonkeyPatch, field: str
+) -> None:
+    # The statuses are the shorter walk (as PostgreSQL estimates): naming the item's
+    # returns could not be shorter, so the page does not count them to decide.
+    monkeypatch.setattr(return_pages, "item_is_rarer", lambda *_: False)
+    seller_id, newest_first = _three_returns(container)
+    value = {"sku": "TEE", "reason_code": "CR-UNWANTED_ITEM"}[field]
+    status = (ReturnStatus.AUTHORIZED, ReturnStatus.PENDING_REVIEW)  # as their policy decides
+    where = replace(ReturnFilter(status=status), **{field: value})
+    executed: list[str] = []
+
+    def keep(_c: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        executed.append(statement)
+
+    event.listen(container.engine, "before_cursor_execute", keep)
+    try:
+        page = review.list_returns(
+            returns.Scope(seller_id), where, container.uow(), after=None, limit=10
+        )
+    finally:
+        event.remove(container.engine, "before_cursor_execute", keep)
+
+    expected = newest_first if field == "reason_code" else newest_first[1:]
+    assert [r.id for r in page] == expected
+    assert not [s for s in executed if s.lstrip().startswith("SELECT count(*)")]
