@@ -4,6 +4,7 @@ testing the returns one by one (a term in many returns, or one too short for a t
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -284,3 +285,50 @@ def test_a_page_walking_the_statuses_does_not_count_the_items_first(
     expected = newest_first if field == "reason_code" else newest_first[1:]
     assert [r.id for r in page] == expected
     assert not [s for s in executed if s.lstrip().startswith("SELECT count(*)")]
+
+
+@pytest.mark.parametrize("sort", list(ReturnSort))
+def test_a_search_alone_names_only_what_its_page_can_show_and_pages_as_the_database_orders(
+    container: Container, monkeypatch: pytest.MonkeyPatch, sort: ReturnSort
+) -> None:
+    seller, _ = seller_with_order(container)
+    made = []
+    for n in range(6):
+        order = add_order(container, seller.id, f"500{n}", delivered_days_ago=3)
+        cmd = returns.RequestReturn(
+            returns.Scope(seller.id),
+            order.number,
+            [RequestedItem("1", 1, "CR-UNWANTED_ITEM")],
+            Actor("customer", "c"),
+        )
+        made.append(returns.request_return(cmd, container.uow()).ret)
+    # Two returns at one time, the rest a day apart: ties where a page of two ends.
+    base = made[0].created_at
+    for ret, days in zip(made, (1, 1, 2, 3, 4, 5), strict=True):
+        at = base - timedelta(days=days)
+        with container.engine.begin() as connection:
+            connection.execute(
+                update(orm.returns)
+                .where(orm.returns.c.id == ret.id)
+                .values(created_at=at, updated_at=at)
+            )
+    in_order = _every_page(container, seller.id, ReturnFilter(sort=sort))
+    chosen = repositories._first_in_order
+    named: list[int] = []
+
+    def counted(*args: Any) -> list[str]:
+        ids = chosen(*args)
+        named.append(len(ids))
+        return ids
+
+    monkeypatch.setattr(repositories, "_first_in_order", counted)
+    shown = _every_page(container, seller.id, ReturnFilter(search="500", sort=sort))
+    monkeypatch.setattr(repositories, "SEARCH_IDS_CAP", 0)  # each return tested instead
+    tested = _every_page(container, seller.id, ReturnFilter(search="500", sort=sort))
+
+    assert len(in_order) == 6
+    assert shown == tested == in_order
+    # Each page of two (three, and a last that finds no more) named its two, the returns
+    # at its cursor's time and the ties of its last: at most four of the six.
+    assert len(named) == 4
+    assert max(named) <= 4

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
 from typing import Any, TypeVar
@@ -47,7 +47,13 @@ from rma.domain.orders import Order, OrderLine, Product, Shipment, ShipmentItem
 from rma.domain.returns import Return
 from rma.domain.sellers import CategoryPolicy, ReasonCode, Seller, SkuPolicy
 from rma.domain.statuses import ReturnStatus
-from rma.services.unit_of_work import Cursor, IdempotencyRecord, ReturnFilter, ReturnToAuthorize
+from rma.services.unit_of_work import (
+    Cursor,
+    IdempotencyRecord,
+    ReturnFilter,
+    ReturnSort,
+    ReturnToAuthorize,
+)
 
 T = TypeVar("T")
 SEARCH_IDS_CAP = 2000  # more matches than this, and a search page tests each return instead
@@ -349,7 +355,7 @@ class SqlReturns:
         # the events, and the versions read stand in for the session's version check.
         self.saved_events: list[Event] = []
         self._versions: dict[str, int] = {}
-        self._searched: dict[tuple[str, str], tuple[Any, int]] = {}  # a desk page counts too
+        self._searched: dict[tuple[str, str], _Lookup] = {}  # a desk page counts too
 
     def add(self, ret: Return) -> None:
         """Insert a new return now, its rows' INSERTs sent together, then track it as loaded.
@@ -431,7 +437,9 @@ class SqlReturns:
             row = tuple_(key, c.id)
             boundary = tuple_(literal(after.value, UtcDateTime()), literal(after.id))
             position.append(row < boundary if where.sort.descending else row > boundary)
-        query, named = self._matching(select(orm.returns), seller_id, where, items_named)
+        query, named = self._matching(
+            select(orm.returns), seller_id, where, items_named, page=(after, limit)
+        )
         query = query.where(*position)
         if named > NAMED_SORTED:
             # Fetch the named returns, then sort. PostgreSQL would rather walk the page's
@@ -448,13 +456,19 @@ class SqlReturns:
         )
 
     def _matching(
-        self, query: Select[Any], seller_id: str, where: ReturnFilter, items_named: bool = True
+        self,
+        query: Select[Any],
+        seller_id: str,
+        where: ReturnFilter,
+        items_named: bool = True,
+        page: tuple[Cursor | None, int] | None = None,
     ) -> tuple[Select[Any], int]:
         """``query`` narrowed to the seller's returns the filter shows, in the cheapest shape,
         and how many ids it names (none: 0).
 
         A search, a SKU or a reason (unless not ``items_named``) is looked up first when its
-        matches are few: the statement then names those ids.
+        matches are few: the statement then names those ids. For a ``page`` (its cursor and
+        size) of a search alone, only those of its matches the page can show.
         """
         c = orm.returns.c
         found: list[Any] = []
@@ -463,10 +477,16 @@ class SqlReturns:
             key = (seller_id, where.search.strip())
             if key not in self._searched:
                 self._searched[key] = self._search(*key)
-            condition, listed = self._searched[key]
-            found.append(condition)
-            named = listed
+            lookup = self._searched[key]
             where = replace(where, search=None)
+            alone = not _conditions(seller_id, where)
+            if page is not None and alone and lookup.keys is not None and lookup.named > page[1]:
+                shown = _first_in_order(lookup.keys, where.sort, *page)
+                found.append(one_of(self.session.connection(), c.id, shown))
+                named = len(shown)
+            else:
+                found.append(lookup.condition)
+                named = lookup.named
         if where.reason_code is not None and items_named:
             few = self._few_with_item(seller_id, "reason_code", where.reason_code)
             if few is not None:
@@ -482,9 +502,9 @@ class SqlReturns:
         query = query.where(c.seller_id == seller_id, *found, *_conditions(seller_id, where))
         return query, named
 
-    def _search(self, seller_id: str, term: str) -> tuple[Any, int]:
+    def _search(self, seller_id: str, term: str) -> _Lookup:
         """The condition a page of a search puts on each return (see ``return_search``), and
-        how many ids it names (none: 0).
+        the ids it names with their sort keys, if it names them.
 
         Most searches name something rare, which the trigram indexes find at once: the page
         is then those ids. A term in a large share of returns ("gmail"), or too short to
@@ -498,13 +518,14 @@ class SqlReturns:
         if len(term) < return_search.TRIGRAM or return_search.looks_broad(
             connection, seller_id, term, SEARCH_BROAD
         ):
-            return return_search.matches_row(seller_id, term), 0
-        found = return_search.matching_ids(seller_id, term).limit(SEARCH_IDS_CAP + 1)
-        ids = list(self.session.scalars(found))  # with repeats: UNION ALL
-        if len(ids) <= SEARCH_IDS_CAP:
-            named = sorted(set(ids))
-            return one_of(connection, orm.returns.c.id, named), len(named)
-        return return_search.matches_row(seller_id, term), 0
+            return _Lookup(return_search.matches_row(seller_id, term))
+        found = return_search.matching_ids(seller_id, term, sorted_by=True)
+        rows = self.session.execute(found.limit(SEARCH_IDS_CAP + 1)).all()  # with repeats
+        if len(rows) <= SEARCH_IDS_CAP:
+            keys = {row[0]: {"created_at": row[1], "updated_at": row[2]} for row in rows}
+            named = sorted(keys)
+            return _Lookup(one_of(connection, orm.returns.c.id, named), len(named), keys)
+        return _Lookup(return_search.matches_row(seller_id, term))
 
     def _few_with_item(self, seller_id: str, field: str, value: str) -> tuple[Any, int] | None:
         """``id IN (the returns with an item of this SKU or reason)`` and how many, if few.
@@ -600,6 +621,43 @@ def _planned(value: Any, *, expanding: bool = False) -> Any:
     statement cache keeps one entry per value.
     """
     return bindparam(None, value, expanding=expanding, literal_execute=True)
+
+
+@dataclass(frozen=True)
+class _Lookup:
+    """How a search's page finds its matches: ``condition`` on each return, which names
+    ``named`` ids (0: tests each row), each with its sort keys (``keys``) when named."""
+
+    condition: Any
+    named: int = 0
+    keys: dict[str, dict[str, datetime]] | None = None
+
+
+def _first_in_order(
+    keys: dict[str, dict[str, datetime]], sort: ReturnSort, after: Cursor | None, limit: int
+) -> list[str]:
+    """The ids a page of ``limit`` after ``after`` can show, of those ``keys`` names.
+
+    Chosen by the sort's time alone: every return at the cursor's time (which of them come
+    after the cursor is the statement's to decide), then those past it up to the time of
+    the ``limit``-th, all of them. The statement orders them and breaks the ties by id as
+    the database compares ids, where Python might not.
+    """
+    field, descending = sort.field, sort.descending
+
+    def past(at: datetime, mark: datetime) -> bool:
+        return at < mark if descending else at > mark
+
+    beyond = [k[field] for k in keys.values() if after is None or past(k[field], after.value)]
+    beyond.sort(reverse=descending)
+    last = beyond[limit - 1] if len(beyond) > limit else None
+
+    def shown(at: datetime) -> bool:
+        if after is not None and past(after.value, at):  # before the cursor's time
+            return False
+        return last is None or not past(at, last)
+
+    return sorted(i for i, k in keys.items() if shown(k[field]))
 
 
 def _walked_item(where: ReturnFilter) -> str | None:

@@ -9,7 +9,8 @@ docs/operations.md, "Indexes for reads"):
 - ``matching_ids``, for a term few returns have: the ids the trigram indexes find
   (``rma.adapters.orm_reads``), from one bitmap over the return's four columns and one
   over the names on orders. Fast while the matches are few; a term in a large share of
-  returns ("gmail") makes it fetch every one of them.
+  returns ("gmail") makes it fetch every one of them. With their sort keys, a page of
+  the search alone names only the returns it can show (``SqlReturns.page``).
 - ``matches_row``, for a term many returns have: a test of each row, as the page walks
   the returns in its order. It fills a page quickly when the matches are many, and reads
   every return when they are few.
@@ -47,16 +48,19 @@ def _has(column: Any, term: str) -> Any:
     return func.lower(column).contains(term.lower(), autoescape=True)
 
 
-def matching_ids(seller_id: str, term: str) -> CompoundSelect[tuple[str]]:
-    """The ids of the seller's returns that have ``term``, as the indexes find them."""
+def matching_ids(seller_id: str, term: str, *, sorted_by: bool = False) -> CompoundSelect[Any]:
+    """The ids of the seller's returns that have ``term``, as the indexes find them; with
+    ``sorted_by``, beside each its ``created_at`` and ``updated_at``, which the lookup has
+    read already (it rechecks each match on its row)."""
     # Two sets UNIONed rather than an OR with an EXISTS for the name: an EXISTS inside the
     # OR keeps PostgreSQL from using any of the indexes, and it scans every return.
     found, orders = orm.returns.alias("found"), orm.orders
-    on_return = select(found.c.id).where(
+    columns = [found.c.id, *((found.c.created_at, found.c.updated_at) if sorted_by else ())]
+    on_return = select(*columns).where(
         found.c.seller_id == seller_id, or_(*(_has(found.c[name], term) for name in ON_RETURN))
     )
     by_name = (
-        select(found.c.id)
+        select(*columns)
         .join(
             orders, and_(orders.c.seller_id == found.c.seller_id, orders.c.id == found.c.order_id)
         )
