@@ -3,7 +3,7 @@ counts stop at a cap; PostgreSQL connections plan reads without parallel workers
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -123,3 +123,16 @@ def test_postgresql_plans_without_parallel_workers_unless_the_url_says(
             assert connection.execute(text(shown)).scalar_one() == "1"
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres_only
+def test_postgresql_reads_times_already_in_utc(container: Container) -> None:
+    # The server's own zone may be any (Debian's is "Etc/UTC"): rma's connections read in
+    # UTC, so a time needs no converting, and a day is cut at UTC's midnight.
+    with container.engine.connect() as connection:
+        zone = connection.execute(text("SHOW TimeZone")).scalar_one()
+        at = connection.execute(text("SELECT TIMESTAMPTZ '2026-03-29 01:30:00+02'")).scalar_one()
+
+    assert zone == "UTC"
+    assert at.tzinfo is UTC
+    assert at == datetime(2026, 3, 28, 23, 30, tzinfo=UTC)
