@@ -431,7 +431,7 @@ class SqlReturns:
                 _conditions(seller_id, rest),
                 limit,
             )
-            return return_pages.untracked_returns(self.session.connection(), query)
+            return return_pages.untracked_returns(self.session, query)
         position: list[Any] = []
         if after is not None:
             row = tuple_(key, c.id)
@@ -451,9 +451,7 @@ class SqlReturns:
             pair = (named_rows.c[where.sort.field], named_rows.c.id)
             order = tuple(o.desc() if where.sort.descending else o.asc() for o in pair)
         # Read as plain rows: a page is only shown, and the ORM's loading was 10-20% of its CPU.
-        return return_pages.untracked_returns(
-            self.session.connection(), query.order_by(*order).limit(limit)
-        )
+        return return_pages.untracked_returns(self.session, query.order_by(*order).limit(limit))
 
     def _matching(
         self,

@@ -19,7 +19,7 @@ return of a seller by status, 250 to 400 ms at 1M returns, to print "closed 350,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from functools import cache
 from typing import Any, TypeVar
@@ -28,6 +28,7 @@ from sqlalchemy import (
     Connection,
     Result,
     Select,
+    Table,
     any_,
     bindparam,
     exists,
@@ -38,9 +39,10 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import class_mapper
+from sqlalchemy.orm import Session, class_mapper
 
 from rma.adapters import orm
+from rma.adapters.driver_rows import DriverQuery, read_together
 from rma.adapters.orm import UtcDateTime
 from rma.domain.returns import HistoryEntry, Return, ReturnItem
 from rma.domain.statuses import ReturnStatus
@@ -50,11 +52,12 @@ T = TypeVar("T")
 HISTORY_CLOCK_SLACK = timedelta(days=1)
 
 
-def untracked_returns(connection: Connection, page: Select[Any]) -> list[Return]:
+def untracked_returns(session: Session, page: Select[Any]) -> list[Return]:
     """The returns ``page`` selects (every column of ``returns``), with items and history.
 
     Read-only snapshots: nothing saves a change made to them.
     """
+    connection = session.connection()
     found = _untracked(Return, connection.execute(page))
     if not found:
         return []
@@ -70,29 +73,57 @@ def untracked_returns(connection: Connection, page: Select[Any]) -> list[Return]
         "return_ids": list(by_id),
         "since": min(ret.created_at for ret in found) - HISTORY_CLOCK_SLACK,
     }
-    for entity, key in ((ReturnItem, "items"), (HistoryEntry, "history")):
-        statement = _children(connection.dialect.name, key)
-        for child in _untracked(entity, connection.execute(statement, params)):
-            by_id[child.return_id].__dict__[key].append(child)  # type: ignore[attr-defined]
+    children: list[tuple[type[Any], str, Sequence[Any], list[str]]] = []
+    if connection.dialect.name == "postgresql":
+        # Both statements of fixed shape (one array of ids), sent together by the driver.
+        reads = [(_ITEMS_OF_PAGE, params), (_HISTORY_OF_PAGE, params)]
+        items, history = read_together(session, reads)
+        children.append((ReturnItem, "items", items, _ITEMS_OF_PAGE.keys))
+        children.append((HistoryEntry, "history", history, _HISTORY_OF_PAGE.keys))
+    else:
+        for entity, key in ((ReturnItem, "items"), (HistoryEntry, "history")):
+            result = connection.execute(_children(key), params)
+            children.append((entity, key, result.all(), list(result.keys())))
+    for entity, key, rows, keys in children:
+        for child in _made(entity, keys, rows):
+            by_id[child.return_id].__dict__[key].append(child)
     return found
 
 
 @cache
-def _children(dialect: str, key: str) -> Select[Any]:
-    """The items or the history of the returns ``return_ids``, built once per backend.
+def _children(key: str) -> Select[Any]:
+    """The items or the history of the returns ``return_ids`` (SQLite), built once.
 
     Built per page, working out each statement's cache key cost more than running it.
     """
     table = orm.return_items if key == "items" else orm.return_history
-    ids = table.c.return_id
-    if dialect == "postgresql":  # one array, not a parameter per return
-        among = ids == any_(bindparam("return_ids", type_=ARRAY(ids.type)))
-    else:
-        among = ids.in_(bindparam("return_ids", expanding=True))
-    found = select(table).where(table.c.seller_id == bindparam("seller_id"), among)
+    found = select(table).where(
+        table.c.seller_id == bindparam("seller_id"),
+        table.c.return_id.in_(bindparam("return_ids", expanding=True)),
+    )
     if key == "items":
         return found.order_by(table.c.id)
     return found.where(table.c.at >= bindparam("since", type_=UtcDateTime())).order_by(table.c.pk)
+
+
+class _PageChildren(DriverQuery):
+    """PostgreSQL: the items or the history of the returns ``return_ids``, one array of
+    them; the names of the columns each row holds, in order (``keys``)."""
+
+    def __init__(self, table: Table, *bounds: Any) -> None:
+        ids = table.c.return_id
+        among = ids == any_(bindparam("return_ids", type_=ARRAY(ids.type)))
+        found = select(table).where(table.c.seller_id == bindparam("seller_id"), among, *bounds)
+        order = table.c.id if table is orm.return_items else table.c.pk
+        super().__init__(found.order_by(order))
+        self.keys = [c.name for c in table.c]
+
+
+_ITEMS_OF_PAGE = _PageChildren(orm.return_items)
+_HISTORY_OF_PAGE = _PageChildren(
+    orm.return_history,
+    orm.return_history.c.at >= bindparam("since", type_=UtcDateTime()),
+)
 
 
 def item_is_rarer(
@@ -131,16 +162,20 @@ def _in_range(rows: Select[Any], at: Any, where: ReturnFilter) -> Select[Any]:
 
 
 def _untracked(entity: type[T], rows: Result[Any]) -> list[T]:
-    """An object of ``entity`` per row, made as the ORM's loader makes one (its class
-    manager's ``new_instance``, the values put in its ``__dict__``), without the identity
-    map and the session. The instrumented ``__init__`` of the dataclass costs 25 times as
-    much: every field is an attribute event. The rows are fetched at once (a page's: at most
-    200 returns, their items and their history): psycopg's ``fetchone`` a row was a tenth of
-    a page's CPU."""
+    """An object of ``entity`` per row, made as the ORM's loader makes one (see ``_made``).
+    The rows are fetched at once (a page's: at most 200 returns): psycopg's ``fetchone`` a
+    row was a tenth of a page's CPU."""
+    return _made(entity, list(rows.keys()), rows.all())
+
+
+def _made(entity: type[T], keys: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[T]:
+    """An object of ``entity`` per row of values in the order of ``keys``, made as the ORM's
+    loader makes one (its class manager's ``new_instance``, the values put in its
+    ``__dict__``), without the identity map and the session. The instrumented ``__init__``
+    of the dataclass costs 25 times as much: every field is an attribute event."""
     new = class_mapper(entity).class_manager.new_instance
-    keys = list(rows.keys())
     made = []
-    for row in rows.all():
+    for row in rows:
         obj: T = new()
         obj.__dict__.update(zip(keys, row, strict=True))
         made.append(obj)
