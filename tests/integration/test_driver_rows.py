@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import tempfile
 from dataclasses import fields
 from typing import Any
 
 import httpx
 import psycopg
 import pytest
+from psycopg import pq
 from sqlalchemy import Integer, String, bindparam, cast, event, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -524,3 +526,31 @@ def test_an_orders_returns_are_read_with_their_own_items_and_history(
         together = uow.returns.for_order(shop.seller_id, order_id)
         assert sorted(tree(r) for r in together) == alone
         assert all(uow.returns.get(shop.seller_id, r.id) is r for r in together)  # tracked
+
+
+@pytest.mark.postgres_only
+def test_a_transactions_first_statement_goes_with_its_begin_in_one_round_trip(
+    http: httpx.Client, container: Container
+) -> None:
+    shop = open_shop(http)
+    name = DriverQuery(select(orm.sellers.c.name).where(orm.sellers.c.id == bindparam("id")))
+    with container.engine.connect() as connection, tempfile.TemporaryFile("w+") as trace:
+        session = Session(bind=connection)
+        name.first(session, {"id": shop.seller_id})  # prepared: a round trip of its own
+        connection.rollback()
+        dbapi: Any = connection.connection.dbapi_connection
+        dbapi.pgconn.trace(trace.fileno())
+        dbapi.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+        try:
+            found = name.first(session, {"id": shop.seller_id})
+            status = dbapi.pgconn.transaction_status
+        finally:
+            dbapi.pgconn.untrace()
+        connection.rollback()
+        trace.seek(0)
+        sent = [line.rstrip().split("\t")[2] for line in trace if line.startswith("F\t")]
+
+    assert found == ("Shop",)
+    assert status == pq.TransactionStatus.INTRANS  # begun, as psycopg would have
+    # Each round trip ends with a Sync (or is one simple Query): BEGIN went along.
+    assert (sent.count("Sync"), sent.count("Query")) == (1, 0)

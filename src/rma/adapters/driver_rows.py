@@ -569,6 +569,13 @@ class _Statement:
         return self.loader.load_rows(0, result.ntuples, tuple)  # type: ignore[no-any-return]
 
 
+def _answered(statement: _Statement, result: Any) -> _Answer:
+    """A statement's rows, or (answering none) how many rows it touched."""
+    if result.status != _ROWS:
+        return _Answer([], int(result.command_tuples or 0))
+    return _Answer(statement.rows(result), result.ntuples)
+
+
 @dataclass
 class _Prepared:
     """One psycopg connection's statements, prepared by libpq under names of rma's own.
@@ -585,15 +592,14 @@ class _Prepared:
     statements: dict[tuple[bytes, tuple[int, ...]], _Statement] = field(default_factory=dict)
 
     def send(self, compiled: _Compiled, values: Mapping[str, Any], *, begin: bool) -> _Answer:
-        pgconn, tx = self.connection.pgconn, self.transformer
         if begin and self._outside_transaction():
-            self._check(pgconn.exec_(self._begin()))
+            # The transaction's BEGIN and its first statement in one round trip, not two.
+            return self.send_together([(compiled, values)])[0]
+        tx = self.transformer
         params = tx.dump_sequence([values[name] for name in compiled.order], compiled.formats)
         statement = self._statement(compiled)
-        result = self._check(pgconn.exec_prepared(statement.name, params, tx.formats))
-        if result.status != _ROWS:
-            return _Answer([], int(result.command_tuples or 0))
-        return _Answer(statement.rows(result), result.ntuples)
+        result = self.connection.pgconn.exec_prepared(statement.name, params, tx.formats)
+        return _answered(statement, self._check(result))
 
     def send_together(
         self, sent: Sequence[tuple[_Compiled, Mapping[str, Any]]], *, commit: bool = False
@@ -627,7 +633,7 @@ class _Prepared:
             self._check(result)
         answers = results[1 : len(calls) + 1] if begin else results[: len(calls)]
         return [
-            _Answer(statement.rows(result), result.ntuples)
+            _answered(statement, result)
             for (statement, _params, _formats), result in zip(calls, answers, strict=True)
         ]
 
