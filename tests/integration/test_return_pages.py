@@ -4,11 +4,13 @@ counts stop at a cap; PostgreSQL connections plan reads without parallel workers
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import text
 
-from rma.adapters import orm
+from rma.adapters import orm, return_pages
 from rma.adapters.database import make_engine
 from rma.bootstrap import Container
 from rma.domain.policy import RequestedItem
@@ -136,3 +138,45 @@ def test_postgresql_reads_times_already_in_utc(container: Container) -> None:
     assert zone == "UTC"
     assert at.tzinfo is UTC
     assert at == datetime(2026, 3, 28, 23, 30, tzinfo=UTC)
+
+
+@pytest.mark.postgres_only
+def test_the_rarer_walk_is_chosen_on_the_estimates_of_the_values_written_in(
+    container: Container,
+) -> None:
+    # The estimate is compiled once a shape, its values bound: PostgreSQL plans a statement
+    # that is not prepared for the values given, as if they were written in.
+    seller_id, made = _returns(container, 4)
+    week = (made[0].created_at - timedelta(days=7), made[0].created_at + timedelta(days=1))
+    cases = [
+        ("sku", "TEE", (ReturnStatus.CLOSED,), (None, None)),
+        ("reason_code", "CR-DEFECTIVE", (ReturnStatus.CLOSED, made[1].status), week),
+        ("sku", "MUG", (made[1].status,), (week[0], None)),
+        ("reason_code", "CR-UNWANTED_ITEM", (ReturnStatus.REQUESTED,), (None, week[1])),
+    ]
+    with container.engine.connect() as connection:
+        connection.execute(text("ANALYZE returns"))
+        connection.execute(text("ANALYZE return_items"))
+        dbapi: Any = connection.connection.dbapi_connection
+        for field, value, statuses, (since, until) in cases:
+            where = ReturnFilter(status=statuses, created_from=since, created_to=until)
+            rarer = return_pages.item_is_rarer(connection, seller_id, field, value, where)
+            shape = (field, since is not None, until is not None)
+            sql = return_pages._rarer_estimate(connection.dialect, *shape)
+            params = {
+                "seller_id": seller_id,
+                "value": value,
+                "statuses": [str(s) for s in statuses],
+                "since": since,
+                "until": until,
+            }
+            bound = connection.exec_driver_sql(sql, params).scalar_one()
+            with psycopg.ClientCursor(dbapi) as cursor:
+                written_in = cursor.mogrify(sql, params)
+            literal = connection.exec_driver_sql(written_in).scalar_one()
+
+            def rows(plan: Any) -> list[float]:
+                return [p["Plan Rows"] for p in plan[0]["Plan"]["Plans"]]
+
+            assert (shape, rows(bound)) == (shape, rows(literal))
+            assert rarer == (rows(literal)[0] <= rows(literal)[1])

@@ -28,6 +28,7 @@ from sqlalchemy import (
     Connection,
     Result,
     Select,
+    String,
     Table,
     any_,
     bindparam,
@@ -39,6 +40,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, class_mapper
 
 from rma.adapters import orm
@@ -139,26 +141,44 @@ def item_is_rarer(
     """
     if connection.dialect.name != "postgresql":
         return True
-    items, returns = orm.return_items.c, orm.returns.c
-    item_rows = select(items.return_id).where(items.seller_id == seller_id, items[field] == value)
-    status_rows = select(returns.id).where(
-        returns.seller_id == seller_id, returns.status.in_(list(where.status))
-    )
-    statement = union_all(
-        _in_range(item_rows, items.return_created_at, where),
-        _in_range(status_rows, returns.created_at, where),
-    ).compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
-    plan = connection.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {statement}", statement.params)
+    since, until = where.created_from, where.created_to
+    estimate = _rarer_estimate(connection.dialect, field, since is not None, until is not None)
+    params = {
+        "seller_id": seller_id,
+        "value": value,
+        "statuses": [str(status) for status in where.status],
+        "since": since,
+        "until": until,
+    }
+    plan = connection.exec_driver_sql(estimate, params)
     item_plan, status_plan = plan.scalar_one()[0]["Plan"]["Plans"]
     return bool(item_plan["Plan Rows"] <= status_plan["Plan Rows"])
 
 
-def _in_range(rows: Select[Any], at: Any, where: ReturnFilter) -> Select[Any]:
-    if where.created_from is not None:
-        rows = rows.where(at >= where.created_from)
-    if where.created_to is not None:
-        rows = rows.where(at < where.created_to)
-    return rows
+@cache
+def _rarer_estimate(dialect: Dialect, field: str, since: bool, until: bool) -> str:
+    """``item_is_rarer``'s ``EXPLAIN``, compiled once for each shape of filter.
+
+    Its values are bound, not written in: PostgreSQL plans a statement that is not prepared
+    for the values it is given, so the estimates are the same (checked at 1M returns), and
+    compiling it afresh with each value written in cost 1.3 ms of CPU a page.
+    """
+    items, returns = orm.return_items.c, orm.returns.c
+    item_rows = select(items.return_id).where(
+        items.seller_id == bindparam("seller_id"), items[field] == bindparam("value")
+    )
+    statuses = bindparam("statuses", type_=ARRAY(String()))
+    status_rows = select(returns.id).where(
+        returns.seller_id == bindparam("seller_id"), returns.status == any_(statuses)
+    )
+    ranged = []
+    for rows, at in ((item_rows, items.return_created_at), (status_rows, returns.created_at)):
+        if since:
+            rows = rows.where(at >= bindparam("since", type_=UtcDateTime()))
+        if until:
+            rows = rows.where(at < bindparam("until", type_=UtcDateTime()))
+        ranged.append(rows)
+    return f"EXPLAIN (FORMAT JSON) {union_all(*ranged).compile(dialect=dialect)}"
 
 
 def _untracked(entity: type[T], rows: Result[Any]) -> list[T]:
