@@ -3,6 +3,8 @@ testing the returns one by one (a term in many returns, or one too short for a t
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -18,6 +20,21 @@ from rma.domain.statuses import ReturnStatus
 from rma.services import desk, returns, review
 from rma.services.unit_of_work import Cursor, ReturnFilter, ReturnSort
 from tests.builders import add_order, seller_with_order
+
+
+@contextmanager
+def _statements_sent(container: Container) -> Iterator[list[str]]:
+    """The statements sent to the database while in the block, as they are sent."""
+    sent: list[str] = []
+
+    def keep(_c: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        sent.append(statement)
+
+    event.listen(container.engine, "before_cursor_execute", keep)
+    try:
+        yield sent
+    finally:
+        event.remove(container.engine, "before_cursor_execute", keep)
 
 
 def _three_returns(container: Container) -> tuple[str, list[str]]:
@@ -235,13 +252,8 @@ def test_a_desk_search_shows_and_counts_its_matches_from_one_lookup(
     container: Container,
 ) -> None:
     seller_id, newest_first = _three_returns(container)
-    executed: list[str] = []
 
-    def keep(_c: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        executed.append(statement)
-
-    event.listen(container.engine, "before_cursor_execute", keep)
-    try:
+    with _statements_sent(container) as executed:
         queue = desk.desk_queue(
             returns.Scope(seller_id),
             ReturnFilter(search="1001"),
@@ -249,8 +261,6 @@ def test_a_desk_search_shows_and_counts_its_matches_from_one_lookup(
             after=None,
             limit=2,
         )
-    finally:
-        event.remove(container.engine, "before_cursor_execute", keep)
 
     assert [r.id for r in queue.returns] == newest_first[:2]
     assert (queue.total, queue.everything) == (3, 3)
@@ -266,21 +276,17 @@ def test_a_page_walking_the_statuses_does_not_count_the_items_first(
     # returns could not be shorter, so the page does not count them to decide.
     monkeypatch.setattr(return_pages, "item_is_rarer", lambda *_: False)
     seller_id, newest_first = _three_returns(container)
-    value = {"sku": "TEE", "reason_code": "CR-UNWANTED_ITEM"}[field]
     status = (ReturnStatus.AUTHORIZED, ReturnStatus.PENDING_REVIEW)  # as their policy decides
-    where = replace(ReturnFilter(status=status), **{field: value})
-    executed: list[str] = []
+    where = (
+        ReturnFilter(status=status, sku="TEE")
+        if field == "sku"
+        else ReturnFilter(status=status, reason_code="CR-UNWANTED_ITEM")
+    )
 
-    def keep(_c: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        executed.append(statement)
-
-    event.listen(container.engine, "before_cursor_execute", keep)
-    try:
+    with _statements_sent(container) as executed:
         page = review.list_returns(
             returns.Scope(seller_id), where, container.uow(), after=None, limit=10
         )
-    finally:
-        event.remove(container.engine, "before_cursor_execute", keep)
 
     expected = newest_first if field == "reason_code" else newest_first[1:]
     assert [r.id for r in page] == expected
