@@ -481,6 +481,11 @@ class FakeUnitOfWork:
     ) -> None:
         self.rollback()
 
+    def read_ahead_for_request(
+        self, seller_id: str, order: Order, reason_codes: Iterable[str]
+    ) -> None:
+        pass  # the store answers each read at once
+
     def claim_idempotency_key(self, scope: str, key: str, request_hash: str) -> None:
         self._claim = (scope, key, request_hash)
 

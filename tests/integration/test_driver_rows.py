@@ -23,8 +23,14 @@ from sqlalchemy import Integer, String, bindparam, cast, event, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from rma.adapters import flush_inserts, orm, return_writes, session_loads
-from rma.adapters.driver_rows import DriverInsert, DriverQuery, insert_together, read_together
+from rma.adapters import driver_rows, flush_inserts, orm, return_writes, session_loads
+from rma.adapters.driver_rows import (
+    DriverInsert,
+    DriverQuery,
+    ask_ahead,
+    insert_together,
+    read_together,
+)
 from rma.bootstrap import Container
 from rma.domain.access import ApiKey, CustomerSession, hash_secret
 from rma.domain.orders import Order, Product
@@ -554,3 +560,62 @@ def test_a_transactions_first_statement_goes_with_its_begin_in_one_round_trip(
     assert status == pq.TransactionStatus.INTRANS  # begun, as psycopg would have
     # Each round trip ends with a Sync (or is one simple Query): BEGIN went along.
     assert (sent.count("Sync"), sent.count("Query")) == (1, 0)
+
+
+def test_reads_asked_ahead_answer_once_in_their_transaction(
+    http: httpx.Client, container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop = open_shop(http)
+    name = DriverQuery(select(orm.sellers.c.name).where(orm.sellers.c.id == bindparam("id")))
+    asked = {"id": shop.seller_id}
+    sent: list[Any] = []
+    send = driver_rows._sent
+    monkeypatch.setattr(driver_rows, "_sent", lambda *a: sent.append(a[2]) or send(*a))
+
+    with container.uow() as uow:
+        session = uow.session  # type: ignore[attr-defined]
+        ask_ahead(session, [(name, asked)])
+        sent.clear()  # what asking sent, one by one where there are no pipelines (SQLite)
+        first = name.all(session, asked)  # answered from what was read
+        unsent = list(sent)
+        again = name.all(session, asked)  # once only: read again
+        other = name.all(session, {"id": "sel_none"})
+    with container.uow() as uow:
+        session = uow.session  # type: ignore[attr-defined]
+        ask_ahead(session, [(name, asked)])
+        session.commit()  # a later transaction reads for itself
+        sent.clear()
+        later = name.all(session, asked)
+
+    assert (first, again, other, later) == ([("Shop",)], [("Shop",)], [], [("Shop",)])
+    assert unsent == []
+    assert len(sent) == 1
+
+
+@pytest.mark.postgres_only
+def test_a_return_request_reads_its_codes_products_policies_and_returns_in_one_round_trip(
+    http: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop = open_shop(http)
+    shop.order("1001")
+    together: list[list[str]] = []
+    alone: list[str] = []
+    send, pipelined = driver_rows._sent, driver_rows._pipelined
+    monkeypatch.setattr(driver_rows, "_sent", lambda *a: alone.append(a[1].sql) or send(*a))
+
+    def recorded(connection: Any, statements: Any, **options: Any) -> Any:
+        together.append([compiled.sql for compiled, _values in statements])
+        return pipelined(connection, statements, **options)
+
+    monkeypatch.setattr(driver_rows, "_pipelined", recorded)
+    ok(shop.request_return("1001", [("1", 1)]), 201)
+
+    # Each read by what it alone names: the codes, the SKUs' products and policies, the
+    # returns of the order.
+    reads = ("reason_codes.code IN", "products.sku IN", "sku_policies.sku IN", "returns.order_id")
+
+    def named(sql: list[str]) -> list[str]:
+        return [read for read in reads if any(read in s for s in sql)]
+
+    assert [named(sql) for sql in together if named(sql)] == [list(reads)]
+    assert named(alone) == []

@@ -779,6 +779,21 @@ def _untracked_among(
     return [instance_of(entity, row._asdict()) for row in rows]
 
 
+def request_reads(
+    seller_id: str, order_id: str, skus: Iterable[str], reason_codes: Iterable[str]
+) -> list[tuple[DriverQuery, dict[str, Any]]]:
+    """The statements a return request of an order reads with, as its repositories send
+    them: reason codes, products and SKU policies (``_untracked_among``, ``categories``,
+    ``for_skus``) and the order's earlier returns (``for_order``)."""
+    seller, skus = {"seller_id": seller_id}, list(skus)
+    return [
+        *_seller_rows_among(orm.reason_codes, "code").asks(seller, reason_codes),
+        *_PRODUCT_CATEGORIES.asks(seller, skus),
+        *_seller_rows_among(orm.sku_policies, "sku").asks(seller, skus),
+        (session_loads.RETURNS_OF_ORDER, {"seller_id": seller_id, "order_id": order_id}),
+    ]
+
+
 @cache
 def _seller_rows_among(table: Table, column: str) -> DriverQueryAmong:
     """One seller's rows whose ``column`` is among a list."""

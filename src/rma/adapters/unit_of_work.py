@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
 from types import TracebackType
 from typing import Any, ClassVar, Generic, Self, TypeVar, overload
@@ -26,10 +26,10 @@ from rma.adapters import (
 )
 from rma.adapters.alert_queries import SqlAlerts
 from rma.adapters.analytics_queries import SqlAnalytics
-from rma.adapters.driver_rows import DriverStatement
+from rma.adapters.driver_rows import DriverStatement, ask_ahead
 from rma.adapters.export_queries import SqlExports
 from rma.adapters.orm_trust import audit_entries
-from rma.adapters.repositories import SqlIdempotency
+from rma.adapters.repositories import SqlIdempotency, request_reads
 from rma.adapters.repositories_amazon import SqlAmazon
 from rma.adapters.repositories_integrations import SqlBrokerOutbox, SqlStoreSources
 from rma.adapters.risk_store import SqlRisk
@@ -38,6 +38,7 @@ from rma.adapters.schedule_queries import SqlReportSchedules
 from rma.domain.errors import ConcurrentUpdate, Conflict
 from rma.domain.events import Event
 from rma.domain.ids import new_id
+from rma.domain.orders import Order
 from rma.services.acting import current_actor
 from rma.services.analytics_ports import (
     AlertRepository,
@@ -234,6 +235,13 @@ class SqlUnitOfWork:
         # Closing rolls back what was not committed; unlike rollback() it leaves loaded
         # objects readable, so entrypoints can render what a use case returned.
         self.session.close()
+
+    def read_ahead_for_request(
+        self, seller_id: str, order: Order, reason_codes: Iterable[str]
+    ) -> None:
+        """Its four reads sent together (``driver_rows.ask_ahead``): one round trip, not four."""
+        skus = [line.sku for line in order.lines]
+        ask_ahead(self.session, request_reads(seller_id, order.id, skus, reason_codes))
 
     def claim_idempotency_key(self, scope: str, key: str, request_hash: str) -> None:
         """Record the key with the next commit, and hold that commit for the answer."""

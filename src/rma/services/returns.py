@@ -156,6 +156,7 @@ def request_return(cmd: RequestReturn, uow: UnitOfWork) -> RequestOutcome:
                 code="order_not_found",
                 details=[{"field": "order_number", "value": cmd.order_number}],
             )
+        uow.read_ahead_for_request(seller.id, order, [item.reason_code for item in cmd.items])
         categories = _check_reasons(uow, seller.id, order, cmd.items)
         check_offer(uow, seller, order, cmd.items, cmd.resolution, categories)
         held = held_by_line(order, uow.returns.for_order(seller.id, order.id))

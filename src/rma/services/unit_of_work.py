@@ -338,6 +338,12 @@ class UnitOfWork(Protocol):
     def claim_idempotency_key(self, scope: str, key: str, request_hash: str) -> None:
         """Make the next commit also record this key, so a second commit of it fails."""
 
+    def read_ahead_for_request(
+        self, seller_id: str, order: Order, reason_codes: Iterable[str]
+    ) -> None:
+        """Read at once, where the storage can, what a return request of ``order`` reads next:
+        the reason codes, the products and SKU policies of its lines, its earlier returns."""
+
     def spend_action_token(self, token_id: str, seller_id: str) -> None:
         """Make the next commit also record this single-use link as used (once only)."""
 
