@@ -73,9 +73,8 @@ class DriverQuery:
         self._by_dialect: dict[str, _Compiled] = {}
 
     def all(self, session: Session, params: Mapping[str, Any]) -> list[Any]:
-        asked = _asked_ahead(session)
-        if asked:
-            found = asked.pop((self, _key(params)), None)
+        if session.info.get(_AHEAD):  # something was asked ahead in this session
+            found = _asked_ahead(session).pop((self, _key(params)), None)
             if found is not None:
                 return found
         connection = session.connection()
