@@ -84,6 +84,12 @@ class DriverQuery:
         compiled = self._by_dialect.get(dialect.name) or self._compile(dialect)
         return self._rows(_sent(connection, compiled, _bound(params, compiled)).rows, compiled)
 
+    def fresh(self, session: Session, params: Mapping[str, Any]) -> list[Any]:
+        """The rows now, whatever was read ahead for these parameters (``keep_ahead``)."""
+        if session.info.get(_AHEAD):
+            _asked_ahead(session).pop((self, _key(params)), None)
+        return self.all(session, params)
+
     def first(self, session: Session, params: Mapping[str, Any]) -> Any | None:
         rows = self.all(session, params)
         return rows[0] if rows else None
@@ -168,9 +174,16 @@ def ask_ahead(session: Session, reads: Sequence[tuple[DriverQuery, Mapping[str, 
     written: what the transaction writes in between is not in them.
     """
     answers = read_together(session, reads)  # begins the transaction they are kept for
-    asked = _asked_ahead(session)
     for (query, params), rows in zip(reads, answers, strict=True):
-        asked[(query, _key(params))] = rows
+        keep_ahead(session, query, params, rows)
+
+
+def keep_ahead(
+    session: Session, query: DriverQuery, params: Mapping[str, Any], rows: list[Any]
+) -> None:
+    """Keep ``rows``, which ``query`` read with ``params`` in the session's transaction (in
+    a pipeline of other reads), for its next ``all`` with them (see ``ask_ahead``)."""
+    _asked_ahead(session)[(query, _key(params))] = rows
 
 
 def _asked_ahead(session: Session) -> dict[tuple[DriverQuery, Any], list[Any]]:

@@ -28,7 +28,7 @@ from sqlalchemy.orm.attributes import instance_state, set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from rma.adapters import orm
-from rma.adapters.driver_rows import DriverQuery, read_together
+from rma.adapters.driver_rows import DriverQuery, keep_ahead, read_together
 from rma.adapters.return_pages import instance_of
 from rma.domain.orders import Order, OrderLine, Shipment, ShipmentItem
 from rma.domain.returns import HistoryEntry, Return, ReturnItem
@@ -45,7 +45,7 @@ def return_by_id(session: Session, seller_id: str, return_id: str) -> Return | N
     reads = [(RETURN_BY_ID, {"seller_id": seller_id, "id": return_id}), *_children(owner)]
     seller_read = (_SELLER_ROW, {"id": seller_id})
     found, items, history, seller = read_together(session, [*reads, seller_read])
-    _read_ahead(session)[seller_id] = seller
+    keep_ahead(session, *seller_read, seller)
     return _tracked_return(session, found[0], items, history) if found else None
 
 
@@ -56,19 +56,12 @@ def seller_settings(session: Session, seller_id: str) -> Seller | None:
     the return's round trip, read in the same transaction. They are read again once this
     session tracks the seller (it may have changed it) and in a later transaction.
     """
-    rows = _read_ahead(session).pop(seller_id, None)
-    if rows is None or identity_key(Seller, seller_id) in session.identity_map:
-        rows = _SELLER_ROW.all(session, {"id": seller_id})
+    params = {"id": seller_id}
+    if identity_key(Seller, seller_id) in session.identity_map:
+        rows = _SELLER_ROW.fresh(session, params)
+    else:
+        rows = _SELLER_ROW.all(session, params)  # read with the return, if it was
     return instance_of(Seller, rows[0]._asdict()) if rows else None
-
-
-def _read_ahead(session: Session) -> dict[str, list[Any]]:
-    """Sellers' rows read ahead in the session's transaction, by seller, until asked for."""
-    transaction = session.get_transaction()
-    kept = session.info.get(_AHEAD)
-    if kept is None or kept[0] is not transaction:
-        kept = session.info[_AHEAD] = (transaction, {})
-    return kept[1]
 
 
 def return_found(session: Session, query: DriverQuery, params: Mapping[str, Any]) -> Return | None:
@@ -176,7 +169,6 @@ def _of_order(table: Table, *order: Any) -> DriverQuery:
     return DriverQuery(select(table).where(owned).order_by(*order))
 
 
-_AHEAD = "rma_read_ahead"
 _SELLER_FIELDS = [f.name for f in fields(Seller) if f.name in orm.sellers.c]
 _SELLER_ROW = DriverQuery(
     select(*[orm.sellers.c[name] for name in _SELLER_FIELDS]).where(
