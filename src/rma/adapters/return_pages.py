@@ -83,8 +83,11 @@ def untracked_returns(session: Session, page: Select[Any]) -> list[Return]:
         children.append((ReturnItem, "items", items, _ITEMS_OF_PAGE.keys))
         children.append((HistoryEntry, "history", history, _HISTORY_OF_PAGE.keys))
     else:
-        for entity, key in ((ReturnItem, "items"), (HistoryEntry, "history")):
-            result = connection.execute(_children(key), params)
+        for entity, key, table in (
+            (ReturnItem, "items", orm.return_items),
+            (HistoryEntry, "history", orm.return_history),
+        ):
+            result = connection.execute(_children_listed(table), params)
             children.append((entity, key, result.all(), list(result.keys())))
     for entity, key, rows, keys in children:
         for child in _made(entity, keys, rows):
@@ -92,40 +95,38 @@ def untracked_returns(session: Session, page: Select[Any]) -> list[Return]:
     return found
 
 
-@cache
-def _children(key: str) -> Select[Any]:
-    """The items or the history of the returns ``return_ids`` (SQLite), built once.
-
-    Built per page, working out each statement's cache key cost more than running it.
-    """
-    table = orm.return_items if key == "items" else orm.return_history
-    found = select(table).where(
-        table.c.seller_id == bindparam("seller_id"),
-        table.c.return_id.in_(bindparam("return_ids", expanding=True)),
-    )
-    if key == "items":
+def _children(table: Table, among: Any) -> Select[Any]:
+    """The items or the history (``table``) of the page's returns (``among``): the history
+    since the oldest one's creation (``since``)."""
+    found = select(table).where(table.c.seller_id == bindparam("seller_id"), among)
+    if table is orm.return_items:
         return found.order_by(table.c.id)
     return found.where(table.c.at >= bindparam("since", type_=UtcDateTime())).order_by(table.c.pk)
 
 
-class _PageChildren(DriverQuery):
-    """PostgreSQL: the items or the history of the returns ``return_ids``, one array of
-    them; the names of the columns each row holds, in order (``keys``)."""
+@cache
+def _children_listed(table: Table) -> Select[Any]:
+    """SQLite: ``_children`` of a list of ids (a parameter each), built once.
 
-    def __init__(self, table: Table, *bounds: Any) -> None:
+    Built per page, working out each statement's cache key cost more than running it.
+    """
+    return _children(table, table.c.return_id.in_(bindparam("return_ids", expanding=True)))
+
+
+class _PageChildren(DriverQuery):
+    """PostgreSQL: ``_children`` of one array of ids; the names of the columns each row
+    holds, in order (``keys``)."""
+
+    def __init__(self, table: Table) -> None:
         ids = table.c.return_id
-        among = ids == any_(bindparam("return_ids", type_=ARRAY(ids.type)))
-        found = select(table).where(table.c.seller_id == bindparam("seller_id"), among, *bounds)
-        order = table.c.id if table is orm.return_items else table.c.pk
-        super().__init__(found.order_by(order))
+        super().__init__(
+            _children(table, ids == any_(bindparam("return_ids", type_=ARRAY(ids.type))))
+        )
         self.keys = [c.name for c in table.c]
 
 
 _ITEMS_OF_PAGE = _PageChildren(orm.return_items)
-_HISTORY_OF_PAGE = _PageChildren(
-    orm.return_history,
-    orm.return_history.c.at >= bindparam("since", type_=UtcDateTime()),
-)
+_HISTORY_OF_PAGE = _PageChildren(orm.return_history)
 
 
 def item_is_rarer(
