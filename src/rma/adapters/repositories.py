@@ -477,8 +477,12 @@ class SqlReturns:
                 self._searched[key] = self._search(*key)
             lookup = self._searched[key]
             where = replace(where, search=None)
-            alone = not _conditions(seller_id, where)
-            if page is not None and alone and lookup.keys is not None and lookup.named > page[1]:
+            if (
+                page is not None
+                and lookup.keys is not None
+                and lookup.named > page[1]
+                and not _conditions(seller_id, where)  # the search alone
+            ):
                 shown = _first_in_order(lookup.keys, where.sort, *page)
                 found.append(one_of(self.session.connection(), c.id, shown))
                 named = len(shown)
