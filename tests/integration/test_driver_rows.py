@@ -41,6 +41,11 @@ from tests.returns_flow import inspect, receive, start_return
 from tests.support import customer_token, ok, open_shop
 
 
+def _seller_name() -> DriverQuery:
+    """A driver's read of a seller's name, new to every connection."""
+    return DriverQuery(select(orm.sellers.c.name).where(orm.sellers.c.id == bindparam("id")))
+
+
 def _columns(value: Any, table: Any) -> dict[str, Any]:
     # The entities compare by identity (they are mapped): compare what their rows hold.
     return {f.name: getattr(value, f.name) for f in fields(value) if f.name in table.c}
@@ -371,7 +376,7 @@ def test_a_statement_is_prepared_once_a_connection_and_outlives_its_rollbacks(
     # prepared statement of the connection at its next rollback (``DEALLOCATE ALL``), the
     # driver's too: the next request's statement was missing.
     shop = open_shop(http)
-    name = DriverQuery(select(orm.sellers.c.name).where(orm.sellers.c.id == bindparam("id")))
+    name = _seller_name()
     prepared = "SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'rma\\_%'"
     with container.engine.connect() as connection:
         session = Session(bind=connection)
@@ -539,7 +544,7 @@ def test_a_transactions_first_statement_goes_with_its_begin_in_one_round_trip(
     http: httpx.Client, container: Container
 ) -> None:
     shop = open_shop(http)
-    name = DriverQuery(select(orm.sellers.c.name).where(orm.sellers.c.id == bindparam("id")))
+    name = _seller_name()
     with container.engine.connect() as connection, tempfile.TemporaryFile("w+") as trace:
         session = Session(bind=connection)
         name.first(session, {"id": shop.seller_id})  # prepared: a round trip of its own
@@ -566,7 +571,7 @@ def test_reads_asked_ahead_answer_once_in_their_transaction(
     http: httpx.Client, container: Container, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shop = open_shop(http)
-    name = DriverQuery(select(orm.sellers.c.name).where(orm.sellers.c.id == bindparam("id")))
+    name = _seller_name()
     asked = {"id": shop.seller_id}
     sent: list[Any] = []
     send = driver_rows._sent
