@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL, make_url
 
-from bench.common import load_average
+from bench.common import load_average, percentile
 from bench.processes import backend_pids, cpu_seconds
 
 
@@ -27,6 +27,8 @@ class PgbenchOutcome:
     db_cpu_ms: float  # CPU of pgbench's backends per transaction
     load: str
     slowest: list[tuple[float, str]]  # (ms, statement) of the costliest statements, by latency
+    p50_ms: float = 0.0  # of whole transactions, from pgbench's log of each
+    p99_ms: float = 0.0
 
 
 def run_pgbench(
@@ -70,13 +72,15 @@ def run_pgbench(
         watcher.join()
         load = load_average()
         finished = _finished_by(Path(logs), last_reading[0])
+        latencies = sorted(_latencies(Path(logs)))
     if process.returncode != 0:
         raise RuntimeError(f"pgbench failed ({process.returncode}): {err.strip()[-2000:]}")
     processed = int(_field(out, r"number of transactions actually processed: (\d+)"))
     failed = int(_field(out, r"number of failed transactions: (\d+)", "0"))
     tps = float(_field(out, r"tps = ([\d.]+) \(without initial connection time\)"))
     db_ms = sum(readings.values()) * 1000 / finished if finished else 0.0
-    return PgbenchOutcome(clients, processed, tps, failed, db_ms, load, _slowest(out))
+    p50, p99 = (percentile(latencies, q) if latencies else 0.0 for q in (0.5, 0.99))
+    return PgbenchOutcome(clients, processed, tps, failed, db_ms, load, _slowest(out), p50, p99)
 
 
 def _slowest(output: str, count: int = 3) -> list[tuple[float, str]]:
@@ -112,6 +116,15 @@ def _finished_by(logs: Path, moment: float) -> int:
             if int(fields[4]) + int(fields[5]) / 1e6 <= moment:
                 count += 1
     return count
+
+
+def _latencies(logs: Path) -> list[float]:
+    """Each logged transaction's latency in ms (the log's third field is microseconds)."""
+    return [
+        int(line.split()[2]) / 1000
+        for path in logs.iterdir()
+        for line in path.read_text().splitlines()
+    ]
 
 
 def _field(output: str, pattern: str, default: str | None = None) -> str:
