@@ -624,3 +624,30 @@ def test_a_return_request_reads_its_codes_products_policies_and_returns_in_one_r
 
     assert [named(sql) for sql in together if named(sql)] == [list(reads)]
     assert named(alone) == []
+
+
+@pytest.mark.postgres_only
+def test_a_return_request_reads_its_sellers_settings_with_its_locked_order(
+    http: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop = open_shop(http)
+    shop.order("1001")
+    together: list[list[str]] = []
+    alone: list[str] = []
+    send, pipelined = driver_rows._sent, driver_rows._pipelined
+    monkeypatch.setattr(driver_rows, "_sent", lambda *a: alone.append(a[1].sql) or send(*a))
+
+    def recorded(connection: Any, statements: Any, **options: Any) -> Any:
+        together.append([compiled.sql for compiled, _values in statements])
+        return pipelined(connection, statements, **options)
+
+    monkeypatch.setattr(driver_rows, "_pipelined", recorded)
+    ok(shop.request_return("1001", [("1", 1)]), 201)
+
+    def reads_settings(sql: str) -> bool:
+        return "FROM sellers" in sql and "sellers.authorization_mode" in sql
+
+    locked = [sql for sql in together if any("FOR UPDATE" in s for s in sql)]
+    assert len(locked) == 1
+    assert any(reads_settings(s) for s in locked[0])  # the settings rode with the lock
+    assert not any(reads_settings(s) for s in alone)  # and were not read again alone

@@ -34,7 +34,6 @@ from rma.adapters.driver_rows import (
     DriverQuery,
     DriverQueryAmong,
     insert_together,
-    read_together,
 )
 from rma.adapters.orm import UtcDateTime
 from rma.adapters.return_pages import instance_of
@@ -307,7 +306,8 @@ class SqlOrders:
         """
         params = {"seller_id": seller_id, "number": number}
         reads = [(_ORDER_WITH_LINES_LOCKED, params), (_SHIPMENTS_WITH_ITEMS, params)]
-        rows, shipment_rows = read_together(self.session, reads)  # the lock first, then these
+        # The lock first, then the shipments and the seller's settings (read next).
+        rows, shipment_rows = session_loads.with_seller_settings(self.session, seller_id, reads)
         if not rows:
             return None
         first = rows[0]

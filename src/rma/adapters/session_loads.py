@@ -18,7 +18,7 @@ The pipeline saves the API as much and costs PostgreSQL nothing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from typing import Any
 
@@ -43,18 +43,29 @@ def return_by_id(session: Session, seller_id: str, return_id: str) -> Return | N
     _flush_first(session)
     owner = {"seller_id": seller_id, "return_id": return_id}
     reads = [(RETURN_BY_ID, {"seller_id": seller_id, "id": return_id}), *_children(owner)]
-    seller_read = (_SELLER_ROW, {"id": seller_id})
-    found, items, history, seller = read_together(session, [*reads, seller_read])
-    keep_ahead(session, *seller_read, seller)
+    found, items, history = with_seller_settings(session, seller_id, reads)
     return _tracked_return(session, found[0], items, history) if found else None
+
+
+def with_seller_settings(
+    session: Session, seller_id: str, reads: Sequence[tuple[DriverQuery, Mapping[str, Any]]]
+) -> list[list[Any]]:
+    """Each of ``reads``' rows, sent together with the seller's settings, which are kept for
+    ``seller_settings`` to answer next: a step reads its return, a return request its order,
+    and then the seller."""
+    seller_read = (_SELLER_ROW, {"id": seller_id})
+    *answers, seller = read_together(session, [*reads, seller_read])
+    keep_ahead(session, *seller_read, seller)
+    return answers
 
 
 def seller_settings(session: Session, seller_id: str) -> Seller | None:
     """The seller's settings as a plain object: read with a return of its just before, or now.
 
-    Every step of a return's life reads the return, then its seller's settings: they go in
-    the return's round trip, read in the same transaction. They are read again once this
-    session tracks the seller (it may have changed it) and in a later transaction.
+    Every step of a return's life reads the return, and a return request its order, then the
+    seller's settings: they go in that round trip, read in the same transaction
+    (``with_seller_settings``). They are read again once this session tracks the seller (it
+    may have changed it) and in a later transaction.
     """
     params = {"id": seller_id}
     if identity_key(Seller, seller_id) in session.identity_map:

@@ -148,8 +148,9 @@ def request_return(cmd: RequestReturn, uow: UnitOfWork) -> RequestOutcome:
     """Ask to return items of an order; the policy authorizes it or sends it to review."""
     now = utcnow()
     with uow:
+        # The order first: its seller's settings go in the same round trip (PostgreSQL).
+        order = uow.orders.to_return_from(cmd.scope.seller_id, cmd.order_number)
         seller = _seller(uow, cmd.scope.seller_id)
-        order = uow.orders.to_return_from(seller.id, cmd.order_number)
         if order is None or (cmd.scope.order_id is not None and order.id != cmd.scope.order_id):
             raise NotFound(
                 f"no order {cmd.order_number}",
