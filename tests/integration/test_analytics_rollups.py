@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, update
+from sqlalchemy import delete, text, update
 
 from rma.adapters import orm, orm_money, orm_physical
 from rma.adapters.analytics_queries import SqlAnalytics
@@ -254,3 +254,41 @@ def test_a_new_time_zone_rebuilds_damage_outcomes_and_money(container: Container
     tokyo = operations(container, seller.id, rolled=False, zone="Asia/Tokyo")
     assert operations(container, seller.id, rolled=True, zone="Asia/Tokyo") == tokyo
     assert tokyo != operations(container, seller.id, rolled=False)
+
+
+@pytest.mark.postgres_only
+def test_money_written_by_two_transactions_at_once_neither_waits_and_both_count(
+    container: Container,
+) -> None:
+    seller_id = sellers.create_seller(sellers.CreateSeller("Busy shop"), container.uow()).id
+    refunded = text(
+        "SELECT rma_money_apply(:seller, ARRAY[now()], ARRAY['USD'], ARRAY['refunded'],"
+        " ARRAY[CAST(:amount AS bigint)], ARRAY[1])"
+    )
+    # Two backends of different slots (a backend's slot is its process id modulo 16).
+    opened = [container.engine.connect() for _ in range(2)]
+    while len({_slot(c) for c in opened}) < 2:
+        opened.append(container.engine.connect())
+    first = opened[0]
+    second = next(c for c in opened if _slot(c) != _slot(first))
+    try:
+        first.execute(refunded, {"seller": seller_id, "amount": 500})  # its row held till commit
+        second.execute(text("SET LOCAL lock_timeout = '2s'"))
+        second.execute(refunded, {"seller": seller_id, "amount": 700})  # no wait for the first
+        second.commit()
+        first.commit()
+    finally:
+        for connection in opened:
+            connection.close()
+
+    with container.uow() as uow:
+        queries = SqlAnalytics(uow.session, use_rollups=True)  # type: ignore[attr-defined]
+        in_its_zone = Period(PERIOD.start, PERIOD.end, "UTC")  # the seller's: rollups answer
+        money = queries.money(seller_id, MeasureFilter(in_its_zone, Grain.MONTH))
+    assert [(currency, measure, int(amount)) for _, currency, measure, amount in money] == [
+        ("USD", "refunded", 1200)
+    ]
+
+
+def _slot(connection: Any) -> int:
+    return int(connection.execute(text("SELECT pg_backend_pid() % 16")).scalar_one())

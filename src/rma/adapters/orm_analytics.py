@@ -166,6 +166,9 @@ money_daily = Table(
     Column("day", Date, primary_key=True),
     Column("currency", String(3), primary_key=True),
     Column("measure", String(32), primary_key=True),
+    # Each backend adds to a slot of its own, so concurrent writers do not queue on one row
+    # (migration 0018); a day's measure is the sum of its slots.
+    Column("slot", SmallInteger, primary_key=True, server_default="0"),
     Column("amount", BigInteger, nullable=False),
     Column("facts", BigInteger, nullable=False),
 )
