@@ -9,9 +9,11 @@ sent the usual way, where the listener sees it.
 
 from __future__ import annotations
 
+import gc
 import json
 import sqlite3
 import tempfile
+import weakref
 from dataclasses import fields
 from typing import Any
 
@@ -651,3 +653,25 @@ def test_a_return_request_reads_its_sellers_settings_with_its_locked_order(
     assert len(locked) == 1
     assert any(reads_settings(s) for s in locked[0])  # the settings rode with the lock
     assert not any(reads_settings(s) for s in alone)  # and were not read again alone
+
+
+def test_a_session_that_read_ahead_is_freed_without_the_cycle_collector(
+    http: httpx.Client, container: Container
+) -> None:
+    shop = open_shop(http)
+    name = _seller_name()
+    gc.collect()
+    gc.disable()  # what reference counting alone frees, as between a server's collections
+    try:
+        uow = container.uow()
+        with uow:
+            session = uow.session  # type: ignore[attr-defined]
+            ask_ahead(session, [(name, {"id": shop.seller_id})])
+            assert name.all(session, {"id": shop.seller_id}) == [("Shop",)]
+        freed = weakref.ref(session)
+        del session, uow
+        # A cycle through the session (its info holding its transaction) would keep it, and
+        # every request's connection and objects with it, for the cyclic collector.
+        assert freed() is None
+    finally:
+        gc.enable()

@@ -73,6 +73,7 @@ def watch(session: Session) -> None:
         event.listen(kind, "after_begin", _lend_sink)
         event.listen(kind, "after_commit", _take_sink)
         event.listen(kind, "after_rollback", _forget)
+        event.listen(kind, "after_transaction_end", _end_lending)
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
     if engine not in _engines:
@@ -115,15 +116,23 @@ def _pending(session: Session) -> dict[tuple[str, ...], Change]:
 
 
 def _lend_sink(session: Session, _transaction: object, connection: Connection) -> None:
-    connection.info[_SINK] = _pending(session)
-    connection.info[_OWNER] = session
-    session.info.setdefault(_CONNECTIONS, []).append(connection)
+    lent = connection.info  # the pooled connection's, which outlives this Connection
+    lent[_SINK] = _pending(session)
+    lent[_OWNER] = session
+    session.info.setdefault(_CONNECTIONS, []).append(lent)
 
 
 def _take_sink(session: Session) -> None:
-    for connection in session.info.pop(_CONNECTIONS, []):
-        connection.info.pop(_SINK, None)
-        connection.info.pop(_OWNER, None)
+    for lent in session.info.pop(_CONNECTIONS, []):
+        lent.pop(_SINK, None)
+        lent.pop(_OWNER, None)
+
+
+def _end_lending(session: Session, transaction: Any) -> None:
+    """A transaction closed unwritten (a read) lends its connection nothing more: the pooled
+    connection would otherwise hold the session, its objects too, until its next use."""
+    if transaction.parent is None:
+        _take_sink(session)
 
 
 def _forget(session: Session) -> None:
