@@ -265,29 +265,57 @@ def test_money_written_by_two_transactions_at_once_neither_waits_and_both_count(
         "SELECT rma_money_apply(:seller, ARRAY[now()], ARRAY['USD'], ARRAY['refunded'],"
         " ARRAY[CAST(:amount AS bigint)], ARRAY[1])"
     )
-    # Two backends of different slots (a backend's slot is its process id modulo 16).
+    _at_once(container, refunded, {"seller": seller_id, "amount": 500}, {"amount": 700})
+
+    with container.uow() as uow:
+        queries = SqlAnalytics(uow.session, use_rollups=True)  # type: ignore[attr-defined]
+        money = queries.money(seller_id, MeasureFilter(IN_ITS_ZONE, Grain.MONTH))
+    assert [(currency, measure, int(amount)) for _, currency, measure, amount in money] == [
+        ("USD", "refunded", 1200)
+    ]
+
+
+@pytest.mark.postgres_only
+def test_units_returned_by_two_requests_at_once_neither_waits_and_both_count(
+    container: Container,
+) -> None:
+    seller_id = sellers.create_seller(sellers.CreateSeller("Busy shop"), container.uow()).id
+    asked = text(
+        "SELECT rma_returned_units_apply(:seller, now(), 'ord_1', 'TEE', 'CR-DEFECTIVE',"
+        " CAST(:units AS bigint))"
+    )
+    _at_once(container, asked, {"seller": seller_id, "units": 2}, {"units": 3})
+
+    with container.uow() as uow:
+        queries = SqlAnalytics(uow.session, use_rollups=True)  # type: ignore[attr-defined]
+        for grain in (Grain.DAY, Grain.MONTH):  # the days' rollup, and the months'
+            f = MeasureFilter(IN_ITS_ZONE, grain)
+            units = queries.returned_units(seller_id, f, Dimension.SKU)
+            assert [(key, int(n)) for _, key, n in units] == [("TEE", 5)]
+
+
+IN_ITS_ZONE = Period(PERIOD.start, PERIOD.end, "UTC")  # the seller's zone: rollups answer
+
+
+def _at_once(
+    container: Container, adding: Any, first_values: dict[str, Any], second_values: dict[str, Any]
+) -> None:
+    """``adding`` in two transactions at once, on backends of different slots (a backend's
+    slot is its process id modulo 16): the second must not wait for the first's commit."""
     opened = [container.engine.connect() for _ in range(2)]
     while len({_slot(c) for c in opened}) < 2:
         opened.append(container.engine.connect())
     first = opened[0]
     second = next(c for c in opened if _slot(c) != _slot(first))
     try:
-        first.execute(refunded, {"seller": seller_id, "amount": 500})  # its row held till commit
+        first.execute(adding, first_values)  # its rollup rows held until it commits
         second.execute(text("SET LOCAL lock_timeout = '2s'"))
-        second.execute(refunded, {"seller": seller_id, "amount": 700})  # no wait for the first
+        second.execute(adding, {**first_values, **second_values})
         second.commit()
         first.commit()
     finally:
         for connection in opened:
             connection.close()
-
-    with container.uow() as uow:
-        queries = SqlAnalytics(uow.session, use_rollups=True)  # type: ignore[attr-defined]
-        in_its_zone = Period(PERIOD.start, PERIOD.end, "UTC")  # the seller's: rollups answer
-        money = queries.money(seller_id, MeasureFilter(in_its_zone, Grain.MONTH))
-    assert [(currency, measure, int(amount)) for _, currency, measure, amount in money] == [
-        ("USD", "refunded", 1200)
-    ]
 
 
 def _slot(connection: Any) -> int:

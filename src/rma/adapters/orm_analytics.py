@@ -88,6 +88,9 @@ returned_units_daily = Table(
     Column("sku", String(100), primary_key=True),
     Column("reason_code", String(64), primary_key=True),
     Column("channel", String(16), primary_key=True),
+    # Each backend adds to a slot of its own, so requests for one SKU do not queue on one
+    # row (migration 0019); a cell is the sum of its slots.
+    Column("slot", SmallInteger, primary_key=True, server_default="0"),
     Column("units", BigInteger, nullable=False),
     Index("ix_returned_units_daily_seller_id_sku_day", "seller_id", "sku", "day"),  # SKU pages
 )
@@ -113,6 +116,7 @@ returned_units_monthly = Table(
     Column("sku", String(100), primary_key=True),
     Column("reason_code", String(64), primary_key=True),
     Column("channel", String(16), primary_key=True),
+    Column("slot", SmallInteger, primary_key=True, server_default="0"),  # as the days' (0019)
     Column("units", BigInteger, nullable=False),
 )
 
