@@ -260,13 +260,11 @@ def test_a_new_time_zone_rebuilds_damage_outcomes_and_money(container: Container
 def test_money_written_by_two_transactions_at_once_neither_waits_and_both_count(
     container: Container,
 ) -> None:
-    seller_id = sellers.create_seller(sellers.CreateSeller("Busy shop"), container.uow()).id
-    refunded = text(
+    refunded = (
         "SELECT rma_money_apply(:seller, ARRAY[now()], ARRAY['USD'], ARRAY['refunded'],"
         " ARRAY[CAST(:amount AS bigint)], ARRAY[1])"
     )
-    _at_once(container, refunded, {"seller": seller_id, "amount": 500}, {"amount": 700})
-
+    seller_id = _added_at_once(container, refunded, {"amount": 500}, {"amount": 700})
     with container.uow() as uow:
         queries = SqlAnalytics(uow.session, use_rollups=True)  # type: ignore[attr-defined]
         money = queries.money(seller_id, MeasureFilter(IN_ITS_ZONE, Grain.MONTH))
@@ -279,13 +277,11 @@ def test_money_written_by_two_transactions_at_once_neither_waits_and_both_count(
 def test_units_returned_by_two_requests_at_once_neither_waits_and_both_count(
     container: Container,
 ) -> None:
-    seller_id = sellers.create_seller(sellers.CreateSeller("Busy shop"), container.uow()).id
-    asked = text(
+    asked = (
         "SELECT rma_returned_units_apply(:seller, now(), 'ord_1', 'TEE', 'CR-DEFECTIVE',"
         " CAST(:units AS bigint))"
     )
-    _at_once(container, asked, {"seller": seller_id, "units": 2}, {"units": 3})
-
+    seller_id = _added_at_once(container, asked, {"units": 2}, {"units": 3})
     with container.uow() as uow:
         queries = SqlAnalytics(uow.session, use_rollups=True)  # type: ignore[attr-defined]
         for grain in (Grain.DAY, Grain.MONTH):  # the days' rollup, and the months'
@@ -297,25 +293,28 @@ def test_units_returned_by_two_requests_at_once_neither_waits_and_both_count(
 IN_ITS_ZONE = Period(PERIOD.start, PERIOD.end, "UTC")  # the seller's zone: rollups answer
 
 
-def _at_once(
-    container: Container, adding: Any, first_values: dict[str, Any], second_values: dict[str, Any]
-) -> None:
-    """``adding`` in two transactions at once, on backends of different slots (a backend's
-    slot is its process id modulo 16): the second must not wait for the first's commit."""
+def _added_at_once(
+    container: Container, adding: str, first: dict[str, Any], second: dict[str, Any]
+) -> str:
+    """A new seller's rollups added to by ``adding`` in two transactions at once, on backends
+    of different slots (a backend's is its process id modulo 16): the second must not wait
+    for the first's commit. The seller's id."""
+    seller_id = sellers.create_seller(sellers.CreateSeller("Busy shop"), container.uow()).id
     opened = [container.engine.connect() for _ in range(2)]
     while len({_slot(c) for c in opened}) < 2:
         opened.append(container.engine.connect())
-    first = opened[0]
-    second = next(c for c in opened if _slot(c) != _slot(first))
+    earlier = opened[0]
+    later = next(c for c in opened if _slot(c) != _slot(earlier))
     try:
-        first.execute(adding, first_values)  # its rollup rows held until it commits
-        second.execute(text("SET LOCAL lock_timeout = '2s'"))
-        second.execute(adding, {**first_values, **second_values})
-        second.commit()
-        first.commit()
+        earlier.execute(text(adding), {"seller": seller_id, **first})  # its rows held to commit
+        later.execute(text("SET LOCAL lock_timeout = '2s'"))
+        later.execute(text(adding), {"seller": seller_id, **second})
+        later.commit()
+        earlier.commit()
     finally:
         for connection in opened:
             connection.close()
+    return seller_id
 
 
 def _slot(connection: Any) -> int:

@@ -599,10 +599,10 @@ def test_reads_asked_ahead_answer_once_in_their_transaction(
     assert len(sent) == 1
 
 
-@pytest.mark.postgres_only
-def test_a_return_request_reads_its_codes_products_policies_and_returns_in_one_round_trip(
+def _a_return_requested(
     http: httpx.Client, monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> tuple[list[list[str]], list[str]]:
+    """The statements a return request sent: each pipeline's, and those sent alone."""
     shop = open_shop(http)
     shop.order("1001")
     together: list[list[str]] = []
@@ -616,6 +616,14 @@ def test_a_return_request_reads_its_codes_products_policies_and_returns_in_one_r
 
     monkeypatch.setattr(driver_rows, "_pipelined", recorded)
     ok(shop.request_return("1001", [("1", 1)]), 201)
+    return together, alone
+
+
+@pytest.mark.postgres_only
+def test_a_return_request_reads_its_codes_products_policies_and_returns_in_one_round_trip(
+    http: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    together, alone = _a_return_requested(http, monkeypatch)
 
     # Each read by what it alone names: the codes, the SKUs' products and policies, the
     # returns of the order.
@@ -632,19 +640,7 @@ def test_a_return_request_reads_its_codes_products_policies_and_returns_in_one_r
 def test_a_return_request_reads_its_sellers_settings_with_its_locked_order(
     http: httpx.Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    shop = open_shop(http)
-    shop.order("1001")
-    together: list[list[str]] = []
-    alone: list[str] = []
-    send, pipelined = driver_rows._sent, driver_rows._pipelined
-    monkeypatch.setattr(driver_rows, "_sent", lambda *a: alone.append(a[1].sql) or send(*a))
-
-    def recorded(connection: Any, statements: Any, **options: Any) -> Any:
-        together.append([compiled.sql for compiled, _values in statements])
-        return pipelined(connection, statements, **options)
-
-    monkeypatch.setattr(driver_rows, "_pipelined", recorded)
-    ok(shop.request_return("1001", [("1", 1)]), 201)
+    together, alone = _a_return_requested(http, monkeypatch)
 
     def reads_settings(sql: str) -> bool:
         return "FROM sellers" in sql and "sellers.authorization_mode" in sql
