@@ -290,6 +290,27 @@ def test_units_returned_by_two_requests_at_once_neither_waits_and_both_count(
             assert [(key, int(n)) for _, key, n in units] == [("TEE", 5)]
 
 
+@pytest.mark.postgres_only
+def test_items_inspected_in_two_transactions_at_once_neither_waits_and_both_count(
+    container: Container,
+) -> None:
+    inspected = (
+        "SELECT rma_inspected_units_apply(:seller, now(), 'ord_1', 'UPS', 'TEE', 'CR-DEFECTIVE',"
+        " 'sellable', 'restock', 1, CAST(:units AS bigint), CAST(:units AS bigint), 0)"
+    )
+    seller_id = _added_at_once(container, inspected, {"units": 2}, {"units": 3})
+    with container.uow() as uow:
+        queries = SqlAnalytics(uow.session, use_rollups=True)  # type: ignore[attr-defined]
+        for f in (
+            MeasureFilter(IN_ITS_ZONE, Grain.MONTH),  # the months' rollup
+            MeasureFilter(IN_ITS_ZONE, Grain.MONTH, reason="CR-DEFECTIVE"),  # the days'
+        ):
+            outcomes = queries.outcomes(seller_id, f)
+            assert [tuple(str(x) for x in row) for row in outcomes] == [
+                ("TEE", "sellable", "restock", "5", "0")
+            ]
+
+
 IN_ITS_ZONE = Period(PERIOD.start, PERIOD.end, "UTC")  # the seller's zone: rollups answer
 
 

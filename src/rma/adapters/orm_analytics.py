@@ -135,6 +135,9 @@ inspected_units_daily = Table(
     Column("carrier", String(64), primary_key=True),  # "(unknown)" when none
     Column("condition", String(32), primary_key=True),
     Column("disposition", String(32), primary_key=True),  # "none" when none
+    # Each backend adds to a slot of its own, so inspections of one SKU do not queue on one
+    # row (migration 0020); a cell is the sum of its slots.
+    Column("slot", SmallInteger, primary_key=True, server_default="0"),
     Column("items", BigInteger, nullable=False),
     Column("received_units", BigInteger, nullable=False),
     Column("accepted_units", BigInteger, nullable=False),
@@ -153,6 +156,7 @@ inspected_units_monthly = Table(
     Column("carrier", String(64), primary_key=True),
     Column("condition", String(32), primary_key=True),
     Column("disposition", String(32), primary_key=True),
+    Column("slot", SmallInteger, primary_key=True, server_default="0"),  # as the days' (0020)
     Column("items", BigInteger, nullable=False),
     Column("received_units", BigInteger, nullable=False),
     Column("accepted_units", BigInteger, nullable=False),
