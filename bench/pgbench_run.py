@@ -71,8 +71,9 @@ def run_pgbench(
         out, err = process.communicate()
         watcher.join()
         load = load_average()
-        finished = _finished_by(Path(logs), last_reading[0])
-        latencies = sorted(_latencies(Path(logs)))
+        logged = _logged(Path(logs))
+    finished = sum(1 for ended, _ in logged if ended <= last_reading[0])
+    latencies = [ms for _, ms in logged]
     if process.returncode != 0:
         raise RuntimeError(f"pgbench failed ({process.returncode}): {err.strip()[-2000:]}")
     processed = int(_field(out, r"number of transactions actually processed: (\d+)"))
@@ -107,24 +108,15 @@ def _slowest(output: str, count: int = 3) -> list[tuple[float, str]]:
     return sorted(found, reverse=True)[:count]
 
 
-def _finished_by(logs: Path, moment: float) -> int:
-    """Transactions whose log line says they ended at ``moment`` or before."""
-    count = 0
+def _logged(logs: Path) -> list[tuple[float, float]]:
+    """Each transaction pgbench logged: when it ended (epoch seconds, the log's fifth and
+    sixth fields) and its latency in ms (the third, in microseconds)."""
+    logged = []
     for path in logs.iterdir():
         for line in path.read_text().splitlines():
             fields = line.split()
-            if int(fields[4]) + int(fields[5]) / 1e6 <= moment:
-                count += 1
-    return count
-
-
-def _latencies(logs: Path) -> list[float]:
-    """Each logged transaction's latency in ms (the log's third field is microseconds)."""
-    return [
-        int(line.split()[2]) / 1000
-        for path in logs.iterdir()
-        for line in path.read_text().splitlines()
-    ]
+            logged.append((int(fields[4]) + int(fields[5]) / 1e6, int(fields[2]) / 1000))
+    return logged
 
 
 def _field(output: str, pattern: str, default: str | None = None) -> str:
