@@ -4,24 +4,22 @@ Each inspection that restocks, each refund that succeeds and each credit issued 
 row of ``money_daily`` per seller, day, currency and measure, and held its lock from the
 trigger to the commit: a seller's inspections and refunds of a day took turns on that row
 (at 16 clients, inspection's p99 was 200-440 ms where an authorization's is 60-100). Each
-backend now adds to a slot of its own (its process id modulo ``SLOTS``), so two
-transactions meet on a row only when their backends share a slot; the readers already sum
-a day's rows. A rebuild writes slot 0.
+backend now adds to a slot of its own (``rma.migrations.slots``).
 
 Revision ID: 0018
 Revises: 0017
 """
 
-import sqlalchemy as sa
 from alembic import op
+
+from rma.migrations.slots import add_slots, drop_slots, trigger_function
 
 revision = "0018"
 down_revision = "0017"
 branch_labels = None
 depends_on = None
 
-SLOTS = 16
-_KEY = "seller_id, day, currency, measure"
+_KEY = ["seller_id", "day", "currency", "measure"]
 
 _APPLY = """
 CREATE OR REPLACE FUNCTION rma_money_apply(
@@ -41,42 +39,19 @@ BEGIN
     FROM unnest(p_at, p_currency, p_measure, p_amount, p_facts)
          AS x(at, currency, measure, amount, facts)
     GROUP BY 2, 3, 4
-    ON CONFLICT ({key})
+    ON CONFLICT (seller_id, day, currency, measure{key})
     DO UPDATE SET amount = d.amount + EXCLUDED.amount, facts = d.facts + EXCLUDED.facts;
 END $$;
 """
 
 
-def _apply(slotted: bool) -> str:
-    if slotted:
-        return _APPLY.format(slots=SLOTS, slot="slot, ", v_slot="v_slot, ", key=f"{_KEY}, slot")
-    return _APPLY.format(slots=SLOTS, slot="", v_slot="", key=_KEY)
-
-
 def upgrade() -> None:
-    # On SQLite, which keeps no rollups (its reports read the facts), batch mode rebuilds it.
-    with op.batch_alter_table("money_daily", recreate="auto") as batch:
-        batch.add_column(sa.Column("slot", sa.SmallInteger(), nullable=False, server_default="0"))
-        batch.drop_constraint("pk_money_daily", type_="primary")
-        batch.create_primary_key(
-            "pk_money_daily", ["seller_id", "day", "currency", "measure", "slot"]
-        )
+    add_slots("money_daily", _KEY)
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(_apply(slotted=True))
+        op.execute(trigger_function(_APPLY, slotted=True))
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(_apply(slotted=False))
-        op.execute(f"""
-            CREATE TEMPORARY TABLE money_summed ON COMMIT DROP AS
-            SELECT {_KEY}, sum(amount) AS amount, sum(facts) AS facts
-            FROM money_daily GROUP BY {_KEY};
-            DELETE FROM money_daily;
-            INSERT INTO money_daily ({_KEY}, slot, amount, facts)
-            SELECT {_KEY}, 0, amount, facts FROM money_summed;
-        """)
-    with op.batch_alter_table("money_daily", recreate="auto") as batch:
-        batch.drop_constraint("pk_money_daily", type_="primary")
-        batch.create_primary_key("pk_money_daily", ["seller_id", "day", "currency", "measure"])
-        batch.drop_column("slot")
+        op.execute(trigger_function(_APPLY, slotted=False))
+    drop_slots("money_daily", _KEY, ["amount", "facts"])

@@ -2,22 +2,22 @@
 
 Every return request adds its items' units to the rollup rows of its seller, day, SKU,
 reason and channel (and the month's), and holds them to its commit: requests for one
-popular SKU took turns on those rows. Each backend now adds to the slot of its process id
-modulo ``SLOTS``; the readers already sum a cell's rows, and a rebuild writes slot 0.
+popular SKU took turns on those rows. Each backend now adds to a slot of its own
+(``rma.migrations.slots``).
 
 Revision ID: 0019
 Revises: 0018
 """
 
-import sqlalchemy as sa
 from alembic import op
+
+from rma.migrations.slots import add_slots, drop_slots, trigger_function
 
 revision = "0019"
 down_revision = "0018"
 branch_labels = None
 depends_on = None
 
-SLOTS = 16
 _TABLES = {
     "returned_units_daily": ["seller_id", "day", "sku", "reason_code", "channel"],
     "returned_units_monthly": ["seller_id", "month", "sku", "reason_code", "channel"],
@@ -56,41 +56,15 @@ END $$;
 """
 
 
-def _apply(slotted: bool) -> str:
-    if slotted:
-        return _APPLY.format(slots=SLOTS, slot="slot, ", v_slot="v_slot, ", key=", slot")
-    return _APPLY.format(slots=SLOTS, slot="", v_slot="", key="")
-
-
 def upgrade() -> None:
     for table, key in _TABLES.items():
-        # On SQLite, which keeps no rollups (its reports read the facts), batch mode rebuilds
-        # the table.
-        with op.batch_alter_table(table, recreate="auto") as batch:
-            batch.add_column(
-                sa.Column("slot", sa.SmallInteger(), nullable=False, server_default="0")
-            )
-            batch.drop_constraint(f"pk_{table}", type_="primary")
-            batch.create_primary_key(f"pk_{table}", [*key, "slot"])
+        add_slots(table, key)
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(_apply(slotted=True))
+        op.execute(trigger_function(_APPLY, slotted=True))
 
 
 def downgrade() -> None:
-    postgresql = op.get_bind().dialect.name == "postgresql"
-    if postgresql:
-        op.execute(_apply(slotted=False))
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(trigger_function(_APPLY, slotted=False))
     for table, key in _TABLES.items():
-        columns = ", ".join(key)
-        if postgresql:
-            op.execute(f"""
-                CREATE TEMPORARY TABLE {table}_summed ON COMMIT DROP AS
-                SELECT {columns}, sum(units) AS units FROM {table} GROUP BY {columns};
-                DELETE FROM {table};
-                INSERT INTO {table} ({columns}, slot, units)
-                SELECT {columns}, 0, units FROM {table}_summed;
-            """)
-        with op.batch_alter_table(table, recreate="auto") as batch:
-            batch.drop_constraint(f"pk_{table}", type_="primary")
-            batch.create_primary_key(f"pk_{table}", key)
-            batch.drop_column("slot")
+        drop_slots(table, key, ["units"])
