@@ -71,7 +71,6 @@ def watch(session: Session) -> None:
         _session_kinds.add(kind)
         event.listen(kind, "after_flush", _collect)
         event.listen(kind, "after_begin", _lend_sink)
-        event.listen(kind, "after_commit", _take_sink)
         event.listen(kind, "after_rollback", _forget)
         event.listen(kind, "after_transaction_end", _end_lending)
     bind = session.get_bind()
@@ -122,22 +121,18 @@ def _lend_sink(session: Session, _transaction: object, connection: Connection) -
     session.info.setdefault(_CONNECTIONS, []).append(lent)
 
 
-def _take_sink(session: Session) -> None:
-    for lent in session.info.pop(_CONNECTIONS, []):
-        lent.pop(_SINK, None)
-        lent.pop(_OWNER, None)
-
-
 def _end_lending(session: Session, transaction: Any) -> None:
-    """A transaction closed unwritten (a read) lends its connection nothing more: the pooled
-    connection would otherwise hold the session, its objects too, until its next use."""
+    """Once its transaction ends (committed, rolled back, or a read closed), the session
+    lends its connections nothing more: a pooled connection would otherwise hold the
+    session, its objects too, until its next use."""
     if transaction.parent is None:
-        _take_sink(session)
+        for lent in session.info.pop(_CONNECTIONS, []):
+            lent.pop(_SINK, None)
+            lent.pop(_OWNER, None)
 
 
 def _forget(session: Session) -> None:
     _pending(session).clear()
-    _take_sink(session)
 
 
 def _collect(session: Session, _context: object) -> None:
