@@ -8,6 +8,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from rma.adapters import lane
+
 
 def make_engine(url: str, **options: Any) -> Engine:
     """An engine for ``url``; SQLite gets WAL, a busy timeout and write-serializing transactions."""
@@ -43,7 +45,15 @@ def make_engine(url: str, **options: Any) -> Engine:
         # its busiest statements too (``driver_rows``), which are then kept for the
         # connection's life.
         options["connect_args"] = {"prepare_threshold": None, **options.get("connect_args", {})}
+        engine = create_engine(url, **options)
+        # Its connections' waits give the event loop back in a request served on it.
+        event.listen(engine, "do_connect", _lane_connection)
+        return engine
     return create_engine(url, **options)
+
+
+def _lane_connection(dialect: Any, record: Any, cargs: Any, cparams: Any) -> lane.Connection:
+    return lane.Connection.connect(*cargs, **cparams)
 
 
 def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:

@@ -37,7 +37,7 @@ from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from rma.adapters import audit_log
+from rma.adapters import audit_log, lane
 
 _Processors = Sequence[tuple[int, Callable[[Any], Any]]]  # (column index, its conversion)
 _Rows = Sequence[Mapping[str, Any]]  # values by column name
@@ -662,6 +662,8 @@ class _Prepared:
         if begin and self._outside_transaction():
             # The transaction's BEGIN and its first statement in one round trip, not two.
             return self.send_together([(compiled, values)])[0]
+        if lane.in_request():  # libpq's own call would block the loop: its pipeline waits on it
+            return self.send_together([(compiled, values)], begin=False)[0]
         tx = self.transformer
         params = tx.dump_sequence([values[name] for name in compiled.order], compiled.formats)
         statement = self._statement(compiled)
@@ -669,16 +671,21 @@ class _Prepared:
         return _answered(statement, self._check(result))
 
     def send_together(
-        self, sent: Sequence[tuple[_Compiled, Mapping[str, Any]]], *, commit: bool = False
+        self,
+        sent: Sequence[tuple[_Compiled, Mapping[str, Any]]],
+        *,
+        commit: bool = False,
+        begin: bool = True,
     ) -> list[_Answer]:
         """Each statement's answer, the statements sent in one libpq pipeline; ``commit``:
-        the transaction's ``COMMIT`` after them, in the same round trip.
+        the transaction's ``COMMIT`` after them, in the same round trip; ``begin``: in a
+        transaction, begun first if there is none.
 
         The pipeline stops at its first error: the statements after it and the ``COMMIT``
         are not run, and the transaction is left failed, for its owner to roll back.
         """
         pgconn, tx = self.connection.pgconn, self.transformer
-        begin = self._outside_transaction()
+        begin = begin and self._outside_transaction()
         calls = []
         for compiled, values in sent:  # each prepared first, if new, outside the pipeline
             params = tx.dump_sequence([values[name] for name in compiled.order], compiled.formats)
@@ -710,13 +717,18 @@ class _Prepared:
         statement = self.statements.get(key)
         if statement is None:
             name = f"rma_{len(self.statements)}".encode()
-            pgconn = self.connection.pgconn
-            self._check(pgconn.prepare(name, compiled.numbered, self.transformer.types))
+            pgconn, types = self.connection.pgconn, self.transformer.types
+            if lane.in_request():  # libpq's own call would block the loop
+                pgconn.send_prepare(name, compiled.numbered, types)
+                self._check(self._result())
+            else:
+                self._check(pgconn.prepare(name, compiled.numbered, types))
             statement = self.statements[key] = _Statement(name, Transformer(self.connection))
         return statement
 
     def _pipeline_results(self) -> list[Any]:
-        """Every result up to the pipeline's sync, waiting on the socket without the GIL."""
+        """Every result up to the pipeline's sync, waiting on the socket without the GIL (in a
+        request on the event loop, letting the loop serve others: ``lane.readable``)."""
         pgconn = self.connection.pgconn
         socket = pgconn.socket
         while pgconn.flush():  # a non-blocking connection: what the socket did not take yet
@@ -725,7 +737,7 @@ class _Prepared:
         results: list[Any] = []
         while True:
             if pgconn.is_busy():
-                select.select([socket], [], [])
+                lane.readable(socket)
                 pgconn.consume_input()
                 continue
             result = pgconn.get_result()
@@ -734,6 +746,23 @@ class _Prepared:
             if result.status == _SYNC:
                 return results
             results.append(result)
+
+    def _result(self) -> Any:
+        """The result of the one statement sent, waiting on the socket (``lane.readable``)."""
+        pgconn = self.connection.pgconn
+        while pgconn.flush():
+            select.select([pgconn.socket], [pgconn.socket], [])
+            pgconn.consume_input()
+        last = None
+        while True:
+            if pgconn.is_busy():
+                lane.readable(pgconn.socket)
+                pgconn.consume_input()
+                continue
+            result = pgconn.get_result()
+            if result is None:
+                return last
+            last = result
 
     def _outside_transaction(self) -> bool:
         """Whether a statement now would run on its own, where psycopg would begin one."""

@@ -18,6 +18,7 @@ from limits.errors import StorageError
 from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from rma.adapters import lane
 from rma.services.throttling import Rule
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,8 @@ class LimitsAttempts:
 
     def __init__(self, limits: Mapping[Rule, str | None], storage_url: str | None = None):
         self.storage = _storage(storage_url)
+        # Redis is waited on off the event loop (``lane``): an unreachable one takes seconds.
+        self._remote = bool(storage_url)
         self.limiter = MovingWindowRateLimiter(self.storage)
         self.items: dict[Rule, RateLimitItem] = {
             rule: parse(text) for rule, text in limits.items() if text
@@ -37,6 +40,13 @@ class LimitsAttempts:
         item = self.items.get(rule)
         if item is None:
             return 0
+        return (
+            lane.blocking(self._wait, item, rule, key)
+            if self._remote
+            else self._wait(item, rule, key)
+        )
+
+    def _wait(self, item: RateLimitItem, rule: Rule, key: str) -> int:
         try:
             if self.limiter.test(item, rule, key):
                 return 0
@@ -50,6 +60,12 @@ class LimitsAttempts:
         item = self.items.get(rule)
         if item is None:
             return
+        if self._remote:
+            lane.blocking(self._count, item, rule, key)
+        else:
+            self._count(item, rule, key)
+
+    def _count(self, item: RateLimitItem, rule: Rule, key: str) -> None:
         try:
             self.limiter.hit(item, rule, key)
         except (StorageError, ConnectionError, OSError):
