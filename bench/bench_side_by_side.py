@@ -15,6 +15,13 @@ as much as the code. Here both run at once, on one database (``rma_bench_sbs_<pi
 
 It prints each side's CPU per request (utime + stime of its server's processes) for each
 operation and round, their means and the change, with the load average.
+
+Two sides served at once share the cores by the kernel's measure, which is fair between
+threads, not processes: a side with more runnable threads takes more of the cores (and
+answers more) than a side serving on fewer. To compare two ways of serving (session 12's
+event loop against worker threads), ``RMA_BENCH_TURNS=1`` has the sides take turns at each
+operation instead, the first side alternating between rounds, so each runs alone and the
+hour's drift falls on both.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +49,7 @@ WORKERS = int(os.environ.get("RMA_BENCH_WORKERS", "1"))
 STEPS = int(os.environ.get("RMA_BENCH_STEPS", "300"))
 COPIES = 3000  # of each operation, a side and a round: more than 8 seconds can use
 SIDES = ("before", "after")
+TURNS = os.environ.get("RMA_BENCH_TURNS", "") == "1"
 
 
 def main() -> None:
@@ -73,15 +82,17 @@ def _run(container: Any, data_dir: Path, checkout: Path) -> None:
             server.wait_ready()
         create, authorize = list(world.create.http_copies()), list(world.authorize.http_copies())
         for round_ in range(ROUNDS):
+            order = SIDES if round_ % 2 == 0 else SIDES[::-1]  # who goes first, taking turns
+            both = partial(_both, servers, cpu, order=order)
             requests = {side: _share(create, side, round_) for side in SIDES}
-            _both(servers, cpu, "create", requests, steps._create(world))
+            both("create", requests, steps._create(world))
             pending = {side: _share(authorize, side, round_) for side in SIDES}
-            moved = _both(servers, cpu, "authorize", pending, steps._authorize(world))
+            moved = both("authorize", pending, steps._authorize(world))
             for name, step in (("scan", steps._scan), ("inspect", steps._inspect)):
-                moved = _both(servers, cpu, name, moved, step(world), seconds=3600)
-            _both(servers, cpu, "resolve", moved, steps._resolve(world), seconds=3600)
+                moved = both(name, moved, step(world), seconds=3600)
+            both("resolve", moved, steps._resolve(world), seconds=3600)
             pages = {side: range(COPIES) for side in SIDES}
-            _both(servers, cpu, "list page", pages, _list_page(world), seconds=SECONDS / 2)
+            both("list page", pages, _list_page(world), seconds=SECONDS / 2)
     finally:
         for server in servers.values():
             server.stop()
@@ -116,24 +127,36 @@ def _both(
     jobs: dict[str, list[Any]],
     one: Callable[..., Any],
     seconds: float = SECONDS,
+    *,
+    order: tuple[str, ...] = SIDES,
 ) -> dict[str, list[Any]]:
-    """``one`` over each side's ``jobs`` at the same time; each side's returns moved on."""
+    """``one`` over each side's ``jobs`` at the same time (``TURNS``: one side after the
+    other, in ``order``); each side's returns moved on."""
     outcomes: dict[str, Outcome] = {}
     meters = {side: CpuMeter(server.pids) for side, server in servers.items()}
+    spent: dict[str, float] = {}
 
     def drive(side: str) -> None:
+        if TURNS:
+            meters[side].start()
         outcomes[side] = closed_loop(servers[side].url, CLIENTS, jobs[side], one, seconds)
+        if TURNS:
+            spent[side] = meters[side].stop()
 
-    threads = [threading.Thread(target=drive, args=(side,)) for side in SIDES]
-    for meter in meters.values():
-        meter.start()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    if TURNS:
+        for side in order:
+            drive(side)
+    else:
+        threads = [threading.Thread(target=drive, args=(side,)) for side in SIDES]
+        for meter in meters.values():
+            meter.start()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
     for side in SIDES:
         done = max(len(outcomes[side].latencies), 1)
-        per_request = meters[side].stop() * 1000 / done
+        per_request = (spent[side] if TURNS else meters[side].stop()) * 1000 / done
         cpu[side].setdefault(name, []).append(per_request)
         print(
             f"   {side:<6} {name:<10} {outcomes[side].summary()}; API CPU {per_request:.2f} ms"
