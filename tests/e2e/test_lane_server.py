@@ -109,3 +109,27 @@ def test_more_requests_waiting_at_once_than_the_pool_has_connections_are_all_ans
             {"ids": [ret for ret, _ in returns]},
         ).scalar_one()
     assert received == count
+
+
+def test_a_request_whose_caller_gave_up_ends_once_and_its_retry_answers_the_same(
+    http: httpx.Client, container: Container, server_url: str, locker: Connection
+) -> None:
+    shop = open_shop(http)
+    ret, item = start_return(shop, "G-1", reason="CR-DEFECTIVE")
+    _lock(locker, [ret])
+    headers = {**bearer(shop.keys["warehouse"]), "Idempotency-Key": "receive-once"}
+    body = {"items": [{"item_id": item, "quantity": 2}]}
+    path = f"/v1/returns/{ret}/receive"
+
+    impatient = httpx.Client(base_url=server_url, timeout=0.5)
+    with impatient, pytest.raises(httpx.ReadTimeout):
+        impatient.post(path, json=body, headers=headers)
+    locker.commit()  # the request, still waiting for the row, goes on without its caller
+    _until(lambda: shop.call("GET", f"/v1/returns/{ret}").json()["status"] == "received")
+
+    retried = http.post(path, json=body, headers=headers)
+
+    assert retried.status_code == 200
+    assert retried.json()["items"][0]["received_quantity"] == 2  # received once, not twice
+    history = shop.call("GET", f"/v1/returns/{ret}").json()["history"]
+    assert [entry["to_status"] for entry in history].count("received") == 1
