@@ -26,7 +26,13 @@ from rma.domain.sellers import CategoryPolicy, ReasonCode, Seller, SkuPolicy
 from rma.domain.statuses import ReturnStatus
 from rma.domain.supplier_rmas import SupplierRma
 from rma.services.clock import utcnow
-from rma.services.unit_of_work import Cursor, IdempotencyRecord, ReturnFilter, ReturnToAuthorize
+from rma.services.unit_of_work import (
+    Cursor,
+    CustomerKeys,
+    IdempotencyRecord,
+    ReturnFilter,
+    ReturnToAuthorize,
+)
 
 
 class _Store:
@@ -482,7 +488,7 @@ class FakeUnitOfWork:
         self.rollback()
 
     def read_ahead_for_request(
-        self, seller_id: str, order: Order, reason_codes: Iterable[str]
+        self, seller_id: str, order: Order, reason_codes: Iterable[str], customer: CustomerKeys
     ) -> None:
         pass  # the store answers each read at once
 

@@ -620,14 +620,21 @@ def _a_return_requested(
 
 
 @pytest.mark.postgres_only
-def test_a_return_request_reads_its_codes_products_policies_and_returns_in_one_round_trip(
+def test_a_return_request_reads_what_it_decides_with_in_one_round_trip(
     http: httpx.Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     together, alone = _a_return_requested(http, monkeypatch)
 
     # Each read by what it alone names: the codes, the SKUs' products and policies, the
-    # returns of the order.
-    reads = ("reason_codes.code IN", "products.sku IN", "sku_policies.sku IN", "returns.order_id")
+    # returns of the order, whether the seller routes returns, the customer's risk history.
+    reads = (
+        "reason_codes.code IN",
+        "products.sku IN",
+        "sku_policies.sku IN",
+        "returns.order_id",
+        "FROM routing_rules",
+        "FROM risk_settings",
+    )
 
     def named(sql: list[str]) -> list[str]:
         return [read for read in reads if any(read in s for s in sql)]

@@ -118,3 +118,8 @@ _ANY_RULE = DriverQuery(
     .where(routing_rules.c.seller_id == bindparam("seller_id"))
     .limit(1)
 )
+
+
+def routing_reads(seller_id: str) -> list[tuple[DriverQuery, dict[str, str]]]:
+    """The read ``SqlRoutingRules.any`` makes, to be asked ahead."""
+    return [(_ANY_RULE, {"seller_id": seller_id})]

@@ -86,14 +86,7 @@ class SqlRisk:
         address); each carries its value and inspection outcomes from correlated subqueries
         over its own items and flags.
         """
-        params = {
-            "seller_id": seller_id,
-            "email_1": emails[0],
-            "email_2": emails[-1],
-            # Normalized addresses never end in "-": this one matches no return.
-            "address": address or "addr:-",
-            "exclude": exclude,
-        }
+        params = _context_params(seller_id, emails, address, exclude)
         if not with_settings:
             rows = self.session.execute(_history_statement(), params).all()
             orders_count = rows[0][0] if rows else self.session.scalar(_orders_statement(), params)
@@ -242,3 +235,23 @@ def _past(row: Sequence[Any]) -> PastReturn:
 
 
 _CONTEXT = DriverQuery(_context_statement())
+
+
+def context_reads(
+    seller_id: str, emails: Sequence[str], address: str
+) -> list[tuple[DriverQuery, dict[str, str]]]:
+    """The read ``SqlRisk.context`` makes for a new return's customer, to be asked ahead."""
+    return [(_CONTEXT, _context_params(seller_id, emails, address, ""))]
+
+
+def _context_params(
+    seller_id: str, emails: Sequence[str], address: str, exclude: str
+) -> dict[str, str]:
+    return {
+        "seller_id": seller_id,
+        "email_1": emails[0],
+        "email_2": emails[-1],
+        # Normalized addresses never end in "-": this one matches no return.
+        "address": address or "addr:-",
+        "exclude": exclude,
+    }

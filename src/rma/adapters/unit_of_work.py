@@ -32,7 +32,7 @@ from rma.adapters.orm_trust import audit_entries
 from rma.adapters.repositories import SqlIdempotency, request_reads
 from rma.adapters.repositories_amazon import SqlAmazon
 from rma.adapters.repositories_integrations import SqlBrokerOutbox, SqlStoreSources
-from rma.adapters.risk_store import SqlRisk
+from rma.adapters.risk_store import SqlRisk, context_reads
 from rma.adapters.row_sets import document, execute_for_rows, insert_into, recordset
 from rma.adapters.schedule_queries import SqlReportSchedules
 from rma.domain.errors import ConcurrentUpdate, Conflict
@@ -81,6 +81,7 @@ from rma.services.risk_ports import RiskRepository
 from rma.services.unit_of_work import (
     AmazonRepository,
     ApiKeyRepository,
+    CustomerKeys,
     CustomerSessionRepository,
     FacilityRepository,
     IdempotencyRepository,
@@ -237,11 +238,16 @@ class SqlUnitOfWork:
         self.session.close()
 
     def read_ahead_for_request(
-        self, seller_id: str, order: Order, reason_codes: Iterable[str]
+        self, seller_id: str, order: Order, reason_codes: Iterable[str], customer: CustomerKeys
     ) -> None:
-        """Its four reads sent together (``driver_rows.ask_ahead``): one round trip, not four."""
+        """Its six reads sent together (``driver_rows.ask_ahead``): one round trip, not six."""
         skus = [line.sku for line in order.lines]
-        ask_ahead(self.session, request_reads(seller_id, order.id, skus, reason_codes))
+        reads = [
+            *request_reads(seller_id, order.id, skus, reason_codes),
+            *repositories_partners.routing_reads(seller_id),
+            *context_reads(seller_id, *customer),
+        ]
+        ask_ahead(self.session, reads)
 
     def claim_idempotency_key(self, scope: str, key: str, request_hash: str) -> None:
         """Record the key with the next commit, and hold that commit for the answer."""

@@ -38,7 +38,12 @@ from rma.services.resolutions import (
     execute_due_resolutions,
     execute_resolutions,
 )
-from rma.services.risk import RISK_LETS_AUTHORIZE, apply_assessment, assess_request
+from rma.services.risk import (
+    RISK_LETS_AUTHORIZE,
+    apply_assessment,
+    assess_request,
+    customer_keys,
+)
 from rma.services.routing import (
     PlannedLeg,
     mark_routed,
@@ -157,7 +162,8 @@ def request_return(cmd: RequestReturn, uow: UnitOfWork) -> RequestOutcome:
                 code="order_not_found",
                 details=[{"field": "order_number", "value": cmd.order_number}],
             )
-        uow.read_ahead_for_request(seller.id, order, [item.reason_code for item in cmd.items])
+        reasons = [item.reason_code for item in cmd.items]
+        uow.read_ahead_for_request(seller.id, order, reasons, customer_keys(order))
         categories = _check_reasons(uow, seller.id, order, cmd.items)
         check_offer(uow, seller, order, cmd.items, cmd.resolution, categories)
         held = held_by_line(order, uow.returns.for_order(seller.id, order.id))

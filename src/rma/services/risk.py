@@ -28,7 +28,7 @@ from rma.domain.risk import (
 from rma.domain.statuses import ReturnStatus
 from rma.services.clock import utcnow
 from rma.services.risk_ports import RiskRepository
-from rma.services.unit_of_work import UnitOfWork
+from rma.services.unit_of_work import CustomerKeys, UnitOfWork
 
 # Effects under which an authorization that is due to be automatic still is.
 RISK_LETS_AUTHORIZE = frozenset({None, Effect.INSPECT_FIRST})
@@ -136,17 +136,24 @@ def order_address(order: Order) -> dict[str, Any] | None:
     return as_dict() if callable(as_dict) else None
 
 
+def customer_keys(order: Order) -> CustomerKeys:
+    """The order's customer as the rules know one: the email as given and normalized, and
+    the normalized shipping address ("" when the order has none)."""
+    shipped_to = order_address(order)
+    address = normalize_address(shipped_to) if shipped_to else ""
+    return sorted({order.customer_email, normalize_email(order.customer_email)}), address
+
+
 def assess_request(uow: UnitOfWork, order: Order, ret: Return, now: datetime) -> Assessment:
     """Check the seller's rules against the customer; record the decision with the return.
 
     One statement reads the rules, the lists and the customer's past returns; a seller with
-    no rules pays that one indexed read and nothing else.
+    no rules pays that one indexed read and nothing else. The return is new, not written
+    yet: the history excludes nothing, and a request reads it ahead with its other reads.
     """
+    emails, address = customer_keys(order)
     email = normalize_email(order.customer_email)
-    shipped_to = order_address(order)
-    address = normalize_address(shipped_to) if shipped_to else ""
-    emails = sorted({order.customer_email, email})
-    context = _risk(uow).context(ret.seller_id, emails, address, exclude=ret.id)
+    context = _risk(uow).context(ret.seller_id, emails, address)
     value = sum(item.unit_price * item.requested_quantity for item in ret.items)
     if context is None:
         return Assessment()

@@ -59,6 +59,10 @@ from rma.services.physical_ports import (
 )
 from rma.services.risk_ports import RiskRepository
 
+# A customer as the risk rules know one: the order's email and its normalized form, and the
+# normalized shipping address ("" unknown); see ``risk.customer_keys``.
+CustomerKeys = tuple[Sequence[str], str]
+
 
 class ReturnSort(StrEnum):
     NEWEST = "-created_at"  # newest requests first (the default)
@@ -339,10 +343,12 @@ class UnitOfWork(Protocol):
         """Make the next commit also record this key, so a second commit of it fails."""
 
     def read_ahead_for_request(
-        self, seller_id: str, order: Order, reason_codes: Iterable[str]
+        self, seller_id: str, order: Order, reason_codes: Iterable[str], customer: CustomerKeys
     ) -> None:
         """Read at once, where the storage can, what a return request of ``order`` reads next:
-        the reason codes, the products and SKU policies of its lines, its earlier returns."""
+        the reason codes, the products and SKU policies of its lines, its earlier returns,
+        whether the seller routes returns, and the risk settings and history of ``customer``
+        (``risk.customer_keys``)."""
 
     def spend_action_token(self, token_id: str, seller_id: str) -> None:
         """Make the next commit also record this single-use link as used (once only)."""
