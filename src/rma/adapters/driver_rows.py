@@ -731,9 +731,7 @@ class _Prepared:
         request on the event loop, letting the loop serve others: ``lane.readable``)."""
         pgconn = self.connection.pgconn
         socket = pgconn.socket
-        while pgconn.flush():  # a non-blocking connection: what the socket did not take yet
-            select.select([socket], [socket], [])
-            pgconn.consume_input()
+        self._flush()
         results: list[Any] = []
         while True:
             if pgconn.is_busy():
@@ -750,9 +748,7 @@ class _Prepared:
     def _result(self) -> Any:
         """The result of the one statement sent, waiting on the socket (``lane.readable``)."""
         pgconn = self.connection.pgconn
-        while pgconn.flush():
-            select.select([pgconn.socket], [pgconn.socket], [])
-            pgconn.consume_input()
+        self._flush()
         last = None
         while True:
             if pgconn.is_busy():
@@ -763,6 +759,13 @@ class _Prepared:
             if result is None:
                 return last
             last = result
+
+    def _flush(self) -> None:
+        """Send what the socket did not take yet (a non-blocking connection)."""
+        pgconn = self.connection.pgconn
+        while pgconn.flush():
+            select.select([pgconn.socket], [pgconn.socket], [])
+            pgconn.consume_input()
 
     def _outside_transaction(self) -> bool:
         """Whether a statement now would run on its own, where psycopg would begin one."""

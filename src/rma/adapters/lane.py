@@ -62,10 +62,10 @@ def in_request() -> bool:
 
 def wait(awaitable: Awaitable[_T]) -> _T:
     """The result of ``awaitable``, awaited by the loop while this request's code waits."""
-    current, loop = getcurrent(), getcurrent().parent
+    current = getcurrent()
     assert isinstance(current, _Request), "wait() outside a request's greenlet"
-    assert loop is not None
-    return loop.switch(awaitable)  # type: ignore[no-any-return]
+    assert current.parent is not None  # the loop's task that runs the request
+    return current.parent.switch(awaitable)  # type: ignore[no-any-return]
 
 
 def readable(socket: int) -> None:

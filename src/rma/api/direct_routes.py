@@ -4,7 +4,8 @@ The list of returns, reading one and each step of its life (``app.DIRECT_ROUTES`
 FastAPI routes: their OpenAPI entries, and the answer to anything this module does not take
 as it is. Here the same endpoint function is called with what the module resolves itself
 (the path's and the query's parameters, the request, the container, the signed-in caller and
-the body), sign-in, endpoint and the answer's JSON together in one worker thread. FastAPI
+the body), sign-in, endpoint and the answer's JSON together: on PostgreSQL on the event
+loop's own thread (``lane``), elsewhere in one worker thread. FastAPI
 spent a quarter of an authorization's CPU around the endpoint: matching it among some 300
 routes, solving its dependencies, two hand-offs to a worker thread (see docs/operations.md,
 "The write path").
