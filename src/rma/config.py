@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     jobs_interval_seconds: float = 60.0  # how often `rma serve` runs due jobs; 0 turns it off
+    # A serving process logs each time its event loop was held this long (0: never); the
+    # returns API runs on the loop (adapters/lane.py), so a held loop holds its requests.
+    loop_stall_warn_ms: int = 100
     page_size_max: int = 200
     amazon_rate_limit: float = 2.0  # requests per second announced by the SP-API routes
     # Answered as an order's marketplaceId when it has none (made through the native API, or

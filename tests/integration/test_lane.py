@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
+import re
 import socket
 import threading
 import time
@@ -220,3 +222,29 @@ def test_the_throttles_redis_is_waited_on_off_the_loop() -> None:
 
     assert answer == 0  # one attempt of a hundred: not throttled
     assert ticks >= 10  # several commands, each 100 ms late
+
+
+def _held_warnings(caplog: pytest.LogCaptureFixture, hold: float) -> list[int]:
+    """The stalls a watcher of 100 ms logged while the loop was held ``hold`` seconds once."""
+
+    async def main() -> None:
+        watching = asyncio.create_task(lane.watch_stalls(0.1, every=0.01))
+        await asyncio.sleep(0.05)
+        time.sleep(hold)  # a request's code that blocked the thread
+        await asyncio.sleep(0.05)
+        watching.cancel()
+
+    with caplog.at_level(logging.WARNING, logger="rma.adapters.lane"):
+        asyncio.run(main())
+    found = [re.search(r"held (\d+) ms", r.getMessage()) for r in caplog.records]
+    return [int(match.group(1)) for match in found if match]
+
+
+def test_a_loop_held_past_the_threshold_is_logged_with_how_long(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    assert [ms >= 250 for ms in _held_warnings(caplog, 0.3)] == [True]
+
+
+def test_a_loop_that_keeps_turning_logs_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    assert _held_warnings(caplog, 0.0) == []

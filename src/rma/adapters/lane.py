@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import logging
 import select
 import sys
 from collections.abc import Awaitable, Callable
@@ -32,6 +33,7 @@ from greenlet import getcurrent, greenlet
 from psycopg import waiting
 
 _T = TypeVar("_T")
+log = logging.getLogger(__name__)
 _BLOCKING = ThreadPoolExecutor(8, thread_name_prefix="rma-blocking")
 
 
@@ -89,6 +91,19 @@ def blocking(work: Callable[..., _T], *arguments: Any) -> _T:
     loop = asyncio.get_running_loop()
     context = contextvars.copy_context()
     return wait(loop.run_in_executor(_BLOCKING, context.run, work, *arguments))
+
+
+async def watch_stalls(threshold: float, every: float = 0.05) -> None:
+    """Log each time the loop was held ``threshold`` seconds or more past a timer of
+    ``every``: a request's code that blocked on something but the database, a connection
+    opened, a long stretch of Python. Runs until cancelled."""
+    loop = asyncio.get_running_loop()
+    while True:
+        due = loop.time() + every
+        await asyncio.sleep(every)
+        late = loop.time() - due
+        if late >= threshold:
+            log.warning("the event loop was held %.0f ms: its requests waited as long", late * 1000)
 
 
 class Connection(psycopg.Connection[Any]):

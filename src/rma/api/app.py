@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -9,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from rma import __version__
+from rma.adapters import lane
 from rma.api import errors
 from rma.api.acting import ActingScope
 from rma.api.amazon import auth as amazon_auth
@@ -79,9 +81,14 @@ DIRECT_ROUTES = (
 
 @asynccontextmanager
 async def _settle_startup_objects(app: FastAPI) -> AsyncIterator[None]:
-    """Once started, keep the collector off what the process made to start (see bootstrap)."""
+    """Once started, keep the collector off what the process made to start (see bootstrap),
+    and watch the event loop for stalls (``lane.watch_stalls``)."""
     settle_collector()
+    threshold = app.state.container.settings.loop_stall_warn_ms / 1000
+    watching = asyncio.create_task(lane.watch_stalls(threshold)) if threshold > 0 else None
     yield
+    if watching is not None:
+        watching.cancel()
 
 
 def create_app_from_settings() -> FastAPI:
