@@ -19,15 +19,16 @@ from sqlalchemy import Connection, text
 
 from rma.api.direct_routes import ON_LOOP
 from rma.bootstrap import Container
+from tests.physical_support import carrier_source, easypost_event, signed
 from tests.returns_flow import start_return
-from tests.support import Shop, bearer, open_shop
+from tests.support import Shop, bearer, customer_token, ok, open_shop
 
 pytestmark = pytest.mark.postgres_only
 
 
-def _receive(server_url: str, shop: Shop, ret: str, item: str) -> int:
+def _receive(server_url: str, shop: Shop, ret: str, item: str, timeout: float = 60) -> int:
     body = {"items": [{"item_id": item, "quantity": 2}]}
-    with httpx.Client(base_url=server_url, timeout=60) as client:
+    with httpx.Client(base_url=server_url, timeout=timeout) as client:
         answer = client.post(
             f"/v1/returns/{ret}/receive", json=body, headers=bearer(shop.keys["warehouse"])
         )
@@ -133,3 +134,37 @@ def test_a_request_whose_caller_gave_up_ends_once_and_its_retry_answers_the_same
     assert retried.json()["items"][0]["received_quantity"] == 2  # received once, not twice
     history = shop.call("GET", f"/v1/returns/{ret}").json()["history"]
     assert [entry["to_status"] for entry in history].count("received") == 1
+
+
+def test_a_carrier_webhook_waiting_for_a_row_does_not_hold_up_the_others(
+    http: httpx.Client, container: Container, server_url: str, locker: Connection
+) -> None:
+    """The webhook's route reads its body on the loop; its use case must wait elsewhere."""
+    shop = open_shop(http)
+    source = carrier_source(shop, "easypost", "s3cret-for-tests-0123")
+    held, _ = start_return(shop, "W-1", reason="CR-DEFECTIVE")
+    token = customer_token(http, "W-1")
+    tracking = {"carrier": "USPS", "tracking_number": "EZ9000000001"}
+    ok(http.put(f"/v1/returns/{held}/tracking", headers=bearer(token), json=tracking))
+    free, free_item = start_return(shop, "W-2", reason="CR-DEFECTIVE")
+    scans = easypost_event("EZ9000000001", [("in_transit", "2026-11-02T09:00:00Z", "Accepted")])
+    body, headers = signed("easypost", "s3cret-for-tests-0123", scans)
+    _lock(locker, [held])
+    answers: list[int] = []
+
+    def post_scan() -> None:
+        with httpx.Client(base_url=server_url, timeout=60) as client:
+            path = f"/v1/carrier-events?source={source['id']}"
+            answers.append(client.post(path, content=body, headers=headers).status_code)
+
+    waiting = threading.Thread(target=post_scan)
+    waiting.start()
+    _until(lambda: _waiting_for_locks(container) == 1)
+
+    assert _receive(server_url, shop, free, free_item, timeout=10) == 200
+    assert answers == []
+
+    locker.commit()
+    waiting.join(timeout=30)
+    assert answers == [200]
+    assert ok(shop.call("GET", f"/v1/returns/{held}"))["status"] == "in_transit"

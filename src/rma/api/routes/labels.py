@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from rma.api import schemas
@@ -79,7 +80,10 @@ async def put_label(
     cmd = service.AttachLabel(
         scope_of(principal, *STAFF), ref, data, limit, cost, carrier, tracking_number
     )
-    ret = service.attach_prepaid_label(cmd, container.uow(), container.files)
+    # In a thread: on the event loop its waits for the database would hold every request.
+    ret = await run_in_threadpool(
+        service.attach_prepaid_label, cmd, container.uow(), container.files
+    )
     return schemas.LabelPublic(
         return_id=ret.id,
         label_type=ret.label_type,

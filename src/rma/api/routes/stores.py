@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
 
 from rma.api import schemas
 from rma.api.deps import STAFF, ContainerDep, PrincipalDep
@@ -58,5 +59,6 @@ async def ingest_store_event(
     signature = next((headers[h] for h in SIGNATURE_HEADERS.values() if headers.get(h)), None)
     topic = next((headers[h] for h in TOPIC_HEADERS.values() if headers.get(h)), "")
     cmd = service.IngestStoreEvent(source, topic, body, signature)
-    taken = service.ingest_store_event(cmd, container.uow())
+    # In a thread: on the event loop its waits for the database would hold every request.
+    taken = await run_in_threadpool(service.ingest_store_event, cmd, container.uow())
     return schemas.StoreEventAccepted(outcome=taken.outcome, order_number=taken.order_number)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 
 from rma.api import schemas
 from rma.api.deps import ANYONE, STAFF, ContainerDep, PrincipalDep, scope_of
@@ -67,7 +68,8 @@ async def ingest_carrier_events(
         (request.headers[h] for h in SIGNATURE_HEADERS.values() if request.headers.get(h)), None
     )
     cmd = service.IngestCarrierEvents(source, body, signature)
-    outcome = service.ingest_carrier_events(cmd, container.uow())
+    # In a thread: on the event loop its waits for the database would hold every request.
+    outcome = await run_in_threadpool(service.ingest_carrier_events, cmd, container.uow())
     return schemas.CarrierEventsAccepted(**outcome.__dict__)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from rma.api import schemas
@@ -132,7 +133,8 @@ async def add_photo(
     limit = container.settings.photo_max_bytes
     data = await file.read(limit + 1)
     cmd = inspection.AddPhoto(scope_of(principal, *WAREHOUSE), ref, item_id, data, limit)
-    photo = inspection.add_photo(cmd, container.uow(), container.files)
+    # In a thread: on the event loop its waits for the database would hold every request.
+    photo = await run_in_threadpool(inspection.add_photo, cmd, container.uow(), container.files)
     return schemas.PhotoPublic.of(photo)
 
 
