@@ -175,7 +175,7 @@ class DirectRoutes:
 
 
 def _call(route: _Route, request: Request, arguments: dict[str, Any], credentials: Any) -> Response:
-    """Sign in, run the endpoint and write its answer: a request's work, in one thread."""
+    """Sign in, run the endpoint and write its answer: a request's work, in one go."""
     principal = get_principal(request, arguments[route.container], credentials)
     answer = route.endpoint(**arguments, **{route.principal: principal})
     if isinstance(answer, Response):
