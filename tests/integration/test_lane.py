@@ -16,9 +16,10 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from psycopg.pq import TransactionStatus
@@ -32,6 +33,7 @@ from rma.bootstrap import Container
 from rma.services.throttling import Rule
 
 SLEEP = 0.4  # seconds a request waits; the ticker counts every 10 ms meanwhile
+_T = TypeVar("_T")
 
 
 def _ticks_while(work: Callable[[], Any]) -> tuple[Any, int]:
@@ -57,7 +59,14 @@ def _ticks_while(work: Callable[[], Any]) -> tuple[Any, int]:
             await counting
         return answer, ticks - start
 
-    return asyncio.run(main())
+    return _run(main)
+
+
+def _run(main: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
+    """``main()`` on a loop in a thread of its own: the browser tests' Playwright keeps a
+    loop running in the test process's main thread, where ``asyncio.run`` refuses to."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, main()).result()
 
 
 @pytest.mark.postgres_only
@@ -147,7 +156,7 @@ def test_a_request_sees_its_callers_context_and_keeps_its_own_changes() -> None:
         seen = await lane.run(request)
         return seen, acting.get()
 
-    assert asyncio.run(main()) == ("seller", "seller")
+    assert _run(main) == ("seller", "seller")
 
 
 def test_outside_a_request_a_blocking_call_is_simply_made() -> None:
@@ -235,7 +244,7 @@ def _held_warnings(caplog: pytest.LogCaptureFixture, hold: float) -> list[int]:
         watching.cancel()
 
     with caplog.at_level(logging.WARNING, logger="rma.adapters.lane"):
-        asyncio.run(main())
+        _run(main)
     found = [re.search(r"held (\d+) ms", r.getMessage()) for r in caplog.records]
     return [int(match.group(1)) for match in found if match]
 
