@@ -8,6 +8,8 @@ rows, and a rebuild writes slot 0. On SQLite, which keeps no rollups (its report
 facts), batch mode rebuilds each table.
 """
 
+from collections.abc import Mapping
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -48,3 +50,21 @@ def drop_slots(table: str, key: list[str], sums: list[str]) -> None:
         batch.drop_constraint(f"pk_{table}", type_="primary")
         batch.create_primary_key(f"pk_{table}", key)
         batch.drop_column("slot")
+
+
+def spread(tables: Mapping[str, list[str]], function: str) -> None:
+    """Upgrade: each of ``tables`` (by its primary key) gets slots, and on PostgreSQL the
+    rollup ``function`` (a ``trigger_function`` template) adds to its backend's slot."""
+    for table, key in tables.items():
+        add_slots(table, key)
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(trigger_function(function, slotted=True))
+
+
+def gather(tables: Mapping[str, list[str]], function: str, sums: list[str]) -> None:
+    """Downgrade of ``spread``: ``function`` adds to one row a cell again, and each cell's
+    slots are summed into it (its ``sums`` columns)."""
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(trigger_function(function, slotted=False))
+    for table, key in tables.items():
+        drop_slots(table, key, sums)

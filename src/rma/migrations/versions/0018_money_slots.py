@@ -10,9 +10,7 @@ Revision ID: 0018
 Revises: 0017
 """
 
-from alembic import op
-
-from rma.migrations.slots import add_slots, drop_slots, trigger_function
+from rma.migrations.slots import gather, spread
 
 revision = "0018"
 down_revision = "0017"
@@ -46,12 +44,8 @@ END $$;
 
 
 def upgrade() -> None:
-    add_slots("money_daily", _KEY)
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(trigger_function(_APPLY, slotted=True))
+    spread({"money_daily": _KEY}, _APPLY)
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(trigger_function(_APPLY, slotted=False))
-    drop_slots("money_daily", _KEY, ["amount", "facts"])
+    gather({"money_daily": _KEY}, _APPLY, ["amount", "facts"])

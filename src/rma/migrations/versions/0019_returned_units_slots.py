@@ -9,9 +9,7 @@ Revision ID: 0019
 Revises: 0018
 """
 
-from alembic import op
-
-from rma.migrations.slots import add_slots, drop_slots, trigger_function
+from rma.migrations.slots import gather, spread
 
 revision = "0019"
 down_revision = "0018"
@@ -57,14 +55,8 @@ END $$;
 
 
 def upgrade() -> None:
-    for table, key in _TABLES.items():
-        add_slots(table, key)
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(trigger_function(_APPLY, slotted=True))
+    spread(_TABLES, _APPLY)
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(trigger_function(_APPLY, slotted=False))
-    for table, key in _TABLES.items():
-        drop_slots(table, key, ["units"])
+    gather(_TABLES, _APPLY, ["units"])
