@@ -76,7 +76,6 @@ class SqlRisk:
         seller_id: str,
         emails: Sequence[str],
         address: str,
-        exclude: str = "",
         with_settings: bool = True,
     ) -> RiskContext | None:
         """The settings and the customer's history in one statement; None without settings.
@@ -86,7 +85,7 @@ class SqlRisk:
         address); each carries its value and inspection outcomes from correlated subqueries
         over its own items and flags.
         """
-        params = _context_params(seller_id, emails, address, exclude)
+        params = _context_params(seller_id, emails, address)
         if not with_settings:
             rows = self.session.execute(_history_statement(), params).all()
             orders_count = rows[0][0] if rows else self.session.scalar(_orders_statement(), params)
@@ -199,7 +198,6 @@ def _context_statement() -> Select[Any]:
         and_(
             returns.c.seller_id == risk_settings.c.seller_id,
             _customer_match(),
-            returns.c.id != bindparam("exclude"),
         ),
     )
     # As text: decoded once, not once per past return.
@@ -241,17 +239,14 @@ def context_reads(
     seller_id: str, emails: Sequence[str], address: str
 ) -> list[tuple[DriverQuery, dict[str, str]]]:
     """The read ``SqlRisk.context`` makes for a new return's customer, to be asked ahead."""
-    return [(_CONTEXT, _context_params(seller_id, emails, address, ""))]
+    return [(_CONTEXT, _context_params(seller_id, emails, address))]
 
 
-def _context_params(
-    seller_id: str, emails: Sequence[str], address: str, exclude: str
-) -> dict[str, str]:
+def _context_params(seller_id: str, emails: Sequence[str], address: str) -> dict[str, str]:
     return {
         "seller_id": seller_id,
         "email_1": emails[0],
         "email_2": emails[-1],
         # Normalized addresses never end in "-": this one matches no return.
         "address": address or "addr:-",
-        "exclude": exclude,
     }

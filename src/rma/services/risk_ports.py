@@ -28,6 +28,5 @@ class RiskRepository(Protocol):
         seller_id: str,
         emails: Sequence[str],
         address: str,
-        exclude: str = "",
         with_settings: bool = True,
     ) -> RiskContext | None: ...
