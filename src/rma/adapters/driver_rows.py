@@ -727,18 +727,11 @@ class _Prepared:
         return statement
 
     def _pipeline_results(self) -> list[Any]:
-        """Every result up to the pipeline's sync, waiting on the socket without the GIL (in a
-        request on the event loop, letting the loop serve others: ``lane.readable``)."""
-        pgconn = self.connection.pgconn
-        socket = pgconn.socket
+        """Every result up to the pipeline's sync."""
         self._flush()
         results: list[Any] = []
         while True:
-            if pgconn.is_busy():
-                lane.readable(socket)
-                pgconn.consume_input()
-                continue
-            result = pgconn.get_result()
+            result = self._next_result()
             if result is None:  # the end of one statement's results
                 continue
             if result.status == _SYNC:
@@ -746,19 +739,22 @@ class _Prepared:
             results.append(result)
 
     def _result(self) -> Any:
-        """The result of the one statement sent, waiting on the socket (``lane.readable``)."""
-        pgconn = self.connection.pgconn
+        """The result of the one statement sent."""
         self._flush()
         last = None
-        while True:
-            if pgconn.is_busy():
-                lane.readable(pgconn.socket)
-                pgconn.consume_input()
-                continue
-            result = pgconn.get_result()
-            if result is None:
-                return last
+        while (result := self._next_result()) is not None:
             last = result
+        return last
+
+    def _next_result(self) -> Any:
+        """libpq's next result (None at the end of a statement's), waiting on the socket
+        without the GIL (in a request on the event loop, letting the loop serve others:
+        ``lane.readable``)."""
+        pgconn = self.connection.pgconn
+        while pgconn.is_busy():
+            lane.readable(pgconn.socket)
+            pgconn.consume_input()
+        return pgconn.get_result()
 
     def _flush(self) -> None:
         """Send what the socket did not take yet (a non-blocking connection)."""
