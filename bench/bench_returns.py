@@ -11,8 +11,11 @@ pending returns by SQL copies of templates (``bench.dataset``) and ANALYZEs, the
    (16) threads for ``RMA_BENCH_SECONDS`` (10);
 3. runs each script with ``pgbench -r -M prepared -c 16`` and ``-c 8`` for as long, on
    copies of its own, and shows the statements with the highest latency;
-4. moves returns authorized in step 2 on through the warehouse scan (``POST /v1/receipts``),
-   inspection and resolution, ``RMA_BENCH_STEPS`` (300) of each.
+4. serves each script from Python as well (``bench.floor``: a bare ASGI app on the same
+   uvicorn sends its statements over psycopg in one round trip), its copies its own: the
+   least CPU a request of those statements can cost on this stack;
+5. moves returns authorized in step 2 on through the warehouse scan (``POST /v1/receipts``),
+   inspection and resolution, ``RMA_BENCH_STEPS`` (300) of each (before steps 3 and 4).
 
 It prints requests/s, p50/p99, server CPU per request (utime + stime of the server's
 processes from /proc), the CPU of the PostgreSQL backends per request or transaction, the
@@ -63,7 +66,8 @@ def main() -> None:
 
 def _run(container: Container, database: str, data_dir: Path) -> None:
     started = time.perf_counter()
-    world = load_world(container, HTTP_COPIES, PGBENCH_COPIES, len(PGBENCH_CLIENTS))
+    # Each pgbench run has copies of its own, and so has the floor, after them.
+    world = load_world(container, HTTP_COPIES, PGBENCH_COPIES, len(PGBENCH_CLIENTS) + 1)
     analyze(container)
     url = container.engine.url
     print(
@@ -99,6 +103,7 @@ def _run(container: Container, database: str, data_dir: Path) -> None:
     finally:
         meter.connection.close()
         server.stop()
+    floors = _floors(container, database, world, paths, env)
     figures["http"] = meter.figures
     for name, region, http in (
         ("create", world.create, create),
@@ -121,16 +126,57 @@ def _run(container: Container, database: str, data_dir: Path) -> None:
             f" {CLIENTS} clients (goal <= {GOAL_P99_MS:.0f} ms)  [{load_average()}]",
             flush=True,
         )
+        ours, floor = meter.figures[name]["server_cpu_ms"], floors.figures[name]
+        figures[f"floor_{name}"] = floor
+        print(
+            f"   {name}: server CPU a request, rma / floor = {ours:.2f} /"
+            f" {floor['server_cpu_ms']:.2f} ms = {ours / floor['server_cpu_ms']:.1f}x;"
+            f" floor / pgbench = {floor['per_second']:,.1f} / {best:,.1f} ="
+            f" {floor['per_second'] / best:.3f}, floor p99 {floor['p99_ms']:.1f} ms",
+            flush=True,
+        )
     path = RESULTS / f"returns-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
     path.write_text(json.dumps(figures, indent=2, default=str))
     print(f"   figures written to {path}")
 
 
+def _floors(
+    container: Container, database: str, world: World, scripts: dict[str, Path], env: dict[str, str]
+) -> _Meters:
+    """Each operation's statements served by ``bench.floor``, measured as rma's requests."""
+    url = container.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    floor_env = {
+        **env,
+        "RMA_BENCH_FLOOR_URL": url,
+        "RMA_BENCH_FLOOR_SCRIPTS": json.dumps({name: str(path) for name, path in scripts.items()}),
+    }
+    server = Server(floor_env, WORKERS, app="bench.floor:app_from_environment")
+    meter = _Meters(container, server, database, label="floor")
+    try:
+        server.wait_ready()
+        for name, region in (("create", world.create), ("authorize", world.authorize)):
+            copies = range(region.pgbench_base(len(PGBENCH_CLIENTS)), region.size + region.start)
+            one = _floor_request(name)
+            meter.warm(name, copies[:WARM], one)
+            meter.measure(name, copies[WARM:], one)
+    finally:
+        meter.connection.close()
+        server.stop()
+    return meter
+
+
+def _floor_request(name: str) -> Callable[[LoopbackClient, int], Any]:
+    return lambda client, n: expect(client.post(f"/{name}", json={"n": n}), 200)
+
+
 class _Meters:
     """Runs one operation over HTTP and reads the server's and the database's CPU for it."""
 
-    def __init__(self, container: Container, server: Server, database: str) -> None:
+    def __init__(
+        self, container: Container, server: Server, database: str, label: str = "HTTP"
+    ) -> None:
         self.server = server
+        self.label = label
         self.connection = container.engine.connect()
         self.database = database
         self.figures: dict[str, dict[str, Any]] = {}
@@ -148,7 +194,8 @@ class _Meters:
         """
         outcome = closed_loop(self.server.url, CLIENTS, jobs, one, 3600)
         print(
-            f"   warm {name:<15} {outcome.summary()} (not measured)  [{load_average()}]",
+            f"   warm {self.label} {name:<15} {outcome.summary()} (not measured)"
+            f"  [{load_average()}]",
             flush=True,
         )
 
@@ -184,7 +231,7 @@ class _Meters:
             "load": load,
         }
         print(
-            f"   HTTP {name:<15} {outcome.summary()}; CPU per request: server"
+            f"   {self.label} {name:<15} {outcome.summary()}; CPU per request: server"
             f" {server_ms / done:.2f} ms (goal <= {GOAL_CPU_MS:.0f}), database"
             f" {database_ms / done:.2f} ms, bench client {client_ms / done:.2f} ms  [{load}]",
             flush=True,

@@ -91,18 +91,22 @@ class CpuMeter:
         return sum(value - self._before.get(pid, 0.0) for pid, value in after.items())
 
 
+RMA_APP = "rma.api.app:create_app_from_settings"
+
+
 class Server:
-    """The app of ``rma serve --workers N`` over a database, on a free loopback port.
+    """The app of ``rma serve --workers N`` over a database, on a free loopback port (or
+    another ASGI factory, ``app``: ``bench.floor``'s).
 
     It is uvicorn's command with the factory ``rma serve`` uses, so that the supervisor's
     worker health check may wait 60 s: on the shared machine, with its default 5 s, uvicorn
     killed workers still importing (``Child process died``) and the server never came up.
     """
 
-    def __init__(self, env: Mapping[str, str], workers: int = 2) -> None:
+    def __init__(self, env: Mapping[str, str], workers: int = 2, app: str = RMA_APP) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        command = [sys.executable, "-m", "uvicorn", "rma.api.app:create_app_from_settings"]
+        command = [sys.executable, "-m", "uvicorn", app]
         command += ["--factory", "--workers", str(workers), "--timeout-worker-healthcheck", "60"]
         command += ["--host", "127.0.0.1", "--port", str(self.port), "--no-access-log"]
         environment = {**os.environ, **env, "RMA_JOBS_INTERVAL_SECONDS": "0"}
