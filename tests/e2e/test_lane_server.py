@@ -21,6 +21,7 @@ from rma.api.direct_routes import ON_LOOP
 from rma.bootstrap import Container
 from tests.physical_support import carrier_source, easypost_event, signed
 from tests.returns_flow import start_return
+from tests.security.browsing import hidden, sign_in
 from tests.support import Shop, bearer, customer_token, ok, open_shop
 
 pytestmark = pytest.mark.postgres_only
@@ -168,3 +169,36 @@ def test_a_carrier_webhook_waiting_for_a_row_does_not_hold_up_the_others(
     waiting.join(timeout=30)
     assert answers == [200]
     assert ok(shop.call("GET", f"/v1/returns/{held}"))["status"] == "in_transit"
+
+
+def test_a_page_form_waiting_for_a_row_does_not_hold_up_the_others(
+    http: httpx.Client, container: Container, server_url: str, locker: Connection
+) -> None:
+    """The warehouse station's count of a box, posted as a form: the page's route reads the
+    form on the loop; its use case must wait elsewhere, as every page's form must."""
+    shop = open_shop(http)
+    held, held_item = start_return(shop, "F-1", reason="CR-DEFECTIVE")
+    free, free_item = start_return(shop, "F-2", reason="CR-DEFECTIVE")
+    station = httpx.Client(base_url=server_url, timeout=60)
+    sign_in(station, shop.keys["warehouse"], area="warehouse")
+    page = station.get(f"/warehouse/returns/{held}")
+    form = {"csrf": hidden(page, "csrf"), f"qty_{held_item}": "2"}
+    _lock(locker, [held])
+    answers: list[int] = []
+    counting = threading.Thread(
+        target=lambda: answers.append(
+            station.post(f"/warehouse/returns/{held}/receive", data=form).status_code
+        )
+    )
+    counting.start()
+    try:
+        _until(lambda: _waiting_for_locks(container) == 1)
+
+        assert _receive(server_url, shop, free, free_item, timeout=10) == 200
+        assert answers == []
+    finally:
+        locker.commit()
+        counting.join(timeout=30)
+        station.close()
+    assert answers == [303]
+    assert ok(shop.call("GET", f"/v1/returns/{held}"))["status"] == "received"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import inspect
 import logging
 import re
 import socket
@@ -22,6 +23,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import pytest
+from fastapi.routing import APIRoute
 from psycopg.pq import TransactionStatus
 from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import DBAPIError
@@ -29,6 +31,7 @@ from sqlalchemy.exc import DBAPIError
 from rma.adapters import lane
 from rma.adapters.driver_rows import DriverQuery
 from rma.adapters.throttle import LimitsAttempts
+from rma.api.app import create_app
 from rma.bootstrap import Container
 from rma.services.throttling import Rule
 
@@ -257,3 +260,35 @@ def test_a_loop_held_past_the_threshold_is_logged_with_how_long(
 
 def test_a_loop_that_keeps_turning_logs_nothing(caplog: pytest.LogCaptureFixture) -> None:
     assert _held_warnings(caplog, 0.0) == []
+
+
+# ``async`` routes that read their body on the loop and hand everything else to a thread.
+HANDS_ITS_WORK_OFF = {
+    "rma.api.routes.intake.import_orders",
+    "rma.api.routes.tracking.ingest_carrier_events",
+    "rma.api.routes.warehouse.add_photo",
+    "rma.api.routes.labels.put_label",
+    "rma.api.routes.stores.ingest_store_event",
+    "rma.api.amazon.auth.exchange_token",
+    "rma.web.desk_intake.import_file",
+}
+
+
+def test_no_route_runs_its_use_case_on_the_event_loop(container: Container) -> None:
+    """An ``async`` route runs on the loop: every statement of its use case would hold up
+    each request the process serves there (on PostgreSQL, the busiest routes). A route is a
+    plain ``def``, which FastAPI runs in a thread (a page's form comes through
+    ``PostedForm``), or one of those above, each checked by hand to await its work in a
+    thread (``run_in_threadpool``)."""
+    on_loop = {
+        f"{route.endpoint.__module__}.{route.endpoint.__name__}"
+        for route in _routes(create_app(container).routes)
+        if isinstance(route, APIRoute) and inspect.iscoroutinefunction(route.endpoint)
+    }
+    assert on_loop == HANDS_ITS_WORK_OFF
+
+
+def _routes(routes: list[Any]) -> Iterator[Any]:
+    for route in routes:
+        included = getattr(route, "original_router", None)  # FastAPI keeps a router whole
+        yield from _routes(included.routes) if included is not None else [route]

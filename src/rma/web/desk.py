@@ -33,7 +33,7 @@ from rma.web import (
 from rma.web.desk_return import return_page as show_return
 from rma.web.desk_return import seller, seller_id
 from rma.web.forms import submit_once
-from rma.web.rendering import PageRoute, check_csrf, field_errors, redirect, render
+from rma.web.rendering import PageRoute, PostedForm, check_csrf, field_errors, redirect, render
 
 router = APIRouter(prefix="/desk", route_class=PageRoute, include_in_schema=False)
 router.include_router(desk_settings.router)
@@ -93,8 +93,7 @@ def photo(request: Request, return_id: str, photo_id: str) -> Response:
 
 
 @router.post("/returns/{return_id}/authorize")
-async def authorize(request: Request, return_id: str) -> Response:
-    form = await request.form()
+def authorize(request: Request, return_id: str, form: PostedForm) -> Response:
     check_csrf(request, str(form.get("csrf", "")))
     principal = seller(request)
     values = {k: str(v)[:200] for k, v in form.items() if isinstance(v, str)}

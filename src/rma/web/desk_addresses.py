@@ -12,9 +12,9 @@ from rma.services import addresses, policies
 from rma.services.unit_of_work import UnitOfWork
 from rma.web.desk_settings import (
     ADDRESS_PARTS,
+    Posted,
     Values,
     _addresses,
-    posted,
     save_once,
     signed_in,
 )
@@ -25,9 +25,8 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 
 @router.post("/addresses/{address_id}")
-async def update_address(request: Request, address_id: str) -> Response:
+def update_address(request: Request, address_id: str, values: Posted) -> Response:
     """Save the edited address (its label and lines)."""
-    values = await posted(request)
     principal, seller_id, _ = signed_in(request)
     parts = {k: values.get(k, "").strip()[:200] for k in ADDRESS_PARTS}
     errors = {
@@ -58,8 +57,7 @@ async def update_address(request: Request, address_id: str) -> Response:
 
 
 @router.post("/addresses/{address_id}/default")
-async def make_default(request: Request, address_id: str) -> Response:
-    values = await posted(request)
+def make_default(request: Request, address_id: str, values: Posted) -> Response:
     principal, seller_id, _ = signed_in(request)
 
     def choose(uow: UnitOfWork) -> str:
@@ -70,8 +68,7 @@ async def make_default(request: Request, address_id: str) -> Response:
 
 
 @router.post("/addresses/{address_id}/delete")
-async def delete_address(request: Request, address_id: str) -> Response:
-    values = await posted(request)
+def delete_address(request: Request, address_id: str, values: Posted) -> Response:
     principal, seller_id, container = signed_in(request)
     if values.get("confirmed") != "yes":
         found = addresses.get_return_address(seller_id, address_id[:64], container.uow())
@@ -94,8 +91,7 @@ async def delete_address(request: Request, address_id: str) -> Response:
 
 
 @router.post("/policies/{category}/delete")
-async def delete_policy(request: Request, category: str) -> Response:
-    values = await posted(request)
+def delete_policy(request: Request, category: str, values: Posted) -> Response:
     principal, seller_id, container = signed_in(request)
     category = category[:100]
     if values.get("confirmed") != "yes":

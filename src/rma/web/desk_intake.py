@@ -17,7 +17,7 @@ from rma.services import catalog, order_import, portal, returns
 from rma.services.unit_of_work import UnitOfWork
 from rma.web.desk_settings import signed_in
 from rma.web.portal import requested_items
-from rma.web.rendering import LoginRequired, PageRoute, check_csrf, redirect, render
+from rma.web.rendering import LoginRequired, PageRoute, PostedForm, check_csrf, redirect, render
 
 
 class SignedInBeforeUpload(PageRoute):
@@ -48,7 +48,8 @@ def import_page(request: Request) -> Response:
 
 @router.post("/orders/import")
 async def import_file(request: Request) -> Response:
-    principal, seller_id, container = signed_in(request)
+    # Signed in before the file is read, and off the loop (the session is looked up).
+    principal, seller_id, container = await run_in_threadpool(signed_in, request)
     try:
         form = await request.form(max_files=1, max_fields=10)
     except ClientDisconnect:
@@ -89,9 +90,8 @@ def new_return_page(request: Request, order: str = "") -> Response:
 
 
 @router.post("/returns/new")
-async def create_return(request: Request) -> Response:
+def create_return(request: Request, form: PostedForm) -> Response:
     principal, seller_id, container = signed_in(request)
-    form = await request.form()
     check_csrf(request, str(form.get("csrf", "")))
     values = {k: str(v)[:2000] for k, v in form.items() if isinstance(v, str)}
     view = _order_view(seller_id, values.get("order", "")[:100], container.uow)
@@ -108,7 +108,7 @@ async def create_return(request: Request) -> Response:
         returns.Scope(seller_id), view.order.number, items, principal.actor, Resolution(resolution)
     )
     try:
-        outcome = await run_in_threadpool(returns.request_return, cmd, container.uow())
+        outcome = returns.request_return(cmd, container.uow())
     except RmaError as error:
         return _new_return(request, principal.role, view, values, {"form": error.message}, 422)
     return redirect(f"/desk/returns/{outcome.ret.id}")

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from rma.services import keys
 from rma.services.unit_of_work import UnitOfWork
-from rma.web.desk_settings import posted, save_once, signed_in, tab_page
+from rma.web.desk_settings import Posted, save_once, signed_in, tab_page
 from rma.web.rendering import PageRoute
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -20,8 +20,7 @@ def keys_page(request: Request, revoked: str = "") -> Response:
 
 
 @router.post("/keys/{key_id}/revoke")
-async def revoke_key(request: Request, key_id: str) -> Response:
-    values = await posted(request)
+def revoke_key(request: Request, key_id: str, values: Posted) -> Response:
     principal, _, _ = signed_in(request)
     cmd = keys.RevokeApiKey(key_id[:40], principal)
 

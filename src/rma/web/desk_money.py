@@ -22,7 +22,7 @@ from rma.services import returns as service
 from rma.services.unit_of_work import UnitOfWork
 from rma.web.desk_return import resolve_command, return_page, seller, seller_id
 from rma.web.forms import new_form_key, submit_once
-from rma.web.rendering import PageRoute, check_csrf, field_errors, redirect, render
+from rma.web.rendering import PageRoute, PostedForm, check_csrf, field_errors, redirect, render
 
 router = APIRouter(route_class=PageRoute)
 
@@ -33,9 +33,8 @@ Back = Annotated[str, Form(max_length=300)]
 
 
 @router.post("/returns/{return_id}/resolve")
-async def resolve(request: Request, return_id: str) -> Response:
+def resolve(request: Request, return_id: str, form: PostedForm) -> Response:
     """Preview the amounts for the chosen resolutions, or resolve with them (one click)."""
-    form = await request.form()
     check_csrf(request, str(form.get("csrf", "")))
     principal = seller(request)
     container: Container = request.app.state.container

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request, Response
 from rma.adapters.credit_export import credit_csv
 from rma.services import partners, supplier_rmas
 from rma.services.unit_of_work import UnitOfWork
-from rma.web.desk_settings import posted, save_once, signed_in, tab_page
+from rma.web.desk_settings import Posted, save_once, signed_in, tab_page
 from rma.web.rendering import PageRoute
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -32,8 +32,7 @@ def credit_export(request: Request) -> Response:
 
 
 @router.post("/partners/credits/{rma_id}")
-async def record_credit(request: Request, rma_id: str) -> Response:
-    values = await posted(request)
+def record_credit(request: Request, rma_id: str, values: Posted) -> Response:
     principal, seller_id, _ = signed_in(request)
     field = f"amount_{rma_id[:40]}"
     amount = _minor_units(values.get(field, ""))

@@ -27,7 +27,7 @@ from rma.services.review import BulkOutcome
 from rma.services.unit_of_work import ReturnFilter, ReturnSort, UnitOfWork
 from rma.web.desk_return import DECIDABLE, PLAIN_WORDS, seller, seller_id
 from rma.web.forms import new_form_key, submit_once
-from rma.web.rendering import SECURITY_HEADERS, PageRoute, check_csrf, redirect, render
+from rma.web.rendering import SECURITY_HEADERS, PageRoute, PostedForm, check_csrf, redirect, render
 
 router = APIRouter(route_class=PageRoute)
 
@@ -96,15 +96,14 @@ def queue_csv(request: Request) -> Response:
 
 
 @router.post("/returns/authorize")
-async def authorize_selected(request: Request) -> Response:
+def authorize_selected(request: Request, form: PostedForm) -> Response:
     """Kept for forms rendered before the bulk actions: authorize the selection."""
-    return await bulk(request, action="authorize")
+    return bulk(request, form, action="authorize")
 
 
 @router.post("/returns/bulk")
-async def bulk(request: Request, action: str = "") -> Response:
+def bulk(request: Request, form: PostedForm, action: str = "") -> Response:
     """Authorize, deny or close the selection, or everything the filter shows, at once."""
-    form = await request.form()
     check_csrf(request, str(form.get("csrf", "")))
     principal = seller(request)
     container: Container = request.app.state.container

@@ -10,7 +10,7 @@ from rma.domain.risk import PARAMETERS, Effect, RuleCode
 from rma.services import risk
 from rma.services.returns import Scope, get_return
 from rma.services.unit_of_work import UnitOfWork
-from rma.web.desk_settings import posted, save_once, signed_in, tab_page
+from rma.web.desk_settings import Posted, save_once, signed_in, tab_page
 from rma.web.rendering import PageRoute
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -85,8 +85,7 @@ def _params(text: str) -> dict[str, int]:
 
 
 @router.post("/risk/rules")
-async def save_rule(request: Request) -> Response:
-    values = await posted(request)
+def save_rule(request: Request, values: Posted) -> Response:
     principal, seller_id, _ = signed_in(request)
 
     def save(uow: UnitOfWork) -> str:
@@ -107,8 +106,7 @@ async def save_rule(request: Request) -> Response:
 
 
 @router.post("/risk/lists")
-async def add_to_list(request: Request) -> Response:
-    values = await posted(request)
+def add_to_list(request: Request, values: Posted) -> Response:
     principal, seller_id, _ = signed_in(request)
 
     def save(uow: UnitOfWork) -> str:

@@ -6,9 +6,10 @@ import re
 from collections.abc import Callable
 from dataclasses import fields
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
+from starlette.datastructures import FormData
 
 from rma.bootstrap import Container
 from rma.domain.access import Principal
@@ -53,13 +54,20 @@ def signed_in(request: Request) -> tuple[Principal, str, Container]:
     return principal, principal.seller_id, request.app.state.container
 
 
-async def posted(request: Request) -> Values:
+def posted_values(request: Request, form: FormData) -> Values:
     """The posted fields (lists for repeated names), once its CSRF token is checked."""
-    form = await request.form()
     check_csrf(request, str(form.get("csrf", "")))
     values: Values = {k: str(v)[:2000] for k, v in form.items() if isinstance(v, str)}
     values["event_types"] = [str(v) for v in form.getlist("event_types")]
     return values
+
+
+async def posted(request: Request) -> Values:
+    """``posted_values``, read on the loop for a route that runs in a thread (``PostedForm``)."""
+    return posted_values(request, await request.form())
+
+
+Posted = Annotated[Values, Depends(posted)]
 
 
 def save_once(
@@ -110,8 +118,7 @@ def settings_page(request: Request, saved: str = "") -> Response:
 
 
 @router.post("/settings")
-async def save_settings(request: Request) -> Response:
-    values = await posted(request)
+def save_settings(request: Request, values: Posted) -> Response:
     principal, seller_id, container = signed_in(request)
     errors: dict[str, str] = {}
     gateway = _choice(values, "payment_gateway", PaymentGatewayKind, errors)
@@ -202,8 +209,7 @@ def addresses_page(request: Request, edit: str = "", done: str = "") -> Response
 
 
 @router.post("/addresses")
-async def add_address(request: Request) -> Response:
-    values = await posted(request)
+def add_address(request: Request, values: Posted) -> Response:
     principal, seller_id, _ = signed_in(request)
     parts = {k: values.get(k, "").strip()[:200] for k in ADDRESS_PARTS}
     errors = {
@@ -265,8 +271,7 @@ def policies_page(request: Request, edit: str = "") -> Response:
 
 
 @router.post("/policies")
-async def put_policy(request: Request) -> Response:
-    values = await posted(request)
+def put_policy(request: Request, values: Posted) -> Response:
     principal, seller_id, container = signed_in(request)
     errors: dict[str, str] = {}
     category = values.get("category", "").strip()[:100]
@@ -329,8 +334,7 @@ def reason_codes_page(request: Request, edit: str = "") -> Response:
 
 
 @router.post("/reason-codes")
-async def put_reason_code(request: Request) -> Response:
-    values = await posted(request)
+def put_reason_code(request: Request, values: Posted) -> Response:
     principal, seller_id, container = signed_in(request)
     code = values.get("code", "").strip().upper()[:64]
     description = values.get("description", "").strip()[:200]

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response
 from rma.domain.sellers import AuthorizationMode, LabelPayer, SkuPolicy
 from rma.services import policies
 from rma.services.unit_of_work import UnitOfWork
-from rma.web.desk_settings import Values, posted, save_once, signed_in, tab_page
+from rma.web.desk_settings import Posted, Values, save_once, signed_in, tab_page
 from rma.web.forms import new_form_key
 from rma.web.rendering import PageRoute, render
 
@@ -26,8 +26,7 @@ def sku_policies_page(request: Request, edit: str = "") -> Response:
 
 
 @router.post("/sku-policies")
-async def put_sku_policy(request: Request) -> Response:
-    values = await posted(request)
+def put_sku_policy(request: Request, values: Posted) -> Response:
     principal, seller_id, _ = signed_in(request)
     errors: dict[str, str] = {}
     sku = values.get("sku", "").strip()[:100]
@@ -69,9 +68,8 @@ async def put_sku_policy(request: Request) -> Response:
 
 
 @router.post("/sku-policies/{sku}/delete")
-async def delete_sku_policy(request: Request, sku: str) -> Response:
+def delete_sku_policy(request: Request, sku: str, values: Posted) -> Response:
     """Drop a SKU's overrides, once confirmed: its category's policy applies again."""
-    values = await posted(request)
     principal, seller_id, container = signed_in(request)
     sku = sku[:100]
     if values.get("confirmed") != "yes":

@@ -11,9 +11,16 @@ from rma.domain.errors import NotFound
 from rma.domain.webhooks import event_types
 from rma.services import desk, webhooks
 from rma.services.unit_of_work import UnitOfWork
-from rma.web.desk_settings import Values, posted, save_once, signed_in, tab_page
+from rma.web.desk_settings import (
+    Posted,
+    Values,
+    posted_values,
+    save_once,
+    signed_in,
+    tab_page,
+)
 from rma.web.forms import new_form_key
-from rma.web.rendering import PageRoute, render
+from rma.web.rendering import PageRoute, PostedForm, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -27,8 +34,7 @@ def webhooks_page(request: Request, created: str = "", rotated: str = "") -> Res
 
 
 @router.post("/webhooks")
-async def create_webhook(request: Request) -> Response:
-    values = await posted(request)
+def create_webhook(request: Request, values: Posted) -> Response:
     principal, seller_id, container = signed_in(request)
     cmd = webhooks.CreateWebhookEndpoint(
         seller_id,
@@ -53,11 +59,11 @@ async def create_webhook(request: Request) -> Response:
 
 
 @router.post("/webhooks/{endpoint_id}/{change}")
-async def change_webhook(request: Request, endpoint_id: str, change: str) -> Response:
+def change_webhook(request: Request, endpoint_id: str, change: str, form: PostedForm) -> Response:
     """Enable, disable or delete an endpoint, or give it a new signing secret."""
     if change not in CHANGES:
         raise NotFound(f"no change {change!r}", code="not_found")
-    values = await posted(request)
+    values = posted_values(request, form)
     principal, seller_id, container = signed_in(request)
     endpoint_id = endpoint_id[:64]
     guard = container.destinations

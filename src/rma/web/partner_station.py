@@ -23,7 +23,7 @@ from rma.services.returns import Scope
 from rma.services.unit_of_work import UnitOfWork
 from rma.web.auth import staff
 from rma.web.forms import new_form_key, submit_once
-from rma.web.rendering import PageRoute, check_csrf, redirect, render
+from rma.web.rendering import PageRoute, PostedForm, check_csrf, redirect, render
 from rma.web.warehouse import PLAIN_WORDS, _counted, _judgement_errors, _units
 
 router = APIRouter(prefix="/partner", route_class=PageRoute, include_in_schema=False)
@@ -73,8 +73,7 @@ def return_page(request: Request, return_id: str) -> Response:
 
 
 @router.post("/returns/{return_id}/receive")
-async def receive(request: Request, return_id: str) -> Response:
-    form = await request.form()
+def receive(request: Request, return_id: str, form: PostedForm) -> Response:
     check_csrf(request, str(form.get("csrf", "")))
     principal, scope = _signed_in(request)
     container: Container = request.app.state.container
@@ -272,15 +271,14 @@ def _return_page(
 
 
 @router.post("/returns/{return_id}/items/{item_id}/photos")
-async def add_photo(request: Request, return_id: str, item_id: str) -> Response:
-    form = await request.form()
+def add_photo(request: Request, return_id: str, item_id: str, form: PostedForm) -> Response:
     check_csrf(request, str(form.get("csrf", "")))
     principal, scope = _signed_in(request)
     container: Container = request.app.state.container
     limit = container.settings.photo_max_bytes
     upload = form.get("photo")
     data = (
-        await upload.read(limit + 1) if upload is not None and not isinstance(upload, str) else b""
+        upload.file.read(limit + 1) if upload is not None and not isinstance(upload, str) else b""
     )
     cmd = inspection.AddPhoto(scope, return_id[:64], item_id[:40], data, limit)
     what = f"photo {cmd.ref} {cmd.item_id} {hashlib.sha256(data).hexdigest()}"

@@ -25,7 +25,15 @@ from rma.services.unit_of_work import UnitOfWork
 from rma.web import words
 from rma.web.auth import PORTAL_COOKIE, PORTAL_SESSION_SECONDS, customer
 from rma.web.forms import new_form_key, submit_once
-from rma.web.rendering import PageRoute, check_csrf, page_language, redirect, render, set_cookie
+from rma.web.rendering import (
+    PageRoute,
+    PostedForm,
+    check_csrf,
+    page_language,
+    redirect,
+    render,
+    set_cookie,
+)
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -80,8 +88,7 @@ def order_page(request: Request) -> Response:
 
 
 @router.post("/returns/order")
-async def request_return(request: Request) -> Response:
-    form = await request.form()
+def request_return(request: Request, form: PostedForm) -> Response:
     check_csrf(request, str(form.get("csrf", "")))
     principal = customer(request)
     container: Container = request.app.state.container

@@ -24,7 +24,7 @@ from rma.services.unit_of_work import UnitOfWork
 from rma.web import words
 from rma.web.auth import customer
 from rma.web.forms import new_form_key, submit_once
-from rma.web.rendering import PageRoute, check_csrf, page_language, redirect, render
+from rma.web.rendering import PageRoute, PostedForm, check_csrf, page_language, redirect, render
 
 router = APIRouter(prefix="/returns/r", route_class=PageRoute, include_in_schema=False)
 
@@ -98,7 +98,7 @@ ERRORS = {
 
 
 @router.post("/{return_id}/items/{item_id}/photos")
-async def add_photo(
+def add_photo(
     request: Request,
     return_id: str,
     item_id: str,
@@ -112,7 +112,7 @@ async def add_photo(
     container: Container = request.app.state.container
     assert principal.seller_id is not None
     limit = container.settings.photo_max_bytes
-    data = await photo.read(limit + 1) if photo is not None else b""
+    data = photo.file.read(limit + 1) if photo is not None else b""
     scope = service.Scope(principal.seller_id, principal.order_id)
     cmd = inspection.AddPhoto(scope, return_id[:64], item_id[:40], data, limit)
     what = f"photo {cmd.ref} {cmd.item_id} {hashlib.sha256(data).hexdigest()}"
@@ -164,9 +164,8 @@ def enter_tracking(
 
 
 @router.post("/{return_id}/address")
-async def correct_address(request: Request, return_id: str) -> Response:
+def correct_address(request: Request, return_id: str, form: PostedForm) -> Response:
     """The customer corrects where the box leaves from, for this return."""
-    form = await request.form()
     check_csrf(request, str(form.get("csrf", "")))
     principal = customer(request)
     container: Container = request.app.state.container

@@ -11,13 +11,14 @@ import secrets
 from collections.abc import Callable, Coroutine
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request, Response
+from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.datastructures import FormData
 
 from rma.adapters import i18n
 from rma.adapters.page_links import LinkExpired
@@ -126,6 +127,19 @@ def set_cookie(response: Response, request: Request, name: str, value: str, max_
         samesite="lax",
         secure=_secure(container),
     )
+
+
+async def posted_form(request: Request) -> FormData:
+    """The posted form, read on the event loop, for a page's route that runs in a thread.
+
+    Such routes are plain ``def``s, which FastAPI runs in its threads: an ``async`` route
+    runs its use case on the loop, and on PostgreSQL every request the process serves there
+    (``rma.adapters.lane``) waits for as long as its statements do.
+    """
+    return await request.form()
+
+
+PostedForm = Annotated[FormData, Depends(posted_form)]
 
 
 class PageRoute(APIRoute):

@@ -17,7 +17,7 @@ from rma.services.returns import Scope
 from rma.services.unit_of_work import UnitOfWork
 from rma.web.auth import WAREHOUSE_ROLES, staff
 from rma.web.forms import new_form_key, submit_once
-from rma.web.rendering import PageRoute, check_csrf, redirect, render
+from rma.web.rendering import PageRoute, PostedForm, check_csrf, redirect, render
 
 router = APIRouter(prefix="/warehouse", route_class=PageRoute, include_in_schema=False)
 
@@ -146,8 +146,7 @@ def return_page(request: Request, return_id: str) -> Response:
 
 
 @router.post("/returns/{return_id}/receive")
-async def receive(request: Request, return_id: str) -> Response:
-    form = await request.form()
+def receive(request: Request, return_id: str, form: PostedForm) -> Response:
     check_csrf(request, str(form.get("csrf", "")))
     principal, seller_id = _signed_in(request)
     container: Container = request.app.state.container
@@ -238,7 +237,7 @@ def inspect(
 
 
 @router.post("/returns/{return_id}/items/{item_id}/photos")
-async def add_photo(
+def add_photo(
     request: Request,
     return_id: str,
     item_id: str,
@@ -250,7 +249,7 @@ async def add_photo(
     principal, seller_id = _signed_in(request)
     container: Container = request.app.state.container
     limit = container.settings.photo_max_bytes
-    data = await photo.read(limit + 1) if photo is not None else b""
+    data = photo.file.read(limit + 1) if photo is not None else b""
     cmd = inspection.AddPhoto(Scope(seller_id), return_id[:64], item_id[:40], data, limit)
     what = f"photo {cmd.ref} {cmd.item_id} {hashlib.sha256(data).hexdigest()}"
 

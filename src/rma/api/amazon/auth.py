@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Body, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StringConstraints
 
@@ -118,7 +119,8 @@ async def exchange_token(request: Request, container: ContainerDep) -> JSONRespo
         fields = await _token_fields(request)
         cmd = service.ExchangeToken(**{name: fields.get(name, "") for name in _FIELDS})
         counted = [(Rule.ADDRESS, client_address(request)), (Rule.CREDENTIAL, cmd.client_id)]
-        issued = attempt(
+        issued = await run_in_threadpool(  # the throttle and the database, off the loop
+            attempt,
             container.attempts,
             counted,
             lambda: service.exchange_refresh_token(cmd, container.uow()),
