@@ -14,6 +14,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
+from rma.domain import rma_numbers
 from rma.domain.access import ApiKey, CustomerSession, StaffSession
 from rma.domain.addresses import Facility, ReturnAddress
 from rma.domain.authorization import Authorization
@@ -265,6 +266,10 @@ class FakeOrders(_Repo):
 
 
 class FakeReturns(_Repo):
+    def __init__(self, store: _Store):
+        super().__init__(store)
+        self.drawn: dict[str, str] = {}
+
     def add(self, ret: Return) -> None:
         self.store.add("returns", ret.id, ret)
 
@@ -282,6 +287,15 @@ class FakeReturns(_Repo):
 
     def rma_number_taken(self, seller_id: str, rma_number: str) -> bool:
         return self.by_rma_number(seller_id, rma_number) is not None
+
+    def draw_rma_number(self, seller_id: str) -> None:
+        self.drawn[seller_id] = rma_numbers.generate_rma_number()
+
+    def unused_rma_number(self, seller_id: str) -> str:
+        number = self.drawn.pop(seller_id, None) or rma_numbers.generate_rma_number()
+        while self.rma_number_taken(seller_id, number):
+            number = rma_numbers.generate_rma_number()
+        return number
 
     def rma_numbers_taken(self, seller_id: str, numbers: Sequence[str]) -> set[str]:
         wanted = set(numbers)

@@ -14,6 +14,7 @@ import json
 import sqlite3
 import tempfile
 import weakref
+from collections.abc import Callable
 from dataclasses import fields
 from typing import Any
 
@@ -34,6 +35,7 @@ from rma.adapters.driver_rows import (
     read_together,
 )
 from rma.bootstrap import Container
+from rma.domain import rma_numbers
 from rma.domain.access import ApiKey, CustomerSession, hash_secret
 from rma.domain.orders import Order, Product
 from rma.domain.returns import Return
@@ -599,12 +601,10 @@ def test_reads_asked_ahead_answer_once_in_their_transaction(
     assert len(sent) == 1
 
 
-def _a_return_requested(
-    http: httpx.Client, monkeypatch: pytest.MonkeyPatch
+def _sent_by(
+    monkeypatch: pytest.MonkeyPatch, request: Callable[[], Any]
 ) -> tuple[list[list[str]], list[str]]:
-    """The statements a return request sent: each pipeline's, and those sent alone."""
-    shop = open_shop(http)
-    shop.order("1001")
+    """The statements ``request`` sent: each pipeline's, and those sent alone."""
     together: list[list[str]] = []
     alone: list[str] = []
     send, pipelined = driver_rows._sent, driver_rows._pipelined
@@ -615,8 +615,21 @@ def _a_return_requested(
         return pipelined(connection, statements, **options)
 
     monkeypatch.setattr(driver_rows, "_pipelined", recorded)
-    ok(shop.request_return("1001", [("1", 1)]), 201)
+    request()
+    monkeypatch.undo()
     return together, alone
+
+
+def _a_return_requested(
+    http: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[list[str]], list[str]]:
+    """The statements a return request sent: each pipeline's, and those sent alone."""
+    shop = open_shop(http)
+    shop.order("1001")
+    return _sent_by(monkeypatch, lambda: ok(shop.request_return("1001", [("1", 1)]), 201))
+
+
+NUMBER_TAKEN = "returns.rma_number ="  # the look whether an RMA number is taken
 
 
 @pytest.mark.postgres_only
@@ -626,7 +639,8 @@ def test_a_return_request_reads_what_it_decides_with_in_one_round_trip(
     together, alone = _a_return_requested(http, monkeypatch)
 
     # Each read by what it alone names: the codes, the SKUs' products and policies, the
-    # returns of the order, whether the seller routes returns, the customer's risk history.
+    # returns of the order, whether the seller routes returns, the customer's risk history,
+    # whether the RMA number drawn for it is taken.
     reads = (
         "reason_codes.code IN",
         "products.sku IN",
@@ -634,6 +648,7 @@ def test_a_return_request_reads_what_it_decides_with_in_one_round_trip(
         "returns.order_id",
         "FROM routing_rules",
         "FROM risk_settings",
+        NUMBER_TAKEN,
     )
 
     def named(sql: list[str]) -> list[str]:
@@ -656,6 +671,44 @@ def test_a_return_request_reads_its_sellers_settings_with_its_locked_order(
     assert len(locked) == 1
     assert any(reads_settings(s) for s in locked[0])  # the settings rode with the lock
     assert not any(reads_settings(s) for s in alone)  # and were not read again alone
+
+
+@pytest.mark.postgres_only
+def test_an_authorization_asks_whether_its_rma_number_is_taken_with_the_returns_read(
+    http: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop = open_shop(http, kind="individual")
+    ok(shop.call("PUT", "/v1/settings", json={"authorization_mode": "manual"}))
+    shop.order("1001")
+    pending = ok(shop.request_return("1001", [("1", 1)]), 201)
+    path = f"/v1/returns/{pending['id']}/authorize"
+
+    together, alone = _sent_by(monkeypatch, lambda: ok(shop.call("POST", path, json={})))
+
+    with_return = [sql for sql in together if any("FROM return_items" in s for s in sql)]
+    assert len(with_return) == 1
+    assert sum(NUMBER_TAKEN in s for s in with_return[0]) == 1
+    assert not any(NUMBER_TAKEN in s for s in alone)
+    assert ok(shop.call("GET", f"/v1/returns/{pending['id']}"))["rma_number"]
+
+
+def test_an_rma_number_drawn_ahead_that_is_taken_is_not_given_again(
+    http: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop = open_shop(http)
+    shop.order("1001")
+    shop.order("1002")
+    first = ok(shop.request_return("1001", [("1", 1)]), 201)
+    taken = first["rma_number"]
+    fresh = rma_numbers.generate_rma_number()
+    draws = iter([taken, taken, fresh])
+    monkeypatch.setattr(rma_numbers, "generate_rma_number", lambda: next(draws))
+
+    second = ok(shop.request_return("1002", [("1", 1)]), 201)
+
+    assert (first["status"], second["status"]) == ("authorized", "authorized")
+    assert second["rma_number"] == fresh
+    assert next(draws, None) is None  # the drawn number was asked about, then two more drawn
 
 
 def test_a_session_that_read_ahead_is_freed_without_the_cycle_collector(

@@ -38,6 +38,7 @@ from rma.adapters.driver_rows import (
 from rma.adapters.orm import UtcDateTime
 from rma.adapters.return_pages import instance_of
 from rma.adapters.row_sets import one_of
+from rma.domain import rma_numbers
 from rma.domain.access import ApiKey, CustomerSession, StaffSession
 from rma.domain.addresses import Facility, ReturnAddress
 from rma.domain.authorization import Authorization
@@ -356,6 +357,8 @@ class SqlReturns:
         self.saved_events: list[Event] = []
         self._versions: dict[str, int] = {}
         self._searched: dict[tuple[str, str], _Lookup] = {}  # a desk page counts too
+        self._drawn: dict[str, str] = {}  # by seller: the RMA number its next authorization tries
+        self._unasked: list[str] = []  # sellers whose drawn number's read is not sent yet
 
     def add(self, ret: Return) -> None:
         """Insert a new return now, its rows' INSERTs sent together, then track it as loaded.
@@ -386,7 +389,7 @@ class SqlReturns:
         self.session.add(ret)
 
     def get(self, seller_id: str, return_id: str) -> Return | None:
-        return session_loads.return_by_id(self.session, seller_id, return_id)
+        return session_loads.return_by_id(self.session, seller_id, return_id, self.drawn_reads())
 
     def by_rma_number(self, seller_id: str, rma_number: str) -> Return | None:
         params = {"seller_id": seller_id, "rma_number": rma_number}
@@ -395,6 +398,28 @@ class SqlReturns:
     def rma_number_taken(self, seller_id: str, rma_number: str) -> bool:
         params = {"seller_id": seller_id, "rma_number": rma_number}
         return _RMA_NUMBER_TAKEN.first(self.session, params) is not None
+
+    def draw_rma_number(self, seller_id: str) -> None:
+        """Draw the number the seller's next authorization tries first now: whether it is
+        taken goes with the next reads (``drawn_reads``), not in a round trip of its own."""
+        self._drawn[seller_id] = rma_numbers.generate_rma_number()
+        self._unasked.append(seller_id)
+
+    def drawn_reads(self) -> list[tuple[DriverQuery, dict[str, Any]]]:
+        """Whether each number drawn and not yet asked about is taken: reads to ask ahead
+        (their answers are kept for ``rma_number_taken``)."""
+        reads = [
+            (_RMA_NUMBER_TAKEN, {"seller_id": seller_id, "rma_number": self._drawn[seller_id]})
+            for seller_id in self._unasked
+        ]
+        self._unasked.clear()
+        return reads
+
+    def unused_rma_number(self, seller_id: str) -> str:
+        number = self._drawn.pop(seller_id, None) or rma_numbers.generate_rma_number()
+        while self.rma_number_taken(seller_id, number):
+            number = rma_numbers.generate_rma_number()
+        return number
 
     def for_order(self, seller_id: str, order_id: str) -> list[Return]:
         params = {"seller_id": seller_id, "order_id": order_id}

@@ -37,13 +37,21 @@ from rma.domain.sellers import Seller
 Collections = list[tuple[object, str, list[Any]]]  # (owner, its collection, the children)
 
 
-def return_by_id(session: Session, seller_id: str, return_id: str) -> Return | None:
+def return_by_id(
+    session: Session,
+    seller_id: str,
+    return_id: str,
+    ahead: Sequence[tuple[DriverQuery, Mapping[str, Any]]] = (),
+) -> Return | None:
     """The return, with its items and history, tracked: its three statements sent together,
-    and its seller's settings with them (``seller_settings``)."""
+    and its seller's settings with them (``seller_settings``), and the reads ``ahead``, whose
+    rows are kept for their next ``all`` (``driver_rows.keep_ahead``)."""
     _flush_first(session)
     owner = {"seller_id": seller_id, "return_id": return_id}
     reads = [(RETURN_BY_ID, {"seller_id": seller_id, "id": return_id}), *_children(owner)]
-    found, items, history = with_seller_settings(session, seller_id, reads)
+    found, items, history, *asked = with_seller_settings(session, seller_id, [*reads, *ahead])
+    for (query, params), rows in zip(ahead, asked, strict=True):
+        keep_ahead(session, query, params, rows)
     return _tracked_return(session, found[0], items, history) if found else None
 
 

@@ -240,12 +240,13 @@ class SqlUnitOfWork:
     def read_ahead_for_request(
         self, seller_id: str, order: Order, reason_codes: Iterable[str], customer: CustomerKeys
     ) -> None:
-        """Its six reads sent together (``driver_rows.ask_ahead``): one round trip, not six."""
+        """Its reads sent together (``driver_rows.ask_ahead``): one round trip, not one each."""
         skus = [line.sku for line in order.lines]
         reads = [
             *request_reads(seller_id, order.id, skus, reason_codes),
             *repositories_partners.routing_reads(seller_id),
             *context_reads(seller_id, *customer),
+            *self._drawn_reads(),
         ]
         ask_ahead(self.session, reads)
 
@@ -317,6 +318,12 @@ class SqlUnitOfWork:
 
     def rollback(self) -> None:
         self.session.rollback()
+
+    def _drawn_reads(self) -> list[Any]:
+        """Whether the RMA numbers drawn ahead are taken (none if the returns' repository was
+        not used): ``SqlReturns.drawn_reads``."""
+        returns = self.__dict__.get("returns")
+        return returns.drawn_reads() if returns is not None else []
 
     def _saved_events(self) -> list[Event]:
         """Events of returns the returns' repository wrote itself (none if it was not used)."""

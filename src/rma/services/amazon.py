@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from rma.domain import rma_numbers
 from rma.domain.addresses import Address, Facility
 from rma.domain.amazon import (
     FulfillmentOrderDetails,
@@ -231,9 +230,7 @@ def _request(
 def _authorize(
     uow: UnitOfWork, seller: Seller, ret: Return, address: Address, now: datetime
 ) -> None:
-    number = rma_numbers.generate_rma_number()
-    while uow.returns.rma_number_taken(seller.id, number):
-        number = rma_numbers.generate_rma_number()
+    number = uow.returns.unused_rma_number(seller.id)
     assert ret.window_closes_at is not None  # set when the return was requested
     ret.authorize(
         rma_number=number,

@@ -163,6 +163,7 @@ def request_return(cmd: RequestReturn, uow: UnitOfWork) -> RequestOutcome:
                 details=[{"field": "order_number", "value": cmd.order_number}],
             )
         reasons = [item.reason_code for item in cmd.items]
+        uow.returns.draw_rma_number(seller.id)  # for a return authorized at once
         uow.read_ahead_for_request(seller.id, order, reasons, customer_keys(order))
         categories = _check_reasons(uow, seller.id, order, cmd.items)
         check_offer(uow, seller, order, cmd.items, cmd.resolution, categories)
@@ -252,6 +253,8 @@ def _request_leg(
 def authorize_return(cmd: AuthorizeReturn, uow: UnitOfWork) -> Return:
     """Issue the RMA, with a generated number or the seller's own."""
     with uow:
+        if cmd.rma_number is None:
+            uow.returns.draw_rma_number(cmd.scope.seller_id)  # asked about with the return
         ret = _find(uow, cmd.scope, cmd.ref)
         seller = _seller(uow, ret.seller_id)
         now = utcnow()
@@ -364,9 +367,7 @@ def _authorize(
                 details=[{"field": "rma_number", "value": number, "return_id": clash.id}],
             )
     else:
-        number = rma_numbers.generate_rma_number()
-        while uow.returns.rma_number_taken(seller.id, number):
-            number = rma_numbers.generate_rma_number()
+        number = uow.returns.unused_rma_number(seller.id)
     deadline = authorization_deadline_for(seller, ret.window_closes_at, now)
     chosen = cmd.return_address_id is not None or cmd.new_return_address is not None
     routed = None if chosen else routed_address(uow, ret)

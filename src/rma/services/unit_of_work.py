@@ -235,6 +235,13 @@ class ReturnRepository(Protocol):
     def by_rma_number(self, seller_id: str, rma_number: str) -> Return | None: ...
     def for_order(self, seller_id: str, order_id: str) -> list[Return]: ...
     def rma_number_taken(self, seller_id: str, rma_number: str) -> bool: ...
+    def draw_rma_number(self, seller_id: str) -> None:
+        """Draw the number the seller's next authorization tries first; the storage may ask
+        whether it is taken with the reads it makes next."""
+
+    def unused_rma_number(self, seller_id: str) -> str:
+        """A number none of the seller's returns has: the one drawn, if it is free."""
+
     def ids_matching(self, seller_id: str, where: ReturnFilter, limit: int) -> list[str]: ...
     def count_matching(
         self, seller_id: str, where: ReturnFilter, *, up_to: int | None = None
