@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -96,6 +97,9 @@ class Operation:
     errors: Counter[str] = field(default_factory=Counter)
 
 
+STALL = re.compile(r"the event loop was held (\d+) ms")  # rma.adapters.lane.watch_stalls
+
+
 def main() -> None:
     database = f"rma_bench_peak_{os.getpid()}"
     with tempfile.TemporaryDirectory() as data_dir:
@@ -159,7 +163,9 @@ def _drill(container: Container, data_dir: Path) -> None:
             meter.start()
         lag = LagWatch(container.engine)
         lag.start()
+        logged_before = len(server.written())
         _drive(server.url, operations, SECONDS)
+        stalls = [int(ms) for ms in STALL.findall(server.written(logged_before))]
         at_end = lag.sample()
         drained = wait_drained(container.engine, DRAIN_SECONDS)
         lag.stop()
@@ -170,6 +176,18 @@ def _drill(container: Container, data_dir: Path) -> None:
         server.stop()
         receiver.terminate()
     _report(container.engine, operations, lag, at_end, drained, cpu, delivered_before)
+    _report_stalls(stalls)
+
+
+def _report_stalls(stalls: list[int]) -> None:
+    """The times the server's event loop was held in the drill (``RMA_LOOP_STALL_WARN_MS``,
+    100 ms by default): each request of the process waited as long."""
+    threshold = os.environ.get("RMA_LOOP_STALL_WARN_MS", "100")
+    longest = f", longest {max(stalls)} ms, in all {sum(stalls):,} ms" if stalls else ""
+    print(
+        f"   event loop held {threshold} ms or more in the drill: {len(stalls)} times{longest}"
+        f"  [{load_average()}]"
+    )
 
 
 def _load(container: Container, seller: BenchSeller, count: int) -> dict[str, range]:

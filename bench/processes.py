@@ -140,8 +140,12 @@ class Server:
 
     def output(self) -> str:
         """What the server wrote to stderr so far (its last 3,000 characters)."""
+        return self.written()[-3000:]
+
+    def written(self, since: int = 0) -> str:
+        """Everything the server wrote to stderr from character ``since`` on."""
         self.log.seek(0)
-        return self.log.read().decode(errors="replace")[-3000:]
+        return self.log.read().decode(errors="replace")[since:]
 
     def pids(self) -> list[int]:
         return descendants(self.process.pid)
