@@ -12,8 +12,8 @@ pending returns by SQL copies of templates (``bench.dataset``) and ANALYZEs, the
 3. runs each script with ``pgbench -r -M prepared -c 16`` and ``-c 8`` for as long, on
    copies of its own, and shows the statements with the highest latency;
 4. serves each script from Python as well (``bench.floor``: a bare ASGI app on the same
-   uvicorn sends its statements over psycopg in one round trip), its copies its own: the
-   least CPU a request of those statements can cost on this stack;
+   uvicorn sends its statements over psycopg in one round trip, then a round trip each),
+   its copies its own: the least CPU a request of those statements can cost on this stack;
 5. moves returns authorized in step 2 on through the warehouse scan (``POST /v1/receipts``),
    inspection and resolution, ``RMA_BENCH_STEPS`` (300) of each (before steps 3 and 4).
 
@@ -128,6 +128,7 @@ def _run(container: Container, database: str, data_dir: Path) -> None:
         )
         ours, floor = meter.figures[name]["server_cpu_ms"], floors.figures[name]
         figures[f"floor_{name}"] = floor
+        figures[f"floor_{name}_each"] = floors.figures[f"{name}, a round trip a statement"]
         print(
             f"   {name}: server CPU a request, rma / floor = {ours:.2f} /"
             f" {floor['server_cpu_ms']:.2f} ms = {ours / floor['server_cpu_ms']:.1f}x;"
@@ -156,9 +157,11 @@ def _floors(
         server.wait_ready()
         for name, region in (("create", world.create), ("authorize", world.authorize)):
             copies = range(region.pgbench_base(len(PGBENCH_CLIENTS)), region.size + region.start)
-            one = _floor_request(name)
+            one, each = _floor_request(name), _floor_request(f"{name}/each")
             meter.warm(name, copies[:WARM], one)
-            meter.measure(name, copies[WARM:], one)
+            done = meter.measure(name, copies[WARM:], one)
+            rest = copies[WARM + len(done.latencies) + sum(done.errors.values()) :]
+            meter.measure(f"{name}, a round trip a statement", rest, each)
     finally:
         meter.connection.close()
         server.stop()

@@ -6,9 +6,10 @@ no ORM) served by the same uvicorn, that for ``POST /<operation>`` with ``{"n": 
 the statements of that operation's pgbench script (``bench.sql_capture``) through libpq as
 psycopg exposes it, prepared once a connection (as ``pgbench -M prepared``), on a pooled
 connection, all in one pipeline (one round trip: fewer than any real request can make), and
-answers their rows, loaded by psycopg, as JSON. What it spends in CPU a request is what
-HTTP, JSON and the driver cost for those statements, before any work of rma's own: a goal
-below it cannot be met by any code on this stack and this machine.
+answers their rows, loaded by psycopg, as JSON. What it spends in CPU a request is what HTTP,
+JSON and the driver cost for those statements, before any work of rma's own: a goal below it
+cannot be met by any code on this stack and this machine. ``POST /<operation>/each`` sends
+them a round trip each, as pgbench does: the difference is what the round trips cost.
 
 Served by uvicorn as ``bench.floor:app_from_environment`` (a factory): ``RMA_BENCH_FLOOR_URL``
 is the database (a libpq URL), ``RMA_BENCH_FLOOR_SCRIPTS`` a JSON object of operation to
@@ -32,6 +33,7 @@ from starlette.types import Receive, Scope, Send
 _COPY = re.compile(r"(?<!:):n\b")  # pgbench's copy number; ``::text`` is a cast
 POOL = 16  # connections a process opens at most, one a client at once
 _INT8 = 20  # the copy number's type, as pgbench binds it
+EACH = "each"  # ``POST /<operation>/each``: a round trip a statement
 
 
 def statements(script: str) -> list[bytes]:
@@ -68,24 +70,29 @@ class Floor:
         if scope["path"] == "/healthz":
             await _answer(send, 200, {"status": "ok"})
             return
-        name = scope["path"].strip("/")
-        if name not in self.scripts:
+        name, _, trips = scope["path"].strip("/").partition("/")
+        if name not in self.scripts or trips not in ("", EACH):
             await _answer(send, 404, {"error": "no such operation"})
             return
-        rows = await self.run(name, int(json.loads(body)["n"]))
+        rows = await self.run(name, int(json.loads(body)["n"]), each=trips == EACH)
         await _answer(send, 200, {"rows": rows})
 
-    async def run(self, name: str, n: int) -> list[list[Any]]:
-        """The operation's statements for copy ``n``: one pipeline, their rows."""
+    async def run(self, name: str, n: int, each: bool = False) -> list[list[Any]]:
+        """The operation's statements for copy ``n``, their rows: all in one pipeline, or
+        ``each`` in a round trip of its own, as pgbench sends them."""
         connection = await self._connection()
         pgconn, value = connection.pgconn, [str(n).encode()]
+        statements = range(len(self.scripts[name]))
+        trips = [[index] for index in statements] if each else [list(statements)]
         try:
-            pgconn.enter_pipeline_mode()
-            for index in range(len(self.scripts[name])):
-                pgconn.send_query_prepared(f"{name}_{index}".encode(), value)
-            pgconn.pipeline_sync()
-            results = await _pipeline_results(pgconn)
-            pgconn.exit_pipeline_mode()
+            results = []
+            for trip in trips:
+                pgconn.enter_pipeline_mode()
+                for index in trip:
+                    pgconn.send_query_prepared(f"{name}_{index}".encode(), value)
+                pgconn.pipeline_sync()
+                results += await _pipeline_results(pgconn)
+                pgconn.exit_pipeline_mode()
             rows = [_rows(connection, result) for result in results]
         except BaseException:
             self.opened -= 1  # in a failed transaction, perhaps: not for the next request
