@@ -129,11 +129,12 @@ def _story(uow: UnitOfWork, ret: Return) -> Story:
     order = uow.orders.get(ret.seller_id, ret.order_id)
     names = {}
     for item in ret.items:
-        product = uow.products.get(ret.seller_id, item.sku)
         line = order.line(item.line_id) if order else None
-        names[item.id] = (
-            (line.name if line else "") or (product.name if product else "") or item.sku
-        )
+        if line is not None and line.name:  # the order's own name: no product to read
+            names[item.id] = line.name
+            continue
+        product = uow.products.get(ret.seller_id, item.sku)
+        names[item.id] = (product.name if product else "") or item.sku
     scans = (
         uow.tracking_events.for_tracking_number(ret.seller_id, ret.tracking_number)
         if ret.tracking_number
