@@ -29,7 +29,7 @@ class SignedInBeforeUpload(PageRoute):
         async def checked(request: Request) -> Response:
             if request.method == "POST":
                 try:
-                    signed_in(request)
+                    await run_in_threadpool(signed_in, request)  # it reads the session
                 except (LoginRequired, RmaError):  # refused before the file is read
                     return redirect("/desk/login?next=/desk/orders/import")
             return await handler(request)
