@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from rma.bootstrap import Container
+from rma.domain import rma_numbers
 from rma.domain.access import Role
 from rma.domain.addresses import Address, Facility
 from rma.domain.flags import FlagCode
@@ -464,6 +465,8 @@ UNSCOPED = {
     "PortalSettingsRepository.get": "keyed by the seller id alone: one row per seller",
     "ReturnRepository.due_for_expiry": "the expiry job runs for every seller",
     "ReturnRepository.rma_number_taken": "answers a bool for one seller (checked below)",
+    "ReturnRepository.draw_rma_number": "draws a number for the next read; reads nothing itself",
+    "ReturnRepository.unused_rma_number": "answers a number free for one seller (checked below)",
     "RoutingRuleRepository.any": "answers a bool for one seller (checked below)",
     "ReturnRepository.count_by_status": "answers counts for one seller (checked below)",
     "IdempotencyRepository.get": "keyed by the caller's key id, which belongs to one seller",
@@ -567,10 +570,15 @@ def test_a_query_answers_only_the_callers_rows(
 
 
 def test_counts_and_taken_numbers_are_the_callers_only(
-    container: Container, two_sellers: tuple[World, World]
+    container: Container, two_sellers: tuple[World, World], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     me, _them = two_sellers
+    draws = iter(["SAME-NUMBER", "OTHER-NUMBER", "SAME-NUMBER"])
+    monkeypatch.setattr(rma_numbers, "generate_rma_number", lambda: next(draws))
     with container.uow() as uow:
+        uow.returns.draw_rma_number(me.seller_id)  # taken by me: drawn again
+        assert uow.returns.unused_rma_number(me.seller_id) == "OTHER-NUMBER"
+        assert uow.returns.unused_rma_number("sel_nobody") == "SAME-NUMBER"  # theirs is free
         # The resolved return, and the one waiting for its supplier (_supplier_world).
         assert uow.returns.count_by_status(me.seller_id) == {"resolved": 1, "pending_review": 1}
         assert uow.returns.count_by_status(me.seller_id, up_to=5) == {
