@@ -119,6 +119,9 @@ def container(backend: Container) -> Container:
     return backend
 
 
+KEEP_ALIVE_SECONDS = 600
+
+
 class _Server(uvicorn.Server):
     def install_signal_handlers(self) -> None:  # the test process keeps its own handlers
         pass
@@ -130,7 +133,16 @@ def server_url(backend: Container) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    config = uvicorn.Config(create_app(backend), host="127.0.0.1", port=port, log_level="warning")
+    # A test's client may sit idle longer than uvicorn's 5 s keep-alive while a browser works
+    # (a slow machine, a stalled loop): a request sent on the connection as the server closes
+    # it was reset (``ConnectionResetError``). The server keeps idle connections past any test.
+    config = uvicorn.Config(
+        create_app(backend),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+    )
     server = _Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
