@@ -608,15 +608,15 @@ def _sent_by(
     together: list[list[str]] = []
     alone: list[str] = []
     send, pipelined = driver_rows._sent, driver_rows._pipelined
-    monkeypatch.setattr(driver_rows, "_sent", lambda *a: alone.append(a[1].sql) or send(*a))
 
     def recorded(connection: Any, statements: Any, **options: Any) -> Any:
         together.append([compiled.sql for compiled, _values in statements])
         return pipelined(connection, statements, **options)
 
-    monkeypatch.setattr(driver_rows, "_pipelined", recorded)
-    request()
-    monkeypatch.undo()
+    with monkeypatch.context() as patched:  # recording ``request`` alone, not what follows
+        patched.setattr(driver_rows, "_sent", lambda *a: alone.append(a[1].sql) or send(*a))
+        patched.setattr(driver_rows, "_pipelined", recorded)
+        request()
     return together, alone
 
 
