@@ -37,9 +37,11 @@ from rma.adapters.driver_rows import (
 from rma.bootstrap import Container
 from rma.domain import rma_numbers
 from rma.domain.access import ApiKey, CustomerSession, hash_secret
+from rma.domain.flags import Flag, FlagCode
 from rma.domain.orders import Order, Product
 from rma.domain.returns import Return
 from rma.domain.sellers import Seller
+from rma.services.clock import utcnow
 from tests.integration.test_audit_trail import seal
 from tests.returns_flow import inspect, receive, start_return
 from tests.support import customer_token, ok, open_shop
@@ -610,7 +612,8 @@ def _sent_by(
     send, pipelined = driver_rows._sent, driver_rows._pipelined
 
     def recorded(connection: Any, statements: Any, **options: Any) -> Any:
-        together.append([compiled.sql for compiled, _values in statements])
+        riding = connection.info.get(driver_rows._RIDING) or []  # sent ahead of them
+        together.append([compiled.sql for compiled, _values in (*riding, *statements)])
         return pipelined(connection, statements, **options)
 
     with monkeypatch.context() as patched:  # recording ``request`` alone, not what follows
@@ -690,6 +693,87 @@ def test_an_authorization_asks_whether_its_rma_number_is_taken_with_the_returns_
     assert sum(NUMBER_TAKEN in s for s in with_return[0]) == 1
     assert not any(NUMBER_TAKEN in s for s in alone)
     assert ok(shop.call("GET", f"/v1/returns/{pending['id']}"))["rma_number"]
+
+
+@pytest.mark.postgres_only
+def test_a_move_goes_with_its_outbox_and_commit_in_one_round_trip(
+    http: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop = open_shop(http, kind="individual")
+    ok(shop.call("PUT", "/v1/settings", json={"authorization_mode": "manual"}))
+    shop.order("1001")
+    pending = ok(shop.request_return("1001", [("1", 1)]), 201)
+    path = f"/v1/returns/{pending['id']}/authorize"
+
+    together, alone = _sent_by(monkeypatch, lambda: ok(shop.call("POST", path, json={})))
+
+    writes = [sql for sql in together if any("UPDATE returns" in s for s in sql)]
+    assert len(writes) == 1
+    assert [s.split()[0] for s in writes[0]] == ["WITH", "WITH"]  # the move, then the outbox
+    assert "INSERT INTO outbox" in writes[0][1]
+    assert not any("UPDATE returns" in s or "INSERT INTO outbox" in s for s in alone)
+    shown = ok(shop.call("GET", f"/v1/returns/{pending['id']}"))
+    assert shown["status"] == "authorized"
+    assert [h["action"] for h in shown["history"]][-1] == "authorize"
+
+
+@pytest.mark.postgres_only
+def test_an_inspections_writes_ride_with_its_next_statements(
+    http: httpx.Client, container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop = open_shop(http)
+    ret, item = start_return(shop, "1001", reason="CR-DEFECTIVE")  # inspected sellable: a flag
+    receive(shop, ret, item)
+
+    together, alone = _sent_by(monkeypatch, lambda: inspect(shop, ret, item))
+
+    def writes(sql: str) -> str | None:
+        for table in ("return_flags", "inventory_movements", "returns", "outbox"):
+            if f"INSERT INTO {table} " in sql or f"UPDATE {table} " in sql:
+                return table
+        return None
+
+    # Each write rides with the request's next statement: the flag with the read of the
+    # box's facility, the stock movement with the move, the outbox and the COMMIT.
+    written = [(sql, [w for s in sql if (w := writes(s))]) for sql in together]
+    rode = [(sql, w) for sql, w in written if w]
+    assert [w for _sql, w in rode] == [
+        ["return_flags"],
+        ["inventory_movements", "returns", "outbox"],
+    ]
+    assert "FROM package_receipts" in rode[0][0][1]
+    assert not [s for s in alone if writes(s)]
+    findings = ok(shop.call("GET", f"/v1/returns/{ret}/findings", "warehouse"))
+    assert [f["code"] for f in findings["flags"]] == ["reason_mismatch"]
+    moved = ok(shop.call("GET", "/v1/inventory/movements", "warehouse"))["data"]
+    assert [(m["return_id"], m["quantity"]) for m in moved] == [(ret, 2)]
+
+
+def _flag(seller_id: str, return_id: str) -> Flag:
+    return Flag(seller_id, return_id, FlagCode.SKU_MISMATCH, "held to ride", utcnow())
+
+
+@pytest.mark.postgres_only
+def test_rows_held_to_ride_go_before_sqlalchemys_next_statement_and_not_past_a_rollback(
+    http: httpx.Client, container: Container
+) -> None:
+    shop, return_id = _one_return(http, "DR-11")
+    seller_id = shop.seller_id
+    with container.uow() as uow:
+        uow.returns.get(seller_id, return_id)  # the transaction begun
+        uow.flags.add_all([_flag(seller_id, return_id)])
+        assert [f.message for f in uow.flags.for_return(seller_id, return_id)] == ["held to ride"]
+        uow.rollback()
+    with container.uow() as uow:
+        uow.returns.get(seller_id, return_id)
+        uow.flags.add_all([_flag(seller_id, return_id)])
+    with container.uow() as uow:  # the same pooled connection, the last rows never sent
+        assert uow.flags.for_return(seller_id, return_id) == []
+        uow.returns.get(seller_id, return_id)
+        uow.flags.add_all([_flag(seller_id, return_id)])
+        uow.commit()  # no move, no event: sent before the COMMIT
+    with container.uow() as uow:
+        assert len(uow.flags.for_return(seller_id, return_id)) == 1
 
 
 def test_an_rma_number_drawn_ahead_that_is_taken_is_not_given_again(

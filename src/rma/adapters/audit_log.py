@@ -41,8 +41,10 @@ NOT_AUDITED = frozenset(
         "audit_holds",
     }
 )
-# Bookkeeping columns whose change is implied by the others.
-_SKIPPED_COLUMNS = frozenset({"version"})
+# Bookkeeping columns: a row's version, implied by its other changes, and the number the
+# database gives a row of a busy table (``pk``), which the trail knows it by otherwise (a
+# history entry by its return) and which a writer may not know before its commit.
+_SKIPPED_COLUMNS = frozenset({"version", "pk"})
 # Tables whose rows are facts about another row, only ever added: each row is an entry of its
 # own (never merged with another of the same transaction), known by the row it is about. A
 # return's history is read from the trail by the return's id.

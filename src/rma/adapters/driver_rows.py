@@ -32,9 +32,9 @@ from typing import Any, NoReturn
 from psycopg import IsolationLevel, pq
 from psycopg import errors as pg_errors
 from psycopg.adapt import PyFormat, Transformer
-from sqlalchemy import BindParameter, Column, Select, Table, and_, bindparam, insert, update
+from sqlalchemy import BindParameter, Column, Select, Table, and_, bindparam, event, insert, update
 from sqlalchemy.engine import Connection, Dialect, Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InvalidRequestError
 from sqlalchemy.orm import Session
 
 from rma.adapters import audit_log, lane
@@ -292,8 +292,12 @@ class DriverInsert:
         self._compiled: dict[tuple[str, tuple[str, ...]], _Compiled] = {}
         self._values: dict[tuple[str, tuple[str, ...], int], _Compiled] = {}
 
-    def rows(self, session: Session, rows: _Rows, *, audited: bool = True) -> list[Any]:
-        """Insert ``rows``; ``audited=False``: the caller tells the trail of them itself."""
+    def rows(
+        self, session: Session, rows: _Rows, *, audited: bool = True, riding: bool = False
+    ) -> list[Any]:
+        """Insert ``rows``; ``audited=False``: the caller tells the trail of them itself;
+        ``riding``: sent with the next statement of the transaction, in its round trip
+        (``ride``), if they can be (PostgreSQL, answering nothing)."""
         if not rows:
             return []
         connection = session.connection()
@@ -301,6 +305,11 @@ class DriverInsert:
         names = tuple(rows[0])
         compiled = self._compiled.get((dialect.name, names)) or self._compile(dialect, names)
         sent = [_bound(row, compiled) for row in rows]
+        planned = self._plan(dialect, compiled, sent) if riding and not self.returning else None
+        if planned is not None and ride(connection, planned):
+            if audited:
+                audit_log.inserted(connection, self.table, rows)
+            return []
         if connection.dispatch.before_cursor_execute:
             answered = self._sent_where_seen(connection, compiled, sent)
         else:
@@ -316,9 +325,10 @@ class DriverInsert:
         keys: Mapping[str, Any] | None = None,
         *,
         audited: bool = True,
+        riding: bool = False,
     ) -> list[Any]:
         """Insert the rows ``objects`` hold (all but a generated ``pk``), ``keys`` set on each."""
-        return self.rows(session, self.rows_of(objects, keys), audited=audited)
+        return self.rows(session, self.rows_of(objects, keys), audited=audited, riding=riding)
 
     def rows_of(
         self, objects: Sequence[object], keys: Mapping[str, Any] | None = None
@@ -397,6 +407,7 @@ class DriverInsert:
         return compiled
 
     def _many(self, connection: Connection, compiled: _Compiled, rows: list[Any]) -> list[Any]:
+        _send_riding(connection)  # what waits to ride goes first: the cursor cannot take it
         with _cursor(connection.connection.dbapi_connection) as cursor:
             if self.returning is None:
                 cursor.executemany(compiled.sql, rows)
@@ -427,22 +438,39 @@ class DriverStatement:
         self._by_dialect: dict[str, _Compiled] = {}
 
     def execute(
-        self, connection: Connection, params: Mapping[str, Any], *, commit: bool = False
+        self,
+        connection: Connection,
+        params: Mapping[str, Any],
+        *,
+        commit: bool = False,
+        before: Sequence[Before] = (),
     ) -> None:
-        """Send it; ``commit``: the transaction's last statement, its ``COMMIT`` sent along.
+        """Send it; ``commit``: the transaction's last statement, its ``COMMIT`` sent along;
+        ``before``: statements to send first, each told its first row.
 
-        On PostgreSQL the statement and ``COMMIT`` go in one libpq pipeline: a round trip
-        costs the API's thread a wake-up (see ``read_together``), and psycopg's commit its
-        Python. The owner of the transaction commits it as usual after; the driver finds it
-        ended then (psycopg sends nothing for a connection outside a transaction). Where
-        the driver cannot (SQLite, a listener recording statements) it is only sent.
+        On PostgreSQL they all go in one libpq pipeline: a round trip costs the API's thread
+        a wake-up (see ``read_together``), and psycopg's commit its Python. The first that
+        fails stops the rest, the ``COMMIT`` too. The owner of the transaction commits it as
+        usual after; the driver finds it ended then (psycopg sends nothing for a connection
+        outside a transaction). Where the driver cannot (SQLite, a listener recording
+        statements) they are sent one by one, and nothing commits.
         """
-        if commit:
-            compiled = self._compiled_for(connection.dialect)
-            sent = [(compiled, _bound(params, compiled))]
-            if _pipelined(connection, sent, commit=True) is not None:
+        if commit or before:
+            sent = [ahead.statement.bound(connection.dialect, ahead.params) for ahead in before]
+            sent.append(self.bound(connection.dialect, params))
+            answers = _pipelined(connection, sent, commit=commit)
+            if answers is not None:
+                for ahead, answer in zip(before, answers, strict=False):
+                    ahead.answered(answer.rows[0] if answer.rows else None)
                 return
+        for ahead in before:
+            ahead.answered(ahead.statement.first(connection, ahead.params))
         self._send(connection, params, answer=False)
+
+    def bound(self, dialect: Dialect, params: Mapping[str, Any]) -> tuple[_Compiled, Any]:
+        """The statement for ``dialect`` and its parameters, as the driver sends them."""
+        compiled = self._compiled_for(dialect)
+        return compiled, _bound(params, compiled)
 
     def first(self, connection: Connection, params: Mapping[str, Any]) -> Any:
         return self._send(connection, params, answer=True)
@@ -460,6 +488,16 @@ class DriverStatement:
         if compiled is None:
             compiled = self._by_dialect[dialect.name] = _compiled(self.statement, dialect)
         return compiled
+
+
+@dataclass(frozen=True)
+class Before:
+    """A statement sent ahead of another in its round trip (``DriverStatement.execute``),
+    and what is done with its first row (None if it answers none)."""
+
+    statement: DriverStatement
+    params: Mapping[str, Any]
+    answered: Callable[[Any], None]
 
 
 class DriverUpdate:
@@ -534,6 +572,10 @@ def _numbered(sql: str) -> tuple[bytes, tuple[str, ...]]:
 
 def _sent(connection: Connection, compiled: _Compiled, values: Any) -> _Answer:
     """The statement sent on the session's connection: its rows, and the rows it touched."""
+    if connection.info.get(_RIDING):
+        answers = _pipelined(connection, [(compiled, values)])
+        assert answers is not None  # only a connection that pipelines holds rides
+        return answers[0]
     try:
         # The pool's connection, whose ``info`` lives as long as it.
         return _sent_on(connection.connection, compiled, values, begin=True)
@@ -549,14 +591,64 @@ def _pipelined(
     psycopg preparing statements of its own, a listener recording statements)."""
     if connection.dispatch.before_cursor_execute:
         return None
-    prepared = _prepared_of(connection.connection, [compiled for compiled, _ in sent])
+    riding: list[tuple[_Compiled, Any]] = connection.info.get(_RIDING) or []
+    prepared = _prepared_of(connection.connection, [c for c, _ in (*riding, *sent)])
     if prepared is None:
         return None
+    sent = [*riding, *sent]
+    connection.info.pop(_RIDING, None)  # sent now, or failed with the transaction
     try:
-        return prepared.send_together(sent, commit=commit)
+        return prepared.send_together(sent, commit=commit)[len(riding) :]
     except connection.dialect.loaded_dbapi.Error as error:
         sql = "; ".join(compiled.sql for compiled, _ in sent)
         _raise_as_sqlalchemy(connection, error, sql, [values for _, values in sent])
+
+
+def ride(connection: Connection, planned: Sequence[tuple[_Compiled, Any]]) -> bool:
+    """Hold statements that answer nothing to go ahead of the transaction's next one, in
+    its round trip; False (nothing held) where they cannot (not pipelined).
+
+    An inspection's flags and stock movements are written for the commit: nothing in the
+    request reads them back, and each was a round trip of its own. Held, they go with the
+    next statement sent on the connection, the driver's (``_pipelined``, ``_sent``) or
+    SQLAlchemy's (an engine listener sends them first), at the latest the commit's. A
+    failure among them raises where they are sent, and stops what follows them there, as
+    it would have alone; a rollback forgets them.
+    """
+    if connection.dispatch.before_cursor_execute:
+        return False
+    if _prepared_of(connection.connection, [compiled for compiled, _ in planned]) is None:
+        return False
+    engine = connection.engine
+    if engine not in _riding_engines:
+        _riding_engines.add(engine)
+        event.listen(engine, "before_execute", _send_riding)
+        event.listen(engine, "commit", _send_riding)
+        event.listen(engine, "rollback", _forget_riding)
+        event.listen(engine.pool, "checkin", _forget_given_back)
+    connection.info.setdefault(_RIDING, []).extend(planned)
+    return True
+
+
+def _send_riding(connection: Connection, *_args: Any) -> None:
+    """What waits to ride, sent alone: SQLAlchemy sends a statement of its own next."""
+    if connection.info.get(_RIDING):
+        _pipelined(connection, [])
+
+
+def _forget_riding(connection: Connection) -> None:
+    try:
+        connection.info.pop(_RIDING, None)
+    except InvalidRequestError:  # the connection was lost: the pool forgets it whole
+        return
+
+
+def _forget_given_back(_dbapi: Any, record: Any, *_state: Any) -> None:
+    record.info.pop(_RIDING, None)  # a connection given back to the pool holds nothing
+
+
+_RIDING = "rma_riding"  # in the pooled connection's info: statements held by ``ride``
+_riding_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def _raise_alone_as_sqlalchemy(

@@ -195,7 +195,7 @@ def _names(scan: Scan) -> Any:
 
 
 _INSERT_RECEIPT = DriverInsert(package_receipts)
-_INSERT_FLAGS = DriverInsert(return_flags, returning=return_flags.c.pk)
+_INSERT_FLAGS = DriverInsert(return_flags)
 _INSERT_MOVEMENTS = DriverInsert(inventory_movements)
 _p = package_receipts.c
 _FACILITY_OF = DriverQuery(
@@ -270,10 +270,9 @@ class SqlFlags:
         self.session = session
 
     def add_all(self, flags: Iterable[Flag]) -> None:
-        # Inserted now by the driver, not tracked: a flag is never changed once raised.
-        raised = list(flags)
-        for flag, pk in zip(raised, _INSERT_FLAGS.objects(self.session, raised), strict=True):
-            flag.pk = pk  # type: ignore[attr-defined]  # mapped, not declared
+        # Inserted by the driver with the transaction's next statement, not tracked: a flag
+        # is never changed once raised, nor read back by the request that raised it.
+        _INSERT_FLAGS.objects(self.session, list(flags), riding=True)
 
     def for_return(self, seller_id: str, return_id: str) -> list[Flag]:
         c = return_flags.c
@@ -318,7 +317,9 @@ class SqlInventory:
 
     def add_all(self, movements: Iterable[Movement]) -> None:
         rows = [{**m.__dict__, "bucket": m.bucket} for m in movements]
-        _INSERT_MOVEMENTS.rows(self.session, rows)
+        # With the transaction's next statement: a second booking of an item's bucket fails
+        # there (its unique key), in the commit at the latest, and nothing commits.
+        _INSERT_MOVEMENTS.rows(self.session, rows, riding=True)
 
     def movements(
         self,

@@ -18,18 +18,20 @@ changed) leaves that return to the ORM's flush, whole.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import bindparam, event, func, insert, inspect, literal, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import get_history
 from sqlalchemy.orm.base import PASSIVE_NO_INITIALIZE
 from sqlalchemy.orm.exc import StaleDataError
 
 from rma.adapters import audit_log, flush_inserts, orm
-from rma.adapters.driver_rows import DriverInsert, DriverStatement, DriverUpdate
+from rma.adapters.driver_rows import Before, DriverInsert, DriverStatement, DriverUpdate
 from rma.domain.returns import HistoryEntry, Return, ReturnItem
 
 
@@ -118,50 +120,118 @@ def _changed_columns(obj: object) -> dict[str, Any]:
 
 def _write(session: Session, connection: Connection, move: _Move) -> None:
     ret = move.ret
-    old_version: int = ret.version
-    updates = [audit_log.change_of(ret, "update")]
-    updates += [audit_log.change_of(item, "update") for item, _columns in move.items]
     owner = {"seller_id": ret.seller_id, "return_id": ret.id}
     if connection.dialect.name == "postgresql" and len(move.entries) <= 1:
-        moved, pks = _move_at_once(connection, move, owner)
+        statement, params = _move_at_once(move, owner)
+        try:
+            _moved, pk = statement.first(connection, params)
+        except DBAPIError as error:
+            raise_if_stale(error, ret)
+            raise
+        pks = [pk] if move.entries else []
     else:
         pks = _INSERT_HISTORY.objects(session, move.entries, owner, audited=False)
-        where = {"seller_id": ret.seller_id, "id": ret.id, "version": old_version}
-        moved = _RETURNS.rowcount(session, {**move.columns, "version": old_version + 1}, where)
+        where = {"seller_id": ret.seller_id, "id": ret.id, "version": ret.version}
+        moved = _RETURNS.rowcount(session, {**move.columns, "version": ret.version + 1}, where)
         for item, columns in move.items:
             _ITEMS.rowcount(session, columns, {"seller_id": ret.seller_id, "id": item.id})
-    if moved != 1:
-        raise StaleDataError(f"return {ret.id} changed since it was read")
+        if moved != 1:
+            raise StaleDataError(f"return {ret.id} changed since it was read")
+    _note_and_hold(session, connection, move, owner)
     for entry, pk in zip(move.entries, pks, strict=True):
-        entry.__dict__.update(owner, pk=pk)  # the keys the ORM's flush would have set
+        entry.__dict__["pk"] = pk  # the key the ORM's flush would have set
+    _held_as_written(session, move.entries)
+
+
+def ride(session: Session) -> list[Before]:
+    """The moves of the session's changed returns, ready to send but not sent: the commit
+    sends them ahead of its outbox statement and ``COMMIT``, in the same round trip.
+
+    PostgreSQL only, where a move's statement fails if its return changed since it was read
+    (``raise_if_stale`` knows the failure). The session holds each return and its items as
+    written from now on, so its flush leaves them be; each new history entry leaves the
+    session (its flush would insert it) and gets its key when the move answers.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return []
+    state = _SessionState(session.new, session.dirty, session.deleted)
+    moves = [move for obj in state.dirty if (move := _move_of(state, obj)) is not None]
+    if not moves:
+        return []
+    connection = session.connection()
+    riding = []
+    for move in moves:
+        if len(move.entries) > 1:  # one statement holds one entry: written as the flush would
+            _write(session, connection, move)
+            continue
+        ret = move.ret
+        owner = {"seller_id": ret.seller_id, "return_id": ret.id}
+        statement, params = _move_at_once(move, owner)
+        _note_and_hold(session, connection, move, owner)
+        for entry in move.entries:
+            session.expunge(entry)
+        riding.append(Before(statement, params, _KeyOf(move.entries)))
+    return riding
+
+
+@dataclass(frozen=True)
+class _KeyOf:
+    """Sets a move's new history entry's key from the move's answer."""
+
+    entries: list[HistoryEntry]
+
+    def __call__(self, answer: Any) -> None:
+        for entry in self.entries:
+            entry.__dict__["pk"] = answer[1]
+
+
+def raise_if_stale(error: DBAPIError, ret: Return | None = None) -> None:
+    """A move's failure because its return changed since it was read, as the ORM says it."""
+    if getattr(error.orig, "sqlstate", None) == _STALE:
+        named = f"return {ret.id}" if ret is not None else "a return"
+        raise StaleDataError(f"{named} changed since it was read") from error
+
+
+def _note_and_hold(
+    session: Session, connection: Connection, move: _Move, owner: dict[str, Any]
+) -> None:
+    """The trail told of a move as the flush would tell it, and its return and items held
+    by the session as written.
+
+    A history entry's key is the database's and its own business: the trail records the
+    entry by its return, as it records those of a new return (``SqlReturns.add``).
+    """
+    ret = move.ret
+    updates = [audit_log.change_of(ret, "update")]
+    updates += [audit_log.change_of(item, "update") for item, _columns in move.items]
+    for entry in move.entries:
+        entry.__dict__.update(owner)  # the keys the ORM's flush would have set
     inserts = [audit_log.change_of(entry, "insert") for entry in move.entries]
     # The trail in the flush's order: new rows first, then the changed ones.
-    changes = [change for change in (*inserts, *updates) if change is not None]
-    audit_log.changed(connection, changes)
-    ret.__dict__["version"] = old_version + 1
-    _held_as_written(session, move)
+    audit_log.changed(connection, [c for c in (*inserts, *updates) if c is not None])
+    ret.__dict__["version"] = ret.version + 1
+    _held_as_written(session, (ret, *(item for item, _columns in move.items)))
 
 
-def _held_as_written(session: Session, move: _Move) -> None:
+def _held_as_written(session: Session, written: Iterable[object]) -> None:
     """The rows written held by the session as its flush holds the rows it wrote.
 
     ``Session._register_persistent`` is what the flush ends with: each object's values
     become its loaded ones, a new entry gets its identity, and a rollback expires them all
     (taking them out of the session and putting them back cost 5% of an authorization).
     """
-    written = (move.ret, *(item for item, _columns in move.items), *move.entries)
-    session._register_persistent({inspect(obj) for obj in written})
+    states = {inspect(obj) for obj in written}
+    if states:
+        session._register_persistent(states)
 
 
-def _move_at_once(
-    connection: Connection, move: _Move, owner: dict[str, Any]
-) -> tuple[int, list[int]]:
+def _move_at_once(move: _Move, owner: dict[str, Any]) -> tuple[DriverStatement, dict[str, Any]]:
     """PostgreSQL: the return's, its items' and its entry's writes in one statement.
 
     Chained in a ``WITH``, the four statements of an authorization are one round trip:
     psycopg's work and PostgreSQL's wake-up per statement were a tenth of the write. It
-    answers how many returns moved (0: its version changed since it was read) and the
-    entry's key.
+    fails if it moved no return (its version changed since it was read: ``rma_one_moved``,
+    migration 0021) and answers the entry's key.
     """
     ret = move.ret
     shape = (tuple(move.columns), tuple(tuple(c) for _, c in move.items), len(move.entries))
@@ -175,8 +245,7 @@ def _move_at_once(
     for entry in move.entries:
         params |= {f"h_{name}": getattr(entry, name) for name in _ENTRY_COLUMNS}
         params |= {f"h_{name}": value for name, value in owner.items()}
-    moved, pk = statement.first(connection, params)
-    return int(moved), [pk] if move.entries else []
+    return statement, params
 
 
 def _move_statement(
@@ -203,7 +272,8 @@ def _move_statement(
         added = insert(orm.return_history).values({n: bindparam(f"h_{n}") for n in names})
         written = added.returning(h.pk).cte("entry")
         entry = select(written.c.pk).scalar_subquery()
-    query = select(select(func.count()).select_from(moved).scalar_subquery(), entry)
+    counted = select(func.count()).select_from(moved).scalar_subquery()
+    query = select(func.rma_one_moved(counted), entry)
     for write in writes:
         query = query.add_cte(write)
     _AT_ONCE[(columns, items, entries)] = DriverStatement(query)
@@ -215,6 +285,7 @@ _ENTRY_COLUMNS = tuple(
     c.name for c in orm.return_history.c if c.name not in ("pk", "seller_id", "return_id")
 )
 _AT_ONCE: dict[Any, DriverStatement] = {}  # by which columns of what change
+_STALE = "RMA01"  # rma_one_moved's SQLSTATE: the return moved no more
 
 _RETURNS = DriverUpdate(orm.returns, where=("seller_id", "id", "version"))
 _ITEMS = DriverUpdate(orm.return_items, where=("seller_id", "id"))

@@ -8,7 +8,7 @@ from types import TracebackType
 from typing import Any, ClassVar, Generic, Self, TypeVar, overload
 
 from sqlalchemy import Connection, Dialect, insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -26,7 +26,7 @@ from rma.adapters import (
 )
 from rma.adapters.alert_queries import SqlAlerts
 from rma.adapters.analytics_queries import SqlAnalytics
-from rma.adapters.driver_rows import DriverStatement, ask_ahead
+from rma.adapters.driver_rows import Before, DriverStatement, ask_ahead
 from rma.adapters.export_queries import SqlExports
 from rma.adapters.orm_trust import audit_entries
 from rma.adapters.repositories import SqlIdempotency, request_reads
@@ -291,12 +291,11 @@ class SqlUnitOfWork:
             if isinstance(getattr(obj, "events", None), list) and obj.events
         ]
         try:
+            # The moves go with the outbox's statement; the flush writes whatever else.
+            riding = return_writes.ride(self.session)
             self.session.flush()
         except StaleDataError as error:
-            self.session.rollback()
-            raise ConcurrentUpdate(
-                "the return changed while this request was handled; read it again"
-            ) from error
+            raise self._lost_race(error) from error
         except IntegrityError as error:
             self.session.rollback()
             raise Conflict("the change clashes with another one; try again") from error
@@ -304,7 +303,10 @@ class SqlUnitOfWork:
         actor = (self._actor, "") if self._actor else current_actor()
         trail = audit_log.entries(self.session, actor)
         last = self._claim is None and self._spent_token is None and self._held is None
-        self._write_outbox([*recorded, *self._saved_events()], trail, commit=last)
+        try:
+            self._write_outbox([*recorded, *self._saved_events()], trail, riding, commit=last)
+        except StaleDataError as error:
+            raise self._lost_race(error) from error
         claim = self._write_claim()
         self._write_spent_token()
         if claim is not None:
@@ -319,6 +321,11 @@ class SqlUnitOfWork:
     def rollback(self) -> None:
         self.session.rollback()
 
+    def _lost_race(self, error: StaleDataError) -> ConcurrentUpdate:
+        """A return moved by another request since this one read it: nothing is written."""
+        self.session.rollback()
+        return ConcurrentUpdate("the return changed while this request was handled; read it again")
+
     def _drawn_reads(self) -> list[Any]:
         """Whether the RMA numbers drawn ahead are taken (none if the returns' repository was
         not used): ``SqlReturns.drawn_reads``."""
@@ -331,13 +338,19 @@ class SqlUnitOfWork:
         return returns.saved_events if returns is not None else []
 
     def _write_outbox(
-        self, recorded: list[Event], trail: list[dict[str, Any]], *, commit: bool
+        self,
+        recorded: list[Event],
+        trail: list[dict[str, Any]],
+        riding: list[Before],
+        *,
+        commit: bool,
     ) -> None:
-        """Insert the events and the audit entries of this commit.
+        """Write the moves (``riding``), then insert the events and the audit entries.
 
-        On PostgreSQL both go in one statement (the entries as a data-modifying CTE of the
-        outbox INSERT): the audit trail costs the request no round trip of its own. When
-        nothing is written after it (``commit``), that statement carries the ``COMMIT``.
+        On PostgreSQL the events and entries go in one statement (the entries as a
+        data-modifying CTE of the outbox INSERT), sent after the moves in their round trip:
+        neither the moves nor the audit trail cost the request a round trip of their own.
+        When nothing is written after it (``commit``), the ``COMMIT`` goes along too.
         """
         # Ids made in one millisecond differ in random bits only: sort them so the ids
         # follow the order the events happened in (the event log and the worker rely on it).
@@ -359,8 +372,18 @@ class SqlUnitOfWork:
                 "events": document(connection.dialect, orm.outbox, rows),
                 "entries": document(connection.dialect, audit_entries, trail),
             }
-            _outbox_with_trail().execute(connection, documents, commit=commit)
+            try:
+                _outbox_with_trail().execute(connection, documents, commit=commit, before=riding)
+            except DBAPIError as error:
+                return_writes.raise_if_stale(error)
+                raise
             return
+        for ahead in riding:  # a move answers as the statement alone would
+            try:
+                ahead.answered(ahead.statement.first(connection, ahead.params))
+            except DBAPIError as error:
+                return_writes.raise_if_stale(error)
+                raise
         if trail and connection.dialect.name == "sqlite":
             _insert_entries(connection, trail)
         elif trail:  # PostgreSQL, a commit that recorded no event
