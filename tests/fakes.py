@@ -506,6 +506,9 @@ class FakeUnitOfWork:
     ) -> None:
         pass  # the store answers each read at once
 
+    def read_ahead_for_resolution(self, ret: Return) -> None:
+        pass  # the store answers each read at once
+
     def claim_idempotency_key(self, scope: str, key: str, request_hash: str) -> None:
         self._claim = (scope, key, request_hash)
 

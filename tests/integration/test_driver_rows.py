@@ -43,7 +43,7 @@ from rma.domain.returns import Return
 from rma.domain.sellers import Seller
 from rma.services.clock import utcnow
 from tests.integration.test_audit_trail import seal
-from tests.returns_flow import inspect, receive, start_return
+from tests.returns_flow import inspect, receive, resolution, start_return
 from tests.support import customer_token, ok, open_shop
 
 
@@ -747,6 +747,40 @@ def test_an_inspections_writes_ride_with_its_next_statements(
     assert [f["code"] for f in findings["flags"]] == ["reason_mismatch"]
     moved = ok(shop.call("GET", "/v1/inventory/movements", "warehouse"))["data"]
     assert [(m["return_id"], m["quantity"]) for m in moved] == [(ret, 2)]
+
+
+@pytest.mark.postgres_only
+def test_a_resolution_reads_what_it_decides_with_in_one_round_trip(
+    http: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop = open_shop(http)
+    ret, item = start_return(shop, "1001", reason="CR-DEFECTIVE")
+    receive(shop, ret, item)
+    inspect(shop, ret, item)
+    path = f"/v1/returns/{ret}/resolve"
+
+    together, alone = _sent_by(monkeypatch, lambda: ok(shop.call("POST", path, json={})))
+
+    # Each read by what it alone names: the order, its lines and shipments, the items'
+    # reason codes, products and SKU policies, what the order's other returns refunded.
+    reads = (
+        "FROM orders",
+        "FROM order_lines",
+        "FROM shipments",
+        "reason_codes.code IN",
+        "products.sku IN",
+        "sku_policies.sku IN",
+        "refunds.return_id !=",
+    )
+
+    def named(sql: list[str]) -> list[str]:
+        return [read for read in reads if any(read in s for s in sql)]
+
+    assert [named(sql) for sql in together if named(sql)] == [list(reads)]
+    assert named(alone) == []
+    assert ok(shop.call("GET", f"/v1/returns/{ret}"))["status"] == "resolved"
+    # The seller's fault: two tees, their tax and their share of the shipping (5000 of 6200).
+    assert resolution(shop, ret)["refund"]["amount"] == 5000 + 400 + 806
 
 
 def _flag(seller_id: str, return_id: str) -> Flag:

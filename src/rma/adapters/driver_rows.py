@@ -151,6 +151,10 @@ def read_together(
     sends the statements at once and PostgreSQL runs each as it would alone. Elsewhere (and
     when something listens to the statements) they go one by one.
     """
+    if session.info.get(_AHEAD):  # asked ahead together, they are answered together
+        kept = _asked_ahead(session)
+        if all((query, _key(params)) in kept for query, params in reads):
+            return [kept.pop((query, _key(params))) for query, params in reads]
     connection = session.connection()
     dialect = connection.dialect
     if connection.dispatch.before_cursor_execute:

@@ -812,14 +812,25 @@ def request_reads(
     seller_id: str, order_id: str, skus: Iterable[str], reason_codes: Iterable[str]
 ) -> list[tuple[DriverQuery, dict[str, Any]]]:
     """The statements a return request of an order reads with, as its repositories send
-    them: reason codes, products and SKU policies (``_untracked_among``, ``categories``,
-    ``for_skus``) and the order's earlier returns (``for_order``)."""
+    them: the terms of its items (``term_reads``) and the order's earlier returns
+    (``for_order``)."""
+    return [
+        *term_reads(seller_id, skus, reason_codes),
+        (session_loads.RETURNS_OF_ORDER, {"seller_id": seller_id, "order_id": order_id}),
+    ]
+
+
+def term_reads(
+    seller_id: str, skus: Iterable[str], reason_codes: Iterable[str]
+) -> list[tuple[DriverQuery, dict[str, Any]]]:
+    """The statements the terms of returning ``skus`` for ``reason_codes`` are read with:
+    reason codes, products and SKU policies (``_untracked_among``, ``categories``,
+    ``for_skus``)."""
     seller, skus = {"seller_id": seller_id}, list(skus)
     return [
         *_seller_rows_among(orm.reason_codes, "code").asks(seller, reason_codes),
         *_PRODUCT_CATEGORIES.asks(seller, skus),
         *_seller_rows_among(orm.sku_policies, "sku").asks(seller, skus),
-        (session_loads.RETURNS_OF_ORDER, {"seller_id": seller_id, "order_id": order_id}),
     ]
 
 

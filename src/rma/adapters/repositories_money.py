@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
@@ -42,8 +43,8 @@ class SqlRefunds:
 
     def refunded_for_order(self, seller_id: str, order_id: str, *, besides: str) -> int:
         """What other returns of the order (not ``besides``) refund or have refunded."""
-        params = {"seller_id": seller_id, "order_id": order_id, "besides": besides}
-        (row,) = _REFUNDED_FOR_ORDER.all(self.session, params)  # a sum: always one row
+        ((query, params),) = refunded_reads(seller_id, order_id, besides)
+        (row,) = query.all(self.session, params)  # a sum: always one row
         return int(row[0])
 
     def page(
@@ -179,7 +180,17 @@ class SqlRepairOrders:
 
 
 _r = t.refunds.c
+
+
 # Every resolution asks it: a statement by the driver (``driver_rows``).
+def refunded_reads(
+    seller_id: str, order_id: str, besides: str
+) -> list[tuple[DriverQuery, dict[str, Any]]]:
+    """The statement ``refunded_for_order`` reads with (``ask_ahead`` takes it)."""
+    params = {"seller_id": seller_id, "order_id": order_id, "besides": besides}
+    return [(_REFUNDED_FOR_ORDER, params)]
+
+
 _REFUNDED_FOR_ORDER = DriverQuery(
     select(func.coalesce(func.sum(_r.amount), 0)).where(
         _r.seller_id == bindparam("seller_id"),

@@ -108,9 +108,9 @@ def order_found(session: Session, seller_id: str, order_id: str) -> Order | None
     """The order, with its lines and its shipments and their items, tracked: its four
     statements sent together."""
     _flush_first(session)
-    params = {"seller_id": seller_id, "order_id": order_id}
-    reads = [(q, params) for q in (_ORDER_BY_ID, _SHIPMENTS_OF, _SHIPMENT_ITEMS_OF, _LINES_OF)]
-    found, shipment_rows, item_rows, line_rows = read_together(session, reads)
+    found, shipment_rows, item_rows, line_rows = read_together(
+        session, order_reads(seller_id, order_id)
+    )
     if not found:
         return None
     known = session.identity_map.get(identity_key(Order, found[0].id))
@@ -126,6 +126,12 @@ def order_found(session: Session, seller_id: str, order_id: str) -> Order | None
     collections += [(shipment, "items", items[shipment.id]) for shipment in shipments]
     attach_as_loaded(session, order, collections)
     return order
+
+
+def order_reads(seller_id: str, order_id: str) -> list[tuple[DriverQuery, dict[str, Any]]]:
+    """The statements ``order_found`` reads an order with (``ask_ahead`` takes them)."""
+    params = {"seller_id": seller_id, "order_id": order_id}
+    return [(q, params) for q in (_ORDER_BY_ID, _SHIPMENTS_OF, _SHIPMENT_ITEMS_OF, _LINES_OF)]
 
 
 def _flush_first(session: Session) -> None:

@@ -23,13 +23,14 @@ from rma.adapters import (
     repositories_partners,
     repositories_physical,
     return_writes,
+    session_loads,
 )
 from rma.adapters.alert_queries import SqlAlerts
 from rma.adapters.analytics_queries import SqlAnalytics
 from rma.adapters.driver_rows import Before, DriverStatement, ask_ahead
 from rma.adapters.export_queries import SqlExports
 from rma.adapters.orm_trust import audit_entries
-from rma.adapters.repositories import SqlIdempotency, request_reads
+from rma.adapters.repositories import SqlIdempotency, request_reads, term_reads
 from rma.adapters.repositories_amazon import SqlAmazon
 from rma.adapters.repositories_integrations import SqlBrokerOutbox, SqlStoreSources
 from rma.adapters.risk_store import SqlRisk, context_reads
@@ -39,6 +40,7 @@ from rma.domain.errors import ConcurrentUpdate, Conflict
 from rma.domain.events import Event
 from rma.domain.ids import new_id
 from rma.domain.orders import Order
+from rma.domain.returns import Return
 from rma.services.acting import current_actor
 from rma.services.analytics_ports import (
     AlertRepository,
@@ -247,6 +249,16 @@ class SqlUnitOfWork:
             *repositories_partners.routing_reads(seller_id),
             *context_reads(seller_id, *customer),
             *self._drawn_reads(),
+        ]
+        ask_ahead(self.session, reads)
+
+    def read_ahead_for_resolution(self, ret: Return) -> None:
+        """Its reads sent together (``driver_rows.ask_ahead``): one round trip, not five."""
+        skus, codes = {i.sku for i in ret.items}, {i.reason_code for i in ret.items}
+        reads = [
+            *session_loads.order_reads(ret.seller_id, ret.order_id),
+            *term_reads(ret.seller_id, skus, codes),
+            *repositories_money.refunded_reads(ret.seller_id, ret.order_id, ret.id),
         ]
         ask_ahead(self.session, reads)
 

@@ -314,6 +314,7 @@ def resolve_return(cmd: ResolveReturn, uow: UnitOfWork) -> Return:
     """
     with uow:
         ret = _find(uow, cmd.scope, cmd.ref)
+        uow.read_ahead_for_resolution(ret)
         seller = _seller(uow, ret.seller_id)
         choices = Choices(cmd.resolutions, cmd.exchanges, cmd.refund_amount)
         execute_resolutions(uow, seller, ret, choices, cmd.actor, utcnow())

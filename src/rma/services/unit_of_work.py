@@ -357,6 +357,11 @@ class UnitOfWork(Protocol):
         whether the seller routes returns, and the risk settings and history of ``customer``
         (``risk.customer_keys``)."""
 
+    def read_ahead_for_resolution(self, ret: Return) -> None:
+        """Read at once, where the storage can, what resolving ``ret`` reads next: its order,
+        the reason codes, products and SKU policies of its items, and what the order's
+        other returns refunded."""
+
     def spend_action_token(self, token_id: str, seller_id: str) -> None:
         """Make the next commit also record this single-use link as used (once only)."""
 
