@@ -612,8 +612,8 @@ def _sent_by(
     send, pipelined = driver_rows._sent, driver_rows._pipelined
 
     def recorded(connection: Any, statements: Any, **options: Any) -> Any:
-        riding = connection.info.get(driver_rows._RIDING) or []  # sent ahead of them
-        together.append([compiled.sql for compiled, _values in (*riding, *statements)])
+        held = driver_rows.held_statements(connection)  # sent ahead of them
+        together.append([compiled.sql for compiled, _values in (*held, *statements)])
         return pipelined(connection, statements, **options)
 
     with monkeypatch.context() as patched:  # recording ``request`` alone, not what follows
@@ -659,6 +659,30 @@ def test_a_return_request_reads_what_it_decides_with_in_one_round_trip(
 
     assert [named(sql) for sql in together if named(sql)] == [list(reads)]
     assert named(alone) == []
+
+
+@pytest.mark.postgres_only
+def test_a_return_request_writes_its_rows_with_its_outbox_and_commit_in_one_round_trip(
+    http: httpx.Client, container: Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    together, alone = _a_return_requested(http, monkeypatch)
+
+    def written(sql: list[str]) -> list[str]:
+        tables = ("returns", "return_items", "return_history", "outbox")
+        return [t for s in sql for t in tables if f"INSERT INTO {t} " in s]
+
+    # Requested and authorized at once: two history entries, a statement each.
+    assert [written(sql) for sql in together if written(sql)] == [
+        ["returns", "return_items", "return_history", "return_history", "outbox"]
+    ]
+    assert written(alone) == []
+    with container.uow() as uow:  # the rows are there, the history entry with its key
+        (ret,) = uow.session.scalars(select(Return)).all()  # type: ignore[attr-defined]
+        assert [(h.action, h.pk > 0) for h in ret.history] == [
+            ("request", True),
+            ("authorize", True),
+        ]
+        assert len(ret.items) == 1
 
 
 @pytest.mark.postgres_only

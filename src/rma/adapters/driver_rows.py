@@ -232,14 +232,51 @@ def insert_together(
     together = None if None in plans else _pipelined(connection, sent)
     if together is None:
         return [writer.rows(session, rows) for writer, rows in inserts]
-    answers = iter(together)
+    _audited(connection, inserts)
+    return _per_insert(inserts, plans, together)
+
+
+def ride_together(
+    session: Session,
+    inserts: Sequence[tuple[DriverInsert, _Rows]],
+    answered: Callable[[list[list[Any]]], None],
+) -> bool:
+    """``insert_together``'s statements held to go with the transaction's next round trip
+    (``ride``), ``answered`` told what each insert answers then; False (nothing held) where
+    they cannot be."""
+    connection = session.connection()
+    plans = [writer._planned(connection.dialect, rows) if rows else [] for writer, rows in inserts]
+    if None in plans:
+        return False
+    sent = [statement for plan in plans if plan is not None for statement in plan]
+
+    def told(answers: list[_Answer]) -> None:
+        answered(_per_insert(inserts, plans, answers))
+
+    if not ride(connection, sent, told):
+        return False
+    _audited(connection, inserts)
+    return True
+
+
+def _per_insert(
+    inserts: Sequence[tuple[DriverInsert, _Rows]],
+    plans: Sequence[Sequence[Any] | None],
+    answers: Sequence[_Answer],
+) -> list[list[Any]]:
+    """What each insert answers (its generated column, row by row), from its statements'."""
+    left = iter(answers)
     answered = []
-    for (writer, rows), plan in zip(inserts, plans, strict=True):
-        theirs = [next(answers) for _ in plan or ()]
+    for (writer, _rows), plan in zip(inserts, plans, strict=True):
+        theirs = [next(left) for _ in plan or ()]
         answered.append([a.rows[0][0] for a in theirs] if writer.returning is not None else [])
+    return answered
+
+
+def _audited(connection: Connection, inserts: Sequence[tuple[DriverInsert, _Rows]]) -> None:
+    for writer, rows in inserts:
         if rows:
             audit_log.inserted(connection, writer.table, rows)
-    return answered
 
 
 class DriverQueryAmong:
@@ -595,26 +632,53 @@ def _pipelined(
     psycopg preparing statements of its own, a listener recording statements)."""
     if connection.dispatch.before_cursor_execute:
         return None
-    riding: list[tuple[_Compiled, Any]] = connection.info.get(_RIDING) or []
-    prepared = _prepared_of(connection.connection, [c for c, _ in (*riding, *sent)])
+    riding: list[_Ride] = connection.info.get(_RIDING) or []
+    held = held_statements(connection)
+    prepared = _prepared_of(connection.connection, [c for c, _ in (*held, *sent)])
     if prepared is None:
         return None
-    sent = [*riding, *sent]
+    sent = [*held, *sent]
     connection.info.pop(_RIDING, None)  # sent now, or failed with the transaction
     try:
-        return prepared.send_together(sent, commit=commit)[len(riding) :]
+        answers = prepared.send_together(sent, commit=commit)
     except connection.dialect.loaded_dbapi.Error as error:
         sql = "; ".join(compiled.sql for compiled, _ in sent)
         _raise_as_sqlalchemy(connection, error, sql, [values for _, values in sent])
+    start = 0
+    for held_ride in riding:
+        end = start + len(held_ride.planned)
+        if held_ride.answered is not None:
+            held_ride.answered(answers[start:end])
+        start = end
+    return answers[len(held) :]
 
 
-def ride(connection: Connection, planned: Sequence[tuple[_Compiled, Any]]) -> bool:
-    """Hold statements that answer nothing to go ahead of the transaction's next one, in
-    its round trip; False (nothing held) where they cannot (not pipelined).
+def held_statements(connection: Connection) -> list[tuple[_Compiled, Any]]:
+    """The statements ``ride`` holds for the connection's next round trip, in order."""
+    riding: list[_Ride] = connection.info.get(_RIDING) or []
+    return [statement for held in riding for statement in held.planned]
 
-    An inspection's flags and stock movements are written for the commit: nothing in the
-    request reads them back, and each was a round trip of its own. Held, they go with the
-    next statement sent on the connection, the driver's (``_pipelined``, ``_sent``) or
+
+@dataclass(frozen=True)
+class _Ride:
+    """Statements held by ``ride``, and what is done with their answers once sent."""
+
+    planned: Sequence[tuple[_Compiled, Any]]
+    answered: Callable[[list[_Answer]], None] | None
+
+
+def ride(
+    connection: Connection,
+    planned: Sequence[tuple[_Compiled, Any]],
+    answered: Callable[[list[_Answer]], None] | None = None,
+) -> bool:
+    """Hold statements to go ahead of the transaction's next one, in its round trip, and
+    tell ``answered`` their answers then; False (nothing held) where they cannot (not
+    pipelined).
+
+    An inspection's flags and stock movements, a new return's rows: nothing in the request
+    waits for them, and each was a round trip of its own. Held, they go with the next
+    statement sent on the connection, the driver's (``_pipelined``, ``_sent``) or
     SQLAlchemy's (an engine listener sends them first), at the latest the commit's. A
     failure among them raises where they are sent, and stops what follows them there, as
     it would have alone; a rollback forgets them.
@@ -630,7 +694,7 @@ def ride(connection: Connection, planned: Sequence[tuple[_Compiled, Any]]) -> bo
         event.listen(engine, "commit", _send_riding)
         event.listen(engine, "rollback", _forget_riding)
         event.listen(engine.pool, "checkin", _forget_given_back)
-    connection.info.setdefault(_RIDING, []).extend(planned)
+    connection.info.setdefault(_RIDING, []).append(_Ride(planned, answered))
     return True
 
 

@@ -34,6 +34,7 @@ from rma.adapters.driver_rows import (
     DriverQuery,
     DriverQueryAmong,
     insert_together,
+    ride_together,
 )
 from rma.adapters.orm import UtcDateTime
 from rma.adapters.return_pages import instance_of
@@ -44,7 +45,7 @@ from rma.domain.addresses import Facility, ReturnAddress
 from rma.domain.authorization import Authorization
 from rma.domain.events import Event
 from rma.domain.orders import Order, OrderLine, Product, Shipment, ShipmentItem
-from rma.domain.returns import Return
+from rma.domain.returns import HistoryEntry, Return
 from rma.domain.sellers import CategoryPolicy, ReasonCode, Seller, SkuPolicy
 from rma.domain.statuses import ReturnStatus
 from rma.services.unit_of_work import (
@@ -361,32 +362,37 @@ class SqlReturns:
         self._unasked: list[str] = []  # sellers whose drawn number's read is not sent yet
 
     def add(self, ret: Return) -> None:
-        """Insert a new return now, its rows' INSERTs sent together, then track it as loaded.
+        """Insert a new return, its rows' INSERTs sent together, and track it as loaded.
 
         The ORM's unit of work spends several times what these INSERTs cost on a new return,
-        its items and its history. Once in the session, later changes to it are ordinary
-        versioned UPDATEs.
+        its items and its history. On PostgreSQL they go with the transaction's next round
+        trip (``ride_together``; the commit's, for a return request): nothing waits for
+        them, but its history entries for their keys, which they get then and which keep
+        them out of the session. Once in the session, later changes to the return are
+        ordinary versioned UPDATEs.
         """
         if self.session.new:
             self.session.flush()  # whatever the return may refer to goes first
         owner = {"seller_id": ret.seller_id, "return_id": ret.id}
         keys = {**owner, "return_created_at": ret.created_at}  # for the SKU/reason indexes
-        _, _, pks = insert_together(
-            self.session,
-            [
-                (_INSERT_RETURN, _INSERT_RETURN.rows_of([ret])),
-                (_INSERT_ITEMS, _INSERT_ITEMS.rows_of(ret.items, keys)),
-                (_INSERT_HISTORY, _INSERT_HISTORY.rows_of(ret.history, owner)),
-            ],
-        )
-        for entry, pk in zip(ret.history, pks, strict=True):
-            entry.pk = pk  # type: ignore[attr-defined]  # mapped, not declared
-        for child in (*ret.items, *ret.history):
+        history = list(ret.history)
+        inserts = [
+            (_INSERT_RETURN, _INSERT_RETURN.rows_of([ret])),
+            (_INSERT_ITEMS, _INSERT_ITEMS.rows_of(ret.items, keys)),
+            (_INSERT_HISTORY, _INSERT_HISTORY.rows_of(history, owner)),
+        ]
+        rode = ride_together(self.session, inserts, lambda answers: _keyed(history, answers[2]))
+        if not rode:
+            _keyed(history, insert_together(self.session, inserts)[2])
+        for child in (*ret.items, *history):
             for column, value in owner.items():  # the keys the ORM would have filled in
                 setattr(child, column, value)
-        for obj in (ret, *ret.items, *ret.history):
+        for obj in (ret, *ret.items, *([] if rode else history)):
             make_transient_to_detached(obj)  # as if loaded: add() attaches, not inserts
         self.session.add(ret)
+        if rode:  # out of the session, or its flush would insert them again
+            for entry in history:
+                self.session.expunge(entry)
 
     def get(self, seller_id: str, return_id: str) -> Return | None:
         return session_loads.return_by_id(self.session, seller_id, return_id, self.drawn_reads())
@@ -913,6 +919,12 @@ def _shipments_with_items() -> Select[Any]:
         .where(o.c.seller_id == bindparam("seller_id"), o.c.number == bindparam("number"))
         .order_by(s.c.shipped_at, s.c.id, items.pk)
     )
+
+
+def _keyed(history: Sequence[HistoryEntry], pks: Sequence[int]) -> None:
+    """History entries given the keys the database gave their rows."""
+    for entry, pk in zip(history, pks, strict=True):
+        entry.__dict__["pk"] = pk  # mapped, not declared
 
 
 _INSERT_RETURN = DriverInsert(orm.returns)

@@ -59,7 +59,11 @@ def plain(value: Any) -> Any:
 
 def canonical(document: Mapping[str, Any]) -> str:
     """The one text of a document that hashes the same everywhere."""
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(document)
+
+
+# Made once: ``json.dumps`` makes an encoder at every call given options of its own.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def chain_hash(previous: str, seq: int, seller_id: str, body: str) -> str:

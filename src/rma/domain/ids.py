@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import os
 import threading
 import time
@@ -10,10 +9,10 @@ import time
 _RANDOM_BITS = 80
 _lock = threading.Lock()
 _last = (0, 0)  # milliseconds and random part of the last id made in this process
-# Base32's letters to Crockford's (ids are written in lower case)
-_CROCKFORD = bytes.maketrans(
-    b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", b"0123456789abcdefghjkmnpqrstvwxyz"
-)
+# Crockford's base32 digits (ids are written in lower case), and every pair of them, in
+# the order of the ten bits they write.
+_DIGITS = "0123456789abcdefghjkmnpqrstvwxyz"
+_PAIRS = [first + second for first in _DIGITS for second in _DIGITS]
 # Random bytes asked of the system at once: a read for each id was 1-2% of a request.
 _READ_AHEAD = 4096
 _unused = bytearray()
@@ -59,7 +58,13 @@ def new_id(prefix: str) -> str:
 
 def crockford(value: int) -> str:
     """A 128-bit number in 26 characters of Crockford's base32, most significant first."""
-    # Base32 writes 5 bits a character from the top of its bytes: 130 bits (two leading
-    # zeros, then the number) at the top of 20 bytes are its first 26 characters.
-    written = base64.b32encode((value << 30).to_bytes(20, "big"))
-    return written[:26].translate(_CROCKFORD).decode()
+    # Two characters a lookup, ten bits each: 130 bits, the top two zeros. A third of what
+    # base64's encoder took (itself Python), and a request makes a dozen ids.
+    p = _PAIRS
+    return (
+        p[value >> 120 & 1023] + p[value >> 110 & 1023] + p[value >> 100 & 1023]
+        + p[value >> 90 & 1023] + p[value >> 80 & 1023] + p[value >> 70 & 1023]
+        + p[value >> 60 & 1023] + p[value >> 50 & 1023] + p[value >> 40 & 1023]
+        + p[value >> 30 & 1023] + p[value >> 20 & 1023] + p[value >> 10 & 1023]
+        + p[value & 1023]
+    )  # fmt: skip
