@@ -43,6 +43,7 @@ from rma.domain.returns import Return
 from rma.domain.sellers import Seller
 from rma.services.clock import utcnow
 from tests.integration.test_audit_trail import seal
+from tests.physical_support import authorized_return
 from tests.returns_flow import inspect, receive, resolution, start_return
 from tests.support import customer_token, ok, open_shop
 
@@ -774,7 +775,33 @@ def test_an_inspections_writes_ride_with_its_next_statements(
 
 
 @pytest.mark.postgres_only
-def test_a_resolution_reads_what_it_decides_with_in_one_round_trip(
+def test_a_box_scan_writes_its_receipt_and_move_with_its_commit_in_one_round_trip(
+    http: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop = open_shop(http)
+    ret = authorized_return(shop, "1001")
+    body = {"scan": ret["rma_number"]}
+
+    together, alone = _sent_by(
+        monkeypatch, lambda: ok(shop.call("POST", "/v1/receipts", "warehouse", json=body), 201)
+    )
+
+    def written(sql: list[str]) -> list[str]:
+        tables = ("package_receipts", "returns", "outbox")
+        return [t for s in sql for t in tables if f"INTO {t} " in s or f"UPDATE {t} " in s]
+
+    assert [written(sql) for sql in together if written(sql)] == [
+        ["package_receipts", "returns", "outbox"]
+    ]
+    assert written(alone) == []
+    received = ok(shop.call("GET", f"/v1/returns/{ret['id']}"))
+    assert received["status"] == "received"
+    receipts = ok(shop.call("GET", "/v1/receipts", "warehouse"))["data"]
+    assert [(r["return_id"], r["status"]) for r in receipts] == [(ret["id"], "matched")]
+
+
+@pytest.mark.postgres_only
+def test_a_resolution_reads_in_one_round_trip_and_writes_in_another(
     http: httpx.Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shop = open_shop(http)
@@ -802,6 +829,14 @@ def test_a_resolution_reads_what_it_decides_with_in_one_round_trip(
 
     assert [named(sql) for sql in together if named(sql)] == [list(reads)]
     assert named(alone) == []
+
+    def written(sql: list[str]) -> list[str]:
+        tables = ("refunds", "returns", "outbox")
+        return [t for s in sql for t in tables if f"INTO {t} " in s or f"UPDATE {t} " in s]
+
+    # and writes its refund with its move, its outbox and the COMMIT
+    assert [written(sql) for sql in together if written(sql)] == [["refunds", "returns", "outbox"]]
+    assert written(alone) == []
     assert ok(shop.call("GET", f"/v1/returns/{ret}"))["status"] == "resolved"
     # The seller's fault: two tees, their tax and their share of the shipping (5000 of 6200).
     assert resolution(shop, ret)["refund"]["amount"] == 5000 + 400 + 806

@@ -23,7 +23,7 @@ from rma.adapters.orm_physical import (
 from rma.domain.flags import Flag, FlagCode
 from rma.domain.inventory import WRITTEN_OFF, Bucket, Movement
 from rma.domain.receiving import PackageReceipt, ReceiptStatus, Scan
-from rma.domain.returns import Return
+from rma.domain.returns import HistoryEntry, Return
 from rma.domain.statuses import ReturnStatus
 from rma.domain.tracking import CarrierSource, TrackingEvent, TrackingStatus
 from rma.services.physical_ports import MatchedItem, Photo, ScanMatch, SkuReconciliation
@@ -231,14 +231,17 @@ class SqlReceipts:
         self.session = session
 
     def add(self, receipt: PackageReceipt) -> None:
-        """Insert the receipt now by the driver, then track it as loaded (as a new return).
+        """Insert the receipt by the driver with the transaction's next round trip (the
+        commit's, for a box scan), then track it as loaded (as a new return).
 
         The ORM's insert of this one row was 8% of a box scan; later changes to it are
         ordinary UPDATEs.
         """
-        if self.session.new:
-            self.session.flush()  # whatever the receipt may refer to goes first
-        _INSERT_RECEIPT.objects(self.session, [receipt])
+        if any(not isinstance(obj, HistoryEntry) for obj in self.session.new):
+            # Whatever the receipt may refer to goes first. Not the entry of the return the
+            # box moved: the receipt cannot refer to it, and the move goes with the commit.
+            self.session.flush()
+        _INSERT_RECEIPT.objects(self.session, [receipt], riding=True)
         session_loads.attach_as_loaded(self.session, receipt, [])
 
     def get(self, seller_id: str, receipt_id: str) -> PackageReceipt | None:

@@ -315,10 +315,13 @@ class SqlUnitOfWork:
         actor = (self._actor, "") if self._actor else current_actor()
         trail = audit_log.entries(self.session, actor)
         last = self._claim is None and self._spent_token is None and self._held is None
-        try:
+        try:  # what rode with it too: the moves, new rows held for this round trip
             self._write_outbox([*recorded, *self._saved_events()], trail, riding, commit=last)
         except StaleDataError as error:
             raise self._lost_race(error) from error
+        except IntegrityError as error:
+            self.session.rollback()
+            raise Conflict("the change clashes with another one; try again") from error
         claim = self._write_claim()
         self._write_spent_token()
         if claim is not None:
