@@ -701,17 +701,24 @@ def test_a_return_request_reads_its_sellers_settings_with_its_locked_order(
     assert not any(reads_settings(s) for s in alone)  # and were not read again alone
 
 
-@pytest.mark.postgres_only
-def test_an_authorization_asks_whether_its_rma_number_is_taken_with_the_returns_read(
+def _an_authorization(
     http: httpx.Client, monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> tuple[Any, dict[str, Any], tuple[list[list[str]], list[str]]]:
+    """A shop that authorizes by hand, a pending return of it, and the statements its
+    authorization sent (``_sent_by``)."""
     shop = open_shop(http, kind="individual")
     ok(shop.call("PUT", "/v1/settings", json={"authorization_mode": "manual"}))
     shop.order("1001")
     pending = ok(shop.request_return("1001", [("1", 1)]), 201)
     path = f"/v1/returns/{pending['id']}/authorize"
+    return shop, pending, _sent_by(monkeypatch, lambda: ok(shop.call("POST", path, json={})))
 
-    together, alone = _sent_by(monkeypatch, lambda: ok(shop.call("POST", path, json={})))
+
+@pytest.mark.postgres_only
+def test_an_authorization_asks_whether_its_rma_number_is_taken_with_the_returns_read(
+    http: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop, pending, (together, alone) = _an_authorization(http, monkeypatch)
 
     with_return = [sql for sql in together if any("FROM return_items" in s for s in sql)]
     assert len(with_return) == 1
@@ -724,13 +731,7 @@ def test_an_authorization_asks_whether_its_rma_number_is_taken_with_the_returns_
 def test_a_move_goes_with_its_outbox_and_commit_in_one_round_trip(
     http: httpx.Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    shop = open_shop(http, kind="individual")
-    ok(shop.call("PUT", "/v1/settings", json={"authorization_mode": "manual"}))
-    shop.order("1001")
-    pending = ok(shop.request_return("1001", [("1", 1)]), 201)
-    path = f"/v1/returns/{pending['id']}/authorize"
-
-    together, alone = _sent_by(monkeypatch, lambda: ok(shop.call("POST", path, json={})))
+    shop, pending, (together, alone) = _an_authorization(http, monkeypatch)
 
     writes = [sql for sql in together if any("UPDATE returns" in s for s in sql)]
     assert len(writes) == 1

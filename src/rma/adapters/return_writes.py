@@ -18,7 +18,8 @@ changed) leaves that return to the ORM's flush, whole.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -123,11 +124,8 @@ def _write(session: Session, connection: Connection, move: _Move) -> None:
     owner = {"seller_id": ret.seller_id, "return_id": ret.id}
     if connection.dialect.name == "postgresql" and len(move.entries) <= 1:
         statement, params = _move_at_once(move, owner)
-        try:
+        with stale_as_the_orm_says(ret):
             _moved, pk = statement.first(connection, params)
-        except DBAPIError as error:
-            raise_if_stale(error, ret)
-            raise
         pks = [pk] if move.entries else []
     else:
         pks = _INSERT_HISTORY.objects(session, move.entries, owner, audited=False)
@@ -148,7 +146,7 @@ def ride(session: Session) -> list[Before]:
     sends them ahead of its outbox statement and ``COMMIT``, in the same round trip.
 
     PostgreSQL only, where a move's statement fails if its return changed since it was read
-    (``raise_if_stale`` knows the failure). The session holds each return and its items as
+    (``stale_as_the_orm_says`` knows the failure). The session holds each return and its items as
     written from now on, so its flush leaves them be; each new history entry leaves the
     session (its flush would insert it) and gets its key when the move answers.
     """
@@ -185,11 +183,17 @@ class _KeyOf:
             entry.__dict__["pk"] = answer[1]
 
 
-def raise_if_stale(error: DBAPIError, ret: Return | None = None) -> None:
-    """A move's failure because its return changed since it was read, as the ORM says it."""
-    if getattr(error.orig, "sqlstate", None) == _STALE:
-        named = f"return {ret.id}" if ret is not None else "a return"
-        raise StaleDataError(f"{named} changed since it was read") from error
+@contextmanager
+def stale_as_the_orm_says(ret: Return | None = None) -> Iterator[None]:
+    """A move's failure because its return changed since it was read (``rma_one_moved``),
+    raised as the ORM's flush raises it."""
+    try:
+        yield
+    except DBAPIError as error:
+        if getattr(error.orig, "sqlstate", None) == _STALE:
+            named = f"return {ret.id}" if ret is not None else "a return"
+            raise StaleDataError(f"{named} changed since it was read") from error
+        raise
 
 
 def _note_and_hold(

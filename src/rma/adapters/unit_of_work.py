@@ -8,7 +8,7 @@ from types import TracebackType
 from typing import Any, ClassVar, Generic, Self, TypeVar, overload
 
 from sqlalchemy import Connection, Dialect, insert
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -387,18 +387,12 @@ class SqlUnitOfWork:
                 "events": document(connection.dialect, orm.outbox, rows),
                 "entries": document(connection.dialect, audit_entries, trail),
             }
-            try:
+            with return_writes.stale_as_the_orm_says():
                 _outbox_with_trail().execute(connection, documents, commit=commit, before=riding)
-            except DBAPIError as error:
-                return_writes.raise_if_stale(error)
-                raise
             return
         for ahead in riding:  # a move answers as the statement alone would
-            try:
+            with return_writes.stale_as_the_orm_says():
                 ahead.answered(ahead.statement.first(connection, ahead.params))
-            except DBAPIError as error:
-                return_writes.raise_if_stale(error)
-                raise
         if trail and connection.dialect.name == "sqlite":
             _insert_entries(connection, trail)
         elif trail:  # PostgreSQL, a commit that recorded no event
