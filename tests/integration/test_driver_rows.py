@@ -701,38 +701,24 @@ def test_a_return_request_reads_its_sellers_settings_with_its_locked_order(
     assert not any(reads_settings(s) for s in alone)  # and were not read again alone
 
 
-def _an_authorization(
+@pytest.mark.postgres_only
+def test_an_authorization_reads_in_one_round_trip_and_writes_in_another(
     http: httpx.Client, monkeypatch: pytest.MonkeyPatch
-) -> tuple[Any, dict[str, Any], tuple[list[list[str]], list[str]]]:
-    """A shop that authorizes by hand, a pending return of it, and the statements its
-    authorization sent (``_sent_by``)."""
+) -> None:
     shop = open_shop(http, kind="individual")
     ok(shop.call("PUT", "/v1/settings", json={"authorization_mode": "manual"}))
     shop.order("1001")
     pending = ok(shop.request_return("1001", [("1", 1)]), 201)
     path = f"/v1/returns/{pending['id']}/authorize"
-    return shop, pending, _sent_by(monkeypatch, lambda: ok(shop.call("POST", path, json={})))
 
+    together, alone = _sent_by(monkeypatch, lambda: ok(shop.call("POST", path, json={})))
 
-@pytest.mark.postgres_only
-def test_an_authorization_asks_whether_its_rma_number_is_taken_with_the_returns_read(
-    http: httpx.Client, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    shop, pending, (together, alone) = _an_authorization(http, monkeypatch)
-
+    # Whether its RMA number is taken is asked with the return's read,
     with_return = [sql for sql in together if any("FROM return_items" in s for s in sql)]
     assert len(with_return) == 1
     assert sum(NUMBER_TAKEN in s for s in with_return[0]) == 1
     assert not any(NUMBER_TAKEN in s for s in alone)
-    assert ok(shop.call("GET", f"/v1/returns/{pending['id']}"))["rma_number"]
-
-
-@pytest.mark.postgres_only
-def test_a_move_goes_with_its_outbox_and_commit_in_one_round_trip(
-    http: httpx.Client, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    shop, pending, (together, alone) = _an_authorization(http, monkeypatch)
-
+    # and the move goes with the outbox's statement and the COMMIT.
     writes = [sql for sql in together if any("UPDATE returns" in s for s in sql)]
     assert len(writes) == 1
     assert [s.split()[0] for s in writes[0]] == ["WITH", "WITH"]  # the move, then the outbox
@@ -740,6 +726,7 @@ def test_a_move_goes_with_its_outbox_and_commit_in_one_round_trip(
     assert not any("UPDATE returns" in s or "INSERT INTO outbox" in s for s in alone)
     shown = ok(shop.call("GET", f"/v1/returns/{pending['id']}"))
     assert shown["status"] == "authorized"
+    assert shown["rma_number"]
     assert [h["action"] for h in shown["history"]][-1] == "authorize"
 
 
