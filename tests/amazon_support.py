@@ -14,7 +14,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -164,7 +164,7 @@ class SellingPartner:
             "marketplaceId": "ATVPDKIKX0DER",
             "sellerFulfillmentOrderId": number,
             "displayableOrderId": f"D-{number}",
-            "displayableOrderDate": "2026-11-01T10:00:00Z",
+            "displayableOrderDate": days_ago(3),
             "displayableOrderComment": "Thank you for your order",
             "shippingSpeedCategory": "Standard",
             "destinationAddress": {
@@ -188,7 +188,7 @@ class SellingPartner:
         body = {
             "id": shipment_id,
             "facility_code": facility,
-            "shipped_at": "2026-11-02T10:00:00Z",
+            "shipped_at": days_ago(2),  # its return window is open whenever the test runs
             "carrier": "UPS",
             "tracking_number": f"1Z{shipment_id}",
             "items": [{"line_id": line, "quantity": qty} for line, qty in lines.items()],
@@ -202,6 +202,12 @@ class SellingPartner:
     def return_items(self, number: str, items: list[dict[str, str]]) -> Any:
         response = self.call("PUT", f"/fulfillmentOrders/{number}/return", json={"items": items})
         return conforming(response, "createFulfillmentReturn")["payload"]
+
+
+def days_ago(days: int) -> str:
+    """The time ``days`` before now, as the APIs take it (a fixed date would leave the return
+    window once the calendar passes it: these tests failed from 2026-12-02 on)."""
+    return (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def unit(item_id: str, line: str, shipment: str, reason: str = "CR-DEFECTIVE") -> dict[str, str]:
