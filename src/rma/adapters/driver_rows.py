@@ -504,8 +504,7 @@ class DriverStatement:
                 for ahead, answer in zip(before, answers, strict=False):
                     ahead.answered(answer.rows[0] if answer.rows else None)
                 return
-        for ahead in before:
-            ahead.answered(ahead.statement.first(connection, ahead.params))
+        send_each(connection, before)
         self._send(connection, params, answer=False)
 
     def bound(self, dialect: Dialect, params: Mapping[str, Any]) -> tuple[_Compiled, Any]:
@@ -539,6 +538,13 @@ class Before:
     statement: DriverStatement
     params: Mapping[str, Any]
     answered: Callable[[Any], None]
+
+
+def send_each(connection: Connection, before: Sequence[Before]) -> None:
+    """Each statement sent alone, and told its first row (``DriverStatement.execute``
+    where they cannot go together)."""
+    for ahead in before:
+        ahead.answered(ahead.statement.first(connection, ahead.params))
 
 
 class DriverUpdate:

@@ -38,6 +38,7 @@ from rma.adapters.driver_rows import (
 )
 from rma.adapters.orm import UtcDateTime
 from rma.adapters.return_pages import instance_of
+from rma.adapters.return_writes import keyed
 from rma.adapters.row_sets import one_of
 from rma.domain import rma_numbers
 from rma.domain.access import ApiKey, CustomerSession, StaffSession
@@ -45,7 +46,7 @@ from rma.domain.addresses import Facility, ReturnAddress
 from rma.domain.authorization import Authorization
 from rma.domain.events import Event
 from rma.domain.orders import Order, OrderLine, Product, Shipment, ShipmentItem
-from rma.domain.returns import HistoryEntry, Return
+from rma.domain.returns import Return
 from rma.domain.sellers import CategoryPolicy, ReasonCode, Seller, SkuPolicy
 from rma.domain.statuses import ReturnStatus
 from rma.services.unit_of_work import (
@@ -381,9 +382,9 @@ class SqlReturns:
             (_INSERT_ITEMS, _INSERT_ITEMS.rows_of(ret.items, keys)),
             (_INSERT_HISTORY, _INSERT_HISTORY.rows_of(history, owner)),
         ]
-        rode = ride_together(self.session, inserts, lambda answers: _keyed(history, answers[2]))
+        rode = ride_together(self.session, inserts, lambda answers: keyed(history, answers[2]))
         if not rode:
-            _keyed(history, insert_together(self.session, inserts)[2])
+            keyed(history, insert_together(self.session, inserts)[2])
         for child in (*ret.items, *history):
             for column, value in owner.items():  # the keys the ORM would have filled in
                 setattr(child, column, value)
@@ -919,12 +920,6 @@ def _shipments_with_items() -> Select[Any]:
         .where(o.c.seller_id == bindparam("seller_id"), o.c.number == bindparam("number"))
         .order_by(s.c.shipped_at, s.c.id, items.pk)
     )
-
-
-def _keyed(history: Sequence[HistoryEntry], pks: Sequence[int]) -> None:
-    """History entries given the keys the database gave their rows."""
-    for entry, pk in zip(history, pks, strict=True):
-        entry.__dict__["pk"] = pk  # mapped, not declared
 
 
 _INSERT_RETURN = DriverInsert(orm.returns)

@@ -18,7 +18,7 @@ changed) leaves that return to the ORM's flush, whole.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,12 +65,17 @@ def _before_flush(session: Session, _context: object, _instances: object) -> Non
 
 def write_moved_returns(session: Session) -> None:
     """Write each changed return whose change is a move; leave the rest to the flush."""
-    state = _SessionState(session.new, session.dirty, session.deleted)
-    moves = [move for obj in state.dirty if (move := _move_of(state, obj)) is not None]
+    moves = _moves(session)
     if moves:
         connection = session.connection()
         for move in moves:
             _write(session, connection, move)
+
+
+def _moves(session: Session) -> list[_Move]:
+    """The session's changed returns whose change is a move."""
+    state = _SessionState(session.new, session.dirty, session.deleted)
+    return [move for obj in state.dirty if (move := _move_of(state, obj)) is not None]
 
 
 @dataclass(frozen=True)
@@ -136,8 +141,7 @@ def _write(session: Session, connection: Connection, move: _Move) -> None:
         if moved != 1:
             raise StaleDataError(f"return {ret.id} changed since it was read")
     _note_and_hold(session, connection, move, owner)
-    for entry, pk in zip(move.entries, pks, strict=True):
-        entry.__dict__["pk"] = pk  # the key the ORM's flush would have set
+    keyed(move.entries, pks)
     _held_as_written(session, move.entries)
 
 
@@ -152,8 +156,7 @@ def ride(session: Session) -> list[Before]:
     """
     if session.get_bind().dialect.name != "postgresql":
         return []
-    state = _SessionState(session.new, session.dirty, session.deleted)
-    moves = [move for obj in state.dirty if (move := _move_of(state, obj)) is not None]
+    moves = _moves(session)
     if not moves:
         return []
     connection = session.connection()
@@ -179,8 +182,14 @@ class _KeyOf:
     entries: list[HistoryEntry]
 
     def __call__(self, answer: Any) -> None:
-        for entry in self.entries:
-            entry.__dict__["pk"] = answer[1]
+        keyed(self.entries, [answer[1]] if self.entries else [])
+
+
+def keyed(entries: Sequence[HistoryEntry], pks: Sequence[int]) -> None:
+    """History entries given the keys the database gave their rows (as the ORM's flush
+    would set them)."""
+    for entry, pk in zip(entries, pks, strict=True):
+        entry.__dict__["pk"] = pk  # mapped, not declared
 
 
 @contextmanager

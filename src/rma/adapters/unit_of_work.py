@@ -27,7 +27,7 @@ from rma.adapters import (
 )
 from rma.adapters.alert_queries import SqlAlerts
 from rma.adapters.analytics_queries import SqlAnalytics
-from rma.adapters.driver_rows import Before, DriverStatement, ask_ahead
+from rma.adapters.driver_rows import Before, DriverStatement, ask_ahead, send_each
 from rma.adapters.export_queries import SqlExports
 from rma.adapters.orm_trust import audit_entries
 from rma.adapters.repositories import SqlIdempotency, request_reads, term_reads
@@ -390,9 +390,8 @@ class SqlUnitOfWork:
             with return_writes.stale_as_the_orm_says():
                 _outbox_with_trail().execute(connection, documents, commit=commit, before=riding)
             return
-        for ahead in riding:  # a move answers as the statement alone would
-            with return_writes.stale_as_the_orm_says():
-                ahead.answered(ahead.statement.first(connection, ahead.params))
+        with return_writes.stale_as_the_orm_says():  # each move alone, then what follows
+            send_each(connection, riding)
         if trail and connection.dialect.name == "sqlite":
             _insert_entries(connection, trail)
         elif trail:  # PostgreSQL, a commit that recorded no event
